@@ -1,0 +1,25 @@
+//! The domain of regie: the nouns every other crate speaks (assets, checksums,
+//! media descriptions, formats, findings, naming rules) and the pure rules over them.
+//! This crate does no I/O and starts no processes, so everything here is tested with plain values.
+
+pub mod checksum;
+pub mod collection;
+pub mod error;
+pub mod finding;
+pub mod format;
+pub mod house_id;
+pub mod id;
+pub mod media;
+pub mod naming;
+pub mod rational;
+pub mod sidecar;
+pub mod timecode;
+
+pub use checksum::{Blake3Hex, Checksums, Md5Hex, Sha256Hex};
+pub use collection::CollectionPath;
+pub use error::CoreError;
+pub use finding::{Finding, Severity};
+pub use format::FileFormat;
+pub use id::AssetId;
+pub use media::{ImageInfo, MediaDescription, StreamDescription, StreamKind};
+pub use rational::Rational;
