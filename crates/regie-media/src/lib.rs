@@ -1,1 +1,12 @@
-//! placeholder
+//! The one crate that starts processes. Today that is ffprobe, to describe media; FFmpeg follows.
+//! Arguments are built and outputs parsed by pure functions, tested on recorded tool output;
+//! the runner adds the argument vector (never a shell), a timeout, kill-on-drop and a concurrency limit.
+
+mod error;
+mod exif;
+mod probe;
+mod runner;
+
+pub use error::MediaError;
+pub use probe::{Prober, parse_ffprobe_json};
+pub use runner::ToolRunner;

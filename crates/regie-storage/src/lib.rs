@@ -1,1 +1,12 @@
-//! placeholder
+//! The content-addressed blob store: every file regie keeps lives at a path derived from its
+//! BLAKE3, written through a temporary file, fsync and rename, so a blob is either whole or absent.
+//! Copying and checksumming happen in one read pass of the source.
+
+mod error;
+mod hashing;
+mod local;
+mod writeback;
+
+pub use error::StorageError;
+pub use hashing::HashOptions;
+pub use local::{BlobStore, StagedBlob};

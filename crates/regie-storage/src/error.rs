@@ -1,0 +1,61 @@
+//! Errors of the blob store, each naming the step and the path that failed.
+
+use std::io;
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("cannot read {path}: {source}")]
+    ReadSource {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error("{path} changed while it was being read (size or modification time moved); copy it again once it is complete")]
+    SourceChanged { path: PathBuf },
+    #[error("{path} vanished while it was being read")]
+    SourceVanished { path: PathBuf },
+    #[error("the store at {path} is full: free some space and ingest again")]
+    DiskFull { path: PathBuf },
+    #[error("cannot write to the store at {path}: {source}")]
+    WriteStore {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error("a checksum thread stopped unexpectedly")]
+    HasherFailed,
+}
+
+impl StorageError {
+    /// A stable, kebab-case code for scripts and the API.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::ReadSource { .. } => "source-unreadable",
+            Self::SourceChanged { .. } => "source-changed",
+            Self::SourceVanished { .. } => "source-vanished",
+            Self::DiskFull { .. } => "disk-full",
+            Self::WriteStore { .. } => "store-write-failed",
+            Self::HasherFailed => "internal",
+        }
+    }
+
+    pub(crate) fn write(path: impl Into<PathBuf>, source: io::Error) -> Self {
+        let path = path.into();
+        let disk_full = matches!(source.raw_os_error(), Some(code) if code == libc::ENOSPC || code == libc::EDQUOT);
+        if disk_full {
+            Self::DiskFull { path }
+        } else {
+            Self::WriteStore { path, source }
+        }
+    }
+
+    pub(crate) fn read(path: impl Into<PathBuf>, source: io::Error) -> Self {
+        let path = path.into();
+        if source.kind() == io::ErrorKind::NotFound {
+            Self::SourceVanished { path }
+        } else {
+            Self::ReadSource { path, source }
+        }
+    }
+}

@@ -1,0 +1,284 @@
+//! The local-folder blob store: `blobs/ab/cd/<blake3>` for content, `tmp/` for writes in progress.
+
+use std::fs::{self, File};
+use std::io::{ErrorKind, Read, Write};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use regie_core::format::SNIFF_LEN;
+use regie_core::{Blake3Hex, Checksums};
+use tempfile::NamedTempFile;
+
+use crate::StorageError;
+use crate::hashing::{HashOptions, HasherSet};
+use crate::writeback::start_writeback;
+
+/// Read size of the copy loop: large enough for full-speed sequential I/O.
+const CHUNK_LEN: usize = 1 << 20;
+/// How much is written before asking the kernel to start flushing it.
+const WRITEBACK_EVERY: u64 = 16 << 20;
+
+/// A content-addressed store in a local folder.
+#[derive(Debug, Clone)]
+pub struct BlobStore {
+    root: PathBuf,
+}
+
+/// A copy that is complete and durable in the temporary folder, with its checksums, waiting to be
+/// committed under its content address. Dropping it removes the temporary file.
+#[derive(Debug)]
+pub struct StagedBlob {
+    temp: NamedTempFile,
+    pub checksums: Checksums,
+    /// The first bytes of the content, for format identification without a second read.
+    pub head: Vec<u8>,
+}
+
+impl StagedBlob {
+    /// Where the staged copy can be read (for probing) before it is committed.
+    pub fn path(&self) -> &Path {
+        self.temp.path()
+    }
+}
+
+impl BlobStore {
+    /// Opens (and creates when missing) a store rooted at `root`.
+    pub fn open(root: impl Into<PathBuf>) -> Result<Self, StorageError> {
+        let root = root.into();
+        for folder in [root.join("blobs"), root.join("tmp")] {
+            fs::create_dir_all(&folder).map_err(|error| StorageError::write(&folder, error))?;
+        }
+        Ok(Self { root })
+    }
+
+    pub fn blob_path(&self, blake3: &Blake3Hex) -> PathBuf {
+        let digest = blake3.as_str();
+        self.root.join("blobs").join(&digest[0..2]).join(&digest[2..4]).join(digest)
+    }
+
+    pub fn contains(&self, blake3: &Blake3Hex) -> bool {
+        self.blob_path(blake3).is_file()
+    }
+
+    /// Copies `source` into the temporary folder while computing every checksum in the same pass.
+    /// Fails with `SourceChanged` when the source's size or modification time moved meanwhile.
+    pub fn stage(&self, source: &Path, options: HashOptions) -> Result<StagedBlob, StorageError> {
+        let mut input = File::open(source).map_err(|error| StorageError::read(source, error))?;
+        let before = fingerprint(&input).map_err(|error| StorageError::read(source, error))?;
+        let temp_folder = self.root.join("tmp");
+        let mut temp = tempfile::Builder::new()
+            .prefix("ingest-")
+            .tempfile_in(&temp_folder)
+            .map_err(|error| StorageError::write(&temp_folder, error))?;
+        let hashers = HasherSet::start(options);
+        let mut head = Vec::new();
+        let mut size = 0u64;
+        let mut flushed = 0u64;
+        loop {
+            let mut chunk = vec![0u8; CHUNK_LEN];
+            let read = read_full(&mut input, &mut chunk).map_err(|error| StorageError::read(source, error))?;
+            if read == 0 {
+                break;
+            }
+            chunk.truncate(read);
+            if head.len() < SNIFF_LEN {
+                let wanted = (SNIFF_LEN - head.len()).min(read);
+                head.extend_from_slice(&chunk[..wanted]);
+            }
+            let chunk = Arc::new(chunk);
+            hashers.feed(&chunk)?;
+            temp.write_all(&chunk).map_err(|error| StorageError::write(temp.path(), error))?;
+            size += read as u64;
+            if size - flushed >= WRITEBACK_EVERY {
+                start_writeback(temp.as_file(), flushed, size - flushed);
+                flushed = size;
+            }
+        }
+        let digests = hashers.finish()?;
+        let after = fingerprint(&input).map_err(|error| StorageError::read(source, error))?;
+        if before != after || after.0 != size || !source.exists() {
+            return Err(StorageError::SourceChanged { path: source.to_owned() });
+        }
+        temp.as_file().sync_all().map_err(|error| StorageError::write(temp.path(), error))?;
+        let checksums = Checksums { md5: digests.md5, blake3: digests.blake3, sha256: digests.sha256, size };
+        Ok(StagedBlob { temp, checksums, head })
+    }
+
+    /// Moves a staged copy to its content address (read-only) and makes the rename durable.
+    /// When identical content is already stored, the staged copy is simply dropped.
+    pub fn commit(&self, staged: StagedBlob) -> Result<PathBuf, StorageError> {
+        let target = self.blob_path(&staged.checksums.blake3);
+        if target.is_file() {
+            return Ok(target);
+        }
+        let folder = target.parent().expect("blob paths have a parent");
+        fs::create_dir_all(folder).map_err(|error| StorageError::write(folder, error))?;
+        let read_only = fs::Permissions::from_mode(0o444);
+        fs::set_permissions(staged.temp.path(), read_only).map_err(|error| StorageError::write(staged.temp.path(), error))?;
+        staged
+            .temp
+            .persist(&target)
+            .map_err(|error| StorageError::write(&target, error.error))?;
+        sync_folder(folder)?;
+        Ok(target)
+    }
+
+    /// Every blob in the store, by content address.
+    pub fn list(&self) -> Result<Vec<Blake3Hex>, StorageError> {
+        let mut found = Vec::new();
+        let blobs = self.root.join("blobs");
+        for level_one in read_folder(&blobs)? {
+            for level_two in read_folder(&level_one)? {
+                for blob in read_folder(&level_two)? {
+                    let name = blob.file_name().and_then(|name| name.to_str()).unwrap_or_default();
+                    if let Ok(digest) = Blake3Hex::parse(name) {
+                        found.push(digest);
+                    }
+                }
+            }
+        }
+        found.sort();
+        Ok(found)
+    }
+
+    /// Deletes one blob; returns its size, or `None` when it was not there.
+    pub fn remove(&self, blake3: &Blake3Hex) -> Result<Option<u64>, StorageError> {
+        let path = self.blob_path(blake3);
+        let size = match fs::metadata(&path) {
+            Ok(metadata) => metadata.len(),
+            Err(error) if error.kind() == ErrorKind::NotFound => return Ok(None),
+            Err(error) => return Err(StorageError::write(&path, error)),
+        };
+        fs::remove_file(&path).map_err(|error| StorageError::write(&path, error))?;
+        Ok(Some(size))
+    }
+
+    /// Recomputes a stored blob's BLAKE3: true when the content still matches its address.
+    pub fn verify(&self, blake3: &Blake3Hex) -> Result<bool, StorageError> {
+        let path = self.blob_path(blake3);
+        let mut hasher = blake3::Hasher::new();
+        hasher.update_reader(File::open(&path).map_err(|error| StorageError::read(&path, error))?)
+            .map_err(|error| StorageError::read(&path, error))?;
+        Ok(hasher.finalize().to_hex().as_str() == blake3.as_str())
+    }
+
+    /// Removes temporary files left by interrupted writes; returns their paths.
+    pub fn remove_leftover_temporaries(&self) -> Result<Vec<PathBuf>, StorageError> {
+        let mut removed = Vec::new();
+        for leftover in read_folder(&self.root.join("tmp"))? {
+            fs::remove_file(&leftover).map_err(|error| StorageError::write(&leftover, error))?;
+            removed.push(leftover);
+        }
+        Ok(removed)
+    }
+}
+
+/// Size and modification time: what moves when someone writes to a file we are reading.
+fn fingerprint(file: &File) -> std::io::Result<(u64, Option<SystemTime>)> {
+    let metadata = file.metadata()?;
+    Ok((metadata.len(), metadata.modified().ok()))
+}
+
+/// Reads until the buffer is full or the input ends, so chunks are whole except the last.
+fn read_full(input: &mut File, buffer: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buffer.len() {
+        match input.read(&mut buffer[filled..]) {
+            Ok(0) => break,
+            Ok(read) => filled += read,
+            Err(error) if error.kind() == ErrorKind::Interrupted => {}
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(filled)
+}
+
+fn read_folder(folder: &Path) -> Result<Vec<PathBuf>, StorageError> {
+    let entries = match fs::read_dir(folder) {
+        Ok(entries) => entries,
+        Err(error) if error.kind() == ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(error) => return Err(StorageError::read(folder, error)),
+    };
+    entries
+        .map(|entry| entry.map(|entry| entry.path()).map_err(|error| StorageError::read(folder, error)))
+        .collect()
+}
+
+fn sync_folder(folder: &Path) -> Result<(), StorageError> {
+    File::open(folder)
+        .and_then(|handle| handle.sync_all())
+        .map_err(|error| StorageError::write(folder, error))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store() -> (tempfile::TempDir, BlobStore) {
+        let folder = tempfile::tempdir().unwrap();
+        let store = BlobStore::open(folder.path().join("store")).unwrap();
+        (folder, store)
+    }
+
+    #[test]
+    fn staging_computes_known_digests_in_one_pass() {
+        let (folder, store) = store();
+        let source = folder.path().join("hello.txt");
+        fs::write(&source, b"hello world\n").unwrap();
+        let staged = store.stage(&source, HashOptions { sha256: true }).unwrap();
+        assert_eq!(staged.checksums.md5.as_str(), "6f5902ac237024bdd0c176cb93063dc4");
+        assert_eq!(
+            staged.checksums.sha256.as_ref().unwrap().as_str(),
+            "a948904f2f0f479b8f8197694b30184b0d2ed1c1cd2a1ec0fb85d299a192a447"
+        );
+        assert_eq!(staged.checksums.blake3.as_str(), blake3::hash(b"hello world\n").to_hex().as_str());
+        assert_eq!(staged.head, b"hello world\n");
+    }
+
+    #[test]
+    fn commit_places_a_read_only_blob_and_leaves_no_temporary() {
+        let (folder, store) = store();
+        let source = folder.path().join("data.bin");
+        let content: Vec<u8> = (0..3 * CHUNK_LEN + 17).map(|index| (index % 251) as u8).collect();
+        fs::write(&source, &content).unwrap();
+        let staged = store.stage(&source, HashOptions::default()).unwrap();
+        let digest = staged.checksums.blake3.clone();
+        let path = store.commit(staged).unwrap();
+        assert_eq!(fs::read(&path).unwrap(), content);
+        assert!(fs::metadata(&path).unwrap().permissions().readonly());
+        assert!(store.verify(&digest).unwrap());
+        assert_eq!(store.list().unwrap(), vec![digest]);
+        assert!(store.remove_leftover_temporaries().unwrap().is_empty());
+        assert_eq!(fs::read(&source).unwrap(), content, "the original is untouched");
+    }
+
+    #[test]
+    fn a_dropped_stage_removes_its_temporary_file() {
+        let (folder, store) = store();
+        let source = folder.path().join("a");
+        fs::write(&source, b"abc").unwrap();
+        drop(store.stage(&source, HashOptions::default()).unwrap());
+        assert!(store.remove_leftover_temporaries().unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_missing_source_is_reported_as_vanished() {
+        let (folder, store) = store();
+        let error = store.stage(&folder.path().join("nope"), HashOptions::default()).unwrap_err();
+        assert_eq!(error.code(), "source-vanished");
+    }
+
+    #[test]
+    fn removing_a_blob_reports_its_size() {
+        let (folder, store) = store();
+        let source = folder.path().join("a");
+        fs::write(&source, b"abcdef").unwrap();
+        let staged = store.stage(&source, HashOptions::default()).unwrap();
+        let digest = staged.checksums.blake3.clone();
+        store.commit(staged).unwrap();
+        assert_eq!(store.remove(&digest).unwrap(), Some(6));
+        assert_eq!(store.remove(&digest).unwrap(), None);
+    }
+}
