@@ -1,1 +1,15 @@
-//! placeholder
+//! The catalogue database: schema, versioned migrations and one module per aggregate.
+//! SQLite (WAL) is the embedded default; the SQL is kept portable (`$n` binds, TEXT ids and
+//! timestamps) so PostgreSQL arrives as a second backend beside it, not as a rewrite.
+
+mod assets;
+mod collections;
+mod connection;
+mod error;
+mod records;
+
+pub use assets::ExistingContent;
+
+pub use connection::Database;
+pub use error::DbError;
+pub use records::{AssetRecord, AssetSummary, CollectionRecord, FileRecord, NewAsset, NewFile};

@@ -1,0 +1,350 @@
+//! Assets and their files, findings, tags and duplicates: written in one transaction, read back
+//! as whole records.
+
+use std::collections::BTreeSet;
+
+use chrono::{SecondsFormat, Utc};
+use regie_core::house_id::HouseIdContext;
+use regie_core::sidecar::DescriptiveMetadata;
+use regie_core::{AssetId, Blake3Hex, CollectionPath, Finding, MediaDescription, Severity};
+use sqlx::sqlite::SqliteRow;
+use sqlx::{Row, Sqlite, Transaction};
+use uuid::Uuid;
+
+use crate::collections::ensure_collection;
+use crate::error::QueryContext;
+use crate::{AssetRecord, AssetSummary, Database, DbError, FileRecord, NewAsset};
+
+/// The asset that already holds some content, and where that content came from.
+#[derive(Debug, Clone)]
+pub struct ExistingContent {
+    pub asset_id: AssetId,
+    pub source_path: String,
+}
+
+pub(crate) fn now() -> String {
+    Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+impl Database {
+    /// The asset whose original file has this BLAKE3, if any.
+    pub async fn find_by_content(&self, blake3: &Blake3Hex) -> Result<Option<ExistingContent>, DbError> {
+        let row = sqlx::query(
+            "SELECT a.id, a.source_path FROM asset_files f JOIN assets a ON a.id = f.asset_id
+             WHERE f.blake3 = $1 AND f.role = 'original' ORDER BY a.id LIMIT 1",
+        )
+        .bind(blake3.as_str())
+        .fetch_optional(&self.pool)
+        .await
+        .during("looking up content")?;
+        row.map(|row| {
+            Ok(ExistingContent { asset_id: parse_asset_id(row.get("id"))?, source_path: row.get("source_path") })
+        })
+        .transpose()
+    }
+
+    /// Records the asset, its file, findings and tags, and gives it the next house id; all or nothing.
+    pub async fn insert_asset(&self, asset: NewAsset<'_>) -> Result<String, DbError> {
+        let now = now();
+        let mut transaction = self.begin_write().await?;
+        let collection_id = ensure_collection(&mut transaction, &asset.collection, &now).await?;
+        let context = HouseIdContext { collection_leaf: asset.collection.leaf(), date: &asset.ingest_date };
+        let sequence = next_in_sequence(&mut transaction, &asset.house_id_template.scope(&context)).await?;
+        let house_id = asset.house_id_template.render(&context, sequence);
+        let metadata = serde_json::to_string(&asset.metadata).map_err(corrupt("metadata"))?;
+        sqlx::query(
+            "INSERT INTO assets (id, house_id, name, collection_id, source_path, metadata, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(asset.id.to_string())
+        .bind(&house_id)
+        .bind(&asset.name)
+        .bind(&collection_id)
+        .bind(&asset.source_path)
+        .bind(&metadata)
+        .bind(&now)
+        .execute(&mut *transaction)
+        .await
+        .during("recording an asset")?;
+        let file = &asset.file;
+        let media = file.media.as_ref().map(serde_json::to_string).transpose().map_err(corrupt("media"))?;
+        sqlx::query(
+            "INSERT INTO asset_files (id, asset_id, role, blake3, md5, sha256, size, format, media, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(Uuid::now_v7().to_string())
+        .bind(asset.id.to_string())
+        .bind(&file.role)
+        .bind(file.checksums.blake3.as_str())
+        .bind(file.checksums.md5.as_str())
+        .bind(file.checksums.sha256.as_ref().map(|digest| digest.as_str()))
+        .bind(file.checksums.size as i64)
+        .bind(file.format.as_str())
+        .bind(media)
+        .bind(&now)
+        .execute(&mut *transaction)
+        .await
+        .during("recording a file")?;
+        insert_findings(&mut transaction, asset.id, &asset.findings, &now).await?;
+        insert_tags(&mut transaction, asset.id, &asset.tags).await?;
+        transaction.commit().await.during("committing an asset")?;
+        Ok(house_id)
+    }
+
+    /// Records that `source_path` offered content already held by `asset_id`; false when it was
+    /// recorded before (so re-running an ingest changes nothing).
+    pub async fn record_duplicate(&self, asset_id: AssetId, source_path: &str) -> Result<bool, DbError> {
+        let mut transaction = self.begin_write().await?;
+        let inserted = sqlx::query(
+            "INSERT INTO duplicates (id, asset_id, source_path, detected_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (asset_id, source_path) DO NOTHING",
+        )
+        .bind(Uuid::now_v7().to_string())
+        .bind(asset_id.to_string())
+        .bind(source_path)
+        .bind(now())
+        .execute(&mut *transaction)
+        .await
+        .during("recording a duplicate")?
+        .rows_affected()
+            == 1;
+        transaction.commit().await.during("committing a duplicate")?;
+        Ok(inserted)
+    }
+
+    /// Adds tags to an asset; tags already there are kept once.
+    pub async fn add_tags(&self, asset_id: AssetId, tags: &[String]) -> Result<(), DbError> {
+        let mut transaction = self.begin_write().await?;
+        ensure_exists(&mut transaction, asset_id).await?;
+        insert_tags(&mut transaction, asset_id, tags).await?;
+        transaction.commit().await.during("committing tags")
+    }
+
+    pub async fn remove_tags(&self, asset_id: AssetId, tags: &[String]) -> Result<(), DbError> {
+        let mut transaction = self.begin_write().await?;
+        ensure_exists(&mut transaction, asset_id).await?;
+        for tag in tags {
+            sqlx::query("DELETE FROM asset_tags WHERE asset_id = $1 AND tag = $2")
+                .bind(asset_id.to_string())
+                .bind(tag)
+                .execute(&mut *transaction)
+                .await
+                .during("removing a tag")?;
+        }
+        transaction.commit().await.during("committing tags")
+    }
+
+    /// Finds an asset by its id or its house id.
+    pub async fn resolve_asset(&self, reference: &str) -> Result<AssetId, DbError> {
+        let id: Option<String> = sqlx::query_scalar("SELECT id FROM assets WHERE id = $1 OR house_id = $1")
+            .bind(reference.trim())
+            .fetch_optional(&self.pool)
+            .await
+            .during("looking up an asset")?;
+        id.map(parse_asset_id)
+            .transpose()?
+            .ok_or_else(|| DbError::AssetNotFound(reference.to_owned()))
+    }
+
+    /// The whole record of one asset.
+    pub async fn get_asset(&self, asset_id: AssetId) -> Result<AssetRecord, DbError> {
+        let id = asset_id.to_string();
+        let row = sqlx::query(
+            "SELECT a.id, a.house_id, a.name, c.path AS collection, a.source_path, a.metadata, a.created_at
+             FROM assets a JOIN collections c ON c.id = a.collection_id WHERE a.id = $1",
+        )
+        .bind(&id)
+        .fetch_optional(&self.pool)
+        .await
+        .during("reading an asset")?
+        .ok_or_else(|| DbError::AssetNotFound(id.clone()))?;
+        let metadata: DescriptiveMetadata =
+            serde_json::from_str(row.get::<&str, _>("metadata")).map_err(corrupt("metadata"))?;
+        Ok(AssetRecord {
+            id: asset_id,
+            house_id: row.get("house_id"),
+            name: row.get("name"),
+            collection: row.get("collection"),
+            source_path: row.get("source_path"),
+            created_at: row.get("created_at"),
+            tags: self.tags_of(&id).await?,
+            metadata,
+            findings: self.findings_of(&id).await?,
+            files: self.files_of(&id).await?,
+            duplicates: sqlx::query_scalar("SELECT source_path FROM duplicates WHERE asset_id = $1 ORDER BY source_path")
+                .bind(&id)
+                .fetch_all(&self.pool)
+                .await
+                .during("reading duplicates")?,
+        })
+    }
+
+    /// One page of assets ordered by id (creation time), after the `after` cursor; a collection
+    /// filter includes its sub-collections.
+    pub async fn list_assets(
+        &self,
+        collection: Option<&CollectionPath>,
+        tag: Option<&str>,
+        after: Option<AssetId>,
+        limit: u32,
+    ) -> Result<Vec<AssetSummary>, DbError> {
+        let rows = sqlx::query(
+            "SELECT a.id, a.house_id, a.name, c.path AS collection, a.created_at, f.size, f.format,
+                    (SELECT COUNT(*) FROM findings x WHERE x.asset_id = a.id) AS finding_count
+             FROM assets a
+             JOIN collections c ON c.id = a.collection_id
+             LEFT JOIN asset_files f ON f.asset_id = a.id AND f.role = 'original'
+             WHERE ($1 IS NULL OR c.path = $1 OR substr(c.path, 1, length($1) + 1) = $1 || '/')
+               AND ($2 IS NULL OR EXISTS (SELECT 1 FROM asset_tags t WHERE t.asset_id = a.id AND t.tag = $2))
+               AND ($3 IS NULL OR a.id > $3)
+             ORDER BY a.id LIMIT $4",
+        )
+        .bind(collection.map(CollectionPath::as_str))
+        .bind(tag)
+        .bind(after.map(|id| id.to_string()))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .during("listing assets")?;
+        rows.iter().map(summary_from_row).collect()
+    }
+
+    /// The content address of every file the catalogue refers to.
+    pub async fn referenced_blobs(&self) -> Result<BTreeSet<String>, DbError> {
+        let digests: Vec<String> = sqlx::query_scalar("SELECT DISTINCT blake3 FROM asset_files")
+            .fetch_all(&self.pool)
+            .await
+            .during("listing referenced content")?;
+        Ok(digests.into_iter().collect())
+    }
+
+    async fn tags_of(&self, id: &str) -> Result<Vec<String>, DbError> {
+        sqlx::query_scalar("SELECT tag FROM asset_tags WHERE asset_id = $1 ORDER BY tag")
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await
+            .during("reading tags")
+    }
+
+    async fn findings_of(&self, id: &str) -> Result<Vec<Finding>, DbError> {
+        let rows = sqlx::query("SELECT code, severity, message FROM findings WHERE asset_id = $1 ORDER BY id")
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await
+            .during("reading findings")?;
+        rows.into_iter()
+            .map(|row| {
+                let severity: &str = row.get("severity");
+                Ok(Finding {
+                    code: row.get("code"),
+                    severity: Severity::parse(severity)
+                        .ok_or_else(|| DbError::Corrupt { what: "severity", reason: severity.to_owned() })?,
+                    message: row.get("message"),
+                })
+            })
+            .collect()
+    }
+
+    async fn files_of(&self, id: &str) -> Result<Vec<FileRecord>, DbError> {
+        let rows = sqlx::query(
+            "SELECT role, size, md5, blake3, sha256, format, media FROM asset_files WHERE asset_id = $1 ORDER BY role",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await
+        .during("reading files")?;
+        rows.into_iter()
+            .map(|row| {
+                let media: Option<&str> = row.get("media");
+                Ok(FileRecord {
+                    role: row.get("role"),
+                    size: row.get::<i64, _>("size") as u64,
+                    md5: row.get("md5"),
+                    blake3: row.get("blake3"),
+                    sha256: row.get("sha256"),
+                    format: row.get("format"),
+                    media: media
+                        .map(serde_json::from_str::<MediaDescription>)
+                        .transpose()
+                        .map_err(corrupt("media"))?,
+                })
+            })
+            .collect()
+    }
+}
+
+async fn next_in_sequence(transaction: &mut Transaction<'static, Sqlite>, scope: &str) -> Result<u64, DbError> {
+    let value: i64 = sqlx::query_scalar(
+        "INSERT INTO house_id_counters (scope, last_value) VALUES ($1, 1)
+         ON CONFLICT (scope) DO UPDATE SET last_value = house_id_counters.last_value + 1
+         RETURNING last_value",
+    )
+    .bind(scope)
+    .fetch_one(&mut **transaction)
+    .await
+    .during("taking the next house id")?;
+    Ok(value as u64)
+}
+
+async fn insert_findings(
+    transaction: &mut Transaction<'static, Sqlite>,
+    asset_id: AssetId,
+    findings: &[Finding],
+    now: &str,
+) -> Result<(), DbError> {
+    for finding in findings {
+        sqlx::query("INSERT INTO findings (id, asset_id, code, severity, message, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(Uuid::now_v7().to_string())
+            .bind(asset_id.to_string())
+            .bind(&finding.code)
+            .bind(finding.severity.as_str())
+            .bind(&finding.message)
+            .bind(now)
+            .execute(&mut **transaction)
+            .await
+            .during("recording a finding")?;
+    }
+    Ok(())
+}
+
+async fn insert_tags(transaction: &mut Transaction<'static, Sqlite>, asset_id: AssetId, tags: &[String]) -> Result<(), DbError> {
+    for tag in tags {
+        sqlx::query("INSERT INTO asset_tags (asset_id, tag) VALUES ($1, $2) ON CONFLICT (asset_id, tag) DO NOTHING")
+            .bind(asset_id.to_string())
+            .bind(tag)
+            .execute(&mut **transaction)
+            .await
+            .during("recording a tag")?;
+    }
+    Ok(())
+}
+
+async fn ensure_exists(transaction: &mut Transaction<'static, Sqlite>, asset_id: AssetId) -> Result<(), DbError> {
+    let found: Option<String> = sqlx::query_scalar("SELECT id FROM assets WHERE id = $1")
+        .bind(asset_id.to_string())
+        .fetch_optional(&mut **transaction)
+        .await
+        .during("looking up an asset")?;
+    found.map(|_| ()).ok_or_else(|| DbError::AssetNotFound(asset_id.to_string()))
+}
+
+fn summary_from_row(row: &SqliteRow) -> Result<AssetSummary, DbError> {
+    Ok(AssetSummary {
+        id: parse_asset_id(row.get("id"))?,
+        house_id: row.get("house_id"),
+        name: row.get("name"),
+        collection: row.get("collection"),
+        created_at: row.get("created_at"),
+        size: row.get::<Option<i64>, _>("size").unwrap_or(0) as u64,
+        format: row.get::<Option<String>, _>("format").unwrap_or_default(),
+        finding_count: row.get::<i64, _>("finding_count") as u64,
+    })
+}
+
+fn parse_asset_id(text: String) -> Result<AssetId, DbError> {
+    text.parse().map_err(|_| DbError::Corrupt { what: "asset id", reason: text })
+}
+
+fn corrupt(what: &'static str) -> impl Fn(serde_json::Error) -> DbError {
+    move |error| DbError::Corrupt { what, reason: error.to_string() }
+}

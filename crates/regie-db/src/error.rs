@@ -1,0 +1,47 @@
+//! Database errors, naming the step that failed.
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("cannot open the catalogue database at {path}: {source}")]
+    Open {
+        path: String,
+        #[source]
+        source: sqlx::Error,
+    },
+    #[error("cannot bring the catalogue schema up to date: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("catalogue query failed while {step}: {source}")]
+    Query {
+        step: &'static str,
+        #[source]
+        source: sqlx::Error,
+    },
+    #[error("the catalogue holds a value it cannot read back ({what}): {reason}")]
+    Corrupt { what: &'static str, reason: String },
+    #[error("no asset {0}")]
+    AssetNotFound(String),
+}
+
+impl DbError {
+    /// A stable, kebab-case code for scripts and the API.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Open { .. } => "database-unavailable",
+            Self::Migrate(_) => "database-migration-failed",
+            Self::Query { .. } => "database-error",
+            Self::Corrupt { .. } => "database-corrupt",
+            Self::AssetNotFound(_) => "not-found",
+        }
+    }
+}
+
+/// Attaches the step to a sqlx error.
+pub(crate) trait QueryContext<T> {
+    fn during(self, step: &'static str) -> Result<T, DbError>;
+}
+
+impl<T> QueryContext<T> for Result<T, sqlx::Error> {
+    fn during(self, step: &'static str) -> Result<T, DbError> {
+        self.map_err(|source| DbError::Query { step, source })
+    }
+}

@@ -1,0 +1,83 @@
+//! The rows the catalogue takes in and gives back, in domain types.
+
+use regie_core::house_id::HouseIdTemplate;
+use regie_core::sidecar::DescriptiveMetadata;
+use regie_core::{AssetId, Checksums, CollectionPath, FileFormat, Finding, MediaDescription};
+use serde::Serialize;
+
+/// An asset to record, with its first file.
+#[derive(Debug)]
+pub struct NewAsset<'a> {
+    pub id: AssetId,
+    pub name: String,
+    pub collection: CollectionPath,
+    pub source_path: String,
+    pub metadata: DescriptiveMetadata,
+    pub tags: Vec<String>,
+    pub findings: Vec<Finding>,
+    pub file: NewFile,
+    pub house_id_template: &'a HouseIdTemplate,
+    /// Ingest date, `YYYYMMDD`, for the house id.
+    pub ingest_date: String,
+}
+
+/// A stored file of an asset.
+#[derive(Debug)]
+pub struct NewFile {
+    pub role: String,
+    pub checksums: Checksums,
+    pub format: FileFormat,
+    pub media: Option<MediaDescription>,
+}
+
+/// One asset as `assets show` presents it.
+#[derive(Debug, Clone, Serialize)]
+pub struct AssetRecord {
+    pub id: AssetId,
+    pub house_id: String,
+    pub name: String,
+    pub collection: String,
+    pub source_path: String,
+    pub created_at: String,
+    pub tags: Vec<String>,
+    pub metadata: DescriptiveMetadata,
+    pub findings: Vec<Finding>,
+    pub files: Vec<FileRecord>,
+    /// Other paths where the same content was offered.
+    pub duplicates: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FileRecord {
+    pub role: String,
+    pub size: u64,
+    pub md5: String,
+    pub blake3: String,
+    pub sha256: Option<String>,
+    /// The format identified from the bytes.
+    pub format: String,
+    pub media: Option<MediaDescription>,
+}
+
+/// One line of `assets list`.
+#[derive(Debug, Clone, Serialize)]
+pub struct AssetSummary {
+    pub id: AssetId,
+    pub house_id: String,
+    pub name: String,
+    pub collection: String,
+    pub created_at: String,
+    pub size: u64,
+    pub format: String,
+    pub finding_count: u64,
+}
+
+/// One node of the collection tree.
+#[derive(Debug, Clone, Serialize)]
+pub struct CollectionRecord {
+    pub path: String,
+    pub name: String,
+    pub parent: Option<String>,
+    /// Assets filed directly in this collection.
+    pub asset_count: u64,
+}
