@@ -1,1 +1,24 @@
-//! placeholder
+//! regie's use cases: ingest, catalogue queries, name checks and garbage collection, over the
+//! catalogue database, the blob store and the media prober. Front ends (the CLI now, HTTP next)
+//! call these and only render what they return.
+
+mod catalogue;
+mod error;
+mod gc;
+pub mod ingest;
+mod names;
+mod probe;
+mod regie;
+mod settings;
+pub mod sidecar;
+mod walk;
+
+pub use error::AppError;
+pub use gc::GcReport;
+pub use names::{NameCheck, check_names};
+pub use probe::probe_file;
+pub use regie::Regie;
+pub use settings::Settings;
+
+pub use regie_core::media::MediaDescription;
+pub use regie_db::{AssetRecord, AssetSummary, CollectionRecord};

@@ -64,7 +64,8 @@ impl BlobStore {
 
     /// Copies `source` into the temporary folder while computing every checksum in the same pass.
     /// Fails with `SourceChanged` when the source's size or modification time moved meanwhile.
-    pub fn stage(&self, source: &Path, options: HashOptions) -> Result<StagedBlob, StorageError> {
+    /// `on_progress` is told how many bytes each chunk added.
+    pub fn stage(&self, source: &Path, options: HashOptions, on_progress: &dyn Fn(u64)) -> Result<StagedBlob, StorageError> {
         let mut input = File::open(source).map_err(|error| StorageError::read(source, error))?;
         let before = fingerprint(&input).map_err(|error| StorageError::read(source, error))?;
         let temp_folder = self.root.join("tmp");
@@ -91,6 +92,7 @@ impl BlobStore {
             hashers.feed(&chunk)?;
             temp.write_all(&chunk).map_err(|error| StorageError::write(temp.path(), error))?;
             size += read as u64;
+            on_progress(read as u64);
             if size - flushed >= WRITEBACK_EVERY {
                 start_writeback(temp.as_file(), flushed, size - flushed);
                 flushed = size;
@@ -227,7 +229,7 @@ mod tests {
         let (folder, store) = store();
         let source = folder.path().join("hello.txt");
         fs::write(&source, b"hello world\n").unwrap();
-        let staged = store.stage(&source, HashOptions { sha256: true }).unwrap();
+        let staged = store.stage(&source, HashOptions { sha256: true }, &|_| {}).unwrap();
         assert_eq!(staged.checksums.md5.as_str(), "6f5902ac237024bdd0c176cb93063dc4");
         assert_eq!(
             staged.checksums.sha256.as_ref().unwrap().as_str(),
@@ -243,7 +245,7 @@ mod tests {
         let source = folder.path().join("data.bin");
         let content: Vec<u8> = (0..3 * CHUNK_LEN + 17).map(|index| (index % 251) as u8).collect();
         fs::write(&source, &content).unwrap();
-        let staged = store.stage(&source, HashOptions::default()).unwrap();
+        let staged = store.stage(&source, HashOptions::default(), &|_| {}).unwrap();
         let digest = staged.checksums.blake3.clone();
         let path = store.commit(staged).unwrap();
         assert_eq!(fs::read(&path).unwrap(), content);
@@ -259,14 +261,14 @@ mod tests {
         let (folder, store) = store();
         let source = folder.path().join("a");
         fs::write(&source, b"abc").unwrap();
-        drop(store.stage(&source, HashOptions::default()).unwrap());
+        drop(store.stage(&source, HashOptions::default(), &|_| {}).unwrap());
         assert!(store.remove_leftover_temporaries().unwrap().is_empty());
     }
 
     #[test]
     fn a_missing_source_is_reported_as_vanished() {
         let (folder, store) = store();
-        let error = store.stage(&folder.path().join("nope"), HashOptions::default()).unwrap_err();
+        let error = store.stage(&folder.path().join("nope"), HashOptions::default(), &|_| {}).unwrap_err();
         assert_eq!(error.code(), "source-vanished");
     }
 
@@ -275,7 +277,7 @@ mod tests {
         let (folder, store) = store();
         let source = folder.path().join("a");
         fs::write(&source, b"abcdef").unwrap();
-        let staged = store.stage(&source, HashOptions::default()).unwrap();
+        let staged = store.stage(&source, HashOptions::default(), &|_| {}).unwrap();
         let digest = staged.checksums.blake3.clone();
         store.commit(staged).unwrap();
         assert_eq!(store.remove(&digest).unwrap(), Some(6));

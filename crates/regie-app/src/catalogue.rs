@@ -1,0 +1,64 @@
+//! Catalogue queries and edits: assets, collections, tags.
+
+use regie_core::{AssetId, CollectionPath};
+use regie_db::{AssetRecord, AssetSummary, CollectionRecord};
+
+use crate::{AppError, Regie};
+
+/// Page size used when listing everything.
+const PAGE: u32 = 500;
+
+impl Regie {
+    /// Finds an asset by id or house id.
+    pub async fn resolve_asset(&self, reference: &str) -> Result<AssetId, AppError> {
+        Ok(self.db.resolve_asset(reference).await?)
+    }
+
+    pub async fn asset(&self, reference: &str) -> Result<AssetRecord, AppError> {
+        let asset_id = self.resolve_asset(reference).await?;
+        Ok(self.db.get_asset(asset_id).await?)
+    }
+
+    /// Every asset matching the filters, read page by page with a keyset cursor.
+    pub async fn list_assets(&self, collection: Option<&CollectionPath>, tag: Option<&str>) -> Result<Vec<AssetSummary>, AppError> {
+        let mut assets: Vec<AssetSummary> = Vec::new();
+        loop {
+            let after = assets.last().map(|asset| asset.id);
+            let page = self.db.list_assets(collection, tag, after, PAGE).await?;
+            let done = page.len() < PAGE as usize;
+            assets.extend(page);
+            if done {
+                return Ok(assets);
+            }
+        }
+    }
+
+    pub async fn collections(&self) -> Result<Vec<CollectionRecord>, AppError> {
+        Ok(self.db.list_collections().await?)
+    }
+
+    pub async fn tag_asset(&self, reference: &str, tags: &[String]) -> Result<AssetRecord, AppError> {
+        let asset_id = self.resolve_asset(reference).await?;
+        self.db.add_tags(asset_id, &normalise_tags(tags)?).await?;
+        Ok(self.db.get_asset(asset_id).await?)
+    }
+
+    pub async fn untag_asset(&self, reference: &str, tags: &[String]) -> Result<AssetRecord, AppError> {
+        let asset_id = self.resolve_asset(reference).await?;
+        self.db.remove_tags(asset_id, &normalise_tags(tags)?).await?;
+        Ok(self.db.get_asset(asset_id).await?)
+    }
+}
+
+/// Tags are trimmed and lowercased; empty ones and control characters are refused.
+pub(crate) fn normalise_tags(tags: &[String]) -> Result<Vec<String>, AppError> {
+    tags.iter()
+        .map(|tag| {
+            let cleaned = tag.trim().to_lowercase();
+            if cleaned.is_empty() || cleaned.len() > 100 || cleaned.chars().any(char::is_control) {
+                return Err(regie_core::CoreError::invalid("tag", tag.as_str(), "must be 1 to 100 printable characters").into());
+            }
+            Ok(cleaned)
+        })
+        .collect()
+}

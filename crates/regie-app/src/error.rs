@@ -1,0 +1,68 @@
+//! The errors a use case can end with: the adapters' errors, plus the app's own.
+
+use std::path::PathBuf;
+
+use regie_core::CoreError;
+use regie_db::DbError;
+use regie_media::MediaError;
+use regie_storage::StorageError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error(transparent)]
+    Core(#[from] CoreError),
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error(transparent)]
+    Media(#[from] MediaError),
+    #[error("cannot use the data folder {path}: {source}")]
+    DataFolder {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("another regie process is ingesting into {path}; run gc again once it has finished")]
+    Busy { path: PathBuf },
+    #[error("{path} does not exist")]
+    InputMissing { path: PathBuf },
+    #[error("cannot read {path}: {source}")]
+    InputUnreadable {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    /// A stable, kebab-case code for scripts and the API.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Core(error) => error.code(),
+            Self::Db(error) => error.code(),
+            Self::Storage(error) => error.code(),
+            Self::Media(error) => error.code(),
+            Self::DataFolder { .. } => "data-folder-unusable",
+            Self::Busy { .. } => "busy",
+            Self::InputMissing { .. } => "not-found",
+            Self::InputUnreadable { .. } => "source-unreadable",
+            Self::Internal(_) => "internal",
+        }
+    }
+
+    /// Whether the error is about something that does not exist (maps to exit code 3 / HTTP 404).
+    pub fn is_not_found(&self) -> bool {
+        self.code() == "not-found"
+    }
+
+    /// Whether the user can fix it by changing their input (as opposed to the system failing).
+    pub fn is_user_error(&self) -> bool {
+        matches!(
+            self.code(),
+            "invalid-value" | "not-found" | "not-media" | "empty-file" | "media-unreadable" | "source-unreadable" | "source-vanished" | "source-changed"
+        )
+    }
+}

@@ -1,0 +1,98 @@
+//! Ingest: walk the inputs, then for each file copy it into the store while checksumming it,
+//! identify it from its bytes, describe it, read its sidecars, and record it, the database row
+//! last. Files are processed a few at a time; the final decide-and-record step is serialised so
+//! two copies of the same content in one batch still become one asset and one duplicate.
+
+mod one_file;
+mod outcome;
+
+use std::collections::VecDeque;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use regie_core::CollectionPath;
+
+pub use outcome::{FileOutcome, IngestObserver, IngestStatus, IngestSummary};
+
+use crate::catalogue::normalise_tags;
+use crate::sidecar::SidecarReader;
+use crate::walk::walk_inputs;
+use crate::{AppError, Regie};
+
+/// What to ingest and where to file it.
+#[derive(Debug, Clone)]
+pub struct IngestRequest {
+    pub paths: Vec<PathBuf>,
+    pub collection: CollectionPath,
+    pub tags: Vec<String>,
+}
+
+/// State shared by the workers of one run.
+struct Run {
+    regie: Regie,
+    collection: CollectionPath,
+    tags: Vec<String>,
+    queue: Mutex<VecDeque<(PathBuf, u64)>>,
+    sidecars: Mutex<SidecarReader>,
+    record_lock: tokio::sync::Mutex<()>,
+    observer: Arc<dyn IngestObserver>,
+    summary: Mutex<IngestSummary>,
+}
+
+impl Regie {
+    /// Ingests every file under `request.paths`; per-file failures are reported, not returned.
+    pub async fn ingest(&self, request: IngestRequest, observer: Arc<dyn IngestObserver>) -> Result<IngestSummary, AppError> {
+        let (lock, _) = self.lock_file()?;
+        lock.lock_shared().map_err(|source| AppError::DataFolder { path: self.settings.data_dir.clone(), source })?;
+        let walk = tokio::task::spawn_blocking(move || walk_inputs(&request.paths))
+            .await
+            .map_err(|error| AppError::Internal(error.to_string()))?;
+        for (path, reason) in &walk.skipped {
+            observer.skipped(path, reason);
+        }
+        let total_bytes = walk.files.iter().map(|(_, size)| size).sum();
+        observer.planned((walk.files.len() + walk.failures.len()) as u64, total_bytes);
+        let run = Arc::new(Run {
+            regie: self.clone(),
+            collection: request.collection,
+            tags: normalise_tags(&request.tags)?,
+            queue: Mutex::new(walk.files.into_iter().collect()),
+            sidecars: Mutex::new(SidecarReader::default()),
+            record_lock: tokio::sync::Mutex::new(()),
+            observer,
+            summary: Mutex::new(IngestSummary::default()),
+        });
+        for (path, reason) in walk.failures {
+            run.report(FileOutcome::failed(&path, "source-unreadable", format!("{}: {reason}", path.display())));
+        }
+        let mut workers = tokio::task::JoinSet::new();
+        for _ in 0..self.settings.ingest_concurrency.max(1) {
+            let run = Arc::clone(&run);
+            workers.spawn(async move { run.work().await });
+        }
+        while let Some(joined) = workers.join_next().await {
+            joined.map_err(|error| AppError::Internal(format!("an ingest worker stopped: {error}")))?;
+        }
+        let summary = run.summary.lock().expect("summary lock").clone();
+        Ok(summary)
+    }
+}
+
+impl Run {
+    async fn work(self: Arc<Self>) {
+        loop {
+            let next = self.queue.lock().expect("queue lock").pop_front();
+            let Some((path, _size)) = next else { return };
+            let outcome = match self.ingest_one(&path).await {
+                Ok(outcome) => outcome,
+                Err(error) => FileOutcome::from_error(&path, &error),
+            };
+            self.report(outcome);
+        }
+    }
+
+    fn report(&self, outcome: FileOutcome) {
+        self.summary.lock().expect("summary lock").count(&outcome);
+        self.observer.file_done(&outcome);
+    }
+}

@@ -1,0 +1,113 @@
+//! Ingesting one file, in the order that keeps the catalogue honest: stage the copy (checksums
+//! in the same pass), describe the staged bytes, then under the record lock decide new or
+//! duplicate, commit the blob, and write the row last.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use chrono::Local;
+use regie_core::sidecar::compare_declared;
+use regie_core::{AssetId, FileFormat, Finding, MediaDescription, Severity};
+use regie_db::{NewAsset, NewFile};
+use regie_storage::{HashOptions, StagedBlob};
+
+use super::{FileOutcome, Run};
+use crate::AppError;
+
+impl Run {
+    pub(super) async fn ingest_one(&self, path: &Path) -> Result<FileOutcome, AppError> {
+        let staged = self.stage(path).await?;
+        if let Some(outcome) = self.existing_content(path, &staged).await? {
+            self.keep_blob(staged).await?;
+            return Ok(outcome);
+        }
+        let media = self.regie.prober.describe(staged.path(), Some(&staged.head)).await?;
+        let findings = self.findings_for(path, &staged, &media);
+        let metadata = self.sidecars.lock().expect("sidecar lock").read_for(path);
+        let mut findings = findings;
+        findings.extend(metadata.findings);
+        findings.extend(compare_declared(&metadata.sidecar.declared, &staged.checksums, Some(&media)));
+
+        let _recording = self.record_lock.lock().await;
+        if let Some(outcome) = self.existing_content(path, &staged).await? {
+            self.keep_blob(staged).await?;
+            return Ok(outcome);
+        }
+        let checksums = staged.checksums.clone();
+        let format = FileFormat::sniff(&staged.head);
+        self.keep_blob(staged).await?;
+        let asset_id = AssetId::new();
+        let name = path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
+        let size = checksums.size;
+        let house_id = self
+            .regie
+            .db
+            .insert_asset(NewAsset {
+                id: asset_id,
+                name,
+                collection: self.collection.clone(),
+                source_path: path.display().to_string(),
+                metadata: metadata.sidecar.descriptive,
+                tags: self.tags.clone(),
+                findings: findings.clone(),
+                file: NewFile { role: "original".to_owned(), checksums, format, media: Some(media) },
+                house_id_template: &self.regie.settings.house_id_template,
+                ingest_date: Local::now().format("%Y%m%d").to_string(),
+            })
+            .await?;
+        Ok(FileOutcome::ingested(path, asset_id, house_id, size, findings))
+    }
+
+    /// Copies the file into the store's temporary folder with every checksum, off the async threads.
+    async fn stage(&self, path: &Path) -> Result<StagedBlob, AppError> {
+        let store = self.regie.store.clone();
+        let source = path.to_owned();
+        let options = HashOptions { sha256: self.regie.settings.sha256 };
+        let observer = Arc::clone(&self.observer);
+        let staged = tokio::task::spawn_blocking(move || store.stage(&source, options, &|bytes| observer.bytes_copied(bytes)))
+            .await
+            .map_err(|error| AppError::Internal(error.to_string()))??;
+        Ok(staged)
+    }
+
+    /// Moves a staged copy under its content address (a no-op when already there), off the async threads.
+    async fn keep_blob(&self, staged: StagedBlob) -> Result<(), AppError> {
+        let store = self.regie.store.clone();
+        tokio::task::spawn_blocking(move || store.commit(staged))
+            .await
+            .map_err(|error| AppError::Internal(error.to_string()))??;
+        Ok(())
+    }
+
+    /// When the content is already catalogued, the duplicate outcome (recorded once per path).
+    async fn existing_content(&self, path: &Path, staged: &StagedBlob) -> Result<Option<FileOutcome>, AppError> {
+        let Some(existing) = self.regie.db.find_by_content(&staged.checksums.blake3).await? else {
+            return Ok(None);
+        };
+        let source_path = path.display().to_string();
+        if existing.source_path != source_path {
+            self.regie.db.record_duplicate(existing.asset_id, &source_path).await?;
+        }
+        Ok(Some(FileOutcome::duplicate(path, existing.asset_id, staged.checksums.size)))
+    }
+
+    fn findings_for(&self, path: &Path, staged: &StagedBlob, media: &MediaDescription) -> Vec<Finding> {
+        let mut findings = Vec::new();
+        let sniffed = FileFormat::sniff(&staged.head);
+        let extension = path.extension().and_then(|extension| extension.to_str());
+        if sniffed.contradicts_extension(extension) {
+            findings.push(Finding::new(
+                "extension-mismatch",
+                Severity::Warning,
+                format!("the name ends in .{} but the content is {}", extension.unwrap_or_default(), sniffed.as_str()),
+            ));
+        } else if sniffed == FileFormat::Unknown && extension.is_some_and(|extension| !extension.eq_ignore_ascii_case(&media.container)) {
+            findings.push(Finding::new(
+                "format-unconfirmed",
+                Severity::Info,
+                format!("the format was not recognised from the bytes; ffprobe reads it as {}", media.container),
+            ));
+        }
+        findings
+    }
+}

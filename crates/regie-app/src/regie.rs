@@ -1,0 +1,53 @@
+//! The application context: the catalogue, the store and the prober opened on one data folder.
+
+use std::fs::File;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use regie_db::Database;
+use regie_media::{Prober, ToolRunner};
+use regie_storage::BlobStore;
+
+use crate::{AppError, Settings};
+
+/// An opened regie data folder; cheap to clone into tasks.
+#[derive(Debug, Clone)]
+pub struct Regie {
+    pub(crate) db: Database,
+    pub(crate) store: BlobStore,
+    pub(crate) prober: Prober,
+    pub(crate) settings: Arc<Settings>,
+}
+
+impl Regie {
+    /// Opens the data folder, creating the database and store on first use.
+    pub async fn open(settings: Settings) -> Result<Self, AppError> {
+        let data_dir = &settings.data_dir;
+        std::fs::create_dir_all(data_dir).map_err(|source| AppError::DataFolder { path: data_dir.clone(), source })?;
+        let db = Database::open_sqlite(&data_dir.join("catalogue.sqlite")).await?;
+        let store = BlobStore::open(data_dir.join("store"))?;
+        let runner = ToolRunner::new(settings.ingest_concurrency.max(1), settings.probe_timeout);
+        Ok(Self { db, store, prober: Prober::new(runner), settings: Arc::new(settings) })
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Closes the database cleanly (checkpointing the WAL).
+    pub async fn close(&self) {
+        self.db.close().await;
+    }
+
+    /// The lock file that keeps `gc` from running while an ingest is writing.
+    pub(crate) fn lock_file(&self) -> Result<(File, PathBuf), AppError> {
+        let path = self.settings.data_dir.join("regie.lock");
+        let file = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|source| AppError::DataFolder { path: path.clone(), source })?;
+        Ok((file, path))
+    }
+}

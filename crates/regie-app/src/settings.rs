@@ -1,0 +1,20 @@
+//! The typed settings the use cases run with; the binary builds them from its layered config.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use regie_core::house_id::HouseIdTemplate;
+use regie_core::naming::NamingRule;
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Holds `catalogue.sqlite` and the `store/` folder.
+    pub data_dir: PathBuf,
+    /// Compute SHA-256 besides MD5 and BLAKE3.
+    pub sha256: bool,
+    pub house_id_template: HouseIdTemplate,
+    pub naming_rule: NamingRule,
+    /// Files ingested at once.
+    pub ingest_concurrency: usize,
+    pub probe_timeout: Duration,
+}

@@ -1,0 +1,132 @@
+//! Turning the paths given on the command line into the list of media files to work on:
+//! folders are walked recursively in name order; a symlink is followed only when it leads to a
+//! place inside one of the given roots; sidecars and operating-system litter are set aside.
+
+use std::collections::HashSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::sidecar::is_sidecar;
+
+/// What walking the inputs found.
+#[derive(Debug, Default)]
+pub(crate) struct Walk {
+    /// Media files to process, with their sizes.
+    pub files: Vec<(PathBuf, u64)>,
+    /// Inputs that could not be read at all (missing, unreadable folder): each becomes a failure.
+    pub failures: Vec<(PathBuf, String)>,
+    /// Paths deliberately not followed, with the reason.
+    pub skipped: Vec<(PathBuf, String)>,
+}
+
+/// Names that file managers leave behind and nobody means to archive.
+const LITTER: &[&str] = &[".DS_Store", "Thumbs.db", "desktop.ini", ".directory"];
+
+pub(crate) fn walk_inputs(inputs: &[PathBuf]) -> Walk {
+    let mut walk = Walk::default();
+    let roots: Vec<PathBuf> = inputs.iter().filter_map(|input| fs::canonicalize(input).ok()).filter(|root| root.is_dir()).collect();
+    let mut visited_folders = HashSet::new();
+    let mut seen_files = HashSet::new();
+    for input in inputs {
+        let absolute = std::path::absolute(input).unwrap_or_else(|_| input.clone());
+        match fs::metadata(&absolute) {
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => walk.failures.push((absolute, "does not exist".to_owned())),
+            Err(error) => walk.failures.push((absolute, error.to_string())),
+            Ok(metadata) if metadata.is_dir() => walk_folder(&absolute, &roots, &mut visited_folders, &mut seen_files, &mut walk),
+            Ok(metadata) => {
+                if seen_files.insert(fs::canonicalize(&absolute).unwrap_or_else(|_| absolute.clone())) {
+                    walk.files.push((absolute, metadata.len()));
+                }
+            }
+        }
+    }
+    walk
+}
+
+fn walk_folder(folder: &Path, roots: &[PathBuf], visited: &mut HashSet<PathBuf>, seen_files: &mut HashSet<PathBuf>, walk: &mut Walk) {
+    let canonical = fs::canonicalize(folder).unwrap_or_else(|_| folder.to_owned());
+    if !visited.insert(canonical) {
+        return;
+    }
+    let entries = match fs::read_dir(folder) {
+        Ok(entries) => entries,
+        Err(error) => {
+            walk.failures.push((folder.to_owned(), format!("cannot read the folder: {error}")));
+            return;
+        }
+    };
+    let mut paths: Vec<PathBuf> = entries.filter_map(|entry| entry.ok().map(|entry| entry.path())).collect();
+    paths.sort();
+    for path in paths {
+        let name = path.file_name().and_then(|name| name.to_str()).unwrap_or_default();
+        if LITTER.contains(&name) || name.starts_with("._") {
+            continue;
+        }
+        let Ok(link_metadata) = fs::symlink_metadata(&path) else { continue };
+        if link_metadata.file_type().is_symlink() {
+            match fs::canonicalize(&path) {
+                Ok(target) if roots.iter().any(|root| target.starts_with(root)) => {}
+                Ok(target) => {
+                    walk.skipped.push((path, format!("symlink to {} leads outside the given folders; not followed", target.display())));
+                    continue;
+                }
+                Err(_) => {
+                    walk.skipped.push((path, "broken symlink".to_owned()));
+                    continue;
+                }
+            }
+        }
+        let Ok(metadata) = fs::metadata(&path) else { continue };
+        if metadata.is_dir() {
+            walk_folder(&path, roots, visited, seen_files, walk);
+        } else if metadata.is_file() && !is_sidecar(&path) {
+            let canonical = fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+            if seen_files.insert(canonical) {
+                walk.files.push((path, metadata.len()));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+
+    #[test]
+    fn folders_are_walked_in_order_and_sidecars_set_aside() {
+        let folder = tempfile::tempdir().unwrap();
+        let root = folder.path().join("in");
+        fs::create_dir_all(root.join("sub")).unwrap();
+        for name in ["b.mov", "a.mxf", "a.json", "sub/c.wav", ".DS_Store", "manifest.csv"] {
+            fs::write(root.join(name), b"x").unwrap();
+        }
+        let walk = walk_inputs(std::slice::from_ref(&root));
+        let names: Vec<String> = walk.files.iter().map(|(path, _)| path.strip_prefix(&root).unwrap().display().to_string()).collect();
+        assert_eq!(names, ["a.mxf", "b.mov", "sub/c.wav"]);
+    }
+
+    #[test]
+    fn symlinks_outside_the_roots_are_not_followed() {
+        let folder = tempfile::tempdir().unwrap();
+        let root = folder.path().join("in");
+        let outside = folder.path().join("outside");
+        fs::create_dir_all(&root).unwrap();
+        fs::create_dir_all(&outside).unwrap();
+        fs::write(outside.join("secret.mov"), b"x").unwrap();
+        fs::write(root.join("inside.mov"), b"x").unwrap();
+        symlink(&outside, root.join("escape")).unwrap();
+        symlink(root.join("inside.mov"), root.join("alias.mov")).unwrap();
+        symlink(&root, root.join("loop")).unwrap();
+        let walk = walk_inputs(std::slice::from_ref(&root));
+        assert_eq!(walk.files.len(), 1, "the inside file once, through either name: {:?}", walk.files);
+        assert!(walk.skipped.iter().any(|(path, reason)| path.ends_with("escape") && reason.contains("outside")));
+    }
+
+    #[test]
+    fn missing_inputs_are_failures() {
+        let walk = walk_inputs(&[PathBuf::from("/definitely/not/here.mov")]);
+        assert_eq!(walk.failures.len(), 1);
+        assert!(walk.failures[0].1.contains("does not exist"));
+    }
+}

@@ -1,0 +1,120 @@
+//! The command line, as clap derives it. Command names, flags and `--json` keys are contracts.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "regie", version, about = "regie: media asset management from one binary")]
+pub struct Cli {
+    /// The data folder: catalogue database and blob store, created on first use.
+    #[arg(long, global = true, env = "REGIE_DATA", default_value = "./regie-data")]
+    pub data: PathBuf,
+    /// A config file (TOML); by default DATA/regie.toml when it exists.
+    #[arg(long, global = true, env = "REGIE_CONFIG")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Copy files and folders into the store, checksum, identify and describe them.
+    Ingest(IngestArgs),
+    /// Describe a media file without ingesting it.
+    Probe {
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List, show and tag catalogued assets.
+    #[command(subcommand)]
+    Assets(AssetsCommand),
+    /// Show the collection tree.
+    Collections {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check file names against the house naming rule.
+    CheckNames {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove blobs no asset refers to and leftovers of interrupted copies.
+    Gc {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Inspect the effective configuration.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct IngestArgs {
+    /// Files and folders (folders are walked recursively).
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// The collection to file assets in, as a path such as `news/2026`.
+    #[arg(long, default_value = "default")]
+    pub collection: String,
+    /// Tags to put on every ingested asset (repeatable).
+    #[arg(long = "tag")]
+    pub tags: Vec<String>,
+    /// Also compute SHA-256.
+    #[arg(long)]
+    pub sha256: bool,
+    /// Files processed at once.
+    #[arg(long)]
+    pub concurrency: Option<usize>,
+    /// One JSON object per input file on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AssetsCommand {
+    /// List assets, oldest first.
+    List {
+        /// Only this collection and its sub-collections.
+        #[arg(long)]
+        collection: Option<String>,
+        #[arg(long)]
+        tag: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one asset by id or house id.
+    Show {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add tags to an asset.
+    Tag {
+        id: String,
+        #[arg(required = true)]
+        tags: Vec<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove tags from an asset.
+    Untag {
+        id: String,
+        #[arg(required = true)]
+        tags: Vec<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print the effective configuration (defaults, then the file, then REGIE_* variables).
+    Show {
+        #[arg(long)]
+        json: bool,
+    },
+}

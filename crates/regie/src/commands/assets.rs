@@ -1,0 +1,96 @@
+//! `regie assets list|show|tag|untag`
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+use regie_app::{AssetRecord, Regie};
+use regie_core::CollectionPath;
+
+use super::probe::describe;
+use super::{human_size, print_json, success};
+
+pub async fn list(regie: &Regie, collection: Option<String>, tag: Option<String>, json: bool) -> Result<ExitCode> {
+    let collection: Option<CollectionPath> = collection.as_deref().map(str::parse).transpose()?;
+    let tag = tag.map(|tag| tag.trim().to_lowercase());
+    let assets = regie.list_assets(collection.as_ref(), tag.as_deref()).await?;
+    if json {
+        print_json(&assets)?;
+        return Ok(success());
+    }
+    if assets.is_empty() {
+        eprintln!("no assets yet: add some with `regie ingest PATH`");
+        return Ok(success());
+    }
+    println!("{:<28} {:<10} {:>10} {:>8}  {:<20} NAME", "HOUSE ID", "FORMAT", "SIZE", "FINDINGS", "COLLECTION");
+    for asset in &assets {
+        println!(
+            "{:<28} {:<10} {:>10} {:>8}  {:<20} {}",
+            asset.house_id,
+            asset.format,
+            human_size(asset.size),
+            asset.finding_count,
+            asset.collection,
+            asset.name
+        );
+    }
+    Ok(success())
+}
+
+pub async fn show(regie: &Regie, reference: &str, json: bool) -> Result<ExitCode> {
+    let asset = regie.asset(reference).await?;
+    if json {
+        print_json(&asset)?;
+    } else {
+        print!("{}", render(&asset));
+    }
+    Ok(success())
+}
+
+pub async fn tag(regie: &Regie, reference: &str, tags: &[String], json: bool, adding: bool) -> Result<ExitCode> {
+    let asset = if adding { regie.tag_asset(reference, tags).await? } else { regie.untag_asset(reference, tags).await? };
+    if json {
+        print_json(&asset)?;
+    } else {
+        println!("{}: tags {}", asset.house_id, if asset.tags.is_empty() { "(none)".to_owned() } else { asset.tags.join(", ") });
+    }
+    Ok(success())
+}
+
+fn render(asset: &AssetRecord) -> String {
+    let mut text = format!(
+        "{}  {}\nid         {}\ncollection {}\nsource     {}\ningested   {}\n",
+        asset.house_id, asset.name, asset.id, asset.collection, asset.source_path, asset.created_at
+    );
+    if !asset.tags.is_empty() {
+        text += &format!("tags       {}\n", asset.tags.join(", "));
+    }
+    let metadata = serde_json::to_value(&asset.metadata).unwrap_or_default();
+    if let Some(fields) = metadata.as_object().filter(|fields| !fields.is_empty()) {
+        text += "metadata\n";
+        for (key, value) in fields {
+            let value = value.as_str().map(str::to_owned).unwrap_or_else(|| value.to_string());
+            text += &format!("  {key:<14} {value}\n");
+        }
+    }
+    if !asset.findings.is_empty() {
+        text += "findings\n";
+        for finding in &asset.findings {
+            text += &format!("  {:<7} {:<22} {}\n", finding.severity.as_str(), finding.code, finding.message);
+        }
+    }
+    for file in &asset.files {
+        text += &format!("file {} ({}, {})\n  md5    {}\n  blake3 {}\n", file.role, file.format, human_size(file.size), file.md5, file.blake3);
+        if let Some(sha256) = &file.sha256 {
+            text += &format!("  sha256 {sha256}\n");
+        }
+        if let Some(media) = &file.media {
+            for line in describe(media).lines() {
+                text += &format!("  {line}\n");
+            }
+        }
+    }
+    for duplicate in &asset.duplicates {
+        text += &format!("duplicate  {duplicate}\n");
+    }
+    text
+}

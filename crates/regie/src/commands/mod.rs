@@ -1,0 +1,66 @@
+//! One module per command; each runs a use case and renders its result.
+
+mod assets;
+mod check_names;
+mod collections;
+mod config_show;
+mod gc;
+mod ingest;
+mod probe;
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+use regie_app::Regie;
+use serde::Serialize;
+
+use crate::cli::{AssetsCommand, Cli, Command, ConfigCommand};
+use crate::config::LoadedConfig;
+
+pub async fn run(cli: Cli) -> Result<ExitCode> {
+    let config = LoadedConfig::load(&cli.data, cli.config.as_deref())?;
+    match cli.command {
+        Command::Ingest(args) => ingest::run(&config, args).await,
+        Command::Probe { file, json } => probe::run(&config, &file, json).await,
+        Command::Assets(command) => {
+            let regie = open(&config).await?;
+            let code = match command {
+                AssetsCommand::List { collection, tag, json } => assets::list(&regie, collection, tag, json).await,
+                AssetsCommand::Show { id, json } => assets::show(&regie, &id, json).await,
+                AssetsCommand::Tag { id, tags, json } => assets::tag(&regie, &id, &tags, json, true).await,
+                AssetsCommand::Untag { id, tags, json } => assets::tag(&regie, &id, &tags, json, false).await,
+            };
+            regie.close().await;
+            code
+        }
+        Command::Collections { json } => collections::run(&open(&config).await?, json).await,
+        Command::CheckNames { paths, json } => check_names::run(&config, &paths, json),
+        Command::Gc { json } => gc::run(&open(&config).await?, json).await,
+        Command::Config(ConfigCommand::Show { json }) => config_show::run(&config, json),
+    }
+}
+
+pub(crate) async fn open(config: &LoadedConfig) -> Result<Regie> {
+    Ok(Regie::open(config.settings()?).await?)
+}
+
+pub(crate) fn print_json(value: &impl Serialize) -> Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}
+
+pub(crate) fn success() -> ExitCode {
+    ExitCode::from(crate::exit::SUCCESS)
+}
+
+/// Sizes as people read them: `1.5 GiB`.
+pub(crate) fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 { format!("{bytes} B") } else { format!("{value:.1} {}", UNITS[unit]) }
+}

@@ -1,0 +1,198 @@
+//! Layered configuration: built-in defaults (zero config runs), then the TOML file, then
+//! `REGIE_*` environment variables, then flags. Read raw, then validated into app `Settings`.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use regie_app::Settings;
+use regie_core::house_id::HouseIdTemplate;
+use regie_core::naming::NamingRule;
+use serde::{Deserialize, Serialize};
+
+/// The configuration as written in `regie.toml`; every key is optional there.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RawConfig {
+    pub ingest: IngestConfig,
+    pub naming: NamingConfig,
+    pub probe: ProbeConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct IngestConfig {
+    pub sha256: bool,
+    pub concurrency: usize,
+    pub house_id_template: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NamingConfig {
+    pub pattern: String,
+    pub extensions: Vec<String>,
+    pub max_length: usize,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ProbeConfig {
+    pub timeout_s: u64,
+}
+
+impl Default for RawConfig {
+    fn default() -> Self {
+        Self { ingest: IngestConfig::default(), naming: NamingConfig::default(), probe: ProbeConfig::default() }
+    }
+}
+
+impl Default for IngestConfig {
+    fn default() -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        Self { sha256: false, concurrency: cores.clamp(1, 4), house_id_template: "{collection}-{date}-{seq:05}".to_owned() }
+    }
+}
+
+impl Default for NamingConfig {
+    fn default() -> Self {
+        let extensions = ["mxf", "mov", "mp4", "mkv", "ts", "wav", "flac", "mp3", "jpg", "png", "tif"];
+        Self {
+            pattern: "{programme:text}_{date:yyyymmdd}_{version:version}.{ext}".to_owned(),
+            extensions: extensions.iter().map(|extension| (*extension).to_owned()).collect(),
+            max_length: 120,
+        }
+    }
+}
+
+impl Default for ProbeConfig {
+    fn default() -> Self {
+        Self { timeout_s: 120 }
+    }
+}
+
+/// The effective configuration and where it came from.
+#[derive(Debug, Clone)]
+pub struct LoadedConfig {
+    pub raw: RawConfig,
+    pub data_dir: PathBuf,
+    pub file: Option<PathBuf>,
+}
+
+impl LoadedConfig {
+    /// Reads the layers for `data_dir`; `explicit_file` must exist when given.
+    pub fn load(data_dir: &Path, explicit_file: Option<&Path>) -> Result<Self> {
+        let default_file = data_dir.join("regie.toml");
+        let file = match explicit_file {
+            Some(file) if !file.is_file() => bail!("config file {} does not exist", file.display()),
+            Some(file) => Some(file.to_owned()),
+            None => default_file.is_file().then_some(default_file),
+        };
+        let mut raw = match &file {
+            Some(file) => {
+                let text = std::fs::read_to_string(file).with_context(|| format!("cannot read config file {}", file.display()))?;
+                toml::from_str(&text).with_context(|| format!("invalid config file {}", file.display()))?
+            }
+            None => RawConfig::default(),
+        };
+        apply_environment(&mut raw, |name| std::env::var(name).ok())?;
+        Ok(Self { raw, data_dir: data_dir.to_owned(), file })
+    }
+
+    /// Validates the raw values into the settings the use cases take.
+    pub fn settings(&self) -> Result<Settings> {
+        let raw = &self.raw;
+        Ok(Settings {
+            data_dir: self.data_dir.clone(),
+            sha256: raw.ingest.sha256,
+            house_id_template: HouseIdTemplate::parse(&raw.ingest.house_id_template).context("ingest.house_id_template")?,
+            naming_rule: NamingRule::parse(&raw.naming.pattern, &raw.naming.extensions, raw.naming.max_length).context("naming.pattern")?,
+            ingest_concurrency: raw.ingest.concurrency.clamp(1, 64),
+            probe_timeout: Duration::from_secs(raw.probe.timeout_s.max(1)),
+        })
+    }
+}
+
+/// `REGIE_INGEST_SHA256`, `REGIE_INGEST_CONCURRENCY`, `REGIE_INGEST_HOUSE_ID_TEMPLATE`,
+/// `REGIE_NAMING_PATTERN`, `REGIE_NAMING_EXTENSIONS` (comma-separated), `REGIE_NAMING_MAX_LENGTH`,
+/// `REGIE_PROBE_TIMEOUT_S`.
+fn apply_environment(raw: &mut RawConfig, variable: impl Fn(&str) -> Option<String>) -> Result<()> {
+    fn parsed<T: std::str::FromStr>(name: &str, value: &str) -> Result<T> {
+        value.trim().parse().map_err(|_| anyhow::anyhow!("{name}={value:?} is not a valid value"))
+    }
+    if let Some(value) = variable("REGIE_INGEST_SHA256") {
+        raw.ingest.sha256 = matches!(value.trim().to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on");
+    }
+    if let Some(value) = variable("REGIE_INGEST_CONCURRENCY") {
+        raw.ingest.concurrency = parsed("REGIE_INGEST_CONCURRENCY", &value)?;
+    }
+    if let Some(value) = variable("REGIE_INGEST_HOUSE_ID_TEMPLATE") {
+        raw.ingest.house_id_template = value;
+    }
+    if let Some(value) = variable("REGIE_NAMING_PATTERN") {
+        raw.naming.pattern = value;
+    }
+    if let Some(value) = variable("REGIE_NAMING_EXTENSIONS") {
+        raw.naming.extensions = value.split(',').map(|extension| extension.trim().to_owned()).filter(|extension| !extension.is_empty()).collect();
+    }
+    if let Some(value) = variable("REGIE_NAMING_MAX_LENGTH") {
+        raw.naming.max_length = parsed("REGIE_NAMING_MAX_LENGTH", &value)?;
+    }
+    if let Some(value) = variable("REGIE_PROBE_TIMEOUT_S") {
+        raw.probe.timeout_s = parsed("REGIE_PROBE_TIMEOUT_S", &value)?;
+    }
+    Ok(())
+}
+
+/// Replaces the value of any key that looks secret, for printing.
+pub fn mask_secrets(value: &mut toml::Value) {
+    match value {
+        toml::Value::Table(table) => {
+            for (key, entry) in table.iter_mut() {
+                let secret = ["password", "secret", "token", "key"].iter().any(|word| key.contains(word));
+                if secret && entry.is_str() {
+                    *entry = toml::Value::String("********".to_owned());
+                } else {
+                    mask_secrets(entry);
+                }
+            }
+        }
+        toml::Value::Array(items) => items.iter_mut().for_each(mask_secrets),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn environment_overrides_the_file() {
+        let mut raw: RawConfig = toml::from_str("[ingest]\nconcurrency = 3\nsha256 = false\n").unwrap();
+        let environment = |name: &str| match name {
+            "REGIE_INGEST_SHA256" => Some("true".to_owned()),
+            "REGIE_NAMING_EXTENSIONS" => Some("mxf, mov".to_owned()),
+            _ => None,
+        };
+        apply_environment(&mut raw, environment).unwrap();
+        assert_eq!(raw.ingest.concurrency, 3);
+        assert!(raw.ingest.sha256);
+        assert_eq!(raw.naming.extensions, ["mxf", "mov"]);
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_numbers_are_refused() {
+        assert!(toml::from_str::<RawConfig>("[ingest]\nsha265 = true\n").is_err());
+        let mut raw = RawConfig::default();
+        let error = apply_environment(&mut raw, |name| (name == "REGIE_PROBE_TIMEOUT_S").then(|| "soon".to_owned())).unwrap_err();
+        assert!(error.to_string().contains("REGIE_PROBE_TIMEOUT_S"));
+    }
+
+    #[test]
+    fn secrets_are_masked() {
+        let mut value: toml::Value = toml::from_str("[s3]\nsecret_key = \"abc\"\nbucket = \"media\"\n").unwrap();
+        mask_secrets(&mut value);
+        assert_eq!(value["s3"]["secret_key"].as_str(), Some("********"));
+        assert_eq!(value["s3"]["bucket"].as_str(), Some("media"));
+    }
+}
