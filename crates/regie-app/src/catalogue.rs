@@ -20,7 +20,11 @@ impl Regie {
     }
 
     /// Every asset matching the filters, read page by page with a keyset cursor.
-    pub async fn list_assets(&self, collection: Option<&CollectionPath>, tag: Option<&str>) -> Result<Vec<AssetSummary>, AppError> {
+    pub async fn list_assets(
+        &self,
+        collection: Option<&CollectionPath>,
+        tag: Option<&str>,
+    ) -> Result<Vec<AssetSummary>, AppError> {
         let mut assets: Vec<AssetSummary> = Vec::new();
         loop {
             let after = assets.last().map(|asset| asset.id);
@@ -56,7 +60,12 @@ pub(crate) fn normalise_tags(tags: &[String]) -> Result<Vec<String>, AppError> {
         .map(|tag| {
             let cleaned = tag.trim().to_lowercase();
             if cleaned.is_empty() || cleaned.len() > 100 || cleaned.chars().any(char::is_control) {
-                return Err(regie_core::CoreError::invalid("tag", tag.as_str(), "must be 1 to 100 printable characters").into());
+                return Err(regie_core::CoreError::invalid(
+                    "tag",
+                    tag.as_str(),
+                    "must be 1 to 100 printable characters",
+                )
+                .into());
             }
             Ok(cleaned)
         })

@@ -62,7 +62,14 @@ impl AppError {
     pub fn is_user_error(&self) -> bool {
         matches!(
             self.code(),
-            "invalid-value" | "not-found" | "not-media" | "empty-file" | "media-unreadable" | "source-unreadable" | "source-vanished" | "source-changed"
+            "invalid-value"
+                | "not-found"
+                | "not-media"
+                | "empty-file"
+                | "media-unreadable"
+                | "source-unreadable"
+                | "source-vanished"
+                | "source-changed"
         )
     }
 }

@@ -31,10 +31,8 @@ impl Regie {
         let store = self.store.clone();
         let report = tokio::task::spawn_blocking(move || -> Result<GcReport, AppError> {
             let mut report = GcReport::default();
-            for temporary in store.remove_leftover_temporaries()? {
-                if let Ok(size) = temporary.metadata().map(|metadata| metadata.len()) {
-                    report.bytes_freed += size;
-                }
+            for (temporary, size) in store.remove_leftover_temporaries()? {
+                report.bytes_freed += size;
                 report.removed_temporaries.push(temporary.display().to_string());
             }
             for blob in store.list()? {

@@ -23,7 +23,7 @@ pub fn check_names(rule: &NamingRule, paths: &[PathBuf]) -> Vec<NameCheck> {
     let mut checks: Vec<NameCheck> = walk
         .failures
         .into_iter()
-        .map(|(path, reason)| NameCheck {
+        .map(|(path, _code, reason)| NameCheck {
             name: file_name(&path),
             path: path.display().to_string(),
             ok: false,

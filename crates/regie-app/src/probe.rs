@@ -9,7 +9,9 @@ use crate::{AppError, Settings};
 
 pub async fn probe_file(settings: &Settings, path: &Path) -> Result<MediaDescription, AppError> {
     match std::fs::metadata(path) {
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Err(AppError::InputMissing { path: path.to_owned() }),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            return Err(AppError::InputMissing { path: path.to_owned() });
+        }
         Err(source) => return Err(AppError::InputUnreadable { path: path.to_owned(), source }),
         Ok(metadata) if metadata.is_dir() => {
             let source = std::io::Error::other("it is a folder; probe takes one file");

@@ -13,8 +13,9 @@ use crate::sidecar::is_sidecar;
 pub(crate) struct Walk {
     /// Media files to process, with their sizes.
     pub files: Vec<(PathBuf, u64)>,
-    /// Inputs that could not be read at all (missing, unreadable folder): each becomes a failure.
-    pub failures: Vec<(PathBuf, String)>,
+    /// Inputs that could not be read at all (missing, unreadable folder): each becomes a failure,
+    /// with a stable error code and a message that names the path.
+    pub failures: Vec<(PathBuf, &'static str, String)>,
     /// Paths deliberately not followed, with the reason.
     pub skipped: Vec<(PathBuf, String)>,
 }
@@ -24,15 +25,24 @@ const LITTER: &[&str] = &[".DS_Store", "Thumbs.db", "desktop.ini", ".directory"]
 
 pub(crate) fn walk_inputs(inputs: &[PathBuf]) -> Walk {
     let mut walk = Walk::default();
-    let roots: Vec<PathBuf> = inputs.iter().filter_map(|input| fs::canonicalize(input).ok()).filter(|root| root.is_dir()).collect();
+    let roots: Vec<PathBuf> =
+        inputs.iter().filter_map(|input| fs::canonicalize(input).ok()).filter(|root| root.is_dir()).collect();
     let mut visited_folders = HashSet::new();
     let mut seen_files = HashSet::new();
     for input in inputs {
         let absolute = std::path::absolute(input).unwrap_or_else(|_| input.clone());
         match fs::metadata(&absolute) {
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => walk.failures.push((absolute, "does not exist".to_owned())),
-            Err(error) => walk.failures.push((absolute, error.to_string())),
-            Ok(metadata) if metadata.is_dir() => walk_folder(&absolute, &roots, &mut visited_folders, &mut seen_files, &mut walk),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                let message = format!("{} does not exist", absolute.display());
+                walk.failures.push((absolute, "not-found", message));
+            }
+            Err(error) => {
+                let message = format!("cannot read {}: {error}", absolute.display());
+                walk.failures.push((absolute, "source-unreadable", message));
+            }
+            Ok(metadata) if metadata.is_dir() => {
+                walk_folder(&absolute, &roots, &mut visited_folders, &mut seen_files, &mut walk)
+            }
             Ok(metadata) => {
                 if seen_files.insert(fs::canonicalize(&absolute).unwrap_or_else(|_| absolute.clone())) {
                     walk.files.push((absolute, metadata.len()));
@@ -43,7 +53,13 @@ pub(crate) fn walk_inputs(inputs: &[PathBuf]) -> Walk {
     walk
 }
 
-fn walk_folder(folder: &Path, roots: &[PathBuf], visited: &mut HashSet<PathBuf>, seen_files: &mut HashSet<PathBuf>, walk: &mut Walk) {
+fn walk_folder(
+    folder: &Path,
+    roots: &[PathBuf],
+    visited: &mut HashSet<PathBuf>,
+    seen_files: &mut HashSet<PathBuf>,
+    walk: &mut Walk,
+) {
     let canonical = fs::canonicalize(folder).unwrap_or_else(|_| folder.to_owned());
     if !visited.insert(canonical) {
         return;
@@ -51,7 +67,8 @@ fn walk_folder(folder: &Path, roots: &[PathBuf], visited: &mut HashSet<PathBuf>,
     let entries = match fs::read_dir(folder) {
         Ok(entries) => entries,
         Err(error) => {
-            walk.failures.push((folder.to_owned(), format!("cannot read the folder: {error}")));
+            let message = format!("cannot read the folder {}: {error}", folder.display());
+            walk.failures.push((folder.to_owned(), "source-unreadable", message));
             return;
         }
     };
@@ -67,7 +84,10 @@ fn walk_folder(folder: &Path, roots: &[PathBuf], visited: &mut HashSet<PathBuf>,
             match fs::canonicalize(&path) {
                 Ok(target) if roots.iter().any(|root| target.starts_with(root)) => {}
                 Ok(target) => {
-                    walk.skipped.push((path, format!("symlink to {} leads outside the given folders; not followed", target.display())));
+                    walk.skipped.push((
+                        path,
+                        format!("symlink to {} leads outside the given folders; not followed", target.display()),
+                    ));
                     continue;
                 }
                 Err(_) => {
@@ -102,7 +122,8 @@ mod tests {
             fs::write(root.join(name), b"x").unwrap();
         }
         let walk = walk_inputs(std::slice::from_ref(&root));
-        let names: Vec<String> = walk.files.iter().map(|(path, _)| path.strip_prefix(&root).unwrap().display().to_string()).collect();
+        let names: Vec<String> =
+            walk.files.iter().map(|(path, _)| path.strip_prefix(&root).unwrap().display().to_string()).collect();
         assert_eq!(names, ["a.mxf", "b.mov", "sub/c.wav"]);
     }
 
@@ -127,6 +148,7 @@ mod tests {
     fn missing_inputs_are_failures() {
         let walk = walk_inputs(&[PathBuf::from("/definitely/not/here.mov")]);
         assert_eq!(walk.failures.len(), 1);
-        assert!(walk.failures[0].1.contains("does not exist"));
+        assert_eq!(walk.failures[0].1, "not-found");
+        assert_eq!(walk.failures[0].2, "/definitely/not/here.mov does not exist");
     }
 }

@@ -18,11 +18,7 @@ macro_rules! hex_digest {
             pub fn parse(text: &str) -> Result<Self, CoreError> {
                 let trimmed = text.trim();
                 if trimmed.len() != $len || !trimmed.bytes().all(|byte| byte.is_ascii_hexdigit()) {
-                    return Err(CoreError::invalid(
-                        $label,
-                        text,
-                        concat!("expected ", $len, " hex digits"),
-                    ));
+                    return Err(CoreError::invalid($label, text, concat!("expected ", $len, " hex digits")));
                 }
                 Ok(Self(trimmed.to_ascii_lowercase()))
             }

@@ -63,10 +63,8 @@ impl FromStr for CollectionPath {
             return Err(CoreError::invalid("collection", text, "the name is empty"));
         }
         for segment in trimmed.split('/') {
-            let bad_segment = segment.trim().is_empty()
-                || segment == "."
-                || segment == ".."
-                || segment.chars().any(char::is_control);
+            let bad_segment =
+                segment.trim().is_empty() || segment == "." || segment == ".." || segment.chars().any(char::is_control);
             if bad_segment || segment.len() > 128 {
                 return Err(CoreError::invalid(
                     "collection",

@@ -5,20 +5,12 @@
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum CoreError {
     #[error("invalid {what} {value:?}: {reason}")]
-    Invalid {
-        what: &'static str,
-        value: String,
-        reason: String,
-    },
+    Invalid { what: &'static str, value: String, reason: String },
 }
 
 impl CoreError {
     pub fn invalid(what: &'static str, value: impl Into<String>, reason: impl Into<String>) -> Self {
-        Self::Invalid {
-            what,
-            value: value.into(),
-            reason: reason.into(),
-        }
+        Self::Invalid { what, value: value.into(), reason: reason.into() }
     }
 
     /// A stable, kebab-case code for scripts and the API.

@@ -41,10 +41,6 @@ pub struct Finding {
 
 impl Finding {
     pub fn new(code: &str, severity: Severity, message: impl Into<String>) -> Self {
-        Self {
-            code: code.to_owned(),
-            severity,
-            message: message.into(),
-        }
+        Self { code: code.to_owned(), severity, message: message.into() }
     }
 }

@@ -39,9 +39,7 @@ pub enum FileFormat {
 impl FileFormat {
     /// Identifies a format from the first bytes of a file (up to [`SNIFF_LEN`]).
     pub fn sniff(head: &[u8]) -> Self {
-        sniff_media(head)
-            .or_else(|| sniff_document(head))
-            .unwrap_or(Self::Unknown)
+        sniff_media(head).or_else(|| sniff_document(head)).unwrap_or(Self::Unknown)
     }
 
     /// The short name used in JSON and in the database.
@@ -104,10 +102,7 @@ impl FileFormat {
 
     /// Whether the bytes say this is audio, video or a still image regie can describe.
     pub fn is_media(self) -> bool {
-        !matches!(
-            self,
-            Self::Pdf | Self::Zip | Self::Xml | Self::Json | Self::Unknown
-        )
+        !matches!(self, Self::Pdf | Self::Zip | Self::Xml | Self::Json | Self::Unknown)
     }
 
     /// True when the file's extension does not fit what its bytes are.
@@ -116,9 +111,7 @@ impl FileFormat {
             return false;
         }
         match extension {
-            Some(extension) => !self
-                .extensions()
-                .contains(&extension.to_ascii_lowercase().as_str()),
+            Some(extension) => !self.extensions().contains(&extension.to_ascii_lowercase().as_str()),
             None => false,
         }
     }
@@ -140,11 +133,7 @@ fn sniff_iso_bmff(head: &[u8]) -> Option<FileFormat> {
     let box_type = head.get(4..8)?;
     if box_type == b"ftyp" {
         let brand = head.get(8..12)?;
-        return Some(if brand == b"qt  " {
-            FileFormat::Mov
-        } else {
-            FileFormat::Mp4
-        });
+        return Some(if brand == b"qt  " { FileFormat::Mov } else { FileFormat::Mp4 });
     }
     match box_type {
         b"moov" | b"mdat" | b"wide" | b"free" | b"skip" | b"pnot" => Some(FileFormat::Mov),
@@ -177,10 +166,7 @@ fn sniff_simple_magic(head: &[u8]) -> Option<FileFormat> {
         (b"\0\0\x01\xBA", FileFormat::Mpegps),
         (b"ID3", FileFormat::Mp3),
     ];
-    MAGIC
-        .iter()
-        .find(|(magic, _)| head.starts_with(magic))
-        .map(|&(_, format)| format)
+    MAGIC.iter().find(|(magic, _)| head.starts_with(magic)).map(|&(_, format)| format)
 }
 
 /// Matroska and WebM are both EBML; the DocType element (0x4282) names which one.
@@ -191,11 +177,7 @@ fn sniff_matroska(head: &[u8]) -> Option<FileFormat> {
     let header = &head[..head.len().min(64)];
     let doc_type_at = header.windows(2).position(|pair| pair == b"\x42\x82")?;
     let doc_type = header.get(doc_type_at + 3..)?;
-    if doc_type.starts_with(b"webm") {
-        Some(FileFormat::Webm)
-    } else {
-        Some(FileFormat::Matroska)
-    }
+    if doc_type.starts_with(b"webm") { Some(FileFormat::Webm) } else { Some(FileFormat::Matroska) }
 }
 
 /// An MXF file starts with a header partition pack key, possibly after a run-in of up to 64 KiB.
@@ -212,9 +194,7 @@ fn sniff_mxf(head: &[u8]) -> Option<FileFormat> {
 fn sniff_mpeg_transport(head: &[u8]) -> Option<FileFormat> {
     for (packet_len, offset) in [(188usize, 0usize), (192, 4)] {
         let packets = (head.len().saturating_sub(offset)) / packet_len;
-        if packets >= 3
-            && (0..packets.min(8)).all(|index| head[offset + index * packet_len] == 0x47)
-        {
+        if packets >= 3 && (0..packets.min(8)).all(|index| head[offset + index * packet_len] == 0x47) {
             return Some(FileFormat::Mpegts);
         }
     }
@@ -240,9 +220,7 @@ fn sniff_document(head: &[u8]) -> Option<FileFormat> {
     let text = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
     let first = text.iter().copied().find(|byte| !byte.is_ascii_whitespace())?;
     match first {
-        b'<' if text.windows(5).any(|window| window == b"<?xml") || text.len() > 1 => {
-            Some(FileFormat::Xml)
-        }
+        b'<' if text.windows(5).any(|window| window == b"<?xml") || text.len() > 1 => Some(FileFormat::Xml),
         b'{' | b'[' => Some(FileFormat::Json),
         _ => None,
     }

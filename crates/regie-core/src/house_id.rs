@@ -33,11 +33,14 @@ impl HouseIdTemplate {
         let mut rest = template;
         while !rest.is_empty() {
             if let Some(after) = rest.strip_prefix('{') {
-                let close = after
-                    .find('}')
-                    .ok_or_else(|| CoreError::invalid("house id template", template, "unclosed '{'"))?;
+                let close =
+                    after.find('}').ok_or_else(|| CoreError::invalid("house id template", template, "unclosed '{'"))?;
                 parts.push(parse_placeholder(&after[..close]).ok_or_else(|| {
-                    CoreError::invalid("house id template", template, format!("unknown placeholder {{{}}}", &after[..close]))
+                    CoreError::invalid(
+                        "house id template",
+                        template,
+                        format!("unknown placeholder {{{}}}", &after[..close]),
+                    )
                 })?);
                 rest = &after[close + 1..];
             } else {
@@ -67,11 +70,7 @@ impl HouseIdTemplate {
             match part {
                 Part::Literal(text) => rendered.push_str(text),
                 Part::Collection => rendered.extend(
-                    context
-                        .collection_leaf
-                        .chars()
-                        .filter(char::is_ascii_alphanumeric)
-                        .map(|c| c.to_ascii_uppercase()),
+                    context.collection_leaf.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_uppercase()),
                 ),
                 Part::Date => rendered.push_str(context.date),
                 Part::Year => rendered.push_str(context.date.get(..4).unwrap_or(context.date)),

@@ -35,9 +35,7 @@ impl FromStr for AssetId {
     type Err = CoreError;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        Uuid::parse_str(text)
-            .map(Self)
-            .map_err(|error| CoreError::invalid("asset id", text, error.to_string()))
+        Uuid::parse_str(text).map(Self).map_err(|error| CoreError::invalid("asset id", text, error.to_string()))
     }
 }
 

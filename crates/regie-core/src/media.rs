@@ -32,9 +32,7 @@ impl MediaDescription {
 
     /// Total audio channels over all audio streams: a track of 8 mono streams counts 8.
     pub fn audio_channel_count(&self) -> u32 {
-        self.streams_of(StreamKind::Audio)
-            .map(|stream| stream.channels.unwrap_or(1))
-            .sum()
+        self.streams_of(StreamKind::Audio).map(|stream| stream.channels.unwrap_or(1)).sum()
     }
 }
 
@@ -173,10 +171,7 @@ mod tests {
 
     #[test]
     fn audio_channel_count_adds_mono_tracks() {
-        let mono = StreamDescription {
-            channels: Some(1),
-            ..StreamDescription::of_kind(StreamKind::Audio)
-        };
+        let mono = StreamDescription { channels: Some(1), ..StreamDescription::of_kind(StreamKind::Audio) };
         let media = MediaDescription {
             container: "mxf".into(),
             duration_s: Some(1.0),

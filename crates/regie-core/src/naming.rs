@@ -45,28 +45,15 @@ pub struct NamingProblem {
 }
 
 impl NamingRule {
-    pub fn parse(
-        pattern: &str,
-        allowed_extensions: &[String],
-        max_length: usize,
-    ) -> Result<Self, CoreError> {
+    pub fn parse(pattern: &str, allowed_extensions: &[String], max_length: usize) -> Result<Self, CoreError> {
         let tokens = tokenize(pattern)?;
-        let adjacent_fields = tokens
-            .windows(2)
-            .any(|pair| matches!(pair, [Token::Field { .. }, Token::Field { .. }]));
+        let adjacent_fields = tokens.windows(2).any(|pair| matches!(pair, [Token::Field { .. }, Token::Field { .. }]));
         if adjacent_fields {
-            return Err(CoreError::invalid(
-                "naming pattern",
-                pattern,
-                "two fields must be separated by literal text",
-            ));
+            return Err(CoreError::invalid("naming pattern", pattern, "two fields must be separated by literal text"));
         }
         Ok(Self {
             tokens,
-            allowed_extensions: allowed_extensions
-                .iter()
-                .map(|extension| extension.to_ascii_lowercase())
-                .collect(),
+            allowed_extensions: allowed_extensions.iter().map(|extension| extension.to_ascii_lowercase()).collect(),
             max_length,
         })
     }
@@ -89,10 +76,7 @@ impl NamingRule {
                         Some(Token::Literal(next)) => match find_separator(rest, next, *kind) {
                             Some(end) => &rest[..end],
                             None => {
-                                problems.push(problem(
-                                    name,
-                                    format!("missing: no {next:?} after the {name} field"),
-                                ));
+                                problems.push(problem(name, format!("missing: no {next:?} after the {name} field")));
                                 return problems;
                             }
                         },
@@ -121,8 +105,9 @@ impl NamingRule {
                 .then(|| "must be capital letters and digits only".to_owned()),
             FieldKind::Lower => (!all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()))
                 .then(|| "must be lowercase letters and digits only".to_owned()),
-            FieldKind::Alnum => (!all(|c| c.is_ascii_alphanumeric()))
-                .then(|| "must be letters and digits only".to_owned()),
+            FieldKind::Alnum => {
+                (!all(|c| c.is_ascii_alphanumeric())).then(|| "must be letters and digits only".to_owned())
+            }
             FieldKind::Text => (!all(|c| c.is_ascii_alphanumeric() || c == '-'))
                 .then(|| "must be letters, digits and hyphens only".to_owned()),
             FieldKind::Digits(width) => digits_problem(value, width),
@@ -146,11 +131,7 @@ impl NamingRule {
 /// Where a field ends: the first occurrence of the next literal, except that an extension field
 /// or the field before a final `.` takes the last one, so `a.b.mxf` splits at the last dot.
 fn find_separator(rest: &str, next: &str, kind: FieldKind) -> Option<usize> {
-    if next == "." && kind != FieldKind::Extension {
-        rest.rfind(next)
-    } else {
-        rest.find(next)
-    }
+    if next == "." && kind != FieldKind::Extension { rest.rfind(next) } else { rest.find(next) }
 }
 
 fn general_problems(file_name: &str, max_length: usize) -> Vec<NamingProblem> {
@@ -163,7 +144,8 @@ fn general_problems(file_name: &str, max_length: usize) -> Vec<NamingProblem> {
         problems.push(problem("name", "contains spaces"));
     }
     if !file_name.is_ascii() {
-        problems.push(problem("name", "contains non-ASCII characters (accents are not portable to every playout server)"));
+        problems
+            .push(problem("name", "contains non-ASCII characters (accents are not portable to every playout server)"));
     }
     if let Some(bad) = file_name.chars().find(|c| "\\/:*?\"<>|".contains(*c) || c.is_control()) {
         problems.push(problem("name", format!("contains the forbidden character {bad:?}")));
@@ -189,7 +171,7 @@ fn date_problem(value: &str) -> Option<String> {
     let year: u32 = value[0..4].parse().ok()?;
     let month: u32 = value[4..6].parse().ok()?;
     let day: u32 = value[6..8].parse().ok()?;
-    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let leap = (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400);
     let days_in_month = match month {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
         4 | 6 | 9 | 11 => 30,
@@ -204,10 +186,7 @@ fn date_problem(value: &str) -> Option<String> {
 }
 
 fn problem(field: &str, message: impl Into<String>) -> NamingProblem {
-    NamingProblem {
-        field: field.to_owned(),
-        message: message.into(),
-    }
+    NamingProblem { field: field.to_owned(), message: message.into() }
 }
 
 fn tokenize(pattern: &str) -> Result<Vec<Token>, CoreError> {
@@ -215,13 +194,13 @@ fn tokenize(pattern: &str) -> Result<Vec<Token>, CoreError> {
     let mut rest = pattern;
     while !rest.is_empty() {
         if let Some(after_brace) = rest.strip_prefix('{') {
-            let close = after_brace
-                .find('}')
-                .ok_or_else(|| CoreError::invalid("naming pattern", pattern, "unclosed '{'"))?;
+            let close =
+                after_brace.find('}').ok_or_else(|| CoreError::invalid("naming pattern", pattern, "unclosed '{'"))?;
             let inside = &after_brace[..close];
             let (name, kind_text) = inside.split_once(':').unwrap_or((inside, inside));
-            let kind = parse_kind(kind_text)
-                .ok_or_else(|| CoreError::invalid("naming pattern", pattern, format!("unknown field kind {kind_text:?}")))?;
+            let kind = parse_kind(kind_text).ok_or_else(|| {
+                CoreError::invalid("naming pattern", pattern, format!("unknown field kind {kind_text:?}"))
+            })?;
             tokens.push(Token::Field { name: name.to_owned(), kind });
             rest = &after_brace[close + 1..];
         } else {
@@ -256,7 +235,8 @@ mod tests {
 
     fn rule() -> NamingRule {
         let extensions = ["mxf".to_owned(), "mov".to_owned()];
-        NamingRule::parse("{programme:upper}_{episode:digits3}_{date:yyyymmdd}_{version}.{ext}", &extensions, 40).unwrap()
+        NamingRule::parse("{programme:upper}_{episode:digits3}_{date:yyyymmdd}_{version}.{ext}", &extensions, 40)
+            .unwrap()
     }
 
     fn fields(problems: &[NamingProblem]) -> Vec<&str> {

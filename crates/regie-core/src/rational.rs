@@ -23,10 +23,7 @@ impl Rational {
             return None;
         }
         let divisor = gcd(num, den);
-        Some(Self {
-            num: num / divisor,
-            den: den / divisor,
-        })
+        Some(Self { num: num / divisor, den: den / divisor })
     }
 
     pub fn as_f64(self) -> f64 {
@@ -71,8 +68,7 @@ impl FromStr for Rational {
     type Err = CoreError;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        Self::parse_lenient(text)
-            .ok_or_else(|| CoreError::invalid("rational", text, "expected N/D with both non-zero"))
+        Self::parse_lenient(text).ok_or_else(|| CoreError::invalid("rational", text, "expected N/D with both non-zero"))
     }
 }
 

@@ -157,7 +157,11 @@ pub fn compare_declared(
             ));
         }
     } else if declared.width.is_some() || declared.height.is_some() {
-        findings.push(Finding::new("video-missing", Severity::Error, "the sidecar declares a picture size but the file has no video"));
+        findings.push(Finding::new(
+            "video-missing",
+            Severity::Error,
+            "the sidecar declares a picture size but the file has no video",
+        ));
     }
     if let Some(expected) = declared.frame_rate
         && video.is_some()
@@ -252,7 +256,13 @@ mod tests {
         let findings = compare_declared(&declared, &checksums(), Some(&media));
         assert_eq!(
             codes(&findings),
-            ["checksum-mismatch", "duration-mismatch", "resolution-mismatch", "frame-rate-mismatch", "audio-tracks-missing"]
+            [
+                "checksum-mismatch",
+                "duration-mismatch",
+                "resolution-mismatch",
+                "frame-rate-mismatch",
+                "audio-tracks-missing"
+            ]
         );
         assert!(findings[3].message.contains("30000/1001"));
         assert!(findings[4].message.contains("declares 8 audio tracks but the file has 2"));
@@ -260,7 +270,11 @@ mod tests {
 
     #[test]
     fn first_sidecar_wins_and_lists_merge() {
-        let mut first = DescriptiveMetadata { title: Some("Le Journal".into()), keywords: vec!["news".into()], ..Default::default() };
+        let mut first = DescriptiveMetadata {
+            title: Some("Le Journal".into()),
+            keywords: vec!["news".into()],
+            ..Default::default()
+        };
         first.fill_from(DescriptiveMetadata {
             title: Some("Other".into()),
             series: Some("JT".into()),

@@ -7,9 +7,7 @@ pub fn parse_timecode(text: &str) -> Result<String, CoreError> {
     let trimmed = text.trim();
     let bytes = trimmed.as_bytes();
     let well_formed = bytes.len() == 11
-        && [0, 1, 3, 4, 6, 7, 9, 10]
-            .iter()
-            .all(|&index| bytes[index].is_ascii_digit())
+        && [0, 1, 3, 4, 6, 7, 9, 10].iter().all(|&index| bytes[index].is_ascii_digit())
         && bytes[2] == b':'
         && bytes[5] == b':'
         && matches!(bytes[8], b':' | b';' | b'.');

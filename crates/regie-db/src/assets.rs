@@ -141,9 +141,7 @@ impl Database {
             .fetch_optional(&self.pool)
             .await
             .during("looking up an asset")?;
-        id.map(parse_asset_id)
-            .transpose()?
-            .ok_or_else(|| DbError::AssetNotFound(reference.to_owned()))
+        id.map(parse_asset_id).transpose()?.ok_or_else(|| DbError::AssetNotFound(reference.to_owned()))
     }
 
     /// The whole record of one asset.
@@ -171,11 +169,13 @@ impl Database {
             metadata,
             findings: self.findings_of(&id).await?,
             files: self.files_of(&id).await?,
-            duplicates: sqlx::query_scalar("SELECT source_path FROM duplicates WHERE asset_id = $1 ORDER BY source_path")
-                .bind(&id)
-                .fetch_all(&self.pool)
-                .await
-                .during("reading duplicates")?,
+            duplicates: sqlx::query_scalar(
+                "SELECT source_path FROM duplicates WHERE asset_id = $1 ORDER BY source_path",
+            )
+            .bind(&id)
+            .fetch_all(&self.pool)
+            .await
+            .during("reading duplicates")?,
         })
     }
 
@@ -263,10 +263,7 @@ impl Database {
                     blake3: row.get("blake3"),
                     sha256: row.get("sha256"),
                     format: row.get("format"),
-                    media: media
-                        .map(serde_json::from_str::<MediaDescription>)
-                        .transpose()
-                        .map_err(corrupt("media"))?,
+                    media: media.map(serde_json::from_str::<MediaDescription>).transpose().map_err(corrupt("media"))?,
                 })
             })
             .collect()
@@ -293,21 +290,27 @@ async fn insert_findings(
     now: &str,
 ) -> Result<(), DbError> {
     for finding in findings {
-        sqlx::query("INSERT INTO findings (id, asset_id, code, severity, message, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
-            .bind(Uuid::now_v7().to_string())
-            .bind(asset_id.to_string())
-            .bind(&finding.code)
-            .bind(finding.severity.as_str())
-            .bind(&finding.message)
-            .bind(now)
-            .execute(&mut **transaction)
-            .await
-            .during("recording a finding")?;
+        sqlx::query(
+            "INSERT INTO findings (id, asset_id, code, severity, message, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(Uuid::now_v7().to_string())
+        .bind(asset_id.to_string())
+        .bind(&finding.code)
+        .bind(finding.severity.as_str())
+        .bind(&finding.message)
+        .bind(now)
+        .execute(&mut **transaction)
+        .await
+        .during("recording a finding")?;
     }
     Ok(())
 }
 
-async fn insert_tags(transaction: &mut Transaction<'static, Sqlite>, asset_id: AssetId, tags: &[String]) -> Result<(), DbError> {
+async fn insert_tags(
+    transaction: &mut Transaction<'static, Sqlite>,
+    asset_id: AssetId,
+    tags: &[String],
+) -> Result<(), DbError> {
     for tag in tags {
         sqlx::query("INSERT INTO asset_tags (asset_id, tag) VALUES ($1, $2) ON CONFLICT (asset_id, tag) DO NOTHING")
             .bind(asset_id.to_string())

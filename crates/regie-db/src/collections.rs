@@ -24,15 +24,17 @@ pub(crate) async fn ensure_collection(
             Some(id) => id,
             None => {
                 let id = Uuid::now_v7().to_string();
-                sqlx::query("INSERT INTO collections (id, path, name, parent_id, created_at) VALUES ($1, $2, $3, $4, $5)")
-                    .bind(&id)
-                    .bind(node.as_str())
-                    .bind(node.leaf())
-                    .bind(&parent_id)
-                    .bind(now)
-                    .execute(&mut **transaction)
-                    .await
-                    .during("creating a collection")?;
+                sqlx::query(
+                    "INSERT INTO collections (id, path, name, parent_id, created_at) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(&id)
+                .bind(node.as_str())
+                .bind(node.leaf())
+                .bind(&parent_id)
+                .bind(now)
+                .execute(&mut **transaction)
+                .await
+                .during("creating a collection")?;
                 id
             }
         };

@@ -45,3 +45,24 @@ impl MediaError {
         }
     }
 }
+
+impl MediaError {
+    /// The same error told about `shown_path` instead of `actual_path`: ingest probes a staged
+    /// copy, but the user must read the name of the file they gave.
+    pub fn about(self, actual_path: &std::path::Path, shown_path: &std::path::Path) -> Self {
+        let actual = actual_path.display().to_string();
+        let shown = shown_path.display().to_string();
+        let retell = |path: PathBuf| if path == actual_path { shown_path.to_owned() } else { path };
+        match self {
+            Self::Timeout { tool, seconds, path } => Self::Timeout { tool, seconds, path: retell(path) },
+            Self::Unreadable { tool, path, stderr } => {
+                let stderr = stderr.replace(&format!("file:{actual}"), &shown).replace(&actual, &shown);
+                Self::Unreadable { tool, path: retell(path), stderr }
+            }
+            Self::Empty { path } => Self::Empty { path: retell(path) },
+            Self::NotMedia { path, format } => Self::NotMedia { path: retell(path), format },
+            Self::Read { path, source } => Self::Read { path: retell(path), source },
+            other => other,
+        }
+    }
+}

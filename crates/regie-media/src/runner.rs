@@ -41,7 +41,12 @@ impl ToolRunner {
     }
 
     #[allow(clippy::disallowed_methods)] // this is the one place allowed to start processes
-    pub(crate) async fn run(&self, tool: Tool, arguments: Vec<OsString>, subject: &Path) -> Result<ToolOutput, MediaError> {
+    pub(crate) async fn run(
+        &self,
+        tool: Tool,
+        arguments: Vec<OsString>,
+        subject: &Path,
+    ) -> Result<ToolOutput, MediaError> {
         let _permit = self.permits.acquire().await.expect("the semaphore is never closed");
         let child = tokio::process::Command::new(tool.program)
             .args(&arguments)
@@ -56,13 +61,13 @@ impl ToolRunner {
             })?;
         let output = tokio::time::timeout(self.timeout, child.wait_with_output())
             .await
-            .map_err(|_| MediaError::Timeout { tool: tool.program, seconds: self.timeout.as_secs(), path: subject.to_owned() })?
+            .map_err(|_| MediaError::Timeout {
+                tool: tool.program,
+                seconds: self.timeout.as_secs(),
+                path: subject.to_owned(),
+            })?
             .map_err(|source| MediaError::Spawn { tool: tool.program, source })?;
-        Ok(ToolOutput {
-            stdout: output.stdout,
-            stderr: stderr_tail(&output.stderr),
-            success: output.status.success(),
-        })
+        Ok(ToolOutput { stdout: output.stdout, stderr: stderr_tail(&output.stderr), success: output.status.success() })
     }
 }
 

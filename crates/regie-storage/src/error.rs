@@ -11,7 +11,9 @@ pub enum StorageError {
         #[source]
         source: io::Error,
     },
-    #[error("{path} changed while it was being read (size or modification time moved); copy it again once it is complete")]
+    #[error(
+        "{path} changed while it was being read (size or modification time moved); copy it again once it is complete"
+    )]
     SourceChanged { path: PathBuf },
     #[error("{path} vanished while it was being read")]
     SourceVanished { path: PathBuf },
@@ -42,12 +44,9 @@ impl StorageError {
 
     pub(crate) fn write(path: impl Into<PathBuf>, source: io::Error) -> Self {
         let path = path.into();
-        let disk_full = matches!(source.raw_os_error(), Some(code) if code == libc::ENOSPC || code == libc::EDQUOT);
-        if disk_full {
-            Self::DiskFull { path }
-        } else {
-            Self::WriteStore { path, source }
-        }
+        let disk_full = matches!(source.kind(), io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded)
+            || matches!(source.raw_os_error(), Some(code) if code == libc::ENOSPC || code == libc::EDQUOT);
+        if disk_full { Self::DiskFull { path } } else { Self::WriteStore { path, source } }
     }
 
     pub(crate) fn read(path: impl Into<PathBuf>, source: io::Error) -> Self {

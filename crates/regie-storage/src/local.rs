@@ -65,7 +65,12 @@ impl BlobStore {
     /// Copies `source` into the temporary folder while computing every checksum in the same pass.
     /// Fails with `SourceChanged` when the source's size or modification time moved meanwhile.
     /// `on_progress` is told how many bytes each chunk added.
-    pub fn stage(&self, source: &Path, options: HashOptions, on_progress: &dyn Fn(u64)) -> Result<StagedBlob, StorageError> {
+    pub fn stage(
+        &self,
+        source: &Path,
+        options: HashOptions,
+        on_progress: &dyn Fn(u64),
+    ) -> Result<StagedBlob, StorageError> {
         let mut input = File::open(source).map_err(|error| StorageError::read(source, error))?;
         let before = fingerprint(&input).map_err(|error| StorageError::read(source, error))?;
         let temp_folder = self.root.join("tmp");
@@ -118,11 +123,9 @@ impl BlobStore {
         let folder = target.parent().expect("blob paths have a parent");
         fs::create_dir_all(folder).map_err(|error| StorageError::write(folder, error))?;
         let read_only = fs::Permissions::from_mode(0o444);
-        fs::set_permissions(staged.temp.path(), read_only).map_err(|error| StorageError::write(staged.temp.path(), error))?;
-        staged
-            .temp
-            .persist(&target)
-            .map_err(|error| StorageError::write(&target, error.error))?;
+        fs::set_permissions(staged.temp.path(), read_only)
+            .map_err(|error| StorageError::write(staged.temp.path(), error))?;
+        staged.temp.persist(&target).map_err(|error| StorageError::write(&target, error.error))?;
         sync_folder(folder)?;
         Ok(target)
     }
@@ -161,17 +164,19 @@ impl BlobStore {
     pub fn verify(&self, blake3: &Blake3Hex) -> Result<bool, StorageError> {
         let path = self.blob_path(blake3);
         let mut hasher = blake3::Hasher::new();
-        hasher.update_reader(File::open(&path).map_err(|error| StorageError::read(&path, error))?)
+        hasher
+            .update_reader(File::open(&path).map_err(|error| StorageError::read(&path, error))?)
             .map_err(|error| StorageError::read(&path, error))?;
         Ok(hasher.finalize().to_hex().as_str() == blake3.as_str())
     }
 
-    /// Removes temporary files left by interrupted writes; returns their paths.
-    pub fn remove_leftover_temporaries(&self) -> Result<Vec<PathBuf>, StorageError> {
+    /// Removes temporary files left by interrupted writes; returns their paths and sizes.
+    pub fn remove_leftover_temporaries(&self) -> Result<Vec<(PathBuf, u64)>, StorageError> {
         let mut removed = Vec::new();
         for leftover in read_folder(&self.root.join("tmp"))? {
+            let size = fs::metadata(&leftover).map(|metadata| metadata.len()).unwrap_or(0);
             fs::remove_file(&leftover).map_err(|error| StorageError::write(&leftover, error))?;
-            removed.push(leftover);
+            removed.push((leftover, size));
         }
         Ok(removed)
     }
@@ -203,15 +208,11 @@ fn read_folder(folder: &Path) -> Result<Vec<PathBuf>, StorageError> {
         Err(error) if error.kind() == ErrorKind::NotFound => return Ok(Vec::new()),
         Err(error) => return Err(StorageError::read(folder, error)),
     };
-    entries
-        .map(|entry| entry.map(|entry| entry.path()).map_err(|error| StorageError::read(folder, error)))
-        .collect()
+    entries.map(|entry| entry.map(|entry| entry.path()).map_err(|error| StorageError::read(folder, error))).collect()
 }
 
 fn sync_folder(folder: &Path) -> Result<(), StorageError> {
-    File::open(folder)
-        .and_then(|handle| handle.sync_all())
-        .map_err(|error| StorageError::write(folder, error))
+    File::open(folder).and_then(|handle| handle.sync_all()).map_err(|error| StorageError::write(folder, error))
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use regie_core::naming::NamingRule;
 use serde::{Deserialize, Serialize};
 
 /// The configuration as written in `regie.toml`; every key is optional there.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RawConfig {
     pub ingest: IngestConfig,
@@ -41,16 +41,14 @@ pub struct ProbeConfig {
     pub timeout_s: u64,
 }
 
-impl Default for RawConfig {
-    fn default() -> Self {
-        Self { ingest: IngestConfig::default(), naming: NamingConfig::default(), probe: ProbeConfig::default() }
-    }
-}
-
 impl Default for IngestConfig {
     fn default() -> Self {
         let cores = std::thread::available_parallelism().map_or(2, usize::from);
-        Self { sha256: false, concurrency: cores.clamp(1, 4), house_id_template: "{collection}-{date}-{seq:05}".to_owned() }
+        Self {
+            sha256: false,
+            concurrency: cores.clamp(1, 4),
+            house_id_template: "{collection}-{date}-{seq:05}".to_owned(),
+        }
     }
 }
 
@@ -90,7 +88,8 @@ impl LoadedConfig {
         };
         let mut raw = match &file {
             Some(file) => {
-                let text = std::fs::read_to_string(file).with_context(|| format!("cannot read config file {}", file.display()))?;
+                let text = std::fs::read_to_string(file)
+                    .with_context(|| format!("cannot read config file {}", file.display()))?;
                 toml::from_str(&text).with_context(|| format!("invalid config file {}", file.display()))?
             }
             None => RawConfig::default(),
@@ -105,8 +104,10 @@ impl LoadedConfig {
         Ok(Settings {
             data_dir: self.data_dir.clone(),
             sha256: raw.ingest.sha256,
-            house_id_template: HouseIdTemplate::parse(&raw.ingest.house_id_template).context("ingest.house_id_template")?,
-            naming_rule: NamingRule::parse(&raw.naming.pattern, &raw.naming.extensions, raw.naming.max_length).context("naming.pattern")?,
+            house_id_template: HouseIdTemplate::parse(&raw.ingest.house_id_template)
+                .context("ingest.house_id_template")?,
+            naming_rule: NamingRule::parse(&raw.naming.pattern, &raw.naming.extensions, raw.naming.max_length)
+                .context("naming.pattern")?,
             ingest_concurrency: raw.ingest.concurrency.clamp(1, 64),
             probe_timeout: Duration::from_secs(raw.probe.timeout_s.max(1)),
         })
@@ -133,7 +134,11 @@ fn apply_environment(raw: &mut RawConfig, variable: impl Fn(&str) -> Option<Stri
         raw.naming.pattern = value;
     }
     if let Some(value) = variable("REGIE_NAMING_EXTENSIONS") {
-        raw.naming.extensions = value.split(',').map(|extension| extension.trim().to_owned()).filter(|extension| !extension.is_empty()).collect();
+        raw.naming.extensions = value
+            .split(',')
+            .map(|extension| extension.trim().to_owned())
+            .filter(|extension| !extension.is_empty())
+            .collect();
     }
     if let Some(value) = variable("REGIE_NAMING_MAX_LENGTH") {
         raw.naming.max_length = parsed("REGIE_NAMING_MAX_LENGTH", &value)?;
@@ -184,7 +189,8 @@ mod tests {
     fn unknown_keys_and_bad_numbers_are_refused() {
         assert!(toml::from_str::<RawConfig>("[ingest]\nsha265 = true\n").is_err());
         let mut raw = RawConfig::default();
-        let error = apply_environment(&mut raw, |name| (name == "REGIE_PROBE_TIMEOUT_S").then(|| "soon".to_owned())).unwrap_err();
+        let error = apply_environment(&mut raw, |name| (name == "REGIE_PROBE_TIMEOUT_S").then(|| "soon".to_owned()))
+            .unwrap_err();
         assert!(error.to_string().contains("REGIE_PROBE_TIMEOUT_S"));
     }
 

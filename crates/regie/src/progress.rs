@@ -18,9 +18,11 @@ impl IngestProgress {
     pub fn new(json: bool) -> Self {
         let bar = ProgressBar::new(0);
         bar.set_style(
-            ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {bytes}/{total_bytes} {binary_bytes_per_sec} ETA {eta}")
-                .expect("the template is valid")
-                .progress_chars("=> "),
+            ProgressStyle::with_template(
+                "{spinner} {msg} [{bar:30}] {bytes}/{total_bytes} {binary_bytes_per_sec} ETA {eta}",
+            )
+            .expect("the template is valid")
+            .progress_chars("=> "),
         );
         Self { bar, json, files_total: AtomicU64::new(0), files_done: AtomicU64::new(0) }
     }
@@ -64,9 +66,15 @@ impl IngestObserver for IngestProgress {
                 format!("ingested   {}  {}{findings}", outcome.house_id.as_deref().unwrap_or("-"), outcome.path)
             }
             IngestStatus::Duplicate => {
-                format!("duplicate  {}  of asset {}", outcome.path, outcome.asset_id.map(|id| id.to_string()).unwrap_or_default())
+                format!(
+                    "duplicate  {}  of asset {}",
+                    outcome.path,
+                    outcome.asset_id.map(|id| id.to_string()).unwrap_or_default()
+                )
             }
-            IngestStatus::Failed => format!("failed     {}: {}", outcome.path, outcome.error.as_deref().unwrap_or("unknown error")),
+            IngestStatus::Failed => {
+                format!("failed     {}: {}", outcome.path, outcome.error.as_deref().unwrap_or("unknown error"))
+            }
         };
         self.bar.suspend(|| println!("{line}"));
     }

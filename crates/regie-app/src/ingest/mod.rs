@@ -41,7 +41,11 @@ struct Run {
 
 impl Regie {
     /// Ingests every file under `request.paths`; per-file failures are reported, not returned.
-    pub async fn ingest(&self, request: IngestRequest, observer: Arc<dyn IngestObserver>) -> Result<IngestSummary, AppError> {
+    pub async fn ingest(
+        &self,
+        request: IngestRequest,
+        observer: Arc<dyn IngestObserver>,
+    ) -> Result<IngestSummary, AppError> {
         let (lock, _) = self.lock_file()?;
         lock.lock_shared().map_err(|source| AppError::DataFolder { path: self.settings.data_dir.clone(), source })?;
         let walk = tokio::task::spawn_blocking(move || walk_inputs(&request.paths))
@@ -62,8 +66,8 @@ impl Regie {
             observer,
             summary: Mutex::new(IngestSummary::default()),
         });
-        for (path, reason) in walk.failures {
-            run.report(FileOutcome::failed(&path, "source-unreadable", format!("{}: {reason}", path.display())));
+        for (path, code, message) in walk.failures {
+            run.report(FileOutcome::failed(&path, code, message));
         }
         let mut workers = tokio::task::JoinSet::new();
         for _ in 0..self.settings.ingest_concurrency.max(1) {

@@ -21,7 +21,12 @@ impl Run {
             self.keep_blob(staged).await?;
             return Ok(outcome);
         }
-        let media = self.regie.prober.describe(staged.path(), Some(&staged.head)).await?;
+        let media = self
+            .regie
+            .prober
+            .describe(staged.path(), Some(&staged.head))
+            .await
+            .map_err(|error| error.about(staged.path(), path))?;
         let findings = self.findings_for(path, &staged, &media);
         let metadata = self.sidecars.lock().expect("sidecar lock").read_for(path);
         let mut findings = findings;
@@ -64,9 +69,10 @@ impl Run {
         let source = path.to_owned();
         let options = HashOptions { sha256: self.regie.settings.sha256 };
         let observer = Arc::clone(&self.observer);
-        let staged = tokio::task::spawn_blocking(move || store.stage(&source, options, &|bytes| observer.bytes_copied(bytes)))
-            .await
-            .map_err(|error| AppError::Internal(error.to_string()))??;
+        let staged =
+            tokio::task::spawn_blocking(move || store.stage(&source, options, &|bytes| observer.bytes_copied(bytes)))
+                .await
+                .map_err(|error| AppError::Internal(error.to_string()))??;
         Ok(staged)
     }
 
@@ -101,7 +107,9 @@ impl Run {
                 Severity::Warning,
                 format!("the name ends in .{} but the content is {}", extension.unwrap_or_default(), sniffed.as_str()),
             ));
-        } else if sniffed == FileFormat::Unknown && extension.is_some_and(|extension| !extension.eq_ignore_ascii_case(&media.container)) {
+        } else if sniffed == FileFormat::Unknown
+            && extension.is_some_and(|extension| !extension.eq_ignore_ascii_case(&media.container))
+        {
             findings.push(Finding::new(
                 "format-unconfirmed",
                 Severity::Info,

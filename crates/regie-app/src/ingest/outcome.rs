@@ -31,7 +31,13 @@ pub struct FileOutcome {
 }
 
 impl FileOutcome {
-    pub(crate) fn ingested(path: &Path, asset_id: AssetId, house_id: String, size: u64, findings: Vec<Finding>) -> Self {
+    pub(crate) fn ingested(
+        path: &Path,
+        asset_id: AssetId,
+        house_id: String,
+        size: u64,
+        findings: Vec<Finding>,
+    ) -> Self {
         Self {
             path: path.display().to_string(),
             status: IngestStatus::Ingested,

@@ -17,7 +17,11 @@ const FILE_COLUMNS: &[&str] = &["filename", "file_name", "file", "name", "path"]
 
 impl CsvManifest {
     pub fn parse(text: &str) -> Result<Self, String> {
-        let delimiter = if text.lines().next().is_some_and(|header| header.contains(';') && !header.contains(',')) { b';' } else { b',' };
+        let delimiter = if text.lines().next().is_some_and(|header| header.contains(';') && !header.contains(',')) {
+            b';'
+        } else {
+            b','
+        };
         let mut reader = csv::ReaderBuilder::new().delimiter(delimiter).flexible(true).from_reader(text.as_bytes());
         let headers: Vec<String> = reader
             .headers()
@@ -46,13 +50,16 @@ impl CsvManifest {
     }
 
     pub fn entry_for(&self, file_name: &str) -> Option<Sidecar> {
-        let row = self.rows.get(file_name).or_else(|| {
-            self.rows.iter().find(|(name, _)| name.eq_ignore_ascii_case(file_name)).map(|(_, row)| row)
-        })?;
+        let row = self
+            .rows
+            .get(file_name)
+            .or_else(|| self.rows.iter().find(|(name, _)| name.eq_ignore_ascii_case(file_name)).map(|(_, row)| row))?;
         let text = |keys: &[&str]| keys.iter().find_map(|key| row.get(*key).cloned());
         let list = |keys: &[&str]| -> Vec<String> {
             text(keys)
-                .map(|value| value.split([';', '|']).map(str::trim).filter(|item| !item.is_empty()).map(str::to_owned).collect())
+                .map(|value| {
+                    value.split([';', '|']).map(str::trim).filter(|item| !item.is_empty()).map(str::to_owned).collect()
+                })
                 .unwrap_or_default()
         };
         let number = |keys: &[&str]| text(keys).and_then(|value| value.parse::<u32>().ok());
@@ -64,7 +71,10 @@ impl CsvManifest {
                 synopsis: text(&["synopsis", "description"]),
                 language: text(&["language"]),
                 keywords: list(&["keywords", "keyword"]),
-                contributors: list(&["contributors", "contributor"]).into_iter().map(|name| Contributor { name, role: None }).collect(),
+                contributors: list(&["contributors", "contributor"])
+                    .into_iter()
+                    .map(|name| Contributor { name, role: None })
+                    .collect(),
                 rights_holder: text(&["rights_holder", "rightsholder"]),
             },
             declared: DeclaredFacts {

@@ -27,13 +27,14 @@ struct Collector {
 
 pub(crate) fn parse(text: &str) -> Result<Sidecar, String> {
     let mut reader = Reader::from_str(text);
-    reader.config_mut().trim_text(true);
     let mut stack: Vec<Element> = Vec::new();
     let mut content = String::new();
     let mut collector = Collector::default();
     let mut saw_root = false;
     loop {
-        let event = reader.read_event().map_err(|error| format!("invalid XML at byte {}: {error}", reader.buffer_position()))?;
+        let event = reader
+            .read_event()
+            .map_err(|error| format!("invalid XML at byte {}: {error}", reader.buffer_position()))?;
         match event {
             Event::Start(start) => {
                 saw_root = true;
@@ -85,7 +86,8 @@ fn element(start: &BytesStart<'_>) -> Result<Element, String> {
     for attribute in start.attributes() {
         let attribute = attribute.map_err(|error| error.to_string())?;
         let key = attribute.key.local_name().as_ref().to_ascii_lowercase();
-        let value = attribute.normalized_value(XmlVersion::Explicit1_0).map_err(|error| error.to_string())?.into_owned();
+        let value =
+            attribute.normalized_value(XmlVersion::Explicit1_0).map_err(|error| error.to_string())?.into_owned();
         attributes.insert(key, value);
     }
     Ok(Element { name, attributes })
@@ -99,7 +101,8 @@ impl Collector {
         let inside = |name: &str| stack.iter().any(|element| element.name == name);
         let ancestor = |name: &str| stack.iter().rev().find(|element| element.name == name);
         let label_of = |element: Option<&Element>| {
-            element.and_then(|element| element.attributes.get("typelabel").or(element.attributes.get("typedefinition")))
+            element
+                .and_then(|element| element.attributes.get("typelabel").or(element.attributes.get("typedefinition")))
                 .map(|label| label.to_ascii_lowercase())
                 .unwrap_or_default()
         };
@@ -135,7 +138,9 @@ impl Collector {
                 }
                 name.push_str(text);
             }
-            ("contributor", "role") => self.contributor_role = Some(label_of(Some(current))).filter(|role| !role.is_empty()),
+            ("contributor", "role") => {
+                self.contributor_role = Some(label_of(Some(current))).filter(|role| !role.is_empty())
+            }
             (_, "contributor") => {
                 if let Some(name) = self.contributor_name.take() {
                     descriptive.contributors.push(Contributor { name, role: self.contributor_role.take() });
@@ -210,7 +215,10 @@ mod tests {
         assert_eq!(descriptive.language.as_deref(), Some("fr"));
         assert_eq!(descriptive.episode.as_deref(), Some("12"));
         assert_eq!(descriptive.rights_holder.as_deref(), Some("France TV"));
-        assert_eq!(descriptive.contributors, [Contributor { name: "Anne Martin".into(), role: Some("presenter".into()) }]);
+        assert_eq!(
+            descriptive.contributors,
+            [Contributor { name: "Anne Martin".into(), role: Some("presenter".into()) }]
+        );
         let declared = &sidecar.declared;
         assert_eq!((declared.width, declared.height), (Some(1920), Some(1080)));
         assert_eq!(declared.frame_rate.unwrap().to_string(), "30000/1001");

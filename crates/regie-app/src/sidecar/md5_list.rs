@@ -66,7 +66,10 @@ mod tests {
 
     #[test]
     fn md5sum_lines_and_bare_hashes_are_read() {
-        let list = Md5List::parse("d41d8cd98f00b204e9800998ecf8427e  sub/clip one.mxf\n0cc175b9c0f1b6a831c399e269772661 *b.wav\n").unwrap();
+        let list = Md5List::parse(
+            "d41d8cd98f00b204e9800998ecf8427e  sub/clip one.mxf\n0cc175b9c0f1b6a831c399e269772661 *b.wav\n",
+        )
+        .unwrap();
         assert!(list.names_files());
         assert!(list.entry_for("clip one.mxf").is_some());
         assert_eq!(list.entry_for("b.wav").unwrap().declared.md5.unwrap().as_str(), "0cc175b9c0f1b6a831c399e269772661");

@@ -59,7 +59,8 @@ impl SidecarReader {
             }
         }
         let folder = media.parent().unwrap_or(Path::new(".")).to_owned();
-        let manifests = self.manifests.entry(folder.clone()).or_insert_with(|| load_manifests(&folder, &mut reading.findings));
+        let manifests =
+            self.manifests.entry(folder.clone()).or_insert_with(|| load_manifests(&folder, &mut reading.findings));
         for (path, manifest) in manifests.iter() {
             let found = match manifest {
                 Manifest::Csv(manifest) => manifest.entry_for(file_name),
@@ -93,9 +94,9 @@ fn read_own_sidecar(path: &Path, media_name: &str) -> Result<Sidecar, String> {
     let mut sidecar = match extension_of(path).as_deref() {
         Some("json") => regie_json::parse(&text)?,
         Some("xml") => ebucore::parse(&text)?,
-        Some("md5") => md5_list::Md5List::parse(&text)?
-            .entry_for_own(media_name)
-            .ok_or("it holds no checksum for this file")?,
+        Some("md5") => {
+            md5_list::Md5List::parse(&text)?.entry_for_own(media_name).ok_or("it holds no checksum for this file")?
+        }
         _ => return Err("unknown sidecar type".to_owned()),
     };
     sidecar.sources = vec![path.display().to_string()];

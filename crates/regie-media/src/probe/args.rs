@@ -5,10 +5,11 @@ use std::path::Path;
 
 /// Arguments for a JSON description of the container and every stream.
 pub(crate) fn ffprobe_arguments(path: &Path) -> Vec<OsString> {
-    let mut arguments: Vec<OsString> = ["-hide_banner", "-v", "error", "-print_format", "json", "-show_format", "-show_streams", "-i"]
-        .into_iter()
-        .map(OsString::from)
-        .collect();
+    let mut arguments: Vec<OsString> =
+        ["-hide_banner", "-v", "error", "-print_format", "json", "-show_format", "-show_streams", "-i"]
+            .into_iter()
+            .map(OsString::from)
+            .collect();
     // A path starting with '-' would read as an option; "file:" makes it a plain file name.
     let mut target = OsString::from("file:");
     target.push(path.as_os_str());

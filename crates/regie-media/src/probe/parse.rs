@@ -101,7 +101,8 @@ fn describe_stream(raw: &RawStream, still_image: bool) -> Option<StreamDescripti
     };
     let mut stream = StreamDescription::of_kind(kind);
     // Timecode tracks have no codec name, only a tag such as `tmcd`.
-    stream.codec = known(raw.codec_name.as_deref()).or_else(|| known(raw.codec_tag_string.as_deref()).filter(|tag| !tag.starts_with('[')));
+    stream.codec = known(raw.codec_name.as_deref())
+        .or_else(|| known(raw.codec_tag_string.as_deref()).filter(|tag| !tag.starts_with('[')));
     stream.language = known(tag(&raw.tags, "language")).filter(|language| language != "und");
     stream.duration_s = parse_number(raw.duration.as_deref());
     match kind {

@@ -47,11 +47,16 @@ pub async fn show(regie: &Regie, reference: &str, json: bool) -> Result<ExitCode
 }
 
 pub async fn tag(regie: &Regie, reference: &str, tags: &[String], json: bool, adding: bool) -> Result<ExitCode> {
-    let asset = if adding { regie.tag_asset(reference, tags).await? } else { regie.untag_asset(reference, tags).await? };
+    let asset =
+        if adding { regie.tag_asset(reference, tags).await? } else { regie.untag_asset(reference, tags).await? };
     if json {
         print_json(&asset)?;
     } else {
-        println!("{}: tags {}", asset.house_id, if asset.tags.is_empty() { "(none)".to_owned() } else { asset.tags.join(", ") });
+        println!(
+            "{}: tags {}",
+            asset.house_id,
+            if asset.tags.is_empty() { "(none)".to_owned() } else { asset.tags.join(", ") }
+        );
     }
     Ok(success())
 }
@@ -79,7 +84,14 @@ fn render(asset: &AssetRecord) -> String {
         }
     }
     for file in &asset.files {
-        text += &format!("file {} ({}, {})\n  md5    {}\n  blake3 {}\n", file.role, file.format, human_size(file.size), file.md5, file.blake3);
+        text += &format!(
+            "file {} ({}, {})\n  md5    {}\n  blake3 {}\n",
+            file.role,
+            file.format,
+            human_size(file.size),
+            file.md5,
+            file.blake3
+        );
         if let Some(sha256) = &file.sha256 {
             text += &format!("  sha256 {sha256}\n");
         }

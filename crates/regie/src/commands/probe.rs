@@ -35,10 +35,16 @@ pub fn describe(media: &MediaDescription) -> String {
     if let Some(image) = &media.image {
         let orientation = image.orientation.map(|value| format!(", orientation {value}")).unwrap_or_default();
         let date = image.capture_date.as_deref().map(|date| format!(", captured {date}")).unwrap_or_default();
-        text += &format!("image      {} {}x{}{orientation}{date}\n", image.format, image.width.unwrap_or(0), image.height.unwrap_or(0));
+        text += &format!(
+            "image      {} {}x{}{orientation}{date}\n",
+            image.format,
+            image.width.unwrap_or(0),
+            image.height.unwrap_or(0)
+        );
     }
     for (index, stream) in media.streams.iter().enumerate() {
-        let part = |label: &str, value: Option<String>| value.map(|value| format!(" {label}{value}")).unwrap_or_default();
+        let part =
+            |label: &str, value: Option<String>| value.map(|value| format!(" {label}{value}")).unwrap_or_default();
         let details = match stream.kind {
             StreamKind::Video => format!(
                 "{}{}{}{}{}",
@@ -57,7 +63,10 @@ pub fn describe(media: &MediaDescription) -> String {
             ),
             _ => String::new(),
         };
-        let kind = serde_json::to_value(stream.kind).ok().and_then(|value| value.as_str().map(str::to_owned)).unwrap_or_default();
+        let kind = serde_json::to_value(stream.kind)
+            .ok()
+            .and_then(|value| value.as_str().map(str::to_owned))
+            .unwrap_or_default();
         let language = part("lang ", stream.language.clone());
         text += &format!("#{index} {kind:<8} {}{details}{language}\n", stream.codec.as_deref().unwrap_or("?"));
     }

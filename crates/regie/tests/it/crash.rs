@@ -1,0 +1,57 @@
+//! Crash safety: `regie ingest` killed with SIGKILL in the middle of a batch, then run again.
+
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
+
+use crate::fixtures::distinct_wavs;
+use crate::harness::{TestRegie, json_lines};
+
+#[test]
+fn a_killed_ingest_resumes_to_a_complete_and_consistent_catalogue() {
+    let regie = TestRegie::new();
+    let inbox = regie.scratch("inbox");
+    let files = distinct_wavs(&inbox, 240);
+
+    let mut child = regie
+        .command()
+        .args(["ingest", "--json"])
+        .arg(&inbox)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut reader = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    let mut done_before_kill = 0;
+    while done_before_kill < 25 && reader.read_line(&mut line).unwrap() > 0 {
+        done_before_kill += 1;
+        line.clear();
+    }
+    child.kill().unwrap(); // SIGKILL on Unix
+    child.wait().unwrap();
+    let recorded: usize = regie.query("SELECT COUNT(*) FROM assets")[0][0].parse().unwrap();
+    assert!(recorded >= 25 && recorded < files.len(), "killed mid-batch, {recorded} recorded");
+
+    let output = regie.command().args(["ingest", "--json"]).arg(&inbox).output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let lines = json_lines(&output.stdout);
+    assert_eq!(lines.len(), files.len());
+    let duplicates = lines.iter().filter(|line| line["status"] == "duplicate").count();
+    assert_eq!(duplicates, recorded, "what the killed run recorded is recognised");
+
+    assert_eq!(regie.query("SELECT COUNT(*) FROM assets"), [[files.len().to_string()]]);
+    assert_eq!(regie.query("SELECT COUNT(*) FROM duplicates"), [["0"]], "no duplicate records of the same path");
+    assert!(regie.query("SELECT blake3 FROM asset_files GROUP BY blake3 HAVING COUNT(*) > 1").is_empty());
+    assert!(regie.query("SELECT house_id FROM assets GROUP BY house_id HAVING COUNT(*) > 1").is_empty());
+    for row in regie.query("SELECT blake3 FROM asset_files") {
+        let digest = &row[0];
+        let blob = regie.data().join("store/blobs").join(&digest[..2]).join(&digest[2..4]).join(digest);
+        let bytes = std::fs::read(&blob).unwrap_or_else(|error| panic!("row without blob {digest}: {error}"));
+        assert_eq!(blake3::hash(&bytes).to_hex().as_str(), digest, "blob matches its recorded hash");
+    }
+
+    let report = regie.json(&["gc", "--json"]);
+    let blobs_left = regie.blobs().len();
+    assert_eq!(blobs_left, files.len(), "gc keeps every referenced blob and only those: {report:#}");
+    assert!(regie.temporaries().is_empty());
+}

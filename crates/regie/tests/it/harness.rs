@@ -1,0 +1,122 @@
+//! Running the binary against a temporary data folder, and reading its catalogue directly.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+use tempfile::TempDir;
+
+/// A data folder of its own and the commands to drive regie on it.
+pub struct TestRegie {
+    pub folder: TempDir,
+}
+
+impl TestRegie {
+    pub fn new() -> Self {
+        Self { folder: tempfile::tempdir().expect("a temporary folder") }
+    }
+
+    pub fn data(&self) -> PathBuf {
+        self.folder.path().join("data")
+    }
+
+    /// A scratch folder beside the data folder, for inputs.
+    pub fn scratch(&self, name: &str) -> PathBuf {
+        let path = self.folder.path().join(name);
+        std::fs::create_dir_all(&path).unwrap();
+        path
+    }
+
+    pub fn command(&self) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_regie"));
+        command.arg("--data").arg(self.data());
+        command.env_remove("REGIE_DATA").env_remove("REGIE_CONFIG");
+        command
+    }
+
+    pub fn run(&self, arguments: &[&str]) -> Output {
+        self.command().args(arguments).output().expect("regie runs")
+    }
+
+    /// Runs and parses stdout as one JSON document, asserting success.
+    pub fn json(&self, arguments: &[&str]) -> Value {
+        let output = self.run(arguments);
+        assert!(output.status.success(), "regie {arguments:?} failed: {}", String::from_utf8_lossy(&output.stderr));
+        serde_json::from_slice(&output.stdout)
+            .unwrap_or_else(|error| panic!("{error}: {}", String::from_utf8_lossy(&output.stdout)))
+    }
+
+    /// Ingests with `--json` and returns the exit code and one JSON value per line.
+    pub fn ingest(&self, paths: &[&Path], extra: &[&str]) -> (i32, Vec<Value>) {
+        let mut command = self.command();
+        command.arg("ingest").arg("--json").args(extra).args(paths);
+        let output = command.output().expect("regie runs");
+        (output.status.code().unwrap_or(-1), json_lines(&output.stdout))
+    }
+
+    /// Runs SQL against the catalogue and returns the rows as strings.
+    pub fn query(&self, sql: &'static str) -> Vec<Vec<String>> {
+        let database = self.data().join("catalogue.sqlite");
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        runtime.block_on(async {
+            use sqlx::{Connection, Row, ValueRef};
+            let url = format!("sqlite://{}", database.display());
+            let mut connection = sqlx::SqliteConnection::connect(&url).await.unwrap();
+            let rows = sqlx::query(sql).fetch_all(&mut connection).await.unwrap();
+            rows.iter()
+                .map(|row| {
+                    (0..row.columns().len())
+                        .map(|index| {
+                            if row.try_get_raw(index).unwrap().is_null() {
+                                return "NULL".to_owned();
+                            }
+                            row.try_get::<String, _>(index)
+                                .or_else(|_| row.try_get::<i64, _>(index).map(|value| value.to_string()))
+                                .unwrap_or_default()
+                        })
+                        .collect()
+                })
+                .collect()
+        })
+    }
+
+    /// Every blob file in the store.
+    pub fn blobs(&self) -> Vec<PathBuf> {
+        files_under(&self.data().join("store/blobs"))
+    }
+
+    pub fn temporaries(&self) -> Vec<PathBuf> {
+        files_under(&self.data().join("store/tmp"))
+    }
+}
+
+pub fn json_lines(stdout: &[u8]) -> Vec<Value> {
+    String::from_utf8_lossy(stdout)
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|error| panic!("{error}: {line}")))
+        .collect()
+}
+
+pub fn files_under(folder: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let Ok(entries) = std::fs::read_dir(folder) else { return found };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            found.extend(files_under(&path));
+        } else {
+            found.push(path);
+        }
+    }
+    found.sort();
+    found
+}
+
+/// The outcome line for a path ending in `name`.
+pub fn outcome_for<'a>(lines: &'a [Value], name: &str) -> &'a Value {
+    lines
+        .iter()
+        .find(|line| line["path"].as_str().is_some_and(|path| path.ends_with(name)))
+        .unwrap_or_else(|| panic!("no outcome for {name} in {lines:#?}"))
+}

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Installs what regie needs at run time and in tests when it is missing: ffmpeg (ffmpeg, ffprobe)
+# and mediainfo (the benchmarks' peer tool). Debian/Ubuntu; uses sudo when not root.
+set -euo pipefail
+missing=()
+command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
+command -v mediainfo >/dev/null 2>&1 || missing+=(mediainfo)
+if [ ${#missing[@]} -eq 0 ]; then exit 0; fi
+as_root=()
+[ "$(id -u)" -eq 0 ] || as_root=(sudo)
+echo "installing ${missing[*]} with apt-get" >&2
+"${as_root[@]}" apt-get update -qq
+DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
