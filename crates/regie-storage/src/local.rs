@@ -71,8 +71,11 @@ impl BlobStore {
         options: HashOptions,
         on_progress: &dyn Fn(u64),
     ) -> Result<StagedBlob, StorageError> {
-        let mut input = File::open(source).map_err(|error| StorageError::read(source, error))?;
-        let before = fingerprint(&input).map_err(|error| StorageError::read(source, error))?;
+        let file = File::open(source).map_err(|error| StorageError::read(source, error))?;
+        let before = fingerprint(&file).map_err(|error| StorageError::read(source, error))?;
+        // Read no further than the size seen at the start, so a file still being written cannot
+        // keep the copy going forever; the fingerprint check below then reports the change.
+        let mut input = file.take(before.0);
         let temp_folder = self.root.join("tmp");
         let mut temp = tempfile::Builder::new()
             .prefix("ingest-")
@@ -104,8 +107,11 @@ impl BlobStore {
             }
         }
         let digests = hashers.finish()?;
-        let after = fingerprint(&input).map_err(|error| StorageError::read(source, error))?;
-        if before != after || after.0 != size || !source.exists() {
+        let after = fingerprint(input.get_ref()).map_err(|error| StorageError::read(source, error))?;
+        if !source.exists() {
+            return Err(StorageError::SourceVanished { path: source.to_owned() });
+        }
+        if before != after || after.0 != size {
             return Err(StorageError::SourceChanged { path: source.to_owned() });
         }
         temp.as_file().sync_all().map_err(|error| StorageError::write(temp.path(), error))?;
@@ -189,7 +195,7 @@ fn fingerprint(file: &File) -> std::io::Result<(u64, Option<SystemTime>)> {
 }
 
 /// Reads until the buffer is full or the input ends, so chunks are whole except the last.
-fn read_full(input: &mut File, buffer: &mut [u8]) -> std::io::Result<usize> {
+fn read_full(input: &mut impl Read, buffer: &mut [u8]) -> std::io::Result<usize> {
     let mut filled = 0;
     while filled < buffer.len() {
         match input.read(&mut buffer[filled..]) {
@@ -271,6 +277,32 @@ mod tests {
         let (folder, store) = store();
         let error = store.stage(&folder.path().join("nope"), HashOptions::default(), &|_| {}).unwrap_err();
         assert_eq!(error.code(), "source-vanished");
+    }
+
+    #[test]
+    fn a_source_growing_during_the_copy_is_refused_and_nothing_is_left() {
+        let (folder, store) = store();
+        let source = folder.path().join("growing.mxf");
+        fs::write(&source, vec![7u8; 3 * CHUNK_LEN]).unwrap();
+        let append = || {
+            let mut file = fs::OpenOptions::new().append(true).open(&source).unwrap();
+            file.write_all(b"more").unwrap();
+        };
+        let error = store.stage(&source, HashOptions::default(), &|_| append()).unwrap_err();
+        assert_eq!(error.code(), "source-changed");
+        assert!(store.remove_leftover_temporaries().unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_source_deleted_during_the_copy_is_reported_as_vanished() {
+        let (folder, store) = store();
+        let source = folder.path().join("leaving.mov");
+        fs::write(&source, vec![1u8; 2 * CHUNK_LEN]).unwrap();
+        let error = store.stage(&source, HashOptions::default(), &|_| {
+            let _ = fs::remove_file(&source);
+        });
+        assert_eq!(error.unwrap_err().code(), "source-vanished");
+        assert!(store.remove_leftover_temporaries().unwrap().is_empty());
     }
 
     #[test]
