@@ -19,7 +19,7 @@ pub struct NameCheck {
 /// Checks every media file under `paths` (sidecars and litter are set aside as in ingest); inputs that
 /// cannot be read come back as a check with a `path` problem.
 pub fn check_names(rule: &NamingRule, paths: &[PathBuf]) -> Vec<NameCheck> {
-    let walk = walk_inputs(paths);
+    let walk = walk_inputs(paths, &[]);
     let mut checks: Vec<NameCheck> = walk
         .failures
         .into_iter()

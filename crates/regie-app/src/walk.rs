@@ -23,11 +23,13 @@ pub(crate) struct Walk {
 /// Names that file managers leave behind and nobody means to archive.
 const LITTER: &[&str] = &[".DS_Store", "Thumbs.db", "desktop.ini", ".directory"];
 
-pub(crate) fn walk_inputs(inputs: &[PathBuf]) -> Walk {
+/// Walks `inputs`; nothing under an `excluded` folder (regie's own data folder) is taken.
+pub(crate) fn walk_inputs(inputs: &[PathBuf], excluded: &[PathBuf]) -> Walk {
     let mut walk = Walk::default();
+    let excluded: Vec<PathBuf> = excluded.iter().filter_map(|folder| fs::canonicalize(folder).ok()).collect();
     let roots: Vec<PathBuf> =
         inputs.iter().filter_map(|input| fs::canonicalize(input).ok()).filter(|root| root.is_dir()).collect();
-    let mut visited_folders = HashSet::new();
+    let mut visited_folders: HashSet<PathBuf> = excluded.iter().cloned().collect();
     let mut seen_files = HashSet::new();
     for input in inputs {
         let absolute = std::path::absolute(input).unwrap_or_else(|_| input.clone());
@@ -42,6 +44,10 @@ pub(crate) fn walk_inputs(inputs: &[PathBuf]) -> Walk {
             }
             Ok(metadata) if metadata.is_dir() => {
                 walk_folder(&absolute, &roots, &mut visited_folders, &mut seen_files, &mut walk)
+            }
+            Ok(metadata) if !metadata.is_file() => {
+                let message = format!("{} is not a regular file (a device, pipe or socket)", absolute.display());
+                walk.failures.push((absolute, "not-media", message));
             }
             Ok(metadata) => {
                 if seen_files.insert(fs::canonicalize(&absolute).unwrap_or_else(|_| absolute.clone())) {
@@ -62,7 +68,7 @@ fn walk_folder(
 ) {
     let canonical = fs::canonicalize(folder).unwrap_or_else(|_| folder.to_owned());
     if !visited.insert(canonical) {
-        return;
+        return; // seen before through a symlink, or regie's own data folder
     }
     let entries = match fs::read_dir(folder) {
         Ok(entries) => entries,
@@ -99,7 +105,9 @@ fn walk_folder(
         let Ok(metadata) = fs::metadata(&path) else { continue };
         if metadata.is_dir() {
             walk_folder(&path, roots, visited, seen_files, walk);
-        } else if metadata.is_file() && !is_sidecar(&path) {
+        } else if !metadata.is_file() {
+            walk.skipped.push((path, "not a regular file (a device, pipe or socket)".to_owned()));
+        } else if !is_sidecar(&path) {
             let canonical = fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
             if seen_files.insert(canonical) {
                 walk.files.push((path, metadata.len()));
@@ -121,7 +129,7 @@ mod tests {
         for name in ["b.mov", "a.mxf", "a.json", "sub/c.wav", ".DS_Store", "manifest.csv"] {
             fs::write(root.join(name), b"x").unwrap();
         }
-        let walk = walk_inputs(std::slice::from_ref(&root));
+        let walk = walk_inputs(std::slice::from_ref(&root), &[]);
         let names: Vec<String> =
             walk.files.iter().map(|(path, _)| path.strip_prefix(&root).unwrap().display().to_string()).collect();
         assert_eq!(names, ["a.mxf", "b.mov", "sub/c.wav"]);
@@ -139,14 +147,31 @@ mod tests {
         symlink(&outside, root.join("escape")).unwrap();
         symlink(root.join("inside.mov"), root.join("alias.mov")).unwrap();
         symlink(&root, root.join("loop")).unwrap();
-        let walk = walk_inputs(std::slice::from_ref(&root));
+        let walk = walk_inputs(std::slice::from_ref(&root), &[]);
         assert_eq!(walk.files.len(), 1, "the inside file once, through either name: {:?}", walk.files);
         assert!(walk.skipped.iter().any(|(path, reason)| path.ends_with("escape") && reason.contains("outside")));
     }
 
     #[test]
+    #[allow(clippy::disallowed_methods)] // the test makes its pipe with mkfifo
+    fn the_data_folder_and_pipes_are_never_taken_as_media() {
+        let folder = tempfile::tempdir().unwrap();
+        let root = folder.path().to_owned();
+        fs::create_dir_all(root.join("regie-data/store/blobs")).unwrap();
+        fs::write(root.join("regie-data/store/blobs/abc"), b"x").unwrap();
+        fs::write(root.join("clip.mov"), b"x").unwrap();
+        assert!(std::process::Command::new("mkfifo").arg(root.join("pipe.mov")).status().unwrap().success());
+        let walk = walk_inputs(std::slice::from_ref(&root), &[root.join("regie-data")]);
+        let names: Vec<_> = walk.files.iter().map(|(path, _)| path.file_name().unwrap().to_owned()).collect();
+        assert_eq!(names, ["clip.mov"]);
+        assert!(walk.skipped.iter().any(|(path, reason)| path.ends_with("pipe.mov") && reason.contains("regular")));
+        let explicit = walk_inputs(&[root.join("pipe.mov")], &[]);
+        assert_eq!(explicit.failures[0].1, "not-media");
+    }
+
+    #[test]
     fn missing_inputs_are_failures() {
-        let walk = walk_inputs(&[PathBuf::from("/definitely/not/here.mov")]);
+        let walk = walk_inputs(&[PathBuf::from("/definitely/not/here.mov")], &[]);
         assert_eq!(walk.failures.len(), 1);
         assert_eq!(walk.failures[0].1, "not-found");
         assert_eq!(walk.failures[0].2, "/definitely/not/here.mov does not exist");

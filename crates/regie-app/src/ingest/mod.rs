@@ -48,7 +48,8 @@ impl Regie {
     ) -> Result<IngestSummary, AppError> {
         let (lock, _) = self.lock_file()?;
         lock.lock_shared().map_err(|source| AppError::DataFolder { path: self.settings.data_dir.clone(), source })?;
-        let walk = tokio::task::spawn_blocking(move || walk_inputs(&request.paths))
+        let data_dir = self.settings.data_dir.clone();
+        let walk = tokio::task::spawn_blocking(move || walk_inputs(&request.paths, &[data_dir]))
             .await
             .map_err(|error| AppError::Internal(error.to_string()))?;
         for (path, reason) in &walk.skipped {
