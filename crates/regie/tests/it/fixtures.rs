@@ -36,151 +36,50 @@ pub fn ffmpeg(arguments: &[&str]) {
     assert!(output.status.success(), "ffmpeg {arguments:?}: {}", String::from_utf8_lossy(&output.stderr));
 }
 
+/// ffmpeg input options shared by the fixtures: a test picture and a tone.
+const PICTURE_AND_TONE: &str =
+    "-f lavfi -i testsrc2=size={size}:rate={rate} -f lavfi -i sine=frequency=1000:sample_rate=48000";
+
+/// Each fixture: its file name and ffmpeg's options before the output (no option holds a space).
+const FIXTURES: &[(&str, &str)] = &[
+    (
+        "h264_aac.mp4",
+        "{av:1280x720:30000/1001} -t 2 -c:v libx264 -preset ultrafast -pix_fmt yuv420p -c:a aac -ac 2 -metadata:s:a language=fra",
+    ),
+    (
+        "prores_tc.mov",
+        "-f lavfi -i testsrc2=size=1920x1080:rate=25 -t 1 -c:v prores_ks -profile:v 3 -timecode 10:00:00:00",
+    ),
+    (
+        "xdcam.mxf",
+        "{av:1920x1080:25} -t 1 -filter_complex [1:a]asplit=8[a0][a1][a2][a3][a4][a5][a6][a7] -map 0:v \
+        -map [a0] -map [a1] -map [a2] -map [a3] -map [a4] -map [a5] -map [a6] -map [a7] \
+        -c:v mpeg2video -pix_fmt yuv422p -b:v 50M -flags +ilme+ildct -top 1 -c:a pcm_s24le -timecode 10:00:00:00 -f mxf",
+    ),
+    ("vp9_opus.mkv", "{av:640x360:25} -t 1 -c:v libvpx-vp9 -deadline realtime -cpu-used 8 -c:a libopus"),
+    ("mpeg2.ts", "{av:720x576:25} -t 1 -c:v mpeg2video -c:a mp2 -f mpegts"),
+    ("pcm24.wav", "-f lavfi -i sine=frequency=440:sample_rate=48000 -t 1 -c:a pcm_s24le"),
+    ("tone.flac", "-f lavfi -i sine=frequency=550:sample_rate=48000 -t 1 -c:a flac"),
+    ("plain.jpg", "-f lavfi -i testsrc2=size=320x240 -frames:v 1"),
+    ("still.png", "-f lavfi -i testsrc2=size=320x240 -frames:v 1"),
+];
+
 fn generate_all(folder: &Path) {
-    let at = |name: &str| folder.join(name).display().to_string();
-    ffmpeg(&[
-        "-f",
-        "lavfi",
-        "-i",
-        "testsrc2=size=1280x720:rate=30000/1001",
-        "-f",
-        "lavfi",
-        "-i",
-        "sine=frequency=1000:sample_rate=48000",
-        "-t",
-        "2",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-pix_fmt",
-        "yuv420p",
-        "-c:a",
-        "aac",
-        "-ac",
-        "2",
-        "-metadata:s:a",
-        "language=fra",
-        &at("h264_aac.mp4"),
-    ]);
-    ffmpeg(&[
-        "-f",
-        "lavfi",
-        "-i",
-        "testsrc2=size=1920x1080:rate=25",
-        "-t",
-        "1",
-        "-c:v",
-        "prores_ks",
-        "-profile:v",
-        "3",
-        "-timecode",
-        "10:00:00:00",
-        &at("prores_tc.mov"),
-    ]);
-    ffmpeg(&[
-        "-f",
-        "lavfi",
-        "-i",
-        "testsrc2=size=1920x1080:rate=25",
-        "-f",
-        "lavfi",
-        "-i",
-        "sine=frequency=1000:sample_rate=48000",
-        "-t",
-        "1",
-        "-filter_complex",
-        "[1:a]asplit=8[a0][a1][a2][a3][a4][a5][a6][a7]",
-        "-map",
-        "0:v",
-        "-map",
-        "[a0]",
-        "-map",
-        "[a1]",
-        "-map",
-        "[a2]",
-        "-map",
-        "[a3]",
-        "-map",
-        "[a4]",
-        "-map",
-        "[a5]",
-        "-map",
-        "[a6]",
-        "-map",
-        "[a7]",
-        "-c:v",
-        "mpeg2video",
-        "-pix_fmt",
-        "yuv422p",
-        "-b:v",
-        "50M",
-        "-flags",
-        "+ilme+ildct",
-        "-top",
-        "1",
-        "-c:a",
-        "pcm_s24le",
-        "-timecode",
-        "10:00:00:00",
-        "-f",
-        "mxf",
-        &at("xdcam.mxf"),
-    ]);
-    ffmpeg(&[
-        "-f",
-        "lavfi",
-        "-i",
-        "testsrc2=size=640x360:rate=25",
-        "-f",
-        "lavfi",
-        "-i",
-        "sine=sample_rate=48000",
-        "-t",
-        "1",
-        "-c:v",
-        "libvpx-vp9",
-        "-deadline",
-        "realtime",
-        "-cpu-used",
-        "8",
-        "-c:a",
-        "libopus",
-        &at("vp9_opus.mkv"),
-    ]);
-    ffmpeg(&[
-        "-f",
-        "lavfi",
-        "-i",
-        "testsrc2=size=720x576:rate=25",
-        "-f",
-        "lavfi",
-        "-i",
-        "sine=sample_rate=48000",
-        "-t",
-        "1",
-        "-c:v",
-        "mpeg2video",
-        "-c:a",
-        "mp2",
-        "-f",
-        "mpegts",
-        &at("mpeg2.ts"),
-    ]);
-    ffmpeg(&[
-        "-f",
-        "lavfi",
-        "-i",
-        "sine=frequency=440:sample_rate=48000",
-        "-t",
-        "1",
-        "-c:a",
-        "pcm_s24le",
-        &at("pcm24.wav"),
-    ]);
-    ffmpeg(&["-f", "lavfi", "-i", "sine=frequency=550:sample_rate=48000", "-t", "1", "-c:a", "flac", &at("tone.flac")]);
-    ffmpeg(&["-f", "lavfi", "-i", "testsrc2=size=320x240", "-frames:v", "1", &at("plain.jpg")]);
-    ffmpeg(&["-f", "lavfi", "-i", "testsrc2=size=320x240", "-frames:v", "1", &at("still.png")]);
+    for (name, options) in FIXTURES {
+        let mut arguments: Vec<String> = Vec::new();
+        for word in options.split_whitespace() {
+            match word.strip_prefix("{av:").and_then(|rest| rest.strip_suffix('}')) {
+                Some(size_and_rate) => {
+                    let (size, rate) = size_and_rate.split_once(':').expect("{av:SIZE:RATE}");
+                    let inputs = PICTURE_AND_TONE.replace("{size}", size).replace("{rate}", rate);
+                    arguments.extend(inputs.split_whitespace().map(str::to_owned));
+                }
+                None => arguments.push(word.to_owned()),
+            }
+        }
+        arguments.push(folder.join(name).display().to_string());
+        ffmpeg(&arguments.iter().map(String::as_str).collect::<Vec<_>>());
+    }
     let jpeg = std::fs::read(folder.join("plain.jpg")).unwrap();
     std::fs::write(folder.join("exif.jpg"), with_exif(&jpeg, 6, "2026:11:22 10:30:00")).unwrap();
     let mp4 = std::fs::read(folder.join("h264_aac.mp4")).unwrap();
