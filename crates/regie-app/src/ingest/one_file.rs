@@ -27,9 +27,8 @@ impl Run {
             .describe(staged.path(), Some(&staged.head))
             .await
             .map_err(|error| error.about(staged.path(), path))?;
-        let findings = self.findings_for(path, &staged, &media);
         let metadata = self.sidecars.lock().expect("sidecar lock").read_for(path);
-        let mut findings = findings;
+        let mut findings = self.findings_for(path, &staged, &media);
         findings.extend(metadata.findings);
         findings.extend(compare_declared(&metadata.sidecar.declared, &staged.checksums, Some(&media)));
 
