@@ -33,6 +33,10 @@ pub enum AppError {
         #[source]
         source: std::io::Error,
     },
+    #[error("no policy named {name:?}: built-in packs are {known}; a house policy goes in DATA/policies/NAME.toml")]
+    UnknownPolicy { name: String, known: String },
+    #[error("invalid policy ({origin}): {reason}")]
+    InvalidPolicy { origin: String, reason: String },
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -49,6 +53,8 @@ impl AppError {
             Self::Busy { .. } => "busy",
             Self::InputMissing { .. } => "not-found",
             Self::InputUnreadable { .. } => "source-unreadable",
+            Self::UnknownPolicy { .. } => "not-found",
+            Self::InvalidPolicy { .. } => "invalid-policy",
             Self::Internal(_) => "internal",
         }
     }
@@ -63,6 +69,7 @@ impl AppError {
         matches!(
             self.code(),
             "invalid-value"
+                | "invalid-policy"
                 | "not-found"
                 | "not-media"
                 | "empty-file"

@@ -3,6 +3,7 @@
 //! call these and only render what they return.
 
 mod catalogue;
+mod check;
 mod error;
 mod gc;
 pub mod ingest;
@@ -13,6 +14,7 @@ mod settings;
 pub mod sidecar;
 mod walk;
 
+pub use check::{BUILT_IN_POLICIES, CheckReport, check_file, load_policy};
 pub use error::AppError;
 pub use gc::GcReport;
 pub use names::{NameCheck, check_names};

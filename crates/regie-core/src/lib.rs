@@ -11,6 +11,7 @@ pub mod house_id;
 pub mod id;
 pub mod media;
 pub mod naming;
+pub mod policy;
 pub mod rational;
 pub mod sidecar;
 pub mod timecode;

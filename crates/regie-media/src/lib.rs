@@ -4,9 +4,11 @@
 
 mod error;
 mod exif;
+mod loudness;
 mod probe;
 mod runner;
 
 pub use error::MediaError;
+pub use loudness::Loudness;
 pub use probe::{Prober, parse_ffprobe_json};
 pub use runner::ToolRunner;

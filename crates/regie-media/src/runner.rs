@@ -20,6 +20,10 @@ pub(crate) struct Tool {
 }
 
 pub(crate) const FFPROBE: Tool = Tool { program: "ffprobe", package: "ffmpeg" };
+pub(crate) const FFMPEG: Tool = Tool { program: "ffmpeg", package: "ffmpeg" };
+
+/// Size of the chunks a streaming run hands on.
+const STREAM_CHUNK: usize = 256 * 1024;
 
 /// What a finished tool printed.
 pub(crate) struct ToolOutput {
@@ -68,6 +72,66 @@ impl ToolRunner {
             })?
             .map_err(|source| MediaError::Spawn { tool: tool.program, source })?;
         Ok(ToolOutput { stdout: output.stdout, stderr: stderr_tail(&output.stderr), success: output.status.success() })
+    }
+}
+
+impl ToolRunner {
+    /// Runs a tool whose stdout is a stream (decoded PCM, say): each chunk goes to `sink` as it
+    /// arrives, stderr is kept for the error, and the whole run is bounded by the timeout.
+    /// Returns whether the tool succeeded and its stderr tail.
+    #[allow(clippy::disallowed_methods)] // this is the one place allowed to start processes
+    pub(crate) async fn run_streaming(
+        &self,
+        tool: Tool,
+        arguments: Vec<OsString>,
+        subject: &Path,
+        sink: std::sync::mpsc::SyncSender<Vec<u8>>,
+    ) -> Result<ToolOutput, MediaError> {
+        use tokio::io::AsyncReadExt;
+        let _permit = self.permits.acquire().await.expect("the semaphore is never closed");
+        let mut child = tokio::process::Command::new(tool.program)
+            .args(&arguments)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|source| match source.kind() {
+                ErrorKind::NotFound => MediaError::ToolMissing { tool: tool.program, package: tool.package },
+                _ => MediaError::Spawn { tool: tool.program, source },
+            })?;
+        let mut stdout = child.stdout.take().expect("stdout is piped");
+        let mut stderr = child.stderr.take().expect("stderr is piped");
+        let collect_stderr = tokio::spawn(async move {
+            let mut text = Vec::new();
+            let _ = stderr.read_to_end(&mut text).await;
+            text
+        });
+        let pump = async {
+            loop {
+                let mut chunk = vec![0u8; STREAM_CHUNK];
+                let read =
+                    stdout.read(&mut chunk).await.map_err(|source| MediaError::Spawn { tool: tool.program, source })?;
+                if read == 0 {
+                    break;
+                }
+                chunk.truncate(read);
+                let sink = sink.clone();
+                // The consumer runs on its own thread; a full channel must not block the runtime.
+                let delivered = tokio::task::spawn_blocking(move || sink.send(chunk).is_ok()).await.unwrap_or(false);
+                if !delivered {
+                    break;
+                }
+            }
+            child.wait().await.map_err(|source| MediaError::Spawn { tool: tool.program, source })
+        };
+        let status = tokio::time::timeout(self.timeout, pump).await.map_err(|_| MediaError::Timeout {
+            tool: tool.program,
+            seconds: self.timeout.as_secs(),
+            path: subject.to_owned(),
+        })??;
+        let stderr = collect_stderr.await.unwrap_or_default();
+        Ok(ToolOutput { stdout: Vec::new(), stderr: stderr_tail(&stderr), success: status.success() })
     }
 }
 

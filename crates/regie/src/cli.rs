@@ -42,6 +42,18 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Check a file (before ingest) or an asset against a delivery policy; exit 1 when an
+    /// error-severity rule fails.
+    Check {
+        /// A file path, or an asset id or house id.
+        target: String,
+        /// A built-in pack (ebu-r128, atsc-a85, netflix-audio, xdcamhd50-playout,
+        /// as11-uk-dpp-hd-core, apple-hls), DATA/policies/NAME.toml, or a TOML file.
+        #[arg(long)]
+        policy: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Remove blobs no asset refers to and leftovers of interrupted copies.
     Gc {
         #[arg(long)]

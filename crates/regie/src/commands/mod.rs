@@ -1,6 +1,7 @@
 //! One module per command; each runs a use case and renders its result.
 
 mod assets;
+mod check;
 mod check_names;
 mod collections;
 mod config_show;
@@ -35,6 +36,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Collections { json } => collections::run(&open(&config).await?, json).await,
         Command::CheckNames { paths, json } => check_names::run(&config, &paths, json),
+        Command::Check { target, policy, json } => check::run(&config, &target, &policy, json).await,
         Command::Gc { json } => gc::run(&open(&config).await?, json).await,
         Command::Config(ConfigCommand::Show { json }) => config_show::run(&config, json),
     }

@@ -5,6 +5,7 @@
 #![allow(clippy::disallowed_methods)]
 
 mod catalogue;
+mod check;
 mod config;
 mod crash;
 mod fixtures;

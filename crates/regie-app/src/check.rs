@@ -1,0 +1,104 @@
+//! `check`: a file or an asset against a delivery policy. Built-in packs ship inside the binary
+//! (`policies/*.toml`); a house adds its own as `DATA/policies/NAME.toml` or names a file.
+//! Loudness is measured only when the policy reads it, since it costs a full decode.
+
+use std::path::{Path, PathBuf};
+
+use regie_core::policy::PolicyFile;
+use regie_core::policy::facts::facts;
+use regie_core::policy::{Policy, PolicyReport};
+use regie_core::{MediaDescription, StreamKind};
+use regie_media::{Loudness, Prober, ToolRunner};
+use serde::Serialize;
+
+use crate::{AppError, Regie, Settings};
+
+/// The policy packs built into regie, by name.
+pub const BUILT_IN_POLICIES: &[(&str, &str)] = &[
+    ("ebu-r128", include_str!("../policies/ebu-r128.toml")),
+    ("atsc-a85", include_str!("../policies/atsc-a85.toml")),
+    ("netflix-audio", include_str!("../policies/netflix-audio.toml")),
+    ("xdcamhd50-playout", include_str!("../policies/xdcamhd50-playout.toml")),
+    ("as11-uk-dpp-hd-core", include_str!("../policies/as11-uk-dpp-hd-core.toml")),
+    ("apple-hls", include_str!("../policies/apple-hls.toml")),
+];
+
+/// A file checked against one policy, with what was measured.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckReport {
+    pub path: String,
+    pub media: MediaDescription,
+    pub loudness: Option<Loudness>,
+    #[serde(flatten)]
+    pub report: PolicyReport,
+}
+
+/// Finds a policy: a built-in pack, `DATA/policies/NAME.toml`, or a path to a TOML file.
+pub fn load_policy(name: &str, data_dir: &Path) -> Result<Policy, AppError> {
+    let (text, origin) = if let Some((_, text)) = BUILT_IN_POLICIES.iter().find(|(built_in, _)| *built_in == name) {
+        ((*text).to_owned(), format!("built-in policy {name}"))
+    } else {
+        let house = data_dir.join("policies").join(format!("{name}.toml"));
+        let path = if house.is_file() { house } else { PathBuf::from(name) };
+        if !path.is_file() {
+            let known: Vec<&str> = BUILT_IN_POLICIES.iter().map(|(name, _)| *name).collect();
+            return Err(AppError::UnknownPolicy { name: name.to_owned(), known: known.join(", ") });
+        }
+        let text = std::fs::read_to_string(&path)
+            .map_err(|source| AppError::InputUnreadable { path: path.clone(), source })?;
+        (text, path.display().to_string())
+    };
+    let file: PolicyFile = toml::from_str(&text)
+        .map_err(|error| AppError::InvalidPolicy { origin: origin.clone(), reason: error.to_string() })?;
+    Policy::from_file(file).map_err(|error| AppError::InvalidPolicy { origin, reason: error.to_string() })
+}
+
+/// Checks a file on disk against `policy`, without ingesting it.
+pub async fn check_file(settings: &Settings, path: &Path, policy: &Policy) -> Result<CheckReport, AppError> {
+    crate::probe::ensure_file(path)?;
+    let runner = ToolRunner::new(2, settings.probe_timeout * 30);
+    let media = Prober::new(runner.clone()).describe(path, None).await?;
+    check_described(&runner, path, path, media, policy).await
+}
+
+impl Regie {
+    /// Checks an asset's original file against `policy`.
+    pub async fn check_asset(&self, reference: &str, policy: &Policy) -> Result<CheckReport, AppError> {
+        let asset = self.asset(reference).await?;
+        let original = asset
+            .files
+            .iter()
+            .find(|file| file.role == "original")
+            .ok_or_else(|| AppError::Internal(format!("asset {} has no original file", asset.id)))?;
+        let blake3 = regie_core::Blake3Hex::parse(&original.blake3)?;
+        let blob = self.store.blob_path(&blake3);
+        let media = match &original.media {
+            Some(media) => media.clone(),
+            None => self.prober.describe(&blob, None).await?,
+        };
+        let runner = ToolRunner::new(2, self.settings.probe_timeout * 30);
+        check_described(&runner, &blob, Path::new(&asset.source_path), media, policy).await
+    }
+}
+
+async fn check_described(
+    runner: &ToolRunner,
+    path: &Path,
+    shown_as: &Path,
+    media: MediaDescription,
+    policy: &Policy,
+) -> Result<CheckReport, AppError> {
+    let mut facts = facts(&media);
+    let mut loudness = None;
+    let first_audio = media.streams_of(StreamKind::Audio).next();
+    if let Some(first_audio) = first_audio.filter(|_| policy.reads("loudness")) {
+        let measured = runner
+            .measure_loudness(path, first_audio.channels.unwrap_or(2))
+            .await
+            .map_err(|error| error.about(path, shown_as))?;
+        facts["loudness"] = serde_json::to_value(measured).unwrap_or_default();
+        loudness = Some(measured);
+    }
+    let report = policy.evaluate(&facts);
+    Ok(CheckReport { path: shown_as.display().to_string(), media, loudness, report })
+}

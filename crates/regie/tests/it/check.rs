@@ -1,0 +1,182 @@
+//! `regie check` against the built-in policy packs, on signals with known answers.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::fixtures::{ffmpeg, media};
+use crate::harness::TestRegie;
+
+/// A 20 s 1 kHz sine at `dbfs` peak level on both channels of a 48 kHz 24-bit WAV.
+fn stereo_sine(folder: &Path, dbfs: f64) -> PathBuf {
+    let amplitude = 10f64.powf(dbfs / 20.0);
+    let path = folder.join(format!("sine_{}.wav", -dbfs as i32));
+    let source = format!("aevalsrc={amplitude}*sin(2*PI*1000*t)|{amplitude}*sin(2*PI*1000*t):s=48000:d=20");
+    ffmpeg(&["-f", "lavfi", "-i", &source, "-c:a", "pcm_s24le", path.to_str().unwrap()]);
+    path
+}
+
+fn check(regie: &TestRegie, target: &Path, policy: &str) -> (i32, Value) {
+    let output = regie.command().args(["check", "--json", "--policy", policy]).arg(target).output().unwrap();
+    let report = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&output.stderr)));
+    (output.status.code().unwrap(), report)
+}
+
+fn rule<'a>(report: &'a Value, id: &str) -> &'a Value {
+    report["rules"].as_array().unwrap().iter().find(|rule| rule["id"] == id).unwrap_or_else(|| panic!("no rule {id}"))
+}
+
+/// What ffmpeg's own ebur128 filter says the integrated loudness is.
+fn ffmpeg_integrated_loudness(path: &Path) -> f64 {
+    let output = std::process::Command::new("ffmpeg")
+        .args(["-nostdin", "-hide_banner", "-i"])
+        .arg(path)
+        .args(["-af", "ebur128", "-f", "null", "-"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let summary = &stderr[stderr.rfind("Integrated loudness:").expect("the ebur128 summary")..];
+    let line = summary.lines().find(|line| line.trim_start().starts_with("I:")).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+#[test]
+fn a_minus_23_dbfs_sine_measures_minus_23_lufs_and_passes_ebu_r128() {
+    let regie = TestRegie::new();
+    let sine = stereo_sine(&regie.scratch("signals"), -23.0);
+    let (code, report) = check(&regie, &sine, "ebu-r128");
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(report["passed"], true);
+    let integrated = report["loudness"]["integrated"].as_f64().unwrap();
+    assert!((integrated + 23.0).abs() <= 0.1, "{integrated}");
+    assert!((integrated - ffmpeg_integrated_loudness(&sine)).abs() <= 0.1, "agrees with ffmpeg's ebur128 filter");
+    assert!((report["loudness"]["true_peak"].as_f64().unwrap() + 23.0).abs() < 0.3);
+}
+
+#[test]
+fn a_minus_16_dbfs_sine_fails_ebu_r128_with_the_measured_value() {
+    let regie = TestRegie::new();
+    let sine = stereo_sine(&regie.scratch("signals"), -16.0);
+    let (code, report) = check(&regie, &sine, "ebu-r128");
+    assert_eq!(code, 1, "an error-severity rule failed");
+    let loudness = rule(&report, "r128-integrated-loudness");
+    assert_eq!(loudness["passed"], false);
+    let measured = loudness["measured"].as_f64().unwrap();
+    assert!((measured + 16.0).abs() <= 0.1, "{measured}");
+    assert!((measured - ffmpeg_integrated_loudness(&sine)).abs() <= 0.1);
+    assert_eq!(loudness["expected"], "in -23 ± 0.5");
+    let text = regie.command().args(["check", "--policy", "ebu-r128"]).arg(&sine).output().unwrap();
+    assert!(String::from_utf8_lossy(&text.stdout).contains("FAIL r128-integrated-loudness"));
+}
+
+#[test]
+fn an_xdcam_like_mxf_passes_the_playout_policy_and_an_h264_mp4_fails_it() {
+    let regie = TestRegie::new();
+    let folder = regie.scratch("masters");
+    let mxf = folder.join("master.mxf");
+    // Mono tracks of a 1 kHz sine at -20 dBFS: a mono programme at -23 LUFS on track 1.
+    let tone = "aevalsrc=0.1*sin(2*PI*1000*t):s=48000:d=4";
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=size=1920x1080:rate=25",
+        "-f",
+        "lavfi",
+        "-i",
+        tone,
+        "-t",
+        "4",
+        "-filter_complex",
+        "[1:a]asplit=8[a0][a1][a2][a3][a4][a5][a6][a7]",
+        "-map",
+        "0:v",
+        "-map",
+        "[a0]",
+        "-map",
+        "[a1]",
+        "-map",
+        "[a2]",
+        "-map",
+        "[a3]",
+        "-map",
+        "[a4]",
+        "-map",
+        "[a5]",
+        "-map",
+        "[a6]",
+        "-map",
+        "[a7]",
+        "-c:v",
+        "mpeg2video",
+        "-pix_fmt",
+        "yuv422p",
+        "-b:v",
+        "50M",
+        "-minrate",
+        "50M",
+        "-maxrate",
+        "50M",
+        "-bufsize",
+        "17825792",
+        "-flags",
+        "+ilme+ildct",
+        "-top",
+        "1",
+        "-c:a",
+        "pcm_s24le",
+        "-f",
+        "mxf",
+        mxf.to_str().unwrap(),
+    ]);
+    let (code, report) = check(&regie, &mxf, "xdcamhd50-playout");
+    let failed: Vec<&Value> =
+        report["rules"].as_array().unwrap().iter().filter(|rule| rule["passed"] == false).collect();
+    assert_eq!(code, 0, "failed rules: {failed:#?}");
+
+    let (code, report) = check(&regie, &media().join("h264_aac.mp4"), "xdcamhd50-playout");
+    assert_eq!(code, 1);
+    assert_eq!(rule(&report, "container-mxf")["measured"], "mp4");
+    assert_eq!(rule(&report, "video-codec-mpeg2")["measured"], "h264");
+    assert_eq!(rule(&report, "video-codec-mpeg2")["passed"], false);
+}
+
+#[test]
+fn an_ingested_asset_is_checked_by_house_id_and_unknown_policies_are_named() {
+    let regie = TestRegie::new();
+    let inbox = regie.scratch("inbox");
+    std::fs::copy(media().join("h264_aac.mp4"), inbox.join("clip.mp4")).unwrap();
+    regie.ingest(&[&inbox], &["--collection", "web"]);
+    let house_id = regie.json(&["assets", "list", "--json"])[0]["house_id"].as_str().unwrap().to_owned();
+    let output = regie.command().args(["check", "--json", "--policy", "apple-hls", &house_id]).output().unwrap();
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["passed"], true, "{report:#}");
+    assert!(report["path"].as_str().unwrap().ends_with("clip.mp4"));
+
+    let unknown = regie.run(&["check", "--policy", "no-such-pack", &house_id]);
+    assert_eq!(unknown.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("ebu-r128"), "lists the built-in packs");
+}
+
+#[test]
+fn a_house_policy_file_is_read_from_the_data_folder() {
+    let regie = TestRegie::new();
+    std::fs::create_dir_all(regie.data().join("policies")).unwrap();
+    std::fs::write(
+        regie.data().join("policies/radio.toml"),
+        "name = \"radio\"\n[[rule]]\nid = \"flac\"\ncheck = 'container == \"flac\"'\n[[any]]\nid = \"rate\"\nrule = [{ id = \"r48\", check = \"audio[*].sample_rate == 48000\" }, { id = \"r44\", check = \"audio[*].sample_rate == 44100\" }]\n",
+    )
+    .unwrap();
+    let (code, report) = check(&regie, &media().join("tone.flac"), "radio");
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(rule(&report, "rate")["children"].as_array().unwrap().len(), 2);
+    std::fs::write(
+        regie.data().join("policies/broken.toml"),
+        "name = \"broken\"\n[[rule]]\nid = \"x\"\ncheck = \"container ~ 1\"\n",
+    )
+    .unwrap();
+    let broken = regie.run(&["check", "--policy", "broken", media().join("tone.flac").to_str().unwrap()]);
+    assert_eq!(broken.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&broken.stderr).contains("unknown operator"));
+}
