@@ -8,7 +8,7 @@ use regie_core::policy::PolicyFile;
 use regie_core::policy::facts::facts;
 use regie_core::policy::{Policy, PolicyReport};
 use regie_core::{MediaDescription, StreamKind};
-use regie_media::{Loudness, Prober, ToolRunner};
+use regie_media::{DetectionSettings, Detections, Loudness, Prober, Segment, ToolRunner};
 use serde::Serialize;
 
 use crate::{AppError, Regie, Settings};
@@ -21,7 +21,12 @@ pub const BUILT_IN_POLICIES: &[(&str, &str)] = &[
     ("xdcamhd50-playout", include_str!("../policies/xdcamhd50-playout.toml")),
     ("as11-uk-dpp-hd-core", include_str!("../policies/as11-uk-dpp-hd-core.toml")),
     ("apple-hls", include_str!("../policies/apple-hls.toml")),
+    ("broadcast-qc", include_str!("../policies/broadcast-qc.toml")),
 ];
+
+/// Fact names that need the black / silence / freeze detectors (a full decode).
+const DETECTION_FIELDS: &[&str] =
+    &["black", "silence", "freeze", "black_longest_s", "silence_longest_s", "freeze_longest_s"];
 
 /// A file checked against one policy, with what was measured.
 #[derive(Debug, Clone, Serialize)]
@@ -29,6 +34,7 @@ pub struct CheckReport {
     pub path: String,
     pub media: MediaDescription,
     pub loudness: Option<Loudness>,
+    pub detections: Option<Detections>,
     #[serde(flatten)]
     pub report: PolicyReport,
 }
@@ -99,6 +105,24 @@ async fn check_described(
         facts["loudness"] = serde_json::to_value(measured).unwrap_or_default();
         loudness = Some(measured);
     }
+    let mut detections = None;
+    if DETECTION_FIELDS.iter().any(|field| policy.reads(field)) {
+        let video = media.main_video().is_some() && media.image.is_none();
+        let audio = first_audio.is_some();
+        let found = runner
+            .detect_segments(path, video, audio, media.duration_s, &DetectionSettings::default())
+            .await
+            .map_err(|error| error.about(path, shown_as))?;
+        for (name, segments) in [("black", &found.black), ("silence", &found.silence), ("freeze", &found.freeze)] {
+            facts[name] = serde_json::to_value(segments).unwrap_or_default();
+            facts[format!("{name}_longest_s")] = serde_json::json!(longest(segments));
+        }
+        detections = Some(found);
+    }
     let report = policy.evaluate(&facts);
-    Ok(CheckReport { path: shown_as.display().to_string(), media, loudness, report })
+    Ok(CheckReport { path: shown_as.display().to_string(), media, loudness, detections, report })
+}
+
+fn longest(segments: &[Segment]) -> f64 {
+    segments.iter().map(|segment| segment.duration_s).fold(0.0, f64::max)
 }

@@ -2,12 +2,14 @@
 //! Arguments are built and outputs parsed by pure functions, tested on recorded tool output;
 //! the runner adds the argument vector (never a shell), a timeout, kill-on-drop and a concurrency limit.
 
+mod detect;
 mod error;
 mod exif;
 mod loudness;
 mod probe;
 mod runner;
 
+pub use detect::{DetectionSettings, Detections, Segment, parse_detections};
 pub use error::MediaError;
 pub use loudness::Loudness;
 pub use probe::{Prober, parse_ffprobe_json};

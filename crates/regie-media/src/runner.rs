@@ -28,7 +28,10 @@ const STREAM_CHUNK: usize = 256 * 1024;
 /// What a finished tool printed.
 pub(crate) struct ToolOutput {
     pub stdout: Vec<u8>,
+    /// The last lines of stderr, for errors.
     pub stderr: String,
+    /// All of stderr, for tools that report results there (ffmpeg's detection filters).
+    pub stderr_full: String,
     pub success: bool,
 }
 
@@ -71,7 +74,12 @@ impl ToolRunner {
                 path: subject.to_owned(),
             })?
             .map_err(|source| MediaError::Spawn { tool: tool.program, source })?;
-        Ok(ToolOutput { stdout: output.stdout, stderr: stderr_tail(&output.stderr), success: output.status.success() })
+        Ok(ToolOutput {
+            stdout: output.stdout,
+            stderr: stderr_tail(&output.stderr),
+            stderr_full: String::from_utf8_lossy(&output.stderr).into_owned(),
+            success: output.status.success(),
+        })
     }
 }
 
@@ -131,7 +139,12 @@ impl ToolRunner {
             path: subject.to_owned(),
         })??;
         let stderr = collect_stderr.await.unwrap_or_default();
-        Ok(ToolOutput { stdout: Vec::new(), stderr: stderr_tail(&stderr), success: status.success() })
+        Ok(ToolOutput {
+            stdout: Vec::new(),
+            stderr: stderr_tail(&stderr),
+            stderr_full: String::from_utf8_lossy(&stderr).into_owned(),
+            success: status.success(),
+        })
     }
 }
 

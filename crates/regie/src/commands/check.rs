@@ -50,6 +50,18 @@ fn render(check: &CheckReport) -> String {
         };
         text += &format!("  {mark} {:<30} {}: measured {measured}, expected {}\n", rule.id, rule.check, rule.expected);
     }
+    if let Some(detections) = &check.detections {
+        for (kind, segments) in
+            [("black", &detections.black), ("silence", &detections.silence), ("freeze", &detections.freeze)]
+        {
+            for segment in segments {
+                text += &format!(
+                    "  {kind:<7} {:>9.3} s to {:>9.3} s ({:.3} s)\n",
+                    segment.start_s, segment.end_s, segment.duration_s
+                );
+            }
+        }
+    }
     text += &format!("{} error(s), {} warning(s)\n", report.errors, report.warnings);
     text
 }

@@ -180,3 +180,67 @@ fn a_house_policy_file_is_read_from_the_data_folder() {
     assert_eq!(broken.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&broken.stderr).contains("unknown operator"));
 }
+
+#[test]
+fn black_silence_and_freeze_are_reported_with_their_time_ranges() {
+    let regie = TestRegie::new();
+    let clip = regie.scratch("qc").join("clip.mov");
+    // 9 s at 25 fps: black picture from 3 s to 5 s (also a frozen picture), silence from 2 s to
+    // 5 s, then a still test card (frozen picture) from 6 s to the end.
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=size=640x360:rate=25:d=6",
+        "-f",
+        "lavfi",
+        "-i",
+        "smptebars=size=640x360:rate=25:d=3",
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=frequency=1000:sample_rate=48000:d=9",
+        "-filter_complex",
+        "[0:v][1:v]concat=n=2:v=1,drawbox=color=black:t=fill:enable='between(t,3,4.999)'[v];[2:a]volume=enable='between(t,2,4.999)':volume=0[a]",
+        "-map",
+        "[v]",
+        "-map",
+        "[a]",
+        "-c:v",
+        "mpeg2video",
+        "-q:v",
+        "2",
+        "-c:a",
+        "pcm_s16le",
+        clip.to_str().unwrap(),
+    ]);
+    let (code, report) = check(&regie, &clip, "broadcast-qc");
+    assert_eq!(code, 0, "QC findings are warnings: {report:#}");
+    let segments = |kind: &str| -> Vec<(f64, f64)> {
+        let found = report["detections"][kind].as_array().unwrap();
+        found.iter().map(|segment| (segment["start_s"].as_f64().unwrap(), segment["end_s"].as_f64().unwrap())).collect()
+    };
+    let segment = |kind: &str| {
+        let found = segments(kind);
+        assert_eq!(found.len(), 1, "{kind}: {found:?}");
+        found[0]
+    };
+    let frame = 1.0 / 25.0;
+    let (black_start, black_end) = segment("black");
+    assert!((black_start - 3.0).abs() <= frame && (black_end - 5.0).abs() <= frame, "black {black_start}..{black_end}");
+    let (silence_start, silence_end) = segment("silence");
+    assert!(
+        (silence_start - 2.0).abs() <= frame && (silence_end - 5.0).abs() <= frame,
+        "silence {silence_start}..{silence_end}"
+    );
+    let freezes = segments("freeze");
+    assert_eq!(freezes.len(), 2, "the black stretch and the still card: {freezes:?}");
+    let (freeze_start, freeze_end) = freezes[1];
+    assert!(
+        (freeze_start - 6.0).abs() <= frame && (freeze_end - 9.0).abs() <= frame,
+        "freeze {freeze_start}..{freeze_end}"
+    );
+    assert_eq!(rule(&report, "qc-silence")["passed"], false);
+    assert_eq!(rule(&report, "qc-black")["passed"], false);
+    assert_eq!(report["warnings"], 3);
+}
