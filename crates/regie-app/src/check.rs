@@ -11,6 +11,7 @@ use regie_core::{MediaDescription, StreamKind};
 use regie_media::{DetectionSettings, Detections, Loudness, Prober, Segment, ToolRunner};
 use serde::Serialize;
 
+use crate::regie::MEASURE_TIMEOUT_FACTOR;
 use crate::{AppError, Regie, Settings};
 
 /// The policy packs built into regie, by name.
@@ -62,7 +63,7 @@ pub fn load_policy(name: &str, data_dir: &Path) -> Result<Policy, AppError> {
 /// Checks a file on disk against `policy`, without ingesting it.
 pub async fn check_file(settings: &Settings, path: &Path, policy: &Policy) -> Result<CheckReport, AppError> {
     crate::probe::ensure_file(path)?;
-    let runner = ToolRunner::new(2, settings.probe_timeout * 30);
+    let runner = ToolRunner::new(2, settings.probe_timeout * MEASURE_TIMEOUT_FACTOR);
     let media = Prober::new(runner.clone()).describe(path, None).await?;
     check_described(&runner, path, path, media, policy).await
 }
@@ -82,12 +83,11 @@ impl Regie {
             Some(media) => media.clone(),
             None => self.prober.describe(&blob, None).await?,
         };
-        let runner = ToolRunner::new(2, self.settings.probe_timeout * 30);
-        check_described(&runner, &blob, Path::new(&asset.source_path), media, policy).await
+        check_described(&self.measurer, &blob, Path::new(&asset.source_path), media, policy).await
     }
 }
 
-async fn check_described(
+pub(crate) async fn check_described(
     runner: &ToolRunner,
     path: &Path,
     shown_as: &Path,

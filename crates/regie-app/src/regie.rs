@@ -10,12 +10,17 @@ use regie_storage::BlobStore;
 
 use crate::{AppError, Settings};
 
+/// A full decode may take this many times the probe timeout.
+pub(crate) const MEASURE_TIMEOUT_FACTOR: u32 = 30;
+
 /// An opened regie data folder; cheap to clone into tasks.
 #[derive(Debug, Clone)]
 pub struct Regie {
     pub(crate) db: Database,
     pub(crate) store: BlobStore,
     pub(crate) prober: Prober,
+    /// Runs the measurements that decode a whole file (loudness, detectors), with a longer timeout.
+    pub(crate) measurer: ToolRunner,
     pub(crate) settings: Arc<Settings>,
 }
 
@@ -27,7 +32,9 @@ impl Regie {
         let db = Database::open_sqlite(&data_dir.join("catalogue.sqlite")).await?;
         let store = BlobStore::open(data_dir.join("store"))?;
         let runner = ToolRunner::new(settings.ingest_concurrency.max(1), settings.probe_timeout);
-        Ok(Self { db, store, prober: Prober::new(runner), settings: Arc::new(settings) })
+        let measurer =
+            ToolRunner::new(settings.ingest_concurrency.max(1), settings.probe_timeout * MEASURE_TIMEOUT_FACTOR);
+        Ok(Self { db, store, prober: Prober::new(runner), measurer, settings: Arc::new(settings) })
     }
 
     pub fn settings(&self) -> &Settings {

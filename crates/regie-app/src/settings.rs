@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use regie_core::CollectionPath;
 use regie_core::house_id::HouseIdTemplate;
 use regie_core::naming::NamingRule;
 
@@ -17,4 +18,24 @@ pub struct Settings {
     /// Files ingested at once.
     pub ingest_concurrency: usize,
     pub probe_timeout: Duration,
+    /// Policies every asset ingested into a collection (or below it) is checked against.
+    pub collection_policies: Vec<(CollectionPath, Vec<String>)>,
+}
+
+impl Settings {
+    /// The policy names that apply to `collection`: its own and its ancestors', without repeats.
+    pub fn policies_for(&self, collection: &CollectionPath) -> Vec<String> {
+        let lineage = collection.lineage();
+        let mut names: Vec<String> = Vec::new();
+        for (scope, policies) in &self.collection_policies {
+            if lineage.contains(scope) {
+                for name in policies {
+                    if !names.contains(name) {
+                        names.push(name.clone());
+                    }
+                }
+            }
+        }
+        names
+    }
 }

@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use crate::collections::ensure_collection;
 use crate::error::QueryContext;
-use crate::{AssetRecord, AssetSummary, Database, DbError, FileRecord, NewAsset};
+use crate::{AssetRecord, AssetSummary, Database, DbError, FileRecord, NewAsset, Verdict};
 
 /// The asset that already holds some content, and where that content came from.
 #[derive(Debug, Clone)]
@@ -86,6 +86,7 @@ impl Database {
         .await
         .during("recording a file")?;
         insert_findings(&mut transaction, asset.id, &asset.findings, &now).await?;
+        insert_verdicts(&mut transaction, asset.id, &asset.verdicts, &now).await?;
         insert_tags(&mut transaction, asset.id, &asset.tags).await?;
         transaction.commit().await.during("committing an asset")?;
         Ok(house_id)
@@ -169,6 +170,7 @@ impl Database {
             metadata,
             findings: self.findings_of(&id).await?,
             files: self.files_of(&id).await?,
+            verdicts: self.verdicts_of(&id).await?,
             duplicates: sqlx::query_scalar(
                 "SELECT source_path FROM duplicates WHERE asset_id = $1 ORDER BY source_path",
             )
@@ -245,6 +247,26 @@ impl Database {
             .collect()
     }
 
+    async fn verdicts_of(&self, id: &str) -> Result<Vec<Verdict>, DbError> {
+        let rows = sqlx::query(
+            "SELECT policy, passed, errors, warnings, report FROM verdicts WHERE asset_id = $1 ORDER BY id",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await
+        .during("reading verdicts")?;
+        Ok(rows
+            .into_iter()
+            .map(|row| Verdict {
+                policy: row.get("policy"),
+                passed: row.get::<i64, _>("passed") != 0,
+                errors: row.get::<i64, _>("errors") as u64,
+                warnings: row.get::<i64, _>("warnings") as u64,
+                report: row.get("report"),
+            })
+            .collect())
+    }
+
     async fn files_of(&self, id: &str) -> Result<Vec<FileRecord>, DbError> {
         let rows = sqlx::query(
             "SELECT role, size, md5, blake3, sha256, format, media FROM asset_files WHERE asset_id = $1 ORDER BY role",
@@ -302,6 +324,32 @@ async fn insert_findings(
         .execute(&mut **transaction)
         .await
         .during("recording a finding")?;
+    }
+    Ok(())
+}
+
+async fn insert_verdicts(
+    transaction: &mut Transaction<'static, Sqlite>,
+    asset_id: AssetId,
+    verdicts: &[Verdict],
+    now: &str,
+) -> Result<(), DbError> {
+    for verdict in verdicts {
+        sqlx::query(
+            "INSERT INTO verdicts (id, asset_id, policy, passed, errors, warnings, report, checked_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(Uuid::now_v7().to_string())
+        .bind(asset_id.to_string())
+        .bind(&verdict.policy)
+        .bind(i64::from(verdict.passed))
+        .bind(verdict.errors as i64)
+        .bind(verdict.warnings as i64)
+        .bind(&verdict.report)
+        .bind(now)
+        .execute(&mut **transaction)
+        .await
+        .during("recording a verdict")?;
     }
     Ok(())
 }

@@ -12,4 +12,4 @@ pub use assets::ExistingContent;
 
 pub use connection::Database;
 pub use error::DbError;
-pub use records::{AssetRecord, AssetSummary, CollectionRecord, FileRecord, NewAsset, NewFile};
+pub use records::{AssetRecord, AssetSummary, CollectionRecord, FileRecord, NewAsset, NewFile, Verdict};

@@ -16,6 +16,7 @@ pub struct NewAsset<'a> {
     pub tags: Vec<String>,
     pub findings: Vec<Finding>,
     pub file: NewFile,
+    pub verdicts: Vec<Verdict>,
     pub house_id_template: &'a HouseIdTemplate,
     /// Ingest date, `YYYYMMDD`, for the house id.
     pub ingest_date: String,
@@ -43,6 +44,8 @@ pub struct AssetRecord {
     pub metadata: DescriptiveMetadata,
     pub findings: Vec<Finding>,
     pub files: Vec<FileRecord>,
+    /// How the asset fared against the policies of its collection.
+    pub verdicts: Vec<Verdict>,
     /// Other paths where the same content was offered.
     pub duplicates: Vec<String>,
 }
@@ -57,6 +60,17 @@ pub struct FileRecord {
     /// The format identified from the bytes.
     pub format: String,
     pub media: Option<MediaDescription>,
+}
+
+/// The outcome of checking an asset against one policy; `report` is the whole report as JSON.
+#[derive(Debug, Clone, Serialize)]
+pub struct Verdict {
+    pub policy: String,
+    pub passed: bool,
+    pub errors: u64,
+    pub warnings: u64,
+    #[serde(skip)]
+    pub report: String,
 }
 
 /// One line of `assets list`.

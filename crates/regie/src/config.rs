@@ -1,6 +1,7 @@
 //! Layered configuration: built-in defaults (zero config runs), then the TOML file, then
 //! `REGIE_*` environment variables, then flags. Read raw, then validated into app `Settings`.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -17,6 +18,9 @@ pub struct RawConfig {
     pub ingest: IngestConfig,
     pub naming: NamingConfig,
     pub probe: ProbeConfig,
+    /// Policies checked on every asset ingested into a collection or below it:
+    /// `"news" = ["ebu-r128"]`.
+    pub policies: BTreeMap<String, Vec<String>>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -110,6 +114,11 @@ impl LoadedConfig {
                 .context("naming.pattern")?,
             ingest_concurrency: raw.ingest.concurrency.clamp(1, 64),
             probe_timeout: Duration::from_secs(raw.probe.timeout_s.max(1)),
+            collection_policies: raw
+                .policies
+                .iter()
+                .map(|(collection, names)| Ok((collection.parse().context("policies")?, names.clone())))
+                .collect::<Result<_>>()?,
         })
     }
 }

@@ -11,10 +11,12 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use regie_core::CollectionPath;
+use regie_core::policy::Policy;
 
 pub use outcome::{FileOutcome, IngestObserver, IngestStatus, IngestSummary};
 
 use crate::catalogue::normalise_tags;
+use crate::check::load_policy;
 use crate::sidecar::SidecarReader;
 use crate::walk::walk_inputs;
 use crate::{AppError, Regie};
@@ -32,6 +34,8 @@ struct Run {
     regie: Regie,
     collection: CollectionPath,
     tags: Vec<String>,
+    /// The policies of the target collection, checked on every new asset.
+    policies: Vec<Policy>,
     queue: Mutex<VecDeque<(PathBuf, u64)>>,
     sidecars: Mutex<SidecarReader>,
     record_lock: tokio::sync::Mutex<()>,
@@ -46,6 +50,12 @@ impl Regie {
         request: IngestRequest,
         observer: Arc<dyn IngestObserver>,
     ) -> Result<IngestSummary, AppError> {
+        let policies = self
+            .settings
+            .policies_for(&request.collection)
+            .iter()
+            .map(|name| load_policy(name, &self.settings.data_dir))
+            .collect::<Result<Vec<_>, _>>()?;
         let (lock, _) = self.lock_file()?;
         lock.lock_shared().map_err(|source| AppError::DataFolder { path: self.settings.data_dir.clone(), source })?;
         let data_dir = self.settings.data_dir.clone();
@@ -61,6 +71,7 @@ impl Regie {
             regie: self.clone(),
             collection: request.collection,
             tags: normalise_tags(&request.tags)?,
+            policies,
             queue: Mutex::new(walk.files.into_iter().collect()),
             sidecars: Mutex::new(SidecarReader::default()),
             record_lock: tokio::sync::Mutex::new(()),

@@ -8,11 +8,12 @@ use std::sync::Arc;
 use chrono::Local;
 use regie_core::sidecar::compare_declared;
 use regie_core::{AssetId, FileFormat, Finding, MediaDescription, Severity};
-use regie_db::{NewAsset, NewFile};
+use regie_db::{NewAsset, NewFile, Verdict};
 use regie_storage::{HashOptions, StagedBlob};
 
 use super::{FileOutcome, Run};
 use crate::AppError;
+use crate::check::check_described;
 
 impl Run {
     pub(super) async fn ingest_one(&self, path: &Path) -> Result<FileOutcome, AppError> {
@@ -31,6 +32,7 @@ impl Run {
         let mut findings = self.findings_for(path, &staged, &media);
         findings.extend(metadata.findings);
         findings.extend(compare_declared(&metadata.sidecar.declared, &staged.checksums, Some(&media)));
+        let verdicts = self.verdicts_for(path, &staged, &media, &mut findings).await?;
 
         let _recording = self.record_lock.lock().await;
         if let Some(outcome) = self.existing_content(path, &staged).await? {
@@ -55,6 +57,7 @@ impl Run {
                 tags: self.tags.clone(),
                 findings: findings.clone(),
                 file: NewFile { role: "original".to_owned(), checksums, format, media: Some(media) },
+                verdicts,
                 house_id_template: &self.regie.settings.house_id_template,
                 ingest_date: Local::now().format("%Y%m%d").to_string(),
             })
@@ -94,6 +97,42 @@ impl Run {
             self.regie.db.record_duplicate(existing.asset_id, &source_path).await?;
         }
         Ok(Some(FileOutcome::duplicate(path, existing.asset_id, staged.checksums.size)))
+    }
+
+    /// Checks the staged copy against the collection's policies; a failing verdict is a finding.
+    async fn verdicts_for(
+        &self,
+        path: &Path,
+        staged: &StagedBlob,
+        media: &MediaDescription,
+        findings: &mut Vec<Finding>,
+    ) -> Result<Vec<Verdict>, AppError> {
+        let mut verdicts = Vec::new();
+        for policy in &self.policies {
+            let checked = check_described(&self.regie.measurer, staged.path(), path, media.clone(), policy).await?;
+            let report = checked.report;
+            if !report.passed {
+                let failed: Vec<String> = report
+                    .rules
+                    .iter()
+                    .filter(|rule| !rule.passed && rule.severity == Severity::Error)
+                    .map(|rule| format!("{} (measured {}, expected {})", rule.id, rule.measured, rule.expected))
+                    .collect();
+                findings.push(Finding::new(
+                    "policy-failed",
+                    Severity::Error,
+                    format!("fails policy {}: {}", report.policy, failed.join("; ")),
+                ));
+            }
+            verdicts.push(Verdict {
+                policy: report.policy.clone(),
+                passed: report.passed,
+                errors: report.errors as u64,
+                warnings: report.warnings as u64,
+                report: serde_json::to_string(&report).unwrap_or_default(),
+            });
+        }
+        Ok(verdicts)
     }
 
     fn findings_for(&self, path: &Path, staged: &StagedBlob, media: &MediaDescription) -> Vec<Finding> {

@@ -31,6 +31,7 @@ fn new_asset<'a>(template: &'a HouseIdTemplate, collection: &str, content: u8) -
             format: FileFormat::Mxf,
             media: None,
         },
+        verdicts: Vec::new(),
         house_id_template: template,
         ingest_date: "20261122".to_owned(),
     }

@@ -77,6 +77,13 @@ fn render(asset: &AssetRecord) -> String {
             text += &format!("  {key:<14} {value}\n");
         }
     }
+    for verdict in &asset.verdicts {
+        let outcome = if verdict.passed { "passes" } else { "FAILS" };
+        text += &format!(
+            "policy     {outcome} {} ({} errors, {} warnings)\n",
+            verdict.policy, verdict.errors, verdict.warnings
+        );
+    }
     if !asset.findings.is_empty() {
         text += "findings\n";
         for finding in &asset.findings {

@@ -244,3 +244,59 @@ fn black_silence_and_freeze_are_reported_with_their_time_ranges() {
     assert_eq!(rule(&report, "qc-black")["passed"], false);
     assert_eq!(report["warnings"], 3);
 }
+
+#[test]
+fn the_collection_policies_give_every_ingested_asset_its_verdicts() {
+    let regie = TestRegie::new();
+    std::fs::create_dir_all(regie.data()).unwrap();
+    std::fs::write(
+        regie.data().join("regie.toml"),
+        "[policies]\n\"playout\" = [\"xdcamhd50-playout\"]\n\"playout/news\" = [\"apple-hls\"]\n",
+    )
+    .unwrap();
+    let inbox = regie.scratch("inbox");
+    std::fs::copy(media().join("h264_aac.mp4"), inbox.join("clip.mp4")).unwrap();
+    std::fs::copy(media().join("tone.flac"), inbox.join("tone.flac")).unwrap();
+
+    let (code, lines) = regie.ingest(&[&inbox.join("clip.mp4")], &["--collection", "playout/news"]);
+    assert_eq!(code, 0, "a failing verdict is a finding, not a failed ingest: {lines:#?}");
+    let asset = regie.json(&["assets", "show", "--json", lines[0]["asset_id"].as_str().unwrap()]);
+    let verdicts = asset["verdicts"].as_array().unwrap();
+    let summary: Vec<(&str, bool)> = verdicts
+        .iter()
+        .map(|verdict| (verdict["policy"].as_str().unwrap(), verdict["passed"].as_bool().unwrap()))
+        .collect();
+    assert_eq!(
+        summary,
+        [("xdcamhd50-playout", false), ("apple-hls", true)],
+        "inherited from the parent collection too"
+    );
+    let finding = asset["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|finding| finding["code"] == "policy-failed")
+        .expect("a policy-failed finding");
+    let message = finding["message"].as_str().unwrap();
+    assert!(
+        message.contains("xdcamhd50-playout") && message.contains("video-codec-mpeg2") && message.contains("h264"),
+        "{message}"
+    );
+
+    let (_, elsewhere) = regie.ingest(&[&inbox.join("tone.flac")], &["--collection", "radio"]);
+    let other = regie.json(&["assets", "show", "--json", elsewhere[0]["asset_id"].as_str().unwrap()]);
+    assert_eq!(other["verdicts"], serde_json::json!([]), "no policy for this collection");
+}
+
+#[test]
+fn an_unknown_collection_policy_stops_the_ingest_before_anything_is_written() {
+    let regie = TestRegie::new();
+    std::fs::create_dir_all(regie.data()).unwrap();
+    std::fs::write(regie.data().join("regie.toml"), "[policies]\n\"playout\" = [\"nope\"]\n").unwrap();
+    let inbox = regie.scratch("inbox");
+    std::fs::copy(media().join("tone.flac"), inbox.join("tone.flac")).unwrap();
+    let output = regie.command().args(["ingest", "--collection", "playout"]).arg(&inbox).output().unwrap();
+    assert_eq!(output.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no policy named \"nope\""));
+    assert!(regie.blobs().is_empty());
+}
