@@ -37,6 +37,8 @@ pub enum AppError {
     UnknownPolicy { name: String, known: String },
     #[error("invalid policy ({origin}): {reason}")]
     InvalidPolicy { origin: String, reason: String },
+    #[error("{path} already exists: regie never overwrites a file; choose another output name")]
+    OutputExists { path: PathBuf },
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -55,6 +57,7 @@ impl AppError {
             Self::InputUnreadable { .. } => "source-unreadable",
             Self::UnknownPolicy { .. } => "not-found",
             Self::InvalidPolicy { .. } => "invalid-policy",
+            Self::OutputExists { .. } => "output-exists",
             Self::Internal(_) => "internal",
         }
     }
@@ -70,6 +73,7 @@ impl AppError {
             self.code(),
             "invalid-value"
                 | "invalid-policy"
+                | "output-exists"
                 | "not-found"
                 | "not-media"
                 | "empty-file"

@@ -5,12 +5,14 @@
 mod detect;
 mod error;
 mod exif;
+mod gain;
 mod loudness;
 mod probe;
 mod runner;
 
 pub use detect::{DetectionSettings, Detections, Segment, parse_detections};
 pub use error::MediaError;
+pub use gain::{GainPlan, encoder_for};
 pub use loudness::Loudness;
 pub use probe::{Prober, parse_ffprobe_json};
 pub use runner::ToolRunner;

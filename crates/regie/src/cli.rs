@@ -54,6 +54,19 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Correct a file's loudness to a policy's target in two passes (measure, correct, measure
+    /// again); exit 1 when the result still fails the policy.
+    Normalize {
+        input: std::path::PathBuf,
+        /// A policy with a `loudness.integrated in X ± T` rule, such as ebu-r128.
+        #[arg(long)]
+        policy: String,
+        /// Where to write the corrected file (never overwritten; the input is never touched).
+        #[arg(long)]
+        output: std::path::PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
     /// Remove blobs no asset refers to and leftovers of interrupted copies.
     Gc {
         #[arg(long)]

@@ -11,7 +11,7 @@ pub const NOT_FOUND: u8 = 3;
 
 /// Prints `error: ...` with its causes and returns the exit code that fits it.
 pub fn report(error: &anyhow::Error) -> ExitCode {
-    eprintln!("error: {error:#}");
+    eprintln!("error: {}", message(error));
     let code = match error.downcast_ref::<AppError>() {
         Some(app_error) if app_error.is_not_found() => NOT_FOUND,
         Some(app_error) if app_error.is_user_error() => INVALID_INPUT,
@@ -20,4 +20,20 @@ pub fn report(error: &anyhow::Error) -> ExitCode {
         None => FAILURE,
     };
     ExitCode::from(code)
+}
+
+/// The error and its causes joined with `: `, leaving out a cause whose words the message
+/// already carries (regie's errors quote their source).
+fn message(error: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in error.chain() {
+        let cause = cause.to_string();
+        if !text.contains(&cause) {
+            if !text.is_empty() {
+                text.push_str(": ");
+            }
+            text.push_str(&cause);
+        }
+    }
+    text
 }

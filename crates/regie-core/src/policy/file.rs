@@ -2,7 +2,8 @@
 
 use serde::Deserialize;
 
-use super::Check;
+use super::check::Expected;
+use super::{Check, Operator};
 use crate::Severity;
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -112,6 +113,36 @@ impl Policy {
             return Err(PolicyError::Invalid(format!("rule id {} is used twice", pair[0])));
         }
         Ok(Self { name: file.name, description: file.description, source: file.source, nodes })
+    }
+
+    /// The loudness target a normaliser should aim at: the centre of a
+    /// `loudness.integrated in X ± T` rule, and the ceiling of a `loudness.true_peak <= L` rule.
+    pub fn loudness_target(&self) -> Option<(f64, Option<f64>)> {
+        let checks: Vec<&Check> = self.checks();
+        let target = checks.iter().find_map(|check| match (&check.expected, check.operator) {
+            (Expected::Within { centre, .. }, Operator::In) if check.field == "loudness.integrated" => Some(*centre),
+            _ => None,
+        })?;
+        let ceiling = checks.iter().find_map(|check| match (&check.expected, check.operator) {
+            (Expected::Value(value), Operator::LessOrEqual | Operator::Less) if check.field == "loudness.true_peak" => {
+                value.as_f64()
+            }
+            _ => None,
+        });
+        Some((target, ceiling))
+    }
+
+    /// Every check of the policy, groups included.
+    fn checks(&self) -> Vec<&Check> {
+        fn collect<'a>(node: &'a RuleNode, into: &mut Vec<&'a Check>) {
+            match node {
+                RuleNode::Rule { check, .. } => into.push(check),
+                RuleNode::Group { children, .. } => children.iter().for_each(|child| collect(child, into)),
+            }
+        }
+        let mut checks = Vec::new();
+        self.nodes.iter().for_each(|node| collect(node, &mut checks));
+        checks
     }
 
     /// Whether any rule reads a field under `prefix` (such as `loudness`), so measurements

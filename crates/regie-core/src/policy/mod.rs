@@ -23,6 +23,6 @@ mod evaluate;
 pub mod facts;
 mod file;
 
-pub use check::{Check, Operator};
+pub use check::{Check, Expected, Operator};
 pub use evaluate::{PolicyReport, RuleOutcome};
 pub use file::{GroupSpec, Policy, PolicyError, PolicyFile, RuleNode, RuleSpec};

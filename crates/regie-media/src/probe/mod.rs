@@ -48,7 +48,8 @@ impl Prober {
         let output = self.runner.run(FFPROBE, args::ffprobe_arguments(path), path).await?;
         if !output.success {
             let stderr = if output.stderr.is_empty() { "no details".to_owned() } else { output.stderr };
-            return Err(MediaError::Unreadable { tool: FFPROBE.program, path: path.to_owned(), stderr });
+            let error = MediaError::Unreadable { tool: FFPROBE.program, path: path.to_owned(), stderr };
+            return Err(error.about(path, path));
         }
         let json = String::from_utf8_lossy(&output.stdout);
         let mut description = parse_ffprobe_json(&json, sniffed).map_err(|error| match error {

@@ -7,6 +7,7 @@ mod collections;
 mod config_show;
 mod gc;
 mod ingest;
+mod normalize;
 mod probe;
 
 use std::process::ExitCode;
@@ -37,6 +38,9 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Collections { json } => collections::run(&open(&config).await?, json).await,
         Command::CheckNames { paths, json } => check_names::run(&config, &paths, json),
         Command::Check { target, policy, json } => check::run(&config, &target, &policy, json).await,
+        Command::Normalize { input, policy, output, json } => {
+            normalize::run(&config, &input, &policy, &output, json).await
+        }
         Command::Gc { json } => gc::run(&open(&config).await?, json).await,
         Command::Config(ConfigCommand::Show { json }) => config_show::run(&config, json),
     }

@@ -300,3 +300,44 @@ fn an_unknown_collection_policy_stops_the_ingest_before_anything_is_written() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("no policy named \"nope\""));
     assert!(regie.blobs().is_empty());
 }
+
+#[test]
+fn normalisation_brings_a_loud_file_to_the_policy_target_and_never_overwrites() {
+    let regie = TestRegie::new();
+    let folder = regie.scratch("signals");
+    let loud = stereo_sine(&folder, -16.0);
+    let original = std::fs::read(&loud).unwrap();
+    let output = folder.join("normalised.wav");
+    let run = || {
+        regie
+            .command()
+            .args(["normalize", "--json", "--policy", "ebu-r128", "--output"])
+            .arg(&output)
+            .arg(&loud)
+            .output()
+            .unwrap()
+    };
+    let first = run();
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    let report: Value = serde_json::from_slice(&first.stdout).unwrap();
+    assert!((report["before"]["integrated"].as_f64().unwrap() + 16.0).abs() <= 0.1);
+    assert!((report["gain_db"].as_f64().unwrap() + 7.0).abs() <= 0.1);
+    assert_eq!(report["after"]["passed"], true);
+
+    let (code, check_after) = check(&regie, &output, "ebu-r128");
+    assert_eq!(code, 0, "the normalised file passes: {check_after:#}");
+    let integrated = check_after["loudness"]["integrated"].as_f64().unwrap();
+    assert!((integrated + 23.0).abs() <= 0.1, "{integrated}");
+    assert!((integrated - ffmpeg_integrated_loudness(&output)).abs() <= 0.1);
+    assert_eq!(std::fs::read(&loud).unwrap(), original, "the input is untouched");
+
+    let second = run();
+    assert_eq!(second.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&second.stderr).contains("already exists"));
+    let leftovers: Vec<_> = std::fs::read_dir(&folder)
+        .unwrap()
+        .flatten()
+        .filter(|entry| entry.file_name().to_string_lossy().starts_with(".regie"))
+        .collect();
+    assert!(leftovers.is_empty(), "no temporary file left");
+}
