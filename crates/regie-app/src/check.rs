@@ -8,7 +8,7 @@ use regie_core::policy::PolicyFile;
 use regie_core::policy::facts::facts;
 use regie_core::policy::{Policy, PolicyReport};
 use regie_core::{MediaDescription, StreamKind};
-use regie_media::{DetectionSettings, Detections, Loudness, Prober, Segment, ToolRunner};
+use regie_media::{DetectionSettings, Detections, Levels, Loudness, Prober, Segment, ToolRunner};
 use serde::Serialize;
 
 use crate::regie::MEASURE_TIMEOUT_FACTOR;
@@ -23,6 +23,7 @@ pub const BUILT_IN_POLICIES: &[(&str, &str)] = &[
     ("as11-uk-dpp-hd-core", include_str!("../policies/as11-uk-dpp-hd-core.toml")),
     ("apple-hls", include_str!("../policies/apple-hls.toml")),
     ("broadcast-qc", include_str!("../policies/broadcast-qc.toml")),
+    ("ebu-r103-levels", include_str!("../policies/ebu-r103-levels.toml")),
 ];
 
 /// Fact names that need the black / silence / freeze detectors (a full decode).
@@ -36,6 +37,7 @@ pub struct CheckReport {
     pub media: MediaDescription,
     pub loudness: Option<Loudness>,
     pub detections: Option<Detections>,
+    pub levels: Option<Levels>,
     #[serde(flatten)]
     pub report: PolicyReport,
 }
@@ -119,8 +121,22 @@ pub(crate) async fn check_described(
         }
         detections = Some(found);
     }
+    let mut levels = None;
+    let picture = media.main_video().filter(|_| media.image.is_none() && policy.reads("levels"));
+    if let Some(picture) = picture {
+        let (Some(width), Some(height)) = (picture.width, picture.height) else {
+            return Err(AppError::Internal(format!("{} has a video stream without a size", shown_as.display())));
+        };
+        let frame_rate = picture.frame_rate.map_or(25.0, |rate| rate.as_f64());
+        let measured = runner
+            .measure_levels(path, width, height, picture.bit_depth.unwrap_or(8), frame_rate)
+            .await
+            .map_err(|error| error.about(path, shown_as))?;
+        facts["levels"] = serde_json::to_value(measured).unwrap_or_default();
+        levels = Some(measured);
+    }
     let report = policy.evaluate(&facts);
-    Ok(CheckReport { path: shown_as.display().to_string(), media, loudness, detections, report })
+    Ok(CheckReport { path: shown_as.display().to_string(), media, loudness, detections, levels, report })
 }
 
 fn longest(segments: &[Segment]) -> f64 {

@@ -341,3 +341,49 @@ fn normalisation_brings_a_loud_file_to_the_policy_target_and_never_overwrites() 
         .collect();
     assert!(leftovers.is_empty(), "no temporary file left");
 }
+
+#[test]
+fn video_levels_outside_the_r103_range_are_found() {
+    let regie = TestRegie::new();
+    let folder = regie.scratch("levels");
+    let legal = folder.join("legal.mov");
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=size=320x240:rate=25:d=2",
+        "-c:v",
+        "mpeg2video",
+        "-q:v",
+        "2",
+        "-pix_fmt",
+        "yuv422p",
+        legal.to_str().unwrap(),
+    ]);
+    let (code, report) = check(&regie, &legal, "ebu-r103-levels");
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(report["levels"]["frames"], 50);
+    assert_eq!(report["levels"]["legal_max"], 246);
+
+    // Luma forced to 255 (super-white) from 1 s on.
+    let hot = folder.join("hot.mov");
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=size=320x240:rate=25:d=2",
+        "-vf",
+        "format=yuv422p,geq=lum='if(gte(T,1),255,lum(X,Y))':cb='cb(X,Y)':cr='cr(X,Y)'",
+        "-c:v",
+        "mpeg2video",
+        "-q:v",
+        "2",
+        hot.to_str().unwrap(),
+    ]);
+    let (code, report) = check(&regie, &hot, "ebu-r103-levels");
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(report["levels"]["out_of_range_frames"], 25);
+    assert!((report["levels"]["first_out_of_range_s"].as_f64().unwrap() - 1.0).abs() < 1e-6);
+    assert!(report["levels"]["luma_max"].as_u64().unwrap() > 246);
+    assert_eq!(rule(&report, "0051B-luma-range")["passed"], false);
+}
