@@ -8,7 +8,7 @@ use regie_core::policy::PolicyFile;
 use regie_core::policy::facts::facts;
 use regie_core::policy::{Policy, PolicyReport};
 use regie_core::{MediaDescription, StreamKind};
-use regie_media::{DetectionSettings, Detections, Levels, Loudness, Prober, Segment, ToolRunner};
+use regie_media::{DetectionSettings, Detections, Keyframes, Levels, Loudness, Prober, Segment, ToolRunner};
 use serde::Serialize;
 
 use crate::regie::MEASURE_TIMEOUT_FACTOR;
@@ -38,6 +38,7 @@ pub struct CheckReport {
     pub loudness: Option<Loudness>,
     pub detections: Option<Detections>,
     pub levels: Option<Levels>,
+    pub keyframes: Option<Keyframes>,
     #[serde(flatten)]
     pub report: PolicyReport,
 }
@@ -135,8 +136,15 @@ pub(crate) async fn check_described(
         facts["levels"] = serde_json::to_value(measured).unwrap_or_default();
         levels = Some(measured);
     }
+    let mut keyframes = None;
+    if media.main_video().is_some() && media.image.is_none() && policy.reads("keyframes") {
+        let measured =
+            runner.measure_keyframes(path, media.duration_s).await.map_err(|error| error.about(path, shown_as))?;
+        facts["keyframes"] = serde_json::to_value(measured).unwrap_or_default();
+        keyframes = Some(measured);
+    }
     let report = policy.evaluate(&facts);
-    Ok(CheckReport { path: shown_as.display().to_string(), media, loudness, detections, levels, report })
+    Ok(CheckReport { path: shown_as.display().to_string(), media, loudness, detections, levels, keyframes, report })
 }
 
 fn longest(segments: &[Segment]) -> f64 {

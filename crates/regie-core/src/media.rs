@@ -52,6 +52,8 @@ pub struct StreamDescription {
     pub kind: StreamKind,
     pub codec: Option<String>,
     pub profile: Option<String>,
+    /// The codec level as ffprobe gives it (H.264 `42` is level 4.2).
+    pub level: Option<u32>,
     pub width: Option<u32>,
     pub height: Option<u32>,
     pub display_aspect_ratio: Option<Rational>,
@@ -79,6 +81,7 @@ impl StreamDescription {
             kind,
             codec: None,
             profile: None,
+            level: None,
             width: None,
             height: None,
             display_aspect_ratio: None,

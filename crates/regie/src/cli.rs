@@ -53,6 +53,9 @@ pub enum Command {
         policy: String,
         #[arg(long)]
         json: bool,
+        /// Also write the report as an HTML page to this file.
+        #[arg(long)]
+        html: Option<std::path::PathBuf>,
     },
     /// Correct a file's loudness to a policy's target in two passes (measure, correct, measure
     /// again); exit 1 when the result still fails the policy.

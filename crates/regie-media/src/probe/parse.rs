@@ -32,6 +32,7 @@ struct RawStream {
     codec_name: Option<String>,
     codec_tag_string: Option<String>,
     profile: Option<String>,
+    level: Option<i64>,
     width: Option<u32>,
     height: Option<u32>,
     display_aspect_ratio: Option<String>,
@@ -115,6 +116,7 @@ fn describe_stream(raw: &RawStream, still_image: bool) -> Option<StreamDescripti
 
 fn describe_picture(raw: &RawStream, stream: &mut StreamDescription, still_image: bool) {
     stream.profile = known(raw.profile.as_deref());
+    stream.level = raw.level.and_then(|level| u32::try_from(level).ok()).filter(|level| *level > 0);
     stream.width = raw.width.filter(|width| *width > 0);
     stream.height = raw.height.filter(|height| *height > 0);
     stream.display_aspect_ratio = raw.display_aspect_ratio.as_deref().and_then(Rational::parse_lenient);

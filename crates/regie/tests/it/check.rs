@@ -66,8 +66,15 @@ fn a_minus_16_dbfs_sine_fails_ebu_r128_with_the_measured_value() {
     assert!((measured + 16.0).abs() <= 0.1, "{measured}");
     assert!((measured - ffmpeg_integrated_loudness(&sine)).abs() <= 0.1);
     assert_eq!(loudness["expected"], "in -23 ± 0.5");
-    let text = regie.command().args(["check", "--policy", "ebu-r128"]).arg(&sine).output().unwrap();
+    let html = regie.scratch("reports").join("report.html");
+    let text =
+        regie.command().args(["check", "--policy", "ebu-r128", "--html"]).arg(&html).arg(&sine).output().unwrap();
     assert!(String::from_utf8_lossy(&text.stdout).contains("FAIL r128-integrated-loudness"));
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(
+        page.contains("<h1>FAIL") && page.contains("<tr class=\"FAIL\"><td>FAIL</td><td>r128-integrated-loudness</td>"),
+        "{page}"
+    );
 }
 
 #[test]
@@ -386,4 +393,43 @@ fn video_levels_outside_the_r103_range_are_found() {
     assert!((report["levels"]["first_out_of_range_s"].as_f64().unwrap() - 1.0).abs() < 1e-6);
     assert!(report["levels"]["luma_max"].as_u64().unwrap() > 246);
     assert_eq!(rule(&report, "0051B-luma-range")["passed"], false);
+}
+
+#[test]
+fn apple_hls_checks_the_keyframe_interval_and_level() {
+    let regie = TestRegie::new();
+    let folder = regie.scratch("web");
+    let encode = |name: &str, gop: &str| {
+        let path = folder.join(name);
+        ffmpeg(&[
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=size=640x360:rate=30:d=6",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+            "-g",
+            gop,
+            "-keyint_min",
+            gop,
+            "-sc_threshold",
+            "0",
+            path.to_str().unwrap(),
+        ]);
+        path
+    };
+    let (code, report) = check(&regie, &encode("gop2s.mp4", "60"), "apple-hls");
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(report["keyframes"]["count"], 3);
+    assert!(rule(&report, "hls-h264-level")["measured"].as_u64().unwrap() <= 42);
+
+    let (code, report) = check(&regie, &encode("gop5s.mp4", "150"), "apple-hls");
+    assert_eq!(code, 1);
+    let interval = rule(&report, "hls-keyframe-interval");
+    assert_eq!(interval["passed"], false);
+    assert!((interval["measured"].as_f64().unwrap() - 5.0).abs() < 0.05, "{interval}");
 }

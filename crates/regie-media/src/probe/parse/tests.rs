@@ -21,6 +21,7 @@ fn h264_aac_mp4_is_described_with_ntsc_rate_and_language() {
     let picture = video(&media);
     assert_eq!(picture.codec.as_deref(), Some("h264"));
     assert_eq!(picture.profile.as_deref(), Some("High"));
+    assert_eq!(picture.level, Some(31));
     assert_eq!((picture.width, picture.height), (Some(1280), Some(720)));
     assert_eq!(picture.frame_rate.unwrap().to_string(), "30000/1001");
     assert_eq!(picture.field_order.as_deref(), Some("progressive"));
