@@ -15,6 +15,8 @@ pub struct MediaDescription {
     pub bit_rate: Option<u64>,
     /// Start timecode (`HH:MM:SS:FF`), from a timecode track or container metadata.
     pub timecode: Option<String>,
+    /// The MXF operational pattern (`OP1a`, `OPAtom`...), for MXF files.
+    pub operational_pattern: Option<String>,
     pub streams: Vec<StreamDescription>,
     /// Present for still images.
     pub image: Option<ImageInfo>,
@@ -114,6 +116,34 @@ pub struct ImageInfo {
     pub capture_date: Option<String>,
 }
 
+/// Names an MXF operational pattern from its SMPTE label (`060e2b34.04010101.0d010201.01010900`
+/// is OP1a): byte 13 is the item complexity (1-3), byte 14 the package complexity (a-c);
+/// `0d010201.10` is OP-Atom.
+pub fn operational_pattern_name(label: &str) -> Option<String> {
+    let digits: String = label.chars().filter(char::is_ascii_hexdigit).collect();
+    if digits.len() != 32 || !digits[16..].starts_with("0d010201") {
+        return None;
+    }
+    let item = &digits[24..26];
+    let package = &digits[26..28];
+    if item == "10" {
+        return Some("OPAtom".to_owned());
+    }
+    let item = match item {
+        "01" => '1',
+        "02" => '2',
+        "03" => '3',
+        _ => return None,
+    };
+    let package = match package {
+        "01" => 'a',
+        "02" => 'b',
+        "03" => 'c',
+        _ => return None,
+    };
+    Some(format!("OP{item}{package}"))
+}
+
 /// Chroma subsampling and bit depth read off an FFmpeg pixel format name.
 pub fn chroma_and_depth(pix_fmt: &str) -> (Option<String>, Option<u32>) {
     let chroma = if pix_fmt.contains("420") || pix_fmt.starts_with("nv12") || pix_fmt == "p010le" {
@@ -173,6 +203,14 @@ mod tests {
     }
 
     #[test]
+    fn operational_patterns_are_named_from_their_labels() {
+        assert_eq!(operational_pattern_name("060e2b34.04010101.0d010201.01010900").as_deref(), Some("OP1a"));
+        assert_eq!(operational_pattern_name("060e2b34.04010102.0d010201.02030000").as_deref(), Some("OP2c"));
+        assert_eq!(operational_pattern_name("060e2b34.04010102.0d010201.10000000").as_deref(), Some("OPAtom"));
+        assert_eq!(operational_pattern_name("nonsense"), None);
+    }
+
+    #[test]
     fn audio_channel_count_adds_mono_tracks() {
         let mono = StreamDescription { channels: Some(1), ..StreamDescription::of_kind(StreamKind::Audio) };
         let media = MediaDescription {
@@ -180,6 +218,7 @@ mod tests {
             duration_s: Some(1.0),
             bit_rate: None,
             timecode: None,
+            operational_pattern: None,
             streams: vec![mono; 8],
             image: None,
         };

@@ -219,6 +219,7 @@ mod tests {
             duration_s: Some(10.0),
             bit_rate: None,
             timecode: None,
+            operational_pattern: None,
             streams: vec![video, audio.clone(), audio],
             image: None,
         }

@@ -13,6 +13,7 @@ pub fn facts(media: &MediaDescription) -> Value {
     facts.insert("duration_s".to_owned(), json!(media.duration_s));
     facts.insert("bit_rate".to_owned(), json!(media.bit_rate));
     facts.insert("timecode".to_owned(), json!(media.timecode));
+    facts.insert("operational_pattern".to_owned(), json!(media.operational_pattern));
     for kind in ["video", "audio", "subtitle", "data"] {
         let streams: Vec<Value> = media
             .streams

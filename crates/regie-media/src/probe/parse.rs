@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use regie_core::media::chroma_and_depth;
+use regie_core::media::{chroma_and_depth, operational_pattern_name};
 use regie_core::timecode::parse_timecode;
 use regie_core::{FileFormat, ImageInfo, MediaDescription, Rational, StreamDescription, StreamKind};
 use serde::Deserialize;
@@ -85,6 +85,7 @@ pub fn parse_ffprobe_json(json: &str, sniffed: FileFormat) -> Result<MediaDescri
     Ok(MediaDescription {
         duration_s: if still_image { None } else { parse_number(format.duration.as_deref()) },
         bit_rate: if still_image { None } else { format.bit_rate.as_deref().and_then(|rate| rate.parse().ok()) },
+        operational_pattern: tag(&format.tags, "operational_pattern_ul").and_then(operational_pattern_name),
         container,
         timecode,
         streams,

@@ -55,6 +55,7 @@ fn prores_mov_has_its_timecode_and_ten_bit_422() {
 fn xdcam_mxf_is_interlaced_with_eight_mono_pcm_tracks() {
     let media = recorded("xdcam", FileFormat::Mxf);
     assert_eq!(media.container, "mxf");
+    assert_eq!(media.operational_pattern.as_deref(), Some("OP1a"));
     assert_eq!(media.timecode.as_deref(), Some("10:00:00:00"));
     let picture = video(&media);
     assert_eq!(picture.codec.as_deref(), Some("mpeg2video"));
