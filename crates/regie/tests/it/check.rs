@@ -433,3 +433,27 @@ fn apple_hls_checks_the_keyframe_interval_and_level() {
     assert_eq!(interval["passed"], false);
     assert!((interval["measured"].as_f64().unwrap() - 5.0).abs() < 0.05, "{interval}");
 }
+
+#[test]
+fn every_built_in_pack_loads_and_the_netflix_pack_takes_either_target() {
+    let regie = TestRegie::new();
+    let sine = stereo_sine(&regie.scratch("signals"), -26.0);
+    for pack in [
+        "ebu-r128",
+        "atsc-a85",
+        "netflix-audio",
+        "xdcamhd50-playout",
+        "as11-uk-dpp-hd-core",
+        "apple-hls",
+        "broadcast-qc",
+        "ebu-r103-levels",
+    ] {
+        let (_, report) = check(&regie, &sine, pack);
+        assert_eq!(report["policy"], pack);
+        assert!(!report["source"].as_str().unwrap().is_empty(), "{pack} cites its source");
+    }
+    let (code, report) = check(&regie, &sine, "netflix-audio");
+    assert_eq!(code, 0, "-26 LUFS is within -27 ±2: {report:#}");
+    let (code, _) = check(&regie, &sine, "ebu-r128");
+    assert_eq!(code, 1);
+}
