@@ -84,7 +84,12 @@ impl Database {
         .bind(&now)
         .execute(&mut *transaction)
         .await
-        .during("recording a file")?;
+        .map_err(|error| match &error {
+            sqlx::Error::Database(database_error) if database_error.is_unique_violation() => {
+                DbError::ContentAlreadyCatalogued(file.checksums.blake3.to_string())
+            }
+            _ => DbError::Query { step: "recording a file", source: error },
+        })?;
         insert_findings(&mut transaction, asset.id, &asset.findings, &now).await?;
         insert_verdicts(&mut transaction, asset.id, &asset.verdicts, &now).await?;
         insert_tags(&mut transaction, asset.id, &asset.tags).await?;

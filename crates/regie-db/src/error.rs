@@ -20,6 +20,8 @@ pub enum DbError {
     Corrupt { what: &'static str, reason: String },
     #[error("no asset {0}")]
     AssetNotFound(String),
+    #[error("content {0} is already catalogued")]
+    ContentAlreadyCatalogued(String),
 }
 
 impl DbError {
@@ -31,6 +33,7 @@ impl DbError {
             Self::Query { .. } => "database-error",
             Self::Corrupt { .. } => "database-corrupt",
             Self::AssetNotFound(_) => "not-found",
+            Self::ContentAlreadyCatalogued(_) => "duplicate-content",
         }
     }
 }

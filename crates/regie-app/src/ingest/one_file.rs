@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use chrono::Local;
 use regie_core::sidecar::compare_declared;
-use regie_core::{AssetId, FileFormat, Finding, MediaDescription, Severity};
+use regie_core::{AssetId, Blake3Hex, FileFormat, Finding, MediaDescription, Severity};
 use regie_db::{NewAsset, NewFile, Verdict};
 use regie_storage::{HashOptions, StagedBlob};
 
@@ -40,12 +40,13 @@ impl Run {
             return Ok(outcome);
         }
         let checksums = staged.checksums.clone();
+        let blake3 = checksums.blake3.clone();
         let format = FileFormat::sniff(&staged.head);
         self.keep_blob(staged).await?;
         let asset_id = AssetId::new();
         let name = path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
         let size = checksums.size;
-        let house_id = self
+        let inserted = self
             .regie
             .db
             .insert_asset(NewAsset {
@@ -61,8 +62,16 @@ impl Run {
                 house_id_template: &self.regie.settings.house_id_template,
                 ingest_date: Local::now().format("%Y%m%d").to_string(),
             })
-            .await?;
-        Ok(FileOutcome::ingested(path, asset_id, house_id, size, findings))
+            .await;
+        match inserted {
+            Ok(house_id) => Ok(FileOutcome::ingested(path, asset_id, house_id, size, findings)),
+            // Another process catalogued the same bytes a moment ago: this file is its duplicate.
+            Err(regie_db::DbError::ContentAlreadyCatalogued(_)) => self
+                .duplicate_of_existing(path, &blake3, size)
+                .await?
+                .ok_or_else(|| AppError::Internal("catalogued content vanished".to_owned())),
+            Err(error) => Err(error.into()),
+        }
     }
 
     /// Copies the file into the store's temporary folder with every checksum, off the async threads.
@@ -89,14 +98,23 @@ impl Run {
 
     /// When the content is already catalogued, the duplicate outcome (recorded once per path).
     async fn existing_content(&self, path: &Path, staged: &StagedBlob) -> Result<Option<FileOutcome>, AppError> {
-        let Some(existing) = self.regie.db.find_by_content(&staged.checksums.blake3).await? else {
+        self.duplicate_of_existing(path, &staged.checksums.blake3, staged.checksums.size).await
+    }
+
+    async fn duplicate_of_existing(
+        &self,
+        path: &Path,
+        blake3: &Blake3Hex,
+        size: u64,
+    ) -> Result<Option<FileOutcome>, AppError> {
+        let Some(existing) = self.regie.db.find_by_content(blake3).await? else {
             return Ok(None);
         };
         let source_path = path.display().to_string();
         if existing.source_path != source_path {
             self.regie.db.record_duplicate(existing.asset_id, &source_path).await?;
         }
-        Ok(Some(FileOutcome::duplicate(path, existing.asset_id, staged.checksums.size)))
+        Ok(Some(FileOutcome::duplicate(path, existing.asset_id, size)))
     }
 
     /// Checks the staged copy against the collection's policies; a failing verdict is a finding.

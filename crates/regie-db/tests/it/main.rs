@@ -110,3 +110,13 @@ async fn sql_metacharacters_are_plain_data() {
     assert_eq!(database.list_assets(None, Some("50%"), None, 10).await.unwrap().len(), 0);
     assert_eq!(database.get_asset(asset_id).await.unwrap().tags.len(), 3);
 }
+
+#[tokio::test]
+async fn the_same_content_cannot_become_two_originals() {
+    let (_folder, database) = open().await;
+    let template = HouseIdTemplate::parse("{seq}").unwrap();
+    database.insert_asset(new_asset(&template, "default", 4)).await.unwrap();
+    let error = database.insert_asset(new_asset(&template, "other", 4)).await.unwrap_err();
+    assert_eq!(error.code(), "duplicate-content");
+    assert_eq!(database.list_assets(None, None, None, 10).await.unwrap().len(), 1, "nothing of the second was written");
+}

@@ -55,3 +55,26 @@ fn a_killed_ingest_resumes_to_a_complete_and_consistent_catalogue() {
     assert_eq!(blobs_left, files.len(), "gc keeps every referenced blob and only those: {report:#}");
     assert!(regie.temporaries().is_empty());
 }
+
+#[test]
+fn two_processes_ingesting_the_same_content_at_once_catalogue_it_once() {
+    let regie = TestRegie::new();
+    let first = regie.scratch("first");
+    let second = regie.scratch("second");
+    let files = crate::fixtures::distinct_wavs(&first, 30);
+    for file in &files {
+        std::fs::copy(file, second.join(file.file_name().unwrap())).unwrap();
+    }
+    let spawn = |folder: &std::path::Path| {
+        regie.command().args(["ingest", "--json"]).arg(folder).stdout(Stdio::piped()).spawn().unwrap()
+    };
+    let (one, two) = (spawn(&first), spawn(&second));
+    let (one, two) = (one.wait_with_output().unwrap(), two.wait_with_output().unwrap());
+    assert!(one.status.success() && two.status.success());
+    let lines: Vec<_> = json_lines(&one.stdout).into_iter().chain(json_lines(&two.stdout)).collect();
+    assert_eq!(lines.len(), 60);
+    assert_eq!(lines.iter().filter(|line| line["status"] == "ingested").count(), 30, "each content once");
+    assert_eq!(lines.iter().filter(|line| line["status"] == "duplicate").count(), 30);
+    assert_eq!(regie.query("SELECT COUNT(*) FROM assets"), [["30"]]);
+    assert_eq!(regie.query("SELECT COUNT(*) FROM duplicates"), [["30"]]);
+}
