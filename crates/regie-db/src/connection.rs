@@ -18,6 +18,21 @@ pub struct Database {
     pub(crate) pool: SqlitePool,
 }
 
+/// Takes the exclusive migration lock of the database at `path` (released when dropped).
+async fn migration_lock(path: &Path) -> Result<std::fs::File, DbError> {
+    let lock_path = path.with_extension("migrate.lock");
+    let display = lock_path.display().to_string();
+    let opened = std::fs::File::options().create(true).truncate(false).write(true).open(&lock_path);
+    let file = opened.map_err(|error| DbError::Open { path: display.clone(), source: sqlx::Error::Io(error) })?;
+    tokio::task::spawn_blocking(move || file.lock().map(|()| file))
+        .await
+        .map_err(|error| DbError::Open {
+            path: display.clone(),
+            source: sqlx::Error::Io(std::io::Error::other(error)),
+        })?
+        .map_err(|error| DbError::Open { path: display, source: sqlx::Error::Io(error) })
+}
+
 impl Database {
     /// Opens (creating when missing) the SQLite catalogue at `path` and migrates it.
     pub async fn open_sqlite(path: &Path) -> Result<Self, DbError> {
@@ -35,7 +50,12 @@ impl Database {
             .connect_with(options)
             .await
             .map_err(|source| DbError::Open { path: display, source })?;
-        SQLITE_MIGRATIONS.run(&pool).await?;
+        // Two processes opening a new catalogue at once must not both create its tables: SQLite
+        // migrations take no lock of their own, so a lock file beside the database serialises them.
+        let lock = migration_lock(path).await?;
+        let migrated = SQLITE_MIGRATIONS.run(&pool).await;
+        drop(lock);
+        migrated?;
         Ok(Self { pool })
     }
 

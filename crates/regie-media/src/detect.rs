@@ -8,7 +8,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::MediaError;
-use crate::runner::{FFMPEG, ToolRunner};
+use crate::runner::{FFMPEG, ToolRunner, file_argument};
 
 /// A stretch of time, in seconds from the start of the file.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -58,8 +58,7 @@ pub(crate) fn detection_arguments(
     audio: bool,
     settings: &DetectionSettings,
 ) -> Vec<OsString> {
-    let mut input = OsString::from("file:");
-    input.push(path.as_os_str());
+    let input = file_argument(path);
     let mut arguments: Vec<OsString> =
         ["-nostdin", "-hide_banner", "-nostats", "-v", "info", "-i"].into_iter().map(OsString::from).collect();
     arguments.push(input);

@@ -6,7 +6,7 @@ use std::ffi::OsString;
 use std::path::Path;
 
 use crate::MediaError;
-use crate::runner::{FFMPEG, ToolRunner};
+use crate::runner::{FFMPEG, ToolRunner, file_argument};
 
 /// How to correct the audio of a file.
 #[derive(Debug, Clone, PartialEq)]
@@ -31,10 +31,8 @@ pub fn encoder_for(codec: &str) -> &str {
 }
 
 pub(crate) fn gain_arguments(input: &Path, output: &Path, plan: &GainPlan) -> Vec<OsString> {
-    let mut source = OsString::from("file:");
-    source.push(input.as_os_str());
-    let mut target = OsString::from("file:");
-    target.push(output.as_os_str());
+    let source = file_argument(input);
+    let target = file_argument(output);
     let mut filter = format!("volume={:.3}dB", plan.gain_db);
     if let Some(limit) = plan.limit_dbfs {
         let linear = 10f64.powf(limit / 20.0);

@@ -7,7 +7,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::MediaError;
-use crate::runner::{FFPROBE, ToolRunner};
+use crate::runner::{FFPROBE, ToolRunner, file_argument};
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Keyframes {
@@ -17,8 +17,7 @@ pub struct Keyframes {
 }
 
 pub(crate) fn keyframe_arguments(path: &Path) -> Vec<OsString> {
-    let mut input = OsString::from("file:");
-    input.push(path.as_os_str());
+    let input = file_argument(path);
     let mut arguments: Vec<OsString> = [
         "-hide_banner",
         "-v",

@@ -10,7 +10,7 @@ use std::sync::mpsc::{Receiver, sync_channel};
 use serde::Serialize;
 
 use crate::MediaError;
-use crate::runner::{FFMPEG, ToolRunner};
+use crate::runner::{FFMPEG, ToolRunner, file_argument};
 
 /// Share of the picture allowed outside the range before a frame counts as out of range.
 pub const TOLERATED_AREA: f64 = 0.01;
@@ -38,8 +38,7 @@ pub fn legal_range(bit_depth: u32) -> (u32, u32) {
 }
 
 pub(crate) fn levels_arguments(path: &Path, wide: bool) -> Vec<OsString> {
-    let mut input = OsString::from("file:");
-    input.push(path.as_os_str());
+    let input = file_argument(path);
     let mut arguments: Vec<OsString> =
         ["-nostdin", "-hide_banner", "-v", "error", "-i"].into_iter().map(OsString::from).collect();
     arguments.push(input);

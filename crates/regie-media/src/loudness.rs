@@ -9,7 +9,7 @@ use ebur128::{EbuR128, Mode};
 use serde::Serialize;
 
 use crate::MediaError;
-use crate::runner::{FFMPEG, ToolRunner};
+use crate::runner::{FFMPEG, ToolRunner, file_argument};
 
 /// The measured loudness of a programme.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -32,8 +32,7 @@ const BLOCK_FRAMES: usize = SAMPLE_RATE as usize / 10;
 
 /// ffmpeg arguments that decode the first audio stream of `path` to f32le on stdout.
 pub(crate) fn decode_arguments(path: &Path) -> Vec<OsString> {
-    let mut input = OsString::from("file:");
-    input.push(path.as_os_str());
+    let input = file_argument(path);
     let mut arguments: Vec<OsString> =
         ["-nostdin", "-hide_banner", "-v", "error", "-i"].into_iter().map(OsString::from).collect();
     arguments.push(input);

@@ -47,7 +47,6 @@ impl ToolRunner {
         Self { permits: Arc::new(Semaphore::new(max_concurrent.max(1))), timeout }
     }
 
-    #[allow(clippy::disallowed_methods)] // this is the one place allowed to start processes
     pub(crate) async fn run(
         &self,
         tool: Tool,
@@ -55,17 +54,7 @@ impl ToolRunner {
         subject: &Path,
     ) -> Result<ToolOutput, MediaError> {
         let _permit = self.permits.acquire().await.expect("the semaphore is never closed");
-        let child = tokio::process::Command::new(tool.program)
-            .args(&arguments)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .map_err(|source| match source.kind() {
-                ErrorKind::NotFound => MediaError::ToolMissing { tool: tool.program, package: tool.package },
-                _ => MediaError::Spawn { tool: tool.program, source },
-            })?;
+        let child = spawn(tool, &arguments)?;
         let output = tokio::time::timeout(self.timeout, child.wait_with_output())
             .await
             .map_err(|_| MediaError::Timeout {
@@ -87,7 +76,6 @@ impl ToolRunner {
     /// Runs a tool whose stdout is a stream (decoded PCM, say): each chunk goes to `sink` as it
     /// arrives, stderr is kept for the error, and the whole run is bounded by the timeout.
     /// Returns whether the tool succeeded and its stderr tail.
-    #[allow(clippy::disallowed_methods)] // this is the one place allowed to start processes
     pub(crate) async fn run_streaming(
         &self,
         tool: Tool,
@@ -97,17 +85,7 @@ impl ToolRunner {
     ) -> Result<ToolOutput, MediaError> {
         use tokio::io::AsyncReadExt;
         let _permit = self.permits.acquire().await.expect("the semaphore is never closed");
-        let mut child = tokio::process::Command::new(tool.program)
-            .args(&arguments)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .map_err(|source| match source.kind() {
-                ErrorKind::NotFound => MediaError::ToolMissing { tool: tool.program, package: tool.package },
-                _ => MediaError::Spawn { tool: tool.program, source },
-            })?;
+        let mut child = spawn(tool, &arguments)?;
         let mut stdout = child.stdout.take().expect("stdout is piped");
         let mut stderr = child.stderr.take().expect("stderr is piped");
         let collect_stderr = tokio::spawn(async move {
@@ -146,6 +124,30 @@ impl ToolRunner {
             success: status.success(),
         })
     }
+}
+
+/// Starts `tool`: no shell, stdin closed, stdout and stderr piped, killed if dropped.
+#[allow(clippy::disallowed_methods)] // this is the one place allowed to start processes
+fn spawn(tool: Tool, arguments: &[OsString]) -> Result<tokio::process::Child, MediaError> {
+    tokio::process::Command::new(tool.program)
+        .args(arguments)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|source| match source.kind() {
+            ErrorKind::NotFound => MediaError::ToolMissing { tool: tool.program, package: tool.package },
+            _ => MediaError::Spawn { tool: tool.program, source },
+        })
+}
+
+/// A file path as an ffmpeg/ffprobe input or output: `file:` keeps a name starting with `-`
+/// from reading as an option, and stops protocol prefixes in names from being interpreted.
+pub(crate) fn file_argument(path: &Path) -> OsString {
+    let mut argument = OsString::from("file:");
+    argument.push(path.as_os_str());
+    argument
 }
 
 /// The last lines of stderr, where tools say what went wrong; bounded so errors stay readable.

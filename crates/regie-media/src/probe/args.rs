@@ -3,6 +3,8 @@
 use std::ffi::OsString;
 use std::path::Path;
 
+use crate::runner::file_argument;
+
 /// Arguments for a JSON description of the container and every stream.
 pub(crate) fn ffprobe_arguments(path: &Path) -> Vec<OsString> {
     let mut arguments: Vec<OsString> =
@@ -10,10 +12,7 @@ pub(crate) fn ffprobe_arguments(path: &Path) -> Vec<OsString> {
             .into_iter()
             .map(OsString::from)
             .collect();
-    // A path starting with '-' would read as an option; "file:" makes it a plain file name.
-    let mut target = OsString::from("file:");
-    target.push(path.as_os_str());
-    arguments.push(target);
+    arguments.push(file_argument(path));
     arguments
 }
 
