@@ -37,10 +37,6 @@ impl Regie {
         Ok(Self { db, store, prober: Prober::new(runner), measurer, settings: Arc::new(settings) })
     }
 
-    pub fn settings(&self) -> &Settings {
-        &self.settings
-    }
-
     /// Closes the database cleanly (checkpointing the WAL).
     pub async fn close(&self) {
         self.db.close().await;

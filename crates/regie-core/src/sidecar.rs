@@ -59,10 +59,6 @@ impl DescriptiveMetadata {
             }
         }
     }
-
-    pub fn is_empty(&self) -> bool {
-        *self == Self::default()
-    }
 }
 
 /// Technical facts a sidecar declares, to be checked against the measured file.

@@ -58,10 +58,6 @@ impl BlobStore {
         self.root.join("blobs").join(&digest[0..2]).join(&digest[2..4]).join(digest)
     }
 
-    pub fn contains(&self, blake3: &Blake3Hex) -> bool {
-        self.blob_path(blake3).is_file()
-    }
-
     /// Copies `source` into the temporary folder while computing every checksum in the same pass.
     /// Fails with `SourceChanged` when the source's size or modification time moved meanwhile.
     /// `on_progress` is told how many bytes each chunk added.

@@ -28,8 +28,9 @@ impl Run {
             .describe(staged.path(), Some(&staged.head))
             .await
             .map_err(|error| error.about(staged.path(), path))?;
+        let format = FileFormat::sniff(&staged.head);
         let metadata = self.sidecars.lock().expect("sidecar lock").read_for(path);
-        let mut findings = self.findings_for(path, &staged, &media);
+        let mut findings = self.findings_for(path, format, &media);
         findings.extend(metadata.findings);
         findings.extend(compare_declared(&metadata.sidecar.declared, &staged.checksums, Some(&media)));
         let verdicts = self.verdicts_for(path, &staged, &media, &mut findings).await?;
@@ -41,7 +42,6 @@ impl Run {
         }
         let checksums = staged.checksums.clone();
         let blake3 = checksums.blake3.clone();
-        let format = FileFormat::sniff(&staged.head);
         self.keep_blob(staged).await?;
         let asset_id = AssetId::new();
         let name = path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
@@ -153,9 +153,9 @@ impl Run {
         Ok(verdicts)
     }
 
-    fn findings_for(&self, path: &Path, staged: &StagedBlob, media: &MediaDescription) -> Vec<Finding> {
+    /// Findings from comparing what the bytes are (`sniffed`) with the name and the probe.
+    fn findings_for(&self, path: &Path, sniffed: FileFormat, media: &MediaDescription) -> Vec<Finding> {
         let mut findings = Vec::new();
-        let sniffed = FileFormat::sniff(&staged.head);
         let extension = path.extension().and_then(|extension| extension.to_str());
         if sniffed.contradicts_extension(extension) {
             findings.push(Finding::new(

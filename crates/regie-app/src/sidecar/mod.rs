@@ -14,8 +14,6 @@ use std::path::{Path, PathBuf};
 use regie_core::sidecar::Sidecar;
 use regie_core::{Finding, Severity};
 
-pub use regie_json::RegieSidecar;
-
 /// Extensions that mark a file as a sidecar rather than media, when walking folders.
 pub const SIDECAR_EXTENSIONS: &[&str] = &["json", "xml", "csv", "md5"];
 

@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 /// The JSON sidecar as written by people and other systems.
 #[derive(Debug, Default, Deserialize)]
-pub struct RegieSidecar {
+pub(crate) struct RegieSidecar {
     pub title: Option<String>,
     pub series: Option<String>,
     #[serde(default, deserialize_with = "string_or_number")]
@@ -26,13 +26,13 @@ pub struct RegieSidecar {
 /// A contributor, written either as a plain name or as `{"name", "role"}`.
 #[derive(Debug, Deserialize)]
 #[serde(untagged)]
-pub enum ContributorEntry {
+pub(crate) enum ContributorEntry {
     Name(String),
     Full { name: String, role: Option<String> },
 }
 
 #[derive(Debug, Default, Deserialize)]
-pub struct DeclaredEntry {
+pub(crate) struct DeclaredEntry {
     pub md5: Option<String>,
     pub duration_s: Option<f64>,
     pub width: Option<u32>,
