@@ -33,6 +33,8 @@ pub enum FileFormat {
     Zip,
     Xml,
     Json,
+    /// WebVTT text tracks (subtitles, storyboard indexes).
+    WebVtt,
     Unknown,
 }
 
@@ -67,6 +69,7 @@ impl FileFormat {
             Self::Zip => "zip",
             Self::Xml => "xml",
             Self::Json => "json",
+            Self::WebVtt => "webvtt",
             Self::Unknown => "unknown",
         }
     }
@@ -96,13 +99,14 @@ impl FileFormat {
             Self::Zip => &["zip"],
             Self::Xml => &["xml"],
             Self::Json => &["json"],
+            Self::WebVtt => &["vtt"],
             Self::Unknown => &[],
         }
     }
 
     /// Whether the bytes say this is audio, video or a still image regie can describe.
     pub fn is_media(self) -> bool {
-        !matches!(self, Self::Pdf | Self::Zip | Self::Xml | Self::Json | Self::Unknown)
+        !matches!(self, Self::Pdf | Self::Zip | Self::Xml | Self::Json | Self::WebVtt | Self::Unknown)
     }
 
     /// True when the file's extension does not fit what its bytes are.
@@ -218,6 +222,9 @@ fn sniff_document(head: &[u8]) -> Option<FileFormat> {
         return Some(FileFormat::Zip);
     }
     let text = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    if text.starts_with(b"WEBVTT") {
+        return Some(FileFormat::WebVtt);
+    }
     let first = text.iter().copied().find(|byte| !byte.is_ascii_whitespace())?;
     match first {
         b'<' if text.windows(5).any(|window| window == b"<?xml") || text.len() > 1 => Some(FileFormat::Xml),

@@ -12,6 +12,7 @@ pub mod id;
 pub mod media;
 pub mod naming;
 pub mod policy;
+pub mod profile;
 pub mod rational;
 pub mod sidecar;
 pub mod timecode;

@@ -13,6 +13,7 @@ use uuid::Uuid;
 
 use crate::collections::ensure_collection;
 use crate::error::QueryContext;
+use crate::jobs::enqueue_in;
 use crate::{AssetRecord, AssetSummary, Database, DbError, FileRecord, NewAsset, Verdict};
 
 /// The asset that already holds some content, and where that content came from.
@@ -93,6 +94,9 @@ impl Database {
         insert_findings(&mut transaction, asset.id, &asset.findings, &now).await?;
         insert_verdicts(&mut transaction, asset.id, &asset.verdicts, &now).await?;
         insert_tags(&mut transaction, asset.id, &asset.tags).await?;
+        for job in &asset.jobs {
+            enqueue_in(&mut transaction, job).await?;
+        }
         transaction.commit().await.during("committing an asset")?;
         Ok(house_id)
     }
@@ -176,6 +180,7 @@ impl Database {
             findings: self.findings_of(&id).await?,
             files: self.files_of(&id).await?,
             verdicts: self.verdicts_of(&id).await?,
+            renditions: self.renditions_of(asset_id).await?,
             duplicates: sqlx::query_scalar(
                 "SELECT source_path FROM duplicates WHERE asset_id = $1 ORDER BY source_path",
             )
@@ -218,7 +223,7 @@ impl Database {
 
     /// The content address of every file the catalogue refers to.
     pub async fn referenced_blobs(&self) -> Result<BTreeSet<String>, DbError> {
-        let digests: Vec<String> = sqlx::query_scalar("SELECT DISTINCT blake3 FROM asset_files")
+        let digests: Vec<String> = sqlx::query_scalar("SELECT blake3 FROM asset_files UNION SELECT blake3 FROM rendition_files")
             .fetch_all(&self.pool)
             .await
             .during("listing referenced content")?;

@@ -22,6 +22,14 @@ pub enum DbError {
     AssetNotFound(String),
     #[error("content {0} is already catalogued")]
     ContentAlreadyCatalogued(String),
+    #[error("no job {0}")]
+    JobNotFound(String),
+    #[error("{0} matches more than one job; give more of the id")]
+    JobAmbiguous(String),
+    #[error("job {id} is already {state}")]
+    JobFinished { id: String, state: &'static str },
+    #[error("job {id} is {state}; only failed or cancelled jobs can be retried")]
+    JobNotRetryable { id: String, state: &'static str },
 }
 
 impl DbError {
@@ -34,6 +42,10 @@ impl DbError {
             Self::Corrupt { .. } => "database-corrupt",
             Self::AssetNotFound(_) => "not-found",
             Self::ContentAlreadyCatalogued(_) => "duplicate-content",
+            Self::JobNotFound(_) => "not-found",
+            Self::JobAmbiguous(_) => "ambiguous-job-id",
+            Self::JobFinished { .. } => "job-finished",
+            Self::JobNotRetryable { .. } => "job-not-retryable",
         }
     }
 }

@@ -6,6 +6,8 @@ mod assets;
 mod collections;
 mod connection;
 mod error;
+mod jobs;
+mod outputs;
 mod records;
 
 pub use assets::ExistingContent;
@@ -13,3 +15,5 @@ pub use assets::ExistingContent;
 pub use connection::Database;
 pub use error::DbError;
 pub use records::{AssetRecord, AssetSummary, CollectionRecord, FileRecord, NewAsset, NewFile, Verdict};
+pub use jobs::{ClaimedJob, Enqueued, FailureOutcome, Heartbeat, JobLogLine, JobRecord, JobState, NewJob};
+pub use outputs::{JobOutputs, NewRendition, RenditionFile, RenditionRecord};

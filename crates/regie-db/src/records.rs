@@ -17,6 +17,8 @@ pub struct NewAsset<'a> {
     pub findings: Vec<Finding>,
     pub file: NewFile,
     pub verdicts: Vec<Verdict>,
+    /// Work to queue with the asset (its proxy, poster...), in the same transaction.
+    pub jobs: Vec<crate::NewJob>,
     pub house_id_template: &'a HouseIdTemplate,
     /// Ingest date, `YYYYMMDD`, for the house id.
     pub ingest_date: String,
@@ -46,6 +48,8 @@ pub struct AssetRecord {
     pub files: Vec<FileRecord>,
     /// How the asset fared against the policies of its collection.
     pub verdicts: Vec<Verdict>,
+    /// The outputs of transcoding profiles.
+    pub renditions: Vec<crate::RenditionRecord>,
     /// Other paths where the same content was offered.
     pub duplicates: Vec<String>,
 }

@@ -22,6 +22,12 @@ pub enum MediaError {
     NotMedia { path: PathBuf, format: &'static str },
     #[error("cannot understand ffprobe's output: {reason}")]
     Parse { reason: String },
+    #[error("{tool} failed on {path}: {stderr}")]
+    Failed { tool: &'static str, path: PathBuf, stderr: String },
+    #[error("the disk is full: {stderr}")]
+    DiskFull { stderr: String },
+    #[error("stopped: the job was cancelled")]
+    Cancelled,
     #[error("cannot read {path}: {source}")]
     Read {
         path: PathBuf,
@@ -42,6 +48,9 @@ impl MediaError {
             Self::NotMedia { .. } => "not-media",
             Self::Parse { .. } => "probe-output-invalid",
             Self::Read { .. } => "source-unreadable",
+            Self::Failed { .. } => "transcode-failed",
+            Self::DiskFull { .. } => "disk-full",
+            Self::Cancelled => "cancelled",
         }
     }
 }

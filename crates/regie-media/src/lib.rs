@@ -5,12 +5,14 @@
 mod detect;
 mod error;
 mod exif;
+mod ffmpeg_run;
 mod gain;
 mod keyframes;
 mod levels;
 mod loudness;
 mod probe;
 mod runner;
+mod transcode_args;
 
 pub use detect::{DetectionSettings, Detections, Segment, parse_detections};
 pub use error::MediaError;
@@ -20,3 +22,5 @@ pub use levels::{Levels, legal_range};
 pub use loudness::Loudness;
 pub use probe::{Prober, parse_ffprobe_json};
 pub use runner::ToolRunner;
+pub use ffmpeg_run::{FfmpegReport, FfmpegRun, RunProgress};
+pub use transcode_args::transcode_arguments;

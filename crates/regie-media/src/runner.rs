@@ -38,7 +38,7 @@ pub(crate) struct ToolOutput {
 /// Starts tools with a shared concurrency limit and timeout.
 #[derive(Debug, Clone)]
 pub struct ToolRunner {
-    permits: Arc<Semaphore>,
+    pub(crate) permits: Arc<Semaphore>,
     timeout: Duration,
 }
 
@@ -128,7 +128,7 @@ impl ToolRunner {
 
 /// Starts `tool`: no shell, stdin closed, stdout and stderr piped, killed if dropped.
 #[allow(clippy::disallowed_methods)] // this is the one place allowed to start processes
-fn spawn(tool: Tool, arguments: &[OsString]) -> Result<tokio::process::Child, MediaError> {
+pub(crate) fn spawn(tool: Tool, arguments: &[OsString]) -> Result<tokio::process::Child, MediaError> {
     tokio::process::Command::new(tool.program)
         .args(arguments)
         .stdin(Stdio::null())
@@ -151,7 +151,7 @@ pub(crate) fn file_argument(path: &Path) -> OsString {
 }
 
 /// The last lines of stderr, where tools say what went wrong; bounded so errors stay readable.
-fn stderr_tail(stderr: &[u8]) -> String {
+pub(crate) fn stderr_tail(stderr: &[u8]) -> String {
     let text = String::from_utf8_lossy(stderr);
     let lines: Vec<&str> = text.lines().filter(|line| !line.trim().is_empty()).collect();
     let tail = &lines[lines.len().saturating_sub(5)..];

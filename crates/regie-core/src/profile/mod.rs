@@ -1,0 +1,240 @@
+//! Transcoding profiles: what a rendition must be (codecs, sizes, rates, audio tracks, package),
+//! read from TOML (parsed by the caller, checked by `validate`). `plan` turns a profile and a source into the exact output to make, and
+//! `verify` compares what was made with that plan. Building the ffmpeg command is regie-media's.
+
+pub mod plan;
+pub mod verify;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{CoreError, Rational};
+
+/// A profile as written in TOML.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    /// Where the numbers come from (a delivery specification).
+    #[serde(default)]
+    pub source: String,
+    pub container: Container,
+    /// The trade between time to air and quality; `preset` in `[video]` overrides it.
+    #[serde(default)]
+    pub speed: Speed,
+    pub video: Option<VideoSpec>,
+    pub audio: Option<AudioSpec>,
+    /// Segment length of a packaged ladder, in seconds.
+    #[serde(default = "default_segment_seconds")]
+    pub segment_seconds: u32,
+}
+
+fn default_segment_seconds() -> u32 {
+    2
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Container {
+    Mp4,
+    Mov,
+    Mxf,
+    Wav,
+    /// CMAF fMP4 segments with an HLS master playlist and a DASH manifest.
+    Cmaf,
+}
+
+impl Container {
+    /// The file name of the main output.
+    pub fn main_file(self) -> &'static str {
+        match self {
+            Self::Mp4 => "output.mp4",
+            Self::Mov => "output.mov",
+            Self::Mxf => "output.mxf",
+            Self::Wav => "output.wav",
+            Self::Cmaf => "master.m3u8",
+        }
+    }
+
+    /// The container name the probe reports for a good output.
+    pub fn probed_name(self) -> &'static str {
+        match self {
+            Self::Mp4 => "mp4",
+            Self::Mov => "mov",
+            Self::Mxf => "mxf",
+            Self::Wav => "wav",
+            Self::Cmaf => "hls",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Speed {
+    Fast,
+    #[default]
+    Balanced,
+    Quality,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum VideoCodec {
+    H264,
+    Mpeg2,
+    Prores,
+}
+
+impl VideoCodec {
+    /// The codec name the probe reports.
+    pub fn probed_name(self) -> &'static str {
+        match self {
+            Self::H264 => "h264",
+            Self::Mpeg2 => "mpeg2video",
+            Self::Prores => "prores",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Scan {
+    /// Progressive; an interlaced source is deinterlaced.
+    #[default]
+    Progressive,
+    /// Interlaced, top field first.
+    InterlacedTff,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VideoSpec {
+    pub codec: VideoCodec,
+    /// The codec profile: `high`, `main` for H.264; `hq` for ProRes; `422` for MPEG-2.
+    pub codec_profile: Option<String>,
+    pub pixel_format: Option<String>,
+    /// Fixed frame size (letter- or pillar-boxed to fit); absent: the source's, or the rungs'.
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    /// Lines at most, keeping the aspect ratio (a proxy); never upscaled.
+    pub max_height: Option<u32>,
+    /// Frames per second, `25` or `30000/1001`; absent: the source's.
+    pub frame_rate: Option<String>,
+    #[serde(default)]
+    pub scan: Scan,
+    pub bitrate_kbps: Option<u32>,
+    pub maxrate_kbps: Option<u32>,
+    pub minrate_kbps: Option<u32>,
+    pub bufsize_kbits: Option<u32>,
+    /// Constant quality instead of a bit rate (H.264).
+    pub crf: Option<u32>,
+    /// Encoder preset, overriding `speed`.
+    pub preset: Option<String>,
+    /// Keyframe interval in seconds, aligned across rungs.
+    pub gop_seconds: Option<f64>,
+    /// Keyframe interval in frames (long-GOP broadcast formats).
+    pub gop_frames: Option<u32>,
+    pub b_frames: Option<u32>,
+    /// The rungs of an adaptive ladder, largest first.
+    #[serde(default, rename = "rung")]
+    pub rungs: Vec<RungSpec>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RungSpec {
+    pub height: u32,
+    pub bitrate_kbps: u32,
+    pub maxrate_kbps: Option<u32>,
+    pub codec_profile: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AudioCodec {
+    Aac,
+    PcmS16le,
+    PcmS24le,
+}
+
+impl AudioCodec {
+    pub fn probed_name(self) -> &'static str {
+        match self {
+            Self::Aac => "aac",
+            Self::PcmS16le => "pcm_s16le",
+            Self::PcmS24le => "pcm_s24le",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AudioSpec {
+    pub codec: AudioCodec,
+    /// Channels per track; absent: the source's (at most 8).
+    pub channels: Option<u32>,
+    /// Separate tracks of `channels` each (8 mono tracks for broadcast MXF).
+    #[serde(default = "one")]
+    pub tracks: u32,
+    #[serde(default = "default_sample_rate")]
+    pub sample_rate: u32,
+    pub bitrate_kbps: Option<u32>,
+    /// Write silent tracks when the source has no audio (playout expects its tracks).
+    #[serde(default)]
+    pub silence_when_missing: bool,
+}
+
+fn one() -> u32 {
+    1
+}
+
+fn default_sample_rate() -> u32 {
+    48_000
+}
+
+impl Profile {
+    /// A ladder of renditions packaged for adaptive streaming.
+    pub fn is_ladder(&self) -> bool {
+        self.video.as_ref().is_some_and(|video| !video.rungs.is_empty())
+    }
+
+    /// Checks what serde cannot: fields that go together, containers that fit the streams.
+    pub fn validate(&self) -> Result<(), CoreError> {
+        let invalid = |reason: &str| Err(CoreError::invalid("profile", &self.name, reason));
+        if self.name.trim().is_empty() {
+            return invalid("the name is empty");
+        }
+        if self.video.is_none() && self.audio.is_none() {
+            return invalid("it has neither [video] nor [audio]");
+        }
+        if (self.container == Container::Cmaf) != self.is_ladder() {
+            return invalid("container \"cmaf\" goes with [[video.rung]] entries, and only with them");
+        }
+        if self.container == Container::Wav && self.video.is_some() {
+            return invalid("a WAV file carries no video");
+        }
+        if let Some(video) = &self.video {
+            if let Some(rate) = &video.frame_rate
+                && Rational::parse_lenient(rate).is_none()
+            {
+                return invalid("video.frame_rate is not a frame rate such as 25 or 30000/1001");
+            }
+            if video.width.is_some() != video.height.is_some() {
+                return invalid("video.width and video.height go together");
+            }
+            if video.rungs.iter().any(|rung| rung.height < 2 || rung.height % 2 != 0) {
+                return invalid("every rung height must be even");
+            }
+        }
+        if let Some(audio) = &self.audio {
+            if audio.tracks == 0 || audio.channels == Some(0) || audio.tracks > 16 {
+                return invalid("audio.tracks must be 1 to 16, audio.channels at least 1");
+            }
+            if audio.codec == AudioCodec::Aac && audio.bitrate_kbps.is_none() {
+                return invalid("AAC audio needs audio.bitrate_kbps");
+            }
+        }
+        Ok(())
+    }
+}

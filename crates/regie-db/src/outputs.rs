@@ -1,0 +1,187 @@
+//! What a finished job leaves in the catalogue: derived files of the asset (proxy, poster...) and
+//! renditions, recorded in the transaction that marks the job succeeded.
+
+use regie_core::{AssetId, MediaDescription};
+use serde::Serialize;
+use sqlx::{Row, Sqlite, Transaction};
+use uuid::Uuid;
+
+use crate::error::QueryContext;
+use crate::{Database, DbError, NewFile};
+
+/// The outputs of one job, all stored in the blob store before they are recorded.
+#[derive(Debug, Default)]
+pub struct JobOutputs {
+    pub asset_id: Option<AssetId>,
+    /// Files of the asset under their role; a file already there under the same role is replaced.
+    pub files: Vec<NewFile>,
+    pub rendition: Option<NewRendition>,
+}
+
+/// A profile's result: one file, or a package (playlists, manifests and segments).
+#[derive(Debug)]
+pub struct NewRendition {
+    pub profile: String,
+    /// The file a player or a playout server opens first (the master playlist of a ladder).
+    pub main_file: String,
+    pub files: Vec<RenditionFile>,
+}
+
+/// One file of a rendition, by its path inside the package.
+#[derive(Debug, Clone, Serialize)]
+pub struct RenditionFile {
+    pub path: String,
+    pub blake3: String,
+    pub md5: String,
+    pub size: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub media: Option<MediaDescription>,
+}
+
+/// A rendition as `assets show` presents it.
+#[derive(Debug, Clone, Serialize)]
+pub struct RenditionRecord {
+    pub profile: String,
+    pub main_file: String,
+    pub file_count: u64,
+    pub size: u64,
+    pub job_id: Option<String>,
+    pub created_at: String,
+}
+
+pub(crate) async fn record_outputs(
+    transaction: &mut Transaction<'static, Sqlite>,
+    job_id: &str,
+    outputs: &JobOutputs,
+    now: &str,
+) -> Result<(), DbError> {
+    let Some(asset_id) = outputs.asset_id else {
+        return Ok(());
+    };
+    let asset = asset_id.to_string();
+    for file in &outputs.files {
+        let media = file.media.as_ref().map(serde_json::to_string).transpose().map_err(corrupt)?;
+        sqlx::query(
+            "INSERT INTO asset_files (id, asset_id, role, blake3, md5, sha256, size, format, media, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+             ON CONFLICT (asset_id, role) DO UPDATE SET blake3 = excluded.blake3, md5 = excluded.md5,
+                 sha256 = excluded.sha256, size = excluded.size, format = excluded.format,
+                 media = excluded.media, created_at = excluded.created_at",
+        )
+        .bind(Uuid::now_v7().to_string())
+        .bind(&asset)
+        .bind(&file.role)
+        .bind(file.checksums.blake3.as_str())
+        .bind(file.checksums.md5.as_str())
+        .bind(file.checksums.sha256.as_ref().map(|digest| digest.as_str()))
+        .bind(file.checksums.size as i64)
+        .bind(file.format.as_str())
+        .bind(media)
+        .bind(now)
+        .execute(&mut **transaction)
+        .await
+        .during("recording a derived file")?;
+    }
+    if let Some(rendition) = &outputs.rendition {
+        let previous: Option<String> = sqlx::query_scalar("SELECT id FROM renditions WHERE asset_id = $1 AND profile = $2")
+            .bind(&asset)
+            .bind(&rendition.profile)
+            .fetch_optional(&mut **transaction)
+            .await
+            .during("looking up a rendition")?;
+        if let Some(previous) = previous {
+            for statement in ["DELETE FROM rendition_files WHERE rendition_id = $1", "DELETE FROM renditions WHERE id = $1"] {
+                sqlx::query(statement)
+                    .bind(&previous)
+                    .execute(&mut **transaction)
+                    .await
+                    .during("replacing a rendition")?;
+            }
+        }
+        let rendition_id = Uuid::now_v7().to_string();
+        sqlx::query(
+            "INSERT INTO renditions (id, asset_id, profile, job_id, main_file, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&rendition_id)
+        .bind(&asset)
+        .bind(&rendition.profile)
+        .bind(job_id)
+        .bind(&rendition.main_file)
+        .bind(now)
+        .execute(&mut **transaction)
+        .await
+        .during("recording a rendition")?;
+        for file in &rendition.files {
+            let media = file.media.as_ref().map(serde_json::to_string).transpose().map_err(corrupt)?;
+            sqlx::query(
+                "INSERT INTO rendition_files (rendition_id, path, blake3, md5, size, media) VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(&rendition_id)
+            .bind(&file.path)
+            .bind(&file.blake3)
+            .bind(&file.md5)
+            .bind(file.size as i64)
+            .bind(media)
+            .execute(&mut **transaction)
+            .await
+            .during("recording a rendition file")?;
+        }
+    }
+    Ok(())
+}
+
+impl Database {
+    /// The renditions of an asset, by profile name.
+    pub async fn renditions_of(&self, asset_id: AssetId) -> Result<Vec<RenditionRecord>, DbError> {
+        let rows = sqlx::query(
+            "SELECT r.profile, r.main_file, r.job_id, r.created_at, COUNT(f.path) AS file_count,
+                    COALESCE(SUM(f.size), 0) AS size
+             FROM renditions r LEFT JOIN rendition_files f ON f.rendition_id = r.id
+             WHERE r.asset_id = $1 GROUP BY r.id, r.profile, r.main_file, r.job_id, r.created_at ORDER BY r.profile",
+        )
+        .bind(asset_id.to_string())
+        .fetch_all(&self.pool)
+        .await
+        .during("reading renditions")?;
+        Ok(rows
+            .iter()
+            .map(|row| RenditionRecord {
+                profile: row.get("profile"),
+                main_file: row.get("main_file"),
+                file_count: row.get::<i64, _>("file_count") as u64,
+                size: row.get::<i64, _>("size") as u64,
+                job_id: row.get("job_id"),
+                created_at: row.get("created_at"),
+            })
+            .collect())
+    }
+
+    /// Every file of one rendition, by path.
+    pub async fn rendition_files(&self, asset_id: AssetId, profile: &str) -> Result<Vec<RenditionFile>, DbError> {
+        let rows = sqlx::query(
+            "SELECT f.path, f.blake3, f.md5, f.size, f.media FROM rendition_files f
+             JOIN renditions r ON r.id = f.rendition_id WHERE r.asset_id = $1 AND r.profile = $2 ORDER BY f.path",
+        )
+        .bind(asset_id.to_string())
+        .bind(profile)
+        .fetch_all(&self.pool)
+        .await
+        .during("reading rendition files")?;
+        rows.iter()
+            .map(|row| {
+                let media: Option<&str> = row.get("media");
+                Ok(RenditionFile {
+                    path: row.get("path"),
+                    blake3: row.get("blake3"),
+                    md5: row.get("md5"),
+                    size: row.get::<i64, _>("size") as u64,
+                    media: media.map(serde_json::from_str).transpose().map_err(corrupt)?,
+                })
+            })
+            .collect()
+    }
+}
+
+fn corrupt(error: serde_json::Error) -> DbError {
+    DbError::Corrupt { what: "media", reason: error.to_string() }
+}

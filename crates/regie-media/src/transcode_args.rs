@@ -1,0 +1,359 @@
+//! The ffmpeg command for an output plan: one process, one decode. A ladder splits the decoded
+//! picture once and encodes every rung from it, packaged as CMAF segments with an HLS master
+//! playlist and a DASH manifest that share them.
+
+use std::ffi::OsString;
+use std::path::Path;
+
+use regie_core::profile::plan::{AudioPlan, OutputPlan, VideoPlan};
+use regie_core::profile::{AudioCodec, Container, Speed, VideoCodec};
+
+use crate::runner::file_argument;
+
+/// Arguments (after ffmpeg's own `-nostdin -progress` options) that make `plan` from `source`
+/// into `output_dir`, whose main file is `plan.container.main_file()`.
+pub fn transcode_arguments(plan: &OutputPlan, source: &Path, output_dir: &Path) -> Vec<OsString> {
+    let mut arguments = Arguments::default();
+    arguments.push_all(["-y", "-v", "warning", "-i"]);
+    arguments.push(file_argument(source));
+    let mut graph = Vec::new();
+    if let Some(video) = &plan.video {
+        video_graph(video, &mut graph);
+    }
+    if let Some(audio) = &plan.audio {
+        audio_graph(audio, plan.duration_s, &mut graph);
+    }
+    if !graph.is_empty() {
+        arguments.push_all(["-filter_complex", &graph.join(";")]);
+    }
+    match &plan.video {
+        Some(video) => {
+            for index in 0..video.rungs.len() {
+                arguments.push_all(["-map", &format!("[v{index}]")]);
+            }
+            video_codec(video, plan.segment_seconds, &mut arguments);
+        }
+        None => arguments.push("-vn"),
+    }
+    match &plan.audio {
+        Some(audio) => {
+            for track in 0..audio.tracks {
+                arguments.push_all(["-map", &format!("[a{track}]")]);
+            }
+            audio_codec(audio, &mut arguments);
+        }
+        None => arguments.push("-an"),
+    }
+    arguments.push_all(["-sn", "-dn", "-map_metadata", "-1", "-map_chapters", "-1"]);
+    muxer(plan, output_dir, &mut arguments);
+    arguments.0
+}
+
+#[derive(Default)]
+struct Arguments(Vec<OsString>);
+
+impl Arguments {
+    fn push(&mut self, argument: impl Into<OsString>) {
+        self.0.push(argument.into());
+    }
+
+    fn push_all<'a>(&mut self, arguments: impl IntoIterator<Item = &'a str>) {
+        self.0.extend(arguments.into_iter().map(OsString::from));
+    }
+}
+
+fn video_graph(video: &VideoPlan, graph: &mut Vec<String>) {
+    let mut chain = vec![];
+    if video.deinterlace {
+        chain.push("bwdif=mode=send_frame:parity=auto:deint=all".to_owned());
+    }
+    if video.convert_rate {
+        chain.push(format!("fps={}", video.frame_rate));
+    }
+    let interlace = if video.interlaced { ":interl=1" } else { "" };
+    let scale = |width: u32, height: u32| {
+        if video.boxed {
+            format!(
+                "scale={width}:{height}:force_original_aspect_ratio=decrease{interlace},\
+                 pad={width}:{height}:(ow-iw)/2:(oh-ih)/2,setsar=1"
+            )
+        } else {
+            format!("scale={width}:{height}{interlace},setsar=1")
+        }
+    };
+    let mut finish = vec![];
+    if video.interlaced {
+        finish.push("setfield=tff".to_owned());
+    }
+    if let Some(format) = &video.pixel_format {
+        finish.push(format!("format={format}"));
+    } else if video.codec == VideoCodec::H264 {
+        finish.push("format=yuv420p".to_owned());
+    }
+    let tail = |label: usize, width: u32, height: u32| {
+        let mut steps = vec![scale(width, height)];
+        steps.extend(finish.iter().cloned());
+        format!("{}[v{label}]", steps.join(","))
+    };
+    let head = if chain.is_empty() { "[0:v:0]".to_owned() } else { format!("[0:v:0]{},", chain.join(",")) };
+    if let [single] = video.rungs.as_slice() {
+        graph.push(format!("{head}{}", tail(0, single.width, single.height)));
+        return;
+    }
+    let labels: String = (0..video.rungs.len()).map(|index| format!("[s{index}]")).collect();
+    graph.push(format!("{head}split={}{labels}", video.rungs.len()));
+    for (index, rung) in video.rungs.iter().enumerate() {
+        graph.push(format!("[s{index}]{}", tail(index, rung.width, rung.height)));
+    }
+}
+
+/// Merges the source's audio streams, lays the channels out over the tracks (silence where the
+/// source has fewer) and splits them into `[a0]`, `[a1]`...
+fn audio_graph(audio: &AudioPlan, duration_s: f64, graph: &mut Vec<String>) {
+    let total = audio.tracks * audio.channels;
+    let resample = format!("aresample={}", audio.sample_rate);
+    let source = if audio.source_channels == 0 {
+        format!("anullsrc=r={}:cl=mono,atrim=duration={duration_s:.6}", audio.sample_rate)
+    } else if audio.source_streams > 1 {
+        let inputs: String = (0..audio.source_streams).map(|index| format!("[0:a:{index}]")).collect();
+        format!("{inputs}amerge=inputs={}", audio.source_streams)
+    } else {
+        "[0:a:0]anull".to_owned()
+    };
+    if audio.tracks == 1 && audio.source_channels > 0 {
+        // One track: let the encoder's channel count (-ac) do a proper downmix.
+        graph.push(format!("{source},{resample}[a0]"));
+        return;
+    }
+    let mapping: Vec<String> = (0..total)
+        .map(|channel| {
+            if channel < audio.source_channels {
+                format!("c{channel}=c{channel}")
+            } else if audio.source_channels == 0 && channel == 0 {
+                "c0=0*c0".to_owned()
+            } else {
+                format!("c{channel}=0*c0")
+            }
+        })
+        .collect();
+    let pan = format!("pan={total}c|{}", mapping.join("|"));
+    if audio.tracks == 1 {
+        graph.push(format!("{source},{resample},{pan}[a0]"));
+        return;
+    }
+    let labels: String = (0..audio.tracks).map(|track| format!("[a{track}]")).collect();
+    if audio.channels == 1 {
+        graph.push(format!("{source},{resample},{pan},channelsplit=channel_layout={total}c{labels}"));
+    } else {
+        // Tracks of several channels each: split the layout in channel groups with pan.
+        let split: String = (0..audio.tracks).map(|track| format!("[t{track}]")).collect();
+        graph.push(format!("{source},{resample},{pan},asplit={}{split}", audio.tracks));
+        for track in 0..audio.tracks {
+            let picks: Vec<String> = (0..audio.channels)
+                .map(|channel| format!("c{channel}=c{}", track * audio.channels + channel))
+                .collect();
+            graph.push(format!("[t{track}]pan={}c|{}[a{track}]", audio.channels, picks.join("|")));
+        }
+    }
+}
+
+fn video_codec(video: &VideoPlan, segment_seconds: u32, arguments: &mut Arguments) {
+    match video.codec {
+        VideoCodec::H264 => {
+            arguments.push_all(["-c:v", "libx264"]);
+            let preset = video.preset.clone().unwrap_or_else(|| {
+                match video.speed {
+                    Speed::Fast => "veryfast",
+                    Speed::Balanced => "fast",
+                    Speed::Quality => "slow",
+                }
+                .to_owned()
+            });
+            arguments.push_all(["-preset", &preset]);
+            let gop = video.gop_frames.to_string();
+            arguments.push_all(["-g", &gop, "-keyint_min", &gop, "-sc_threshold", "0"]);
+            // Keyframes on the same instants in every rung, so players switch between them cleanly.
+            let every = f64::from(video.gop_frames) / video.frame_rate.as_f64();
+            let every = if video.rungs.len() > 1 { f64::from(segment_seconds).min(every) } else { every };
+            arguments.push_all(["-force_key_frames:v", &format!("expr:gte(t,n_forced*{every})")]);
+        }
+        VideoCodec::Mpeg2 => {
+            arguments.push_all(["-c:v", "mpeg2video", "-intra_vlc", "1", "-non_linear_quant", "1"]);
+            arguments.push_all(["-g", &video.gop_frames.to_string()]);
+            match video.speed {
+                Speed::Fast => {}
+                Speed::Balanced => arguments.push_all(["-mbd", "rd"]),
+                Speed::Quality => arguments.push_all(["-mbd", "rd", "-trellis", "2", "-cmp", "2", "-subcmp", "2"]),
+            }
+            if video.interlaced {
+                arguments.push_all(["-flags", "+ilme+ildct", "-top", "1"]);
+            }
+        }
+        VideoCodec::Prores => {
+            arguments.push_all(["-c:v", "prores_ks", "-vendor", "apl0"]);
+            if let Some(quant) = match video.speed {
+                Speed::Fast => Some("auto"),
+                _ => None,
+            } {
+                arguments.push_all(["-quant_mat", quant]);
+            }
+        }
+    }
+    if let Some(frames) = video.b_frames {
+        arguments.push_all(["-bf", &frames.to_string()]);
+    }
+    if let Some(crf) = video.crf {
+        arguments.push_all(["-crf", &crf.to_string()]);
+    }
+    for (index, rung) in video.rungs.iter().enumerate() {
+        if let Some(bitrate) = rung.bitrate_kbps {
+            arguments.push_all([&format!("-b:v:{index}") as &str, &format!("{bitrate}k")]);
+            let maxrate = rung.maxrate_kbps.unwrap_or(bitrate);
+            arguments.push_all([&format!("-maxrate:v:{index}") as &str, &format!("{maxrate}k")]);
+            let bufsize = video.bufsize_kbits.unwrap_or(maxrate * 2);
+            arguments.push_all([&format!("-bufsize:v:{index}") as &str, &format!("{bufsize}k")]);
+        }
+        if let Some(profile) = &rung.codec_profile {
+            let profile = match (video.codec, profile.as_str()) {
+                (VideoCodec::Prores, "proxy") => "0",
+                (VideoCodec::Prores, "lt") => "1",
+                (VideoCodec::Prores, "standard") => "2",
+                (VideoCodec::Prores, "hq") => "3",
+                (VideoCodec::Prores, "4444") => "4",
+                (VideoCodec::Mpeg2, "422") => "0",
+                (_, other) => other,
+            };
+            arguments.push_all([&format!("-profile:v:{index}") as &str, profile]);
+        }
+    }
+    if let Some(minrate) = video.minrate_kbps {
+        arguments.push_all(["-minrate", &format!("{minrate}k")]);
+    }
+    if video.codec == VideoCodec::Mpeg2
+        && let Some(bufsize) = video.bufsize_kbits
+    {
+        arguments.push_all(["-rc_init_occupancy", &format!("{bufsize}k")]);
+    }
+}
+
+fn audio_codec(audio: &AudioPlan, arguments: &mut Arguments) {
+    let codec = match audio.codec {
+        AudioCodec::Aac => "aac",
+        AudioCodec::PcmS16le => "pcm_s16le",
+        AudioCodec::PcmS24le => "pcm_s24le",
+    };
+    arguments.push_all(["-c:a", codec, "-ar", &audio.sample_rate.to_string()]);
+    arguments.push_all(["-ac", &audio.channels.to_string()]);
+    if let Some(bitrate) = audio.bitrate_kbps {
+        arguments.push_all(["-b:a", &format!("{bitrate}k")]);
+    }
+}
+
+fn muxer(plan: &OutputPlan, output_dir: &Path, arguments: &mut Arguments) {
+    let main = output_dir.join(plan.container.main_file());
+    match plan.container {
+        Container::Mp4 => arguments.push_all(["-movflags", "+faststart", "-f", "mp4"]),
+        Container::Mov => arguments.push_all(["-f", "mov"]),
+        Container::Mxf => arguments.push_all(["-f", "mxf"]),
+        Container::Wav => arguments.push_all(["-write_bext", "1", "-rf64", "auto", "-f", "wav"]),
+        Container::Cmaf => {
+            let sets = if plan.audio.is_some() { "id=0,streams=v id=1,streams=a" } else { "id=0,streams=v" };
+            arguments.push_all(["-f", "dash", "-seg_duration", &plan.segment_seconds.to_string()]);
+            arguments.push_all(["-use_template", "1", "-use_timeline", "0", "-hls_playlist", "1"]);
+            arguments.push_all(["-adaptation_sets", sets, "-dash_segment_type", "mp4"]);
+            arguments.push_all(["-init_seg_name", "init-$RepresentationID$.m4s"]);
+            arguments.push_all(["-media_seg_name", "chunk-$RepresentationID$-$Number%05d$.m4s"]);
+            arguments.push(file_argument(&output_dir.join("manifest.mpd")));
+            return;
+        }
+    }
+    arguments.push(file_argument(&main));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use regie_core::profile::plan::RungPlan;
+    use regie_core::Rational;
+
+    fn text(arguments: &[OsString]) -> String {
+        arguments.iter().map(|argument| argument.to_string_lossy().into_owned()).collect::<Vec<_>>().join(" ")
+    }
+
+    fn ladder() -> OutputPlan {
+        let rung = |width, height, bitrate| RungPlan {
+            width,
+            height,
+            bitrate_kbps: Some(bitrate),
+            maxrate_kbps: None,
+            codec_profile: Some("high".into()),
+        };
+        OutputPlan {
+            profile: "web-ladder".into(),
+            container: Container::Cmaf,
+            video: Some(VideoPlan {
+                codec: VideoCodec::H264,
+                rungs: vec![rung(1920, 1080, 5000), rung(1280, 720, 3000)],
+                frame_rate: Rational::new(25, 1).unwrap(),
+                convert_rate: false,
+                deinterlace: true,
+                interlaced: false,
+                boxed: false,
+                pixel_format: None,
+                preset: None,
+                speed: Speed::Fast,
+                crf: None,
+                minrate_kbps: None,
+                bufsize_kbits: None,
+                gop_frames: 50,
+                b_frames: None,
+            }),
+            audio: Some(AudioPlan {
+                codec: AudioCodec::Aac,
+                tracks: 1,
+                channels: 2,
+                source_channels: 2,
+                source_streams: 1,
+                sample_rate: 48_000,
+                bitrate_kbps: Some(128),
+            }),
+            duration_s: 10.0,
+            segment_seconds: 2,
+        }
+    }
+
+    #[test]
+    fn a_ladder_decodes_once_and_splits_into_its_rungs() {
+        let arguments = text(&transcode_arguments(&ladder(), Path::new("/in/a.mxf"), Path::new("/out")));
+        assert!(arguments.contains(
+            "[0:v:0]bwdif=mode=send_frame:parity=auto:deint=all,split=2[s0][s1];\
+             [s0]scale=1920:1080,setsar=1,format=yuv420p[v0];[s1]scale=1280:720,setsar=1,format=yuv420p[v1]"
+        ), "{arguments}");
+        assert_eq!(arguments.matches("-i ").count(), 1, "{arguments}");
+        assert!(arguments.contains("-b:v:0 5000k") && arguments.contains("-b:v:1 3000k"), "{arguments}");
+        assert!(arguments.contains("-force_key_frames:v expr:gte(t,n_forced*2)"), "{arguments}");
+        assert!(arguments.contains("-hls_playlist 1") && arguments.ends_with("file:/out/manifest.mpd"));
+    }
+
+    #[test]
+    fn eight_mono_tracks_are_split_from_the_source_channels_with_silence_after_them() {
+        let audio = AudioPlan {
+            codec: AudioCodec::PcmS24le,
+            tracks: 8,
+            channels: 1,
+            source_channels: 2,
+            source_streams: 1,
+            sample_rate: 48_000,
+            bitrate_kbps: None,
+        };
+        let mut graph = Vec::new();
+        audio_graph(&audio, 10.0, &mut graph);
+        assert_eq!(
+            graph,
+            vec![
+                "[0:a:0]anull,aresample=48000,pan=8c|c0=c0|c1=c1|c2=0*c0|c3=0*c0|c4=0*c0|c5=0*c0|c6=0*c0|c7=0*c0,\
+                 channelsplit=channel_layout=8c[a0][a1][a2][a3][a4][a5][a6][a7]"
+            ]
+        );
+    }
+}
