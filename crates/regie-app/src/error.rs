@@ -37,6 +37,14 @@ pub enum AppError {
     UnknownPolicy { name: String, known: String },
     #[error("invalid policy ({origin}): {reason}")]
     InvalidPolicy { origin: String, reason: String },
+    #[error(
+        "no profile named {name:?}: built-in profiles are {known}; a house profile goes in DATA/profiles/NAME.toml"
+    )]
+    UnknownProfile { name: String, known: String },
+    #[error("invalid profile ({origin}): {reason}")]
+    InvalidProfile { origin: String, reason: String },
+    #[error("{0}")]
+    JobFailed(String),
     #[error("{path} already exists: regie never overwrites a file; choose another output name")]
     OutputExists { path: PathBuf },
     #[error("internal error: {0}")]
@@ -58,6 +66,9 @@ impl AppError {
             Self::UnknownPolicy { .. } => "not-found",
             Self::InvalidPolicy { .. } => "invalid-policy",
             Self::OutputExists { .. } => "output-exists",
+            Self::UnknownProfile { .. } => "not-found",
+            Self::InvalidProfile { .. } => "invalid-profile",
+            Self::JobFailed(_) => "job-failed",
             Self::Internal(_) => "internal",
         }
     }
@@ -73,6 +84,10 @@ impl AppError {
             self.code(),
             "invalid-value"
                 | "invalid-policy"
+                | "invalid-profile"
+                | "job-finished"
+                | "job-not-retryable"
+                | "ambiguous-job-id"
                 | "output-exists"
                 | "not-found"
                 | "not-media"

@@ -20,6 +20,36 @@ pub struct Settings {
     pub probe_timeout: Duration,
     /// Policies every asset ingested into a collection (or below it) is checked against.
     pub collection_policies: Vec<(CollectionPath, Vec<String>)>,
+    pub jobs: JobSettings,
+}
+
+/// How workers run jobs.
+#[derive(Debug, Clone)]
+pub struct JobSettings {
+    /// A claimed job is the worker's for this long; heartbeats renew it every third of it.
+    pub lease: Duration,
+    /// The wait before the first retry; doubled at each further attempt.
+    pub retry_backoff: Duration,
+    pub max_attempts: u32,
+    /// Queue the proxy, poster, storyboard and waveform of every new asset.
+    pub previews_at_ingest: bool,
+    /// Jobs a worker runs at once.
+    pub worker_concurrency: usize,
+    /// How often an idle worker looks for work.
+    pub poll_interval: Duration,
+}
+
+impl Default for JobSettings {
+    fn default() -> Self {
+        Self {
+            lease: Duration::from_secs(30),
+            retry_backoff: Duration::from_secs(30),
+            max_attempts: 3,
+            previews_at_ingest: true,
+            worker_concurrency: 1,
+            poll_interval: Duration::from_millis(500),
+        }
+    }
 }
 
 impl Settings {

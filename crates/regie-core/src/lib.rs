@@ -4,6 +4,7 @@
 
 pub mod checksum;
 pub mod collection;
+pub mod derivative;
 pub mod error;
 pub mod finding;
 pub mod format;

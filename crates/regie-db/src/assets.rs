@@ -223,10 +223,11 @@ impl Database {
 
     /// The content address of every file the catalogue refers to.
     pub async fn referenced_blobs(&self) -> Result<BTreeSet<String>, DbError> {
-        let digests: Vec<String> = sqlx::query_scalar("SELECT blake3 FROM asset_files UNION SELECT blake3 FROM rendition_files")
-            .fetch_all(&self.pool)
-            .await
-            .during("listing referenced content")?;
+        let digests: Vec<String> =
+            sqlx::query_scalar("SELECT blake3 FROM asset_files UNION SELECT blake3 FROM rendition_files")
+                .fetch_all(&self.pool)
+                .await
+                .during("listing referenced content")?;
         Ok(digests.into_iter().collect())
     }
 

@@ -210,11 +210,12 @@ impl Database {
             .during("claiming a job")?;
             log_in(&mut transaction, &id, "info", &format!("attempt {} started by worker {worker}", attempts + 1))
                 .await?;
-            let claimed = sqlx::query("SELECT id, kind, asset_id, payload, attempts, max_attempts FROM jobs WHERE id = $1")
-                .bind(&id)
-                .fetch_one(&mut *transaction)
-                .await
-                .during("reading a claimed job")?;
+            let claimed =
+                sqlx::query("SELECT id, kind, asset_id, payload, attempts, max_attempts FROM jobs WHERE id = $1")
+                    .bind(&id)
+                    .fetch_one(&mut *transaction)
+                    .await
+                    .during("reading a claimed job")?;
             let claimed = claimed_from_row(&claimed)?;
             transaction.commit().await.during("committing a claim")?;
             return Ok(Some(claimed));
@@ -320,8 +321,7 @@ impl Database {
             .execute(&mut *transaction)
             .await
             .during("queuing a job again")?;
-            log_in(&mut transaction, job_id, "error", &format!("{error}; retrying in {} s", backoff.as_secs()))
-                .await?;
+            log_in(&mut transaction, job_id, "error", &format!("{error}; retrying in {} s", backoff.as_secs())).await?;
             FailureOutcome { state: JobState::Queued, retry_in_seconds: Some(backoff.as_secs()) }
         } else {
             close(&mut transaction, job_id, JobState::Failed, Some(error), &now).await?;
@@ -479,7 +479,10 @@ impl Database {
 }
 
 /// Queues a job inside a caller's transaction (ingest queues its derivatives with the asset).
-pub(crate) async fn enqueue_in(transaction: &mut Transaction<'static, Sqlite>, job: &NewJob) -> Result<Enqueued, DbError> {
+pub(crate) async fn enqueue_in(
+    transaction: &mut Transaction<'static, Sqlite>,
+    job: &NewJob,
+) -> Result<Enqueued, DbError> {
     if let Some(key) = &job.idempotency_key {
         let existing = sqlx::query("SELECT id, state FROM jobs WHERE idempotency_key = $1")
             .bind(key)

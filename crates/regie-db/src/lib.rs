@@ -14,6 +14,6 @@ pub use assets::ExistingContent;
 
 pub use connection::Database;
 pub use error::DbError;
-pub use records::{AssetRecord, AssetSummary, CollectionRecord, FileRecord, NewAsset, NewFile, Verdict};
 pub use jobs::{ClaimedJob, Enqueued, FailureOutcome, Heartbeat, JobLogLine, JobRecord, JobState, NewJob};
 pub use outputs::{JobOutputs, NewRendition, RenditionFile, RenditionRecord};
+pub use records::{AssetRecord, AssetSummary, CollectionRecord, FileRecord, NewAsset, NewFile, Verdict};

@@ -83,14 +83,17 @@ pub(crate) async fn record_outputs(
         .during("recording a derived file")?;
     }
     if let Some(rendition) = &outputs.rendition {
-        let previous: Option<String> = sqlx::query_scalar("SELECT id FROM renditions WHERE asset_id = $1 AND profile = $2")
-            .bind(&asset)
-            .bind(&rendition.profile)
-            .fetch_optional(&mut **transaction)
-            .await
-            .during("looking up a rendition")?;
+        let previous: Option<String> =
+            sqlx::query_scalar("SELECT id FROM renditions WHERE asset_id = $1 AND profile = $2")
+                .bind(&asset)
+                .bind(&rendition.profile)
+                .fetch_optional(&mut **transaction)
+                .await
+                .during("looking up a rendition")?;
         if let Some(previous) = previous {
-            for statement in ["DELETE FROM rendition_files WHERE rendition_id = $1", "DELETE FROM renditions WHERE id = $1"] {
+            for statement in
+                ["DELETE FROM rendition_files WHERE rendition_id = $1", "DELETE FROM renditions WHERE id = $1"]
+            {
                 sqlx::query(statement)
                     .bind(&previous)
                     .execute(&mut **transaction)

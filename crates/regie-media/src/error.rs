@@ -22,7 +22,7 @@ pub enum MediaError {
     NotMedia { path: PathBuf, format: &'static str },
     #[error("cannot understand ffprobe's output: {reason}")]
     Parse { reason: String },
-    #[error("{tool} failed on {path}: {stderr}")]
+    #[error("{tool} failed: {stderr}")]
     Failed { tool: &'static str, path: PathBuf, stderr: String },
     #[error("the disk is full: {stderr}")]
     DiskFull { stderr: String },

@@ -50,10 +50,8 @@ impl ToolRunner {
     /// Runs ffmpeg to completion, or until cancelled or out of time (the process is killed).
     pub async fn run_ffmpeg(&self, run: FfmpegRun<'_>) -> Result<FfmpegReport, MediaError> {
         let _permit = self.permits.acquire().await.expect("the semaphore is never closed");
-        let mut arguments: Vec<OsString> = ["-nostdin", "-hide_banner", "-nostats", "-progress", "pipe:1"]
-            .into_iter()
-            .map(OsString::from)
-            .collect();
+        let mut arguments: Vec<OsString> =
+            ["-nostdin", "-hide_banner", "-nostats", "-progress", "pipe:1"].into_iter().map(OsString::from).collect();
         arguments.extend(run.arguments);
         let started = Instant::now();
         let mut child = spawn(FFMPEG, &arguments)?;

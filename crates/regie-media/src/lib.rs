@@ -2,6 +2,7 @@
 //! Arguments are built and outputs parsed by pure functions, tested on recorded tool output;
 //! the runner adds the argument vector (never a shell), a timeout, kill-on-drop and a concurrency limit.
 
+mod derive_args;
 mod detect;
 mod error;
 mod exif;
@@ -13,14 +14,19 @@ mod loudness;
 mod probe;
 mod runner;
 mod transcode_args;
+mod waveform;
 
+pub use derive_args::{
+    LUMA_FILE, LUMA_SAMPLE_BYTES, POSTER_FILE, STORYBOARD_FILE, THUMBNAIL_FILE, poster_arguments, preview_arguments,
+    thumbnail_arguments,
+};
 pub use detect::{DetectionSettings, Detections, Segment, parse_detections};
 pub use error::MediaError;
+pub use ffmpeg_run::{FfmpegReport, FfmpegRun, RunProgress};
 pub use gain::{GainPlan, encoder_for};
 pub use keyframes::{Keyframes, parse_keyframes};
 pub use levels::{Levels, legal_range};
 pub use loudness::Loudness;
 pub use probe::{Prober, parse_ffprobe_json};
 pub use runner::ToolRunner;
-pub use ffmpeg_run::{FfmpegReport, FfmpegRun, RunProgress};
 pub use transcode_args::transcode_arguments;

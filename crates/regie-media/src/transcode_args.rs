@@ -13,12 +13,28 @@ use crate::runner::file_argument;
 /// Arguments (after ffmpeg's own `-nostdin -progress` options) that make `plan` from `source`
 /// into `output_dir`, whose main file is `plan.container.main_file()`.
 pub fn transcode_arguments(plan: &OutputPlan, source: &Path, output_dir: &Path) -> Vec<OsString> {
+    transcode_arguments_with_taps(plan, source, output_dir, &[])
+}
+
+/// A further use of the decoded picture in the same process: `chain` filters it into `[label]`,
+/// which the caller maps to an output of its own.
+pub(crate) struct Tap {
+    pub chain: String,
+    pub label: &'static str,
+}
+
+pub(crate) fn transcode_arguments_with_taps(
+    plan: &OutputPlan,
+    source: &Path,
+    output_dir: &Path,
+    taps: &[Tap],
+) -> Vec<OsString> {
     let mut arguments = Arguments::default();
     arguments.push_all(["-y", "-v", "warning", "-i"]);
     arguments.push(file_argument(source));
     let mut graph = Vec::new();
     if let Some(video) = &plan.video {
-        video_graph(video, &mut graph);
+        video_graph(video, taps, &mut graph);
     }
     if let Some(audio) = &plan.audio {
         audio_graph(audio, plan.duration_s, &mut graph);
@@ -62,7 +78,7 @@ impl Arguments {
     }
 }
 
-fn video_graph(video: &VideoPlan, graph: &mut Vec<String>) {
+fn video_graph(video: &VideoPlan, taps: &[Tap], graph: &mut Vec<String>) {
     let mut chain = vec![];
     if video.deinterlace {
         chain.push("bwdif=mode=send_frame:parity=auto:deint=all".to_owned());
@@ -96,14 +112,18 @@ fn video_graph(video: &VideoPlan, graph: &mut Vec<String>) {
         format!("{}[v{label}]", steps.join(","))
     };
     let head = if chain.is_empty() { "[0:v:0]".to_owned() } else { format!("[0:v:0]{},", chain.join(",")) };
-    if let [single] = video.rungs.as_slice() {
+    if let ([single], []) = (video.rungs.as_slice(), taps) {
         graph.push(format!("{head}{}", tail(0, single.width, single.height)));
         return;
     }
-    let labels: String = (0..video.rungs.len()).map(|index| format!("[s{index}]")).collect();
-    graph.push(format!("{head}split={}{labels}", video.rungs.len()));
+    let branches = video.rungs.len() + taps.len();
+    let labels: String = (0..branches).map(|index| format!("[s{index}]")).collect();
+    graph.push(format!("{head}split={branches}{labels}"));
     for (index, rung) in video.rungs.iter().enumerate() {
         graph.push(format!("[s{index}]{}", tail(index, rung.width, rung.height)));
+    }
+    for (offset, tap) in taps.iter().enumerate() {
+        graph.push(format!("[s{}]{}[{}]", video.rungs.len() + offset, tap.chain, tap.label));
     }
 }
 
@@ -178,7 +198,7 @@ fn video_codec(video: &VideoPlan, segment_seconds: u32, arguments: &mut Argument
             arguments.push_all(["-force_key_frames:v", &format!("expr:gte(t,n_forced*{every})")]);
         }
         VideoCodec::Mpeg2 => {
-            arguments.push_all(["-c:v", "mpeg2video", "-intra_vlc", "1", "-non_linear_quant", "1"]);
+            arguments.push_all(["-c:v", "mpeg2video", "-intra_vlc", "1"]);
             arguments.push_all(["-g", &video.gop_frames.to_string()]);
             match video.speed {
                 Speed::Fast => {}
@@ -273,8 +293,8 @@ fn muxer(plan: &OutputPlan, output_dir: &Path, arguments: &mut Arguments) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use regie_core::profile::plan::RungPlan;
     use regie_core::Rational;
+    use regie_core::profile::plan::RungPlan;
 
     fn text(arguments: &[OsString]) -> String {
         arguments.iter().map(|argument| argument.to_string_lossy().into_owned()).collect::<Vec<_>>().join(" ")
@@ -325,10 +345,13 @@ mod tests {
     #[test]
     fn a_ladder_decodes_once_and_splits_into_its_rungs() {
         let arguments = text(&transcode_arguments(&ladder(), Path::new("/in/a.mxf"), Path::new("/out")));
-        assert!(arguments.contains(
-            "[0:v:0]bwdif=mode=send_frame:parity=auto:deint=all,split=2[s0][s1];\
+        assert!(
+            arguments.contains(
+                "[0:v:0]bwdif=mode=send_frame:parity=auto:deint=all,split=2[s0][s1];\
              [s0]scale=1920:1080,setsar=1,format=yuv420p[v0];[s1]scale=1280:720,setsar=1,format=yuv420p[v1]"
-        ), "{arguments}");
+            ),
+            "{arguments}"
+        );
         assert_eq!(arguments.matches("-i ").count(), 1, "{arguments}");
         assert!(arguments.contains("-b:v:0 5000k") && arguments.contains("-b:v:1 3000k"), "{arguments}");
         assert!(arguments.contains("-force_key_frames:v expr:gte(t,n_forced*2)"), "{arguments}");

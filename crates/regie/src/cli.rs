@@ -75,6 +75,41 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Run queued jobs (previews, transcodes) until stopped, or until nothing is left.
+    Worker {
+        /// Jobs run at once (default: `[jobs] concurrency`).
+        #[arg(long)]
+        concurrency: Option<usize>,
+        /// Exit once no job is queued or running.
+        #[arg(long)]
+        until_idle: bool,
+        /// One JSON object per finished job on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List, show, cancel and retry jobs.
+    #[command(subcommand)]
+    Jobs(JobsCommand),
+    /// Queue a transcode of an asset to a profile; the rendition is made by a worker.
+    Transcode {
+        /// An asset id or house id.
+        asset: String,
+        /// A built-in profile (web-ladder, broadcast-xdcamhd50, prores-hq, mobile-540p,
+        /// audio-bwf, proxy), DATA/profiles/NAME.toml, or a TOML file.
+        #[arg(long)]
+        profile: String,
+        /// Higher runs first.
+        #[arg(long, default_value_t = 0)]
+        priority: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Queue the proxy, poster, storyboard and waveform of an asset again.
+    Previews {
+        asset: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Inspect the effective configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -133,6 +168,42 @@ pub enum AssetsCommand {
         id: String,
         #[arg(required = true)]
         tags: Vec<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum JobsCommand {
+    /// Jobs, newest first.
+    List {
+        /// queued, running, succeeded, failed or cancelled.
+        #[arg(long)]
+        state: Option<String>,
+        /// Only the jobs of this asset.
+        #[arg(long)]
+        asset: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+        #[arg(long)]
+        json: bool,
+    },
+    /// One job with its log.
+    Show {
+        /// A job id or a unique prefix of it.
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Cancel a queued job, or stop a running one (its process is killed).
+    Cancel {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Queue a failed or cancelled job again.
+    Retry {
+        id: String,
         #[arg(long)]
         json: bool,
     },

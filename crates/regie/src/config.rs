@@ -18,6 +18,7 @@ pub struct RawConfig {
     pub ingest: IngestConfig,
     pub naming: NamingConfig,
     pub probe: ProbeConfig,
+    pub jobs: JobsConfig,
     /// Policies checked on every asset ingested into a collection or below it:
     /// `"news" = ["ebu-r128"]`.
     pub policies: BTreeMap<String, Vec<String>>,
@@ -43,6 +44,33 @@ pub struct NamingConfig {
 #[serde(default, deny_unknown_fields)]
 pub struct ProbeConfig {
     pub timeout_s: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct JobsConfig {
+    /// Seconds a worker holds a job without a heartbeat before another worker may take it.
+    pub lease_s: u64,
+    /// Seconds before the first retry of a failed job; doubled at each further attempt.
+    pub retry_backoff_s: u64,
+    pub max_attempts: u32,
+    /// Make proxy, poster, storyboard and waveform for every new asset.
+    pub previews_at_ingest: bool,
+    /// Jobs one worker runs at once.
+    pub concurrency: usize,
+}
+
+impl Default for JobsConfig {
+    fn default() -> Self {
+        let defaults = regie_app::JobSettings::default();
+        Self {
+            lease_s: defaults.lease.as_secs(),
+            retry_backoff_s: defaults.retry_backoff.as_secs(),
+            max_attempts: defaults.max_attempts,
+            previews_at_ingest: defaults.previews_at_ingest,
+            concurrency: defaults.worker_concurrency,
+        }
+    }
 }
 
 impl Default for IngestConfig {
@@ -119,19 +147,46 @@ impl LoadedConfig {
                 .iter()
                 .map(|(collection, names)| Ok((collection.parse().context("policies")?, names.clone())))
                 .collect::<Result<_>>()?,
+            jobs: regie_app::JobSettings {
+                lease: Duration::from_secs(raw.jobs.lease_s.max(1)),
+                retry_backoff: Duration::from_secs(raw.jobs.retry_backoff_s),
+                max_attempts: raw.jobs.max_attempts.max(1),
+                previews_at_ingest: raw.jobs.previews_at_ingest,
+                worker_concurrency: raw.jobs.concurrency.clamp(1, 64),
+                ..regie_app::JobSettings::default()
+            },
         })
     }
 }
 
 /// `REGIE_INGEST_SHA256`, `REGIE_INGEST_CONCURRENCY`, `REGIE_INGEST_HOUSE_ID_TEMPLATE`,
 /// `REGIE_NAMING_PATTERN`, `REGIE_NAMING_EXTENSIONS` (comma-separated), `REGIE_NAMING_MAX_LENGTH`,
-/// `REGIE_PROBE_TIMEOUT_S`.
+/// `REGIE_PROBE_TIMEOUT_S`, `REGIE_JOBS_LEASE_S`, `REGIE_JOBS_RETRY_BACKOFF_S`, `REGIE_JOBS_MAX_ATTEMPTS`,
+/// `REGIE_JOBS_PREVIEWS_AT_INGEST`, `REGIE_JOBS_CONCURRENCY`.
 fn apply_environment(raw: &mut RawConfig, variable: impl Fn(&str) -> Option<String>) -> Result<()> {
     fn parsed<T: std::str::FromStr>(name: &str, value: &str) -> Result<T> {
         value.trim().parse().map_err(|_| anyhow::anyhow!("{name}={value:?} is not a valid value"))
     }
+    fn flag(value: &str) -> bool {
+        matches!(value.trim().to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on")
+    }
     if let Some(value) = variable("REGIE_INGEST_SHA256") {
-        raw.ingest.sha256 = matches!(value.trim().to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on");
+        raw.ingest.sha256 = flag(&value);
+    }
+    if let Some(value) = variable("REGIE_JOBS_LEASE_S") {
+        raw.jobs.lease_s = parsed("REGIE_JOBS_LEASE_S", &value)?;
+    }
+    if let Some(value) = variable("REGIE_JOBS_RETRY_BACKOFF_S") {
+        raw.jobs.retry_backoff_s = parsed("REGIE_JOBS_RETRY_BACKOFF_S", &value)?;
+    }
+    if let Some(value) = variable("REGIE_JOBS_MAX_ATTEMPTS") {
+        raw.jobs.max_attempts = parsed("REGIE_JOBS_MAX_ATTEMPTS", &value)?;
+    }
+    if let Some(value) = variable("REGIE_JOBS_PREVIEWS_AT_INGEST") {
+        raw.jobs.previews_at_ingest = flag(&value);
+    }
+    if let Some(value) = variable("REGIE_JOBS_CONCURRENCY") {
+        raw.jobs.concurrency = parsed("REGIE_JOBS_CONCURRENCY", &value)?;
     }
     if let Some(value) = variable("REGIE_INGEST_CONCURRENCY") {
         raw.ingest.concurrency = parsed("REGIE_INGEST_CONCURRENCY", &value)?;

@@ -59,6 +59,11 @@ impl Run {
                 findings: findings.clone(),
                 file: NewFile { role: "original".to_owned(), checksums, format, media: Some(media) },
                 verdicts,
+                jobs: if self.regie.settings.jobs.previews_at_ingest {
+                    vec![crate::jobs::previews_job(&self.regie.settings, asset_id)]
+                } else {
+                    Vec::new()
+                },
                 house_id_template: &self.regie.settings.house_id_template,
                 ingest_date: Local::now().format("%Y%m%d").to_string(),
             })

@@ -24,9 +24,8 @@ pub fn mismatches(plan: &OutputPlan, output: &MediaDescription) -> Vec<String> {
         None => {}
         Some(video) => {
             for rung in &video.rungs {
-                let matching = videos.iter().find(|stream| {
-                    stream.width == Some(rung.width) && stream.height == Some(rung.height)
-                });
+                let matching =
+                    videos.iter().find(|stream| stream.width == Some(rung.width) && stream.height == Some(rung.height));
                 let Some(stream) = matching else {
                     let made: Vec<String> = videos
                         .iter()

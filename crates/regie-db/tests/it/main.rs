@@ -32,6 +32,7 @@ fn new_asset<'a>(template: &'a HouseIdTemplate, collection: &str, content: u8) -
             media: None,
         },
         verdicts: Vec::new(),
+        jobs: Vec::new(),
         house_id_template: template,
         ingest_date: "20261122".to_owned(),
     }

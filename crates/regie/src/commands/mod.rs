@@ -7,8 +7,11 @@ mod collections;
 mod config_show;
 mod gc;
 mod ingest;
+mod jobs;
 mod normalize;
 mod probe;
+mod transcode;
+mod worker;
 
 use std::process::ExitCode;
 
@@ -16,7 +19,7 @@ use anyhow::Result;
 use regie_app::Regie;
 use serde::Serialize;
 
-use crate::cli::{AssetsCommand, Cli, Command, ConfigCommand};
+use crate::cli::{AssetsCommand, Cli, Command, ConfigCommand, JobsCommand};
 use crate::config::LoadedConfig;
 
 pub async fn run(cli: Cli) -> Result<ExitCode> {
@@ -45,6 +48,26 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Gc { json } => gc::run(&open(&config).await?, json).await,
         Command::Config(ConfigCommand::Show { json }) => config_show::run(&config, json),
+        Command::Worker { concurrency, until_idle, json } => {
+            worker::run(&open(&config).await?, concurrency, until_idle, json).await
+        }
+        Command::Jobs(command) => {
+            let regie = open(&config).await?;
+            let code = match command {
+                JobsCommand::List { state, asset, limit, json } => {
+                    jobs::list(&regie, state.as_deref(), asset.as_deref(), limit, json).await
+                }
+                JobsCommand::Show { id, json } => jobs::show(&regie, &id, json).await,
+                JobsCommand::Cancel { id, json } => jobs::cancel(&regie, &id, json).await,
+                JobsCommand::Retry { id, json } => jobs::retry(&regie, &id, json).await,
+            };
+            regie.close().await;
+            code
+        }
+        Command::Transcode { asset, profile, priority, json } => {
+            transcode::run(&open(&config).await?, &asset, &profile, priority, json).await
+        }
+        Command::Previews { asset, json } => transcode::previews(&open(&config).await?, &asset, json).await,
     }
 }
 

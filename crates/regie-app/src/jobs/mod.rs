@@ -1,0 +1,118 @@
+//! Jobs: the long work done for assets (previews at ingest, transcodes on demand), queued in the
+//! catalogue and run by workers that may crash: see `regie_db::jobs` for the queue's guarantees.
+
+mod failure;
+mod outputs;
+mod previews;
+mod transcode;
+mod worker;
+
+use regie_core::AssetId;
+use regie_db::{Enqueued, JobLogLine, JobRecord, JobState, NewJob};
+use serde::Serialize;
+
+pub use regie_db::ClaimedJob;
+pub use regie_media::RunProgress;
+pub use worker::{JobEnd, WorkerObserver, WorkerOptions, WorkerReport};
+
+use crate::profiles::load_profile;
+use crate::{AppError, Regie, Settings};
+
+/// The kinds of job a worker knows.
+pub(crate) const PREVIEWS: &str = "previews";
+pub(crate) const TRANSCODE: &str = "transcode";
+
+/// Previews run before transcodes: people are waiting to look at what just arrived.
+const PREVIEWS_PRIORITY: i64 = 10;
+
+/// The previews job of a new asset, queued in the transaction that records it.
+pub(crate) fn previews_job(settings: &Settings, asset_id: AssetId) -> NewJob {
+    NewJob {
+        kind: PREVIEWS.to_owned(),
+        asset_id: Some(asset_id),
+        payload: serde_json::json!({}),
+        idempotency_key: Some(format!("{PREVIEWS}:{asset_id}")),
+        priority: PREVIEWS_PRIORITY,
+        max_attempts: settings.jobs.max_attempts,
+    }
+}
+
+/// One job with its log, as `jobs show` presents it.
+#[derive(Debug, Clone, Serialize)]
+pub struct JobDetails {
+    #[serde(flatten)]
+    pub job: JobRecord,
+    pub log: Vec<JobLogLine>,
+}
+
+impl Regie {
+    /// Jobs one worker runs at once, as configured.
+    pub fn job_concurrency(&self) -> usize {
+        self.settings.jobs.worker_concurrency
+    }
+
+    /// Queues `profile` for an asset; the same asset and profile are queued once (the existing
+    /// job is returned; retry it with `jobs retry` when it failed).
+    pub async fn queue_transcode(&self, reference: &str, profile: &str, priority: i64) -> Result<Enqueued, AppError> {
+        let asset_id = self.db.resolve_asset(reference).await?;
+        let loaded = load_profile(profile, &self.settings.data_dir)?;
+        let name = loaded.profile.name.clone();
+        let job = NewJob {
+            kind: TRANSCODE.to_owned(),
+            asset_id: Some(asset_id),
+            payload: serde_json::json!({ "profile": name, "profile_toml": loaded.text }),
+            idempotency_key: Some(format!("{TRANSCODE}:{asset_id}:{name}")),
+            priority,
+            max_attempts: self.settings.jobs.max_attempts,
+        };
+        Ok(self.db.enqueue_job(&job).await?)
+    }
+
+    /// Queues the previews of an asset (assets ingested before previews existed, or by hand).
+    pub async fn queue_previews(&self, reference: &str) -> Result<Enqueued, AppError> {
+        let asset_id = self.db.resolve_asset(reference).await?;
+        Ok(self.db.enqueue_job(&previews_job(&self.settings, asset_id)).await?)
+    }
+
+    pub async fn list_jobs(
+        &self,
+        state: Option<&str>,
+        asset: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<JobRecord>, AppError> {
+        let state = state
+            .map(|text| {
+                JobState::parse(text).ok_or_else(|| {
+                    regie_core::CoreError::invalid(
+                        "job state",
+                        text,
+                        "use queued, running, succeeded, failed or cancelled",
+                    )
+                })
+            })
+            .transpose()?;
+        let asset_id = match asset {
+            Some(reference) => Some(self.db.resolve_asset(reference).await?),
+            None => None,
+        };
+        Ok(self.db.list_jobs(state, asset_id, None, limit).await?)
+    }
+
+    pub async fn job_details(&self, reference: &str) -> Result<JobDetails, AppError> {
+        let id = self.db.resolve_job(reference).await?;
+        Ok(JobDetails { job: self.db.get_job(&id).await?, log: self.db.job_log(&id).await? })
+    }
+
+    /// Cancels a job; a running one stops at its worker's next heartbeat.
+    pub async fn cancel_job(&self, reference: &str) -> Result<JobRecord, AppError> {
+        let id = self.db.resolve_job(reference).await?;
+        self.db.cancel_job(&id).await?;
+        Ok(self.db.get_job(&id).await?)
+    }
+
+    pub async fn retry_job(&self, reference: &str) -> Result<JobRecord, AppError> {
+        let id = self.db.resolve_job(reference).await?;
+        self.db.retry_job(&id).await?;
+        Ok(self.db.get_job(&id).await?)
+    }
+}

@@ -1,0 +1,109 @@
+//! A transcode: the profile queued with the job, planned against the source, made by one ffmpeg
+//! process, verified against the plan, then every file of the rendition stored by content.
+
+use regie_core::profile::Container;
+use regie_core::profile::plan::OutputPlan;
+use regie_core::profile::verify::mismatches;
+use regie_db::{JobOutputs, NewRendition, RenditionFile};
+use regie_media::transcode_arguments;
+
+use super::failure::JobFailure;
+use super::worker::{Completed, JobContext};
+use crate::profiles::parse_profile;
+
+pub(super) async fn run(context: &JobContext) -> Result<Completed, JobFailure> {
+    let name = context.job.payload["profile"].as_str().unwrap_or("unnamed").to_owned();
+    let text = context.job.payload["profile_toml"]
+        .as_str()
+        .ok_or_else(|| JobFailure::permanent("the job carries no profile"))?;
+    let profile = parse_profile(text, &format!("profile {name} queued with the job")).map_err(JobFailure::from)?;
+    let (asset, source, media) = context.source().await?;
+    let plan = OutputPlan::new(&profile, &media).map_err(|error| JobFailure::permanent(error.to_string()))?;
+    let arguments = transcode_arguments(&plan, &source, &context.work_dir);
+    let command: Vec<String> = arguments.iter().map(|argument| argument.to_string_lossy().into_owned()).collect();
+    let report = context.ffmpeg(&format!("transcode to {name}"), arguments, plan.duration_s, (0.0, 95.0)).await?;
+
+    let main_file = plan.container.main_file();
+    let described = context.probe(&context.work_dir.join(main_file)).await?;
+    let mut wrong = mismatches(&plan, &described);
+    if plan.container == Container::Cmaf {
+        wrong.extend(manifest_mismatches(context, &plan).await);
+    }
+    if !wrong.is_empty() {
+        return Err(JobFailure::permanent(format!(
+            "the {name} output does not match its profile: {}",
+            wrong.join("; ")
+        )));
+    }
+
+    let mut files = Vec::new();
+    for path in output_files(context).await? {
+        let file_name = path.file_name().unwrap_or_default().to_string_lossy().into_owned();
+        let (checksums, _) = context.store(&path).await?;
+        files.push(RenditionFile {
+            media: (file_name == main_file).then(|| described.clone()),
+            path: file_name,
+            blake3: checksums.blake3.to_string(),
+            md5: checksums.md5.to_string(),
+            size: checksums.size,
+        });
+    }
+    let size: u64 = files.iter().map(|file| file.size).sum();
+    context.log("info", &format!("rendition {name}: {} files, {size} bytes, verified", files.len())).await;
+    let result = serde_json::json!({
+        "profile": name,
+        "main_file": main_file,
+        "files": files.len(),
+        "size": size,
+        "elapsed_s": report.elapsed.as_secs_f64(),
+        "command": command,
+    });
+    let rendition = NewRendition { profile: name, main_file: main_file.to_owned(), files };
+    Ok(Completed {
+        outputs: JobOutputs { asset_id: Some(asset.id), files: Vec::new(), rendition: Some(rendition) },
+        result,
+    })
+}
+
+/// The DASH manifest must list every rung, and every HLS variant playlist must exist.
+async fn manifest_mismatches(context: &JobContext, plan: &OutputPlan) -> Vec<String> {
+    let mut found = Vec::new();
+    let manifest = tokio::fs::read_to_string(context.work_dir.join("manifest.mpd")).await.unwrap_or_default();
+    if manifest.is_empty() {
+        found.push("the DASH manifest is missing".to_owned());
+        return found;
+    }
+    let master = tokio::fs::read_to_string(context.work_dir.join("master.m3u8")).await.unwrap_or_default();
+    for rung in plan.video.iter().flat_map(|video| &video.rungs) {
+        let size = format!("width=\"{}\" height=\"{}\"", rung.width, rung.height);
+        if !manifest.contains(&size) {
+            found.push(format!("the DASH manifest lists no {}x{} representation", rung.width, rung.height));
+        }
+        if !master.contains(&format!("RESOLUTION={}x{}", rung.width, rung.height)) {
+            found.push(format!("the HLS master playlist lists no {}x{} variant", rung.width, rung.height));
+        }
+    }
+    for line in master.lines().filter(|line| !line.starts_with('#') && !line.trim().is_empty()) {
+        if !context.work_dir.join(line.trim()).is_file() {
+            found.push(format!("the HLS master playlist names {line}, which was not made"));
+        }
+    }
+    found
+}
+
+/// The files ffmpeg left in the work folder, by name (its temporaries excluded).
+async fn output_files(context: &JobContext) -> Result<Vec<std::path::PathBuf>, JobFailure> {
+    let folder_error =
+        |source| JobFailure::from(crate::AppError::DataFolder { path: context.work_dir.clone(), source });
+    let mut entries = tokio::fs::read_dir(&context.work_dir).await.map_err(folder_error)?;
+    let mut files = Vec::new();
+    while let Some(entry) = entries.next_entry().await.map_err(folder_error)? {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if entry.file_type().await.map_err(folder_error)?.is_file() && !name.ends_with(".tmp") && !name.starts_with('.')
+        {
+            files.push(entry.path());
+        }
+    }
+    files.sort();
+    Ok(files)
+}

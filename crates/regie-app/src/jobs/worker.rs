@@ -1,0 +1,289 @@
+//! The worker loop: claim jobs up to the concurrency, renew their leases while they run, stop a
+//! job's process when it is cancelled or its lease is lost, and record how each run ended.
+//! Runs standalone (`regie worker`) and, later, inside `regie serve`.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use regie_db::{ClaimedJob, Heartbeat, JobState};
+use regie_media::{RunProgress, ToolRunner};
+use serde::Serialize;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+use super::failure::JobFailure;
+use super::{PREVIEWS, TRANSCODE, previews, transcode};
+use crate::{AppError, Regie};
+
+#[derive(Debug, Clone)]
+pub struct WorkerOptions {
+    pub concurrency: usize,
+    /// Exit once no job is queued or running anywhere.
+    pub until_idle: bool,
+}
+
+/// What the front end is told while the worker runs.
+pub trait WorkerObserver: Send + Sync {
+    fn started(&self, _job: &ClaimedJob) {}
+    fn progress(&self, _job_id: &str, _progress: RunProgress) {}
+    fn finished(&self, _end: &JobEnd) {}
+}
+
+/// How one run of a job ended.
+#[derive(Debug, Clone, Serialize)]
+pub struct JobEnd {
+    pub job_id: String,
+    pub kind: String,
+    pub asset_id: Option<String>,
+    pub attempt: u32,
+    /// `succeeded`, `failed`, `cancelled`, or `queued` when it will be retried.
+    pub state: JobState,
+    pub error: Option<String>,
+    pub retry_in_seconds: Option<u64>,
+    /// The lease ran out while the job ran and another worker took it: this run's work was dropped.
+    pub lease_lost: bool,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct WorkerReport {
+    pub succeeded: u64,
+    pub failed: u64,
+    pub retried: u64,
+    pub cancelled: u64,
+}
+
+/// What a job hands back when it has made and stored its outputs.
+pub(crate) struct Completed {
+    pub outputs: regie_db::JobOutputs,
+    pub result: serde_json::Value,
+}
+
+/// Everything a running job may use.
+pub(crate) struct JobContext {
+    pub regie: Regie,
+    pub job: ClaimedJob,
+    /// Emptied before the run and removed after it: outputs are made here, then stored.
+    pub work_dir: PathBuf,
+    pub cancel: watch::Receiver<bool>,
+    pub progress: Arc<dyn Fn(RunProgress) + Send + Sync>,
+    /// Starts ffmpeg for jobs (one permit per concurrent job).
+    pub runner: ToolRunner,
+}
+
+impl Regie {
+    /// Runs jobs until `shutdown` turns true (running jobs then finish) or, with `until_idle`,
+    /// until nothing is left to do.
+    pub async fn run_worker(
+        &self,
+        options: WorkerOptions,
+        observer: Arc<dyn WorkerObserver>,
+        mut shutdown: watch::Receiver<bool>,
+    ) -> Result<WorkerReport, AppError> {
+        let concurrency = options.concurrency.max(1);
+        let name = worker_name();
+        let runner = ToolRunner::new(concurrency, Duration::from_secs(24 * 3600));
+        let mut report = WorkerReport::default();
+        let mut running: JoinSet<JobEnd> = JoinSet::new();
+        loop {
+            if *shutdown.borrow() {
+                break;
+            }
+            while running.len() < concurrency {
+                let Some(job) = self.db.claim_job(&name, self.settings.jobs.lease).await? else { break };
+                observer.started(&job);
+                let (regie, observer, name, runner) =
+                    (self.clone(), Arc::clone(&observer), name.clone(), runner.clone());
+                running.spawn(async move { regie.run_one(job, &name, runner, observer).await });
+            }
+            if running.is_empty() && options.until_idle && self.db.live_job_count().await? == 0 {
+                break;
+            }
+            tokio::select! {
+                Some(done) = running.join_next(), if !running.is_empty() => tally(&mut report, done),
+                () = tokio::time::sleep(self.settings.jobs.poll_interval) => {}
+                _ = shutdown.changed() => {}
+            }
+        }
+        while let Some(done) = running.join_next().await {
+            tally(&mut report, done);
+        }
+        Ok(report)
+    }
+
+    async fn run_one(
+        &self,
+        job: ClaimedJob,
+        worker: &str,
+        runner: ToolRunner,
+        observer: Arc<dyn WorkerObserver>,
+    ) -> JobEnd {
+        let (cancel_sender, cancel) = watch::channel(false);
+        let latest: Arc<Mutex<Option<RunProgress>>> = Arc::new(Mutex::new(None));
+        let stop_reason: Arc<Mutex<Option<Heartbeat>>> = Arc::new(Mutex::new(None));
+        let heartbeat = tokio::spawn(heartbeat_loop(
+            self.clone(),
+            job.id.clone(),
+            worker.to_owned(),
+            Arc::clone(&latest),
+            Arc::clone(&stop_reason),
+            cancel_sender,
+        ));
+        let work_dir = self.settings.data_dir.join("work").join(&job.id);
+        let progress: Arc<dyn Fn(RunProgress) + Send + Sync> = {
+            let (latest, observer, id) = (Arc::clone(&latest), Arc::clone(&observer), job.id.clone());
+            Arc::new(move |progress| {
+                *latest.lock().expect("progress lock") = Some(progress);
+                observer.progress(&id, progress);
+            })
+        };
+        let context =
+            JobContext { regie: self.clone(), job: job.clone(), work_dir: work_dir.clone(), cancel, progress, runner };
+        // The shared lock keeps gc from removing blobs stored by this job before its row is written.
+        let lock = self.shared_lock().await;
+        let outcome = match lock {
+            Ok(_) => context.prepare().await.and(context.execute().await),
+            Err(error) => Err(JobFailure::from(error)),
+        };
+        let reason = *stop_reason.lock().expect("stop reason lock");
+        let end = self.record_end(&job, worker, outcome, reason).await;
+        heartbeat.abort();
+        let _ = tokio::fs::remove_dir_all(&work_dir).await;
+        observer.finished(&end);
+        end
+    }
+
+    async fn record_end(
+        &self,
+        job: &ClaimedJob,
+        worker: &str,
+        outcome: Result<Completed, JobFailure>,
+        reason: Option<Heartbeat>,
+    ) -> JobEnd {
+        let mut end = JobEnd {
+            job_id: job.id.clone(),
+            kind: job.kind.clone(),
+            asset_id: job.asset_id.map(|id| id.to_string()),
+            attempt: job.attempt,
+            state: JobState::Running,
+            error: None,
+            retry_in_seconds: None,
+            lease_lost: false,
+        };
+        let recorded = match outcome {
+            Ok(completed) => match self.db.succeed_job(&job.id, worker, &completed.outputs, &completed.result).await {
+                Ok(true) => Ok(JobState::Succeeded),
+                Ok(false) => {
+                    end.lease_lost = true;
+                    Ok(JobState::Running)
+                }
+                Err(error) => Err(error),
+            },
+            Err(JobFailure::Stopped) if reason == Some(Heartbeat::CancelRequested) => {
+                self.db.confirm_cancelled(&job.id, worker).await.map(|()| JobState::Cancelled)
+            }
+            Err(JobFailure::Stopped) => {
+                end.lease_lost = true;
+                Ok(JobState::Running)
+            }
+            Err(JobFailure::Error { message, retryable }) => {
+                let backoff = self.settings.jobs.retry_backoff * 2u32.saturating_pow(job.attempt.saturating_sub(1));
+                end.error = Some(message.clone());
+                self.db.fail_job(&job.id, worker, &message, retryable, backoff).await.map(|outcome| {
+                    end.retry_in_seconds = outcome.retry_in_seconds;
+                    outcome.state
+                })
+            }
+        };
+        match recorded {
+            Ok(state) => end.state = state,
+            Err(error) => {
+                // The lease will run out and another worker will take the job again.
+                tracing::error!(job = %job.id, %error, "cannot record how a job ended");
+                end.error = Some(error.to_string());
+            }
+        }
+        end
+    }
+
+    async fn shared_lock(&self) -> Result<std::fs::File, AppError> {
+        let (file, path) = self.lock_file()?;
+        tokio::task::spawn_blocking(move || file.lock_shared().map(|()| file))
+            .await
+            .map_err(|error| AppError::Internal(error.to_string()))?
+            .map_err(|source| AppError::DataFolder { path, source })
+    }
+}
+
+impl JobContext {
+    /// Starts from an empty work folder (a killed run may have left one behind).
+    async fn prepare(&self) -> Result<(), JobFailure> {
+        let _ = tokio::fs::remove_dir_all(&self.work_dir).await;
+        tokio::fs::create_dir_all(&self.work_dir)
+            .await
+            .map_err(|source| AppError::DataFolder { path: self.work_dir.clone(), source })?;
+        Ok(())
+    }
+
+    async fn execute(&self) -> Result<Completed, JobFailure> {
+        match self.job.kind.as_str() {
+            PREVIEWS => previews::run(self).await,
+            TRANSCODE => transcode::run(self).await,
+            other => Err(JobFailure::permanent(format!("this worker does not know jobs of kind {other:?}"))),
+        }
+    }
+}
+
+/// Renews the lease every third of it with the latest progress; on cancellation or a lost
+/// lease, raises the cancel flag that stops the job's process.
+async fn heartbeat_loop(
+    regie: Regie,
+    job_id: String,
+    worker: String,
+    latest: Arc<Mutex<Option<RunProgress>>>,
+    stop_reason: Arc<Mutex<Option<Heartbeat>>>,
+    cancel: watch::Sender<bool>,
+) {
+    let lease = regie.settings.jobs.lease;
+    let every = (lease / 3).max(Duration::from_millis(100));
+    loop {
+        tokio::time::sleep(every).await;
+        let progress = *latest.lock().expect("progress lock");
+        let beat = regie
+            .db
+            .heartbeat_job(
+                &job_id,
+                &worker,
+                lease,
+                progress.map(|progress| progress.percent),
+                progress.and_then(|progress| progress.eta_seconds),
+            )
+            .await;
+        match beat {
+            Ok(Heartbeat::Continue) => {}
+            Ok(stop) => {
+                *stop_reason.lock().expect("stop reason lock") = Some(stop);
+                let _ = cancel.send(true);
+                return;
+            }
+            Err(error) => tracing::warn!(job = %job_id, %error, "cannot renew a lease; trying again"),
+        }
+    }
+}
+
+fn tally(report: &mut WorkerReport, done: Result<JobEnd, tokio::task::JoinError>) {
+    match done.map(|end| end.state) {
+        Ok(JobState::Succeeded) => report.succeeded += 1,
+        Ok(JobState::Queued) => report.retried += 1,
+        Ok(JobState::Cancelled) => report.cancelled += 1,
+        Ok(JobState::Running) => {}
+        Ok(JobState::Failed) | Err(_) => report.failed += 1,
+    }
+}
+
+/// `host:pid:random`, unique per worker process, readable in `jobs show`.
+fn worker_name() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_else(|_| "localhost".to_owned());
+    let random = uuid::Uuid::now_v7().simple().to_string();
+    format!("{}:{}:{}", host.trim(), std::process::id(), &random[random.len() - 6..])
+}

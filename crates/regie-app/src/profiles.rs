@@ -1,0 +1,71 @@
+//! Transcoding profiles: built-ins ship inside the binary (`profiles/*.toml`); a house adds its
+//! own as `DATA/profiles/NAME.toml` or names a TOML file.
+
+use std::path::{Path, PathBuf};
+
+use regie_core::profile::Profile;
+
+use crate::AppError;
+
+/// The profiles built into regie, by name. `proxy` is the one made at ingest.
+pub const BUILT_IN_PROFILES: &[(&str, &str)] = &[
+    ("proxy", include_str!("../profiles/proxy.toml")),
+    ("web-ladder", include_str!("../profiles/web-ladder.toml")),
+    ("broadcast-xdcamhd50", include_str!("../profiles/broadcast-xdcamhd50.toml")),
+    ("prores-hq", include_str!("../profiles/prores-hq.toml")),
+    ("mobile-540p", include_str!("../profiles/mobile-540p.toml")),
+    ("audio-bwf", include_str!("../profiles/audio-bwf.toml")),
+];
+
+/// A profile and the TOML it came from (queued with the job, so the job runs what was asked
+/// even if the file changes before a worker picks it up).
+#[derive(Debug, Clone)]
+pub struct LoadedProfile {
+    pub profile: Profile,
+    pub text: String,
+}
+
+/// Finds a profile: a built-in, `DATA/profiles/NAME.toml`, or a path to a TOML file.
+pub fn load_profile(name: &str, data_dir: &Path) -> Result<LoadedProfile, AppError> {
+    let (text, origin) = if let Some((_, text)) = BUILT_IN_PROFILES.iter().find(|(built_in, _)| *built_in == name) {
+        ((*text).to_owned(), format!("built-in profile {name}"))
+    } else {
+        let house = data_dir.join("profiles").join(format!("{name}.toml"));
+        let path = if house.is_file() { house } else { PathBuf::from(name) };
+        if !path.is_file() {
+            let known: Vec<&str> = BUILT_IN_PROFILES.iter().map(|(name, _)| *name).collect();
+            return Err(AppError::UnknownProfile { name: name.to_owned(), known: known.join(", ") });
+        }
+        let text = std::fs::read_to_string(&path)
+            .map_err(|source| AppError::InputUnreadable { path: path.clone(), source })?;
+        (text, path.display().to_string())
+    };
+    let profile = parse_profile(&text, &origin)?;
+    Ok(LoadedProfile { profile, text })
+}
+
+pub(crate) fn parse_profile(text: &str, origin: &str) -> Result<Profile, AppError> {
+    let invalid = |reason: String| AppError::InvalidProfile { origin: origin.to_owned(), reason };
+    let profile: Profile = toml::from_str(text).map_err(|error| invalid(error.to_string()))?;
+    profile.validate().map_err(|error| invalid(error.to_string()))?;
+    Ok(profile)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_built_in_profile_loads_under_its_own_name() {
+        for (name, _) in BUILT_IN_PROFILES {
+            let loaded = load_profile(name, Path::new("/nonexistent")).unwrap();
+            assert_eq!(loaded.profile.name, *name);
+        }
+    }
+
+    #[test]
+    fn an_unknown_profile_names_the_built_ins() {
+        let error = load_profile("vhs", Path::new("/nonexistent")).unwrap_err();
+        assert!(error.to_string().contains("web-ladder, broadcast-xdcamhd50"), "{error}");
+    }
+}

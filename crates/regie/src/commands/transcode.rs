@@ -1,0 +1,36 @@
+//! `regie transcode ASSET --profile NAME` and `regie previews ASSET`: queue the work.
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+use regie_app::{Enqueued, Regie};
+
+use super::{print_json, success};
+
+pub async fn run(regie: &Regie, asset: &str, profile: &str, priority: i64, json: bool) -> Result<ExitCode> {
+    let enqueued = regie.queue_transcode(asset, profile, priority).await;
+    regie.close().await;
+    report(&enqueued?, &format!("transcode to {profile}"), json)
+}
+
+pub async fn previews(regie: &Regie, asset: &str, json: bool) -> Result<ExitCode> {
+    let enqueued = regie.queue_previews(asset).await;
+    regie.close().await;
+    report(&enqueued?, "previews", json)
+}
+
+fn report(enqueued: &Enqueued, what: &str, json: bool) -> Result<ExitCode> {
+    if json {
+        print_json(enqueued)?;
+    } else if enqueued.created {
+        println!("{what} queued as job {}; run `regie worker` to process it", enqueued.job_id);
+    } else {
+        println!(
+            "{what} was already queued as job {} ({}); `regie jobs retry {}` runs it again",
+            enqueued.job_id,
+            enqueued.state.as_str(),
+            enqueued.job_id
+        );
+    }
+    Ok(success())
+}
