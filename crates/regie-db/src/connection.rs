@@ -47,6 +47,14 @@ impl Database {
             .busy_timeout(Duration::from_secs(30));
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
+            // A COMMIT that fails (a full disk) leaves sqlx believing the connection is still in a
+            // transaction, and every later BEGIN on it fails: such a connection is replaced.
+            .before_acquire(|connection, _| {
+                Box::pin(async move {
+                    use sqlx_core::transaction::TransactionManager;
+                    Ok(sqlx::sqlite::SqliteTransactionManager::get_transaction_depth(connection) == 0)
+                })
+            })
             .connect_with(options)
             .await
             .map_err(|source| DbError::Open { path: display, source })?;

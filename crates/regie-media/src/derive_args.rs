@@ -1,6 +1,6 @@
 //! The ffmpeg commands for an asset's previews. A video is decoded once for its proxy, its
-//! storyboard sprite and the small grey samples the poster is chosen from; the poster is then
-//! cut at the chosen instant, and images get a thumbnail turned upright.
+//! storyboard sprite, and the samples and candidates the poster is chosen from; images get a
+//! thumbnail.
 
 use std::ffi::OsString;
 use std::path::Path;
@@ -18,24 +18,27 @@ pub const LUMA_SAMPLE_BYTES: usize = LUMA_SAMPLE_SIDE * LUMA_SAMPLE_SIDE;
 /// File names inside the work folder.
 pub const STORYBOARD_FILE: &str = "storyboard.jpg";
 pub const LUMA_FILE: &str = "luma.gray";
-pub const POSTER_FILE: &str = "poster.jpg";
+/// Poster candidates, one per storyboard tile, numbered from 1.
+pub const POSTER_CANDIDATES: &str = "frame-%04d.jpg";
 pub const THUMBNAIL_FILE: &str = "thumbnail.jpg";
 
 fn strings<'a>(items: impl IntoIterator<Item = &'a str>) -> impl Iterator<Item = OsString> {
     items.into_iter().map(OsString::from)
 }
 
-/// One process: the proxy (the plan's single file) and, for video, the storyboard sprite and the
-/// poster samples from the same decode.
+/// One process: the proxy (the plan's single file) and, for video, the storyboard sprite, the
+/// grey samples and the poster candidates (proxy-sized JPEGs on the same instants) from the same
+/// decode, so the chosen poster is exactly the frame its sample was taken from.
 pub fn preview_arguments(
     proxy: &OutputPlan,
     storyboard: Option<&StoryboardLayout>,
     source: &Path,
     output_dir: &Path,
 ) -> Vec<OsString> {
-    let Some(layout) = storyboard.filter(|_| proxy.video.is_some()) else {
+    let (Some(layout), Some(video)) = (storyboard, &proxy.video) else {
         return transcode_arguments(proxy, source, output_dir);
     };
+    let rung = &video.rungs[0];
     let interval = layout.interval_s;
     let taps = [
         Tap {
@@ -49,50 +52,28 @@ pub fn preview_arguments(
             chain: format!("fps=1/{interval}:round=down,scale={LUMA_SAMPLE_SIDE}:{LUMA_SAMPLE_SIDE},format=gray"),
             label: "luma",
         },
+        Tap {
+            chain: format!("fps=1/{interval}:round=down,scale={}:{},setsar=1,format=yuvj420p", rung.width, rung.height),
+            label: "frames",
+        },
     ];
     let mut arguments = transcode_arguments_with_taps(proxy, source, output_dir, &taps);
     arguments.extend(strings(["-map", "[board]", "-frames:v", "1", "-q:v", "5", "-update", "1", "-f", "image2"]));
     arguments.push(file_argument(&output_dir.join(STORYBOARD_FILE)));
     arguments.extend(strings(["-map", "[luma]", "-f", "rawvideo"]));
     arguments.push(file_argument(&output_dir.join(LUMA_FILE)));
+    arguments.extend(strings(["-map", "[frames]", "-q:v", "3", "-f", "image2"]));
+    arguments.push(file_argument(&output_dir.join(POSTER_CANDIDATES)));
     arguments
 }
 
-/// The poster: one frame at `at_s`, at the proxy's size.
-pub fn poster_arguments(source: &Path, at_s: f64, proxy: &OutputPlan, output_dir: &Path) -> Vec<OsString> {
-    let mut arguments: Vec<OsString> = strings(["-y", "-v", "error", "-ss", &format!("{at_s:.3}"), "-i"]).collect();
-    arguments.push(file_argument(source));
-    let mut filters = Vec::new();
-    if let Some(video) = &proxy.video {
-        if video.deinterlace {
-            filters.push("bwdif=mode=send_frame:parity=auto:deint=all".to_owned());
-        }
-        let rung = &video.rungs[0];
-        filters.push(format!("scale={}:{},setsar=1", rung.width, rung.height));
-    }
-    filters.push("format=yuvj420p".to_owned());
-    arguments.extend(strings(["-map", "0:v:0", "-an", "-sn", "-frames:v", "1", "-vf", &filters.join(",")]));
-    arguments.extend(strings(["-q:v", "3", "-update", "1", "-f", "image2"]));
-    arguments.push(file_argument(&output_dir.join(POSTER_FILE)));
-    arguments
-}
-
-/// A thumbnail of a still image, at most 320 pixels wide, turned upright by its EXIF orientation.
-pub fn thumbnail_arguments(source: &Path, orientation: Option<u16>, output_dir: &Path) -> Vec<OsString> {
+/// A thumbnail of a still image, at most 320 pixels wide. ffmpeg turns the picture upright by its
+/// EXIF orientation itself (the decoder exports it and the command line applies it).
+pub fn thumbnail_arguments(source: &Path, output_dir: &Path) -> Vec<OsString> {
     let mut arguments: Vec<OsString> = strings(["-y", "-v", "error", "-i"]).collect();
     arguments.push(file_argument(source));
-    let upright = match orientation {
-        Some(2) => "hflip,",
-        Some(3) => "hflip,vflip,",
-        Some(4) => "vflip,",
-        Some(5) => "transpose=0,",
-        Some(6) => "transpose=1,",
-        Some(7) => "transpose=3,",
-        Some(8) => "transpose=2,",
-        _ => "",
-    };
-    let filters = format!("{upright}scale=w='min(320,iw)':h=-2,setsar=1,format=yuvj420p");
-    arguments.extend(strings(["-map", "0:v:0", "-frames:v", "1", "-vf", &filters, "-q:v", "3", "-update", "1"]));
+    let filters = "scale=w='min(320,iw)':h=-2,setsar=1,format=yuvj420p";
+    arguments.extend(strings(["-map", "0:v:0", "-frames:v", "1", "-vf", filters, "-q:v", "3", "-update", "1"]));
     arguments.extend(strings(["-f", "image2"]));
     arguments.push(file_argument(&output_dir.join(THUMBNAIL_FILE)));
     arguments
@@ -103,10 +84,46 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_sideways_photo_is_turned_upright() {
-        let arguments = thumbnail_arguments(Path::new("/in/p.jpg"), Some(6), Path::new("/w"));
+    fn the_proxy_storyboard_samples_and_poster_candidates_share_one_decode() {
+        use regie_core::profile::plan::{RungPlan, VideoPlan};
+        use regie_core::profile::{Container, Speed, VideoCodec};
+        let proxy = OutputPlan {
+            profile: "proxy".into(),
+            container: Container::Mp4,
+            video: Some(VideoPlan {
+                codec: VideoCodec::H264,
+                rungs: vec![RungPlan {
+                    width: 1280,
+                    height: 720,
+                    bitrate_kbps: Some(1350),
+                    maxrate_kbps: None,
+                    codec_profile: None,
+                }],
+                frame_rate: regie_core::Rational::new(25, 1).unwrap(),
+                convert_rate: false,
+                deinterlace: false,
+                interlaced: false,
+                boxed: false,
+                pixel_format: None,
+                preset: None,
+                speed: Speed::Fast,
+                crf: None,
+                minrate_kbps: None,
+                bufsize_kbits: None,
+                gop_frames: 50,
+                b_frames: None,
+            }),
+            audio: None,
+            duration_s: 5.0,
+            segment_seconds: 2,
+        };
+        let layout = StoryboardLayout::new(5.0, 16.0 / 9.0);
+        let arguments = preview_arguments(&proxy, Some(&layout), Path::new("/in/a.mp4"), Path::new("/w"));
         let text: Vec<String> = arguments.iter().map(|argument| argument.to_string_lossy().into_owned()).collect();
-        assert!(text.contains(&"transpose=1,scale=w='min(320,iw)':h=-2,setsar=1,format=yuvj420p".to_owned()));
-        assert_eq!(text.last().unwrap(), "file:/w/thumbnail.jpg");
+        assert_eq!(text.iter().filter(|argument| *argument == "-i").count(), 1);
+        let graph = &text[text.iter().position(|argument| argument == "-filter_complex").unwrap() + 1];
+        assert!(graph.starts_with("[0:v:0]split=4[s0][s1][s2][s3];"), "{graph}");
+        assert!(graph.contains("[s3]fps=1/1:round=down,scale=1280:720,setsar=1,format=yuvj420p[frames]"), "{graph}");
+        assert_eq!(text.last().unwrap(), "file:/w/frame-%04d.jpg");
     }
 }

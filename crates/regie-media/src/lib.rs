@@ -17,7 +17,7 @@ mod transcode_args;
 mod waveform;
 
 pub use derive_args::{
-    LUMA_FILE, LUMA_SAMPLE_BYTES, POSTER_FILE, STORYBOARD_FILE, THUMBNAIL_FILE, poster_arguments, preview_arguments,
+    LUMA_FILE, LUMA_SAMPLE_BYTES, POSTER_CANDIDATES, STORYBOARD_FILE, THUMBNAIL_FILE, preview_arguments,
     thumbnail_arguments,
 };
 pub use detect::{DetectionSettings, Detections, Segment, parse_detections};

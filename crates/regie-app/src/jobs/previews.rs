@@ -1,5 +1,5 @@
-//! The previews of an asset: for video, the proxy, storyboard sprite and poster samples from one
-//! decode, then the poster cut at the chosen instant; for audio, a proxy; for anything with
+//! The previews of an asset: for video, the proxy, storyboard sprite and poster from one decode;
+//! for audio, a proxy; for anything with
 //! sound, waveform peaks; for still images, a thumbnail. Each is verified before it is stored.
 
 use std::path::Path;
@@ -11,7 +11,7 @@ use regie_core::profile::verify::mismatches;
 use regie_core::{FileFormat, MediaDescription, StreamKind};
 use regie_db::{JobOutputs, NewFile};
 use regie_media::{
-    LUMA_FILE, LUMA_SAMPLE_BYTES, POSTER_FILE, STORYBOARD_FILE, THUMBNAIL_FILE, poster_arguments, preview_arguments,
+    LUMA_FILE, LUMA_SAMPLE_BYTES, POSTER_CANDIDATES, STORYBOARD_FILE, THUMBNAIL_FILE, preview_arguments,
     thumbnail_arguments,
 };
 
@@ -28,10 +28,7 @@ pub(super) async fn run(context: &JobContext) -> Result<Completed, JobFailure> {
     let mut made = Vec::new();
     let is_still = media.image.is_some() || (media.main_video().is_some() && media.duration_s.is_none());
     if is_still {
-        let orientation = media.image.as_ref().and_then(|image| image.orientation);
-        context
-            .ffmpeg("thumbnail", thumbnail_arguments(&source, orientation, &context.work_dir), 0.0, (0.0, 100.0))
-            .await?;
+        context.ffmpeg("thumbnail", thumbnail_arguments(&source, &context.work_dir), 0.0, (0.0, 100.0)).await?;
         made.push(context.keep(&context.work_dir.join(THUMBNAIL_FILE), "thumbnail", FileFormat::Jpeg, None).await?);
         return Ok(completed(asset.id, made));
     }
@@ -51,7 +48,7 @@ pub(super) async fn run(context: &JobContext) -> Result<Completed, JobFailure> {
     let duration = plan.duration_s;
     let layout = has_video.then(|| StoryboardLayout::new(duration, display_aspect(&media)));
     let arguments = preview_arguments(&plan, layout.as_ref(), &source, &context.work_dir);
-    let step = if has_video { "proxy, storyboard and poster samples" } else { "proxy" };
+    let step = if has_video { "proxy, storyboard and poster" } else { "proxy" };
     context.ffmpeg(step, arguments, duration, (0.0, 85.0)).await?;
 
     let proxy_path = context.work_dir.join(plan.container.main_file());
@@ -70,10 +67,12 @@ pub(super) async fn run(context: &JobContext) -> Result<Completed, JobFailure> {
 
         let samples = read_samples(&context.work_dir.join(LUMA_FILE)).await?;
         let chosen = choose_poster(&samples).unwrap_or(0);
-        let at = (chosen as f64 * f64::from(layout.interval_s)).min((duration - 0.1).max(0.0));
-        context.log("info", &format!("poster: frame at {at:.1} s (sample {} of {})", chosen + 1, samples.len())).await;
-        context.ffmpeg("poster", poster_arguments(&source, at, &plan, &context.work_dir), 0.0, (85.0, 90.0)).await?;
-        made.push(context.keep(&context.work_dir.join(POSTER_FILE), "poster", FileFormat::Jpeg, None).await?);
+        let at = chosen as u64 * u64::from(layout.interval_s);
+        context
+            .log("info", &format!("poster: the frame near {at} s (sample {} of {})", chosen + 1, samples.len()))
+            .await;
+        let poster = context.work_dir.join(POSTER_CANDIDATES.replace("%04d", &format!("{:04}", chosen + 1)));
+        made.push(context.keep(&poster, "poster", FileFormat::Jpeg, None).await?);
     }
     if has_audio {
         let waveform = context.runner.waveform(&source, duration).await?;

@@ -146,9 +146,11 @@ impl Regie {
             Err(error) => Err(JobFailure::from(error)),
         };
         let reason = *stop_reason.lock().expect("stop reason lock");
+        // The outputs are in the store by now: free the space first (a full disk must not keep
+        // the database from recording the failure).
+        let _ = tokio::fs::remove_dir_all(&work_dir).await;
         let end = self.record_end(&job, worker, outcome, reason).await;
         heartbeat.abort();
-        let _ = tokio::fs::remove_dir_all(&work_dir).await;
         observer.finished(&end);
         end
     }

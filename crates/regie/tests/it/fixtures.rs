@@ -58,6 +58,16 @@ const FIXTURES: &[(&str, &str)] = &[
     ),
     ("vp9_opus.mkv", "{av:640x360:25} -t 1 -c:v libvpx-vp9 -deadline realtime -cpu-used 8 -c:a libopus"),
     ("mpeg2.ts", "{av:720x576:25} -t 1 -c:v mpeg2video -c:a mp2 -f mpegts"),
+    (
+        "interlaced_1080i25.mxf",
+        "-f lavfi -i testsrc2=size=1920x1080:rate=50 -f lavfi -i sine=frequency=1000:sample_rate=48000 -t 5 \
+        -vf tinterlace=interleave_top,fieldorder=tff -c:v mpeg2video -pix_fmt yuv422p -b:v 15M -flags +ilme+ildct \
+        -top 1 -c:a pcm_s24le -ac 2 -f mxf",
+    ),
+    (
+        "late_picture_1080p25.mp4",
+        "{av:1920x1080:25} -t 5 -vf fade=in:st=3:d=0.2 -c:v libx264 -preset ultrafast -pix_fmt yuv420p -c:a aac -ac 2",
+    ),
     ("pcm24.wav", "-f lavfi -i sine=frequency=440:sample_rate=48000 -t 1 -c:a pcm_s24le"),
     ("tone.flac", "-f lavfi -i sine=frequency=550:sample_rate=48000 -t 1 -c:a flac"),
     ("plain.jpg", "-f lavfi -i testsrc2=size=320x240 -frames:v 1"),

@@ -1,0 +1,121 @@
+//! Transcoding profiles: the web ladder packaged for HLS and DASH, the broadcast MXF.
+
+use std::path::PathBuf;
+
+use serde_json::Value;
+
+use crate::fixtures::copy_into;
+use crate::harness::TestRegie;
+use crate::previews::{blob, ffprobe};
+
+/// Ingests a fixture (no previews), transcodes it to `profile` and returns the asset id.
+fn transcode(regie: &TestRegie, fixture: &str, profile: &str) -> String {
+    let inbox = regie.scratch("inbox");
+    let paths = copy_into(&inbox, &[fixture]);
+    let output = regie
+        .command()
+        .env("REGIE_JOBS_PREVIEWS_AT_INGEST", "0")
+        .arg("ingest")
+        .arg("--json")
+        .arg(&paths[0])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let line: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let id = line["asset_id"].as_str().unwrap().to_owned();
+    let queued = regie.json(&["transcode", &id, "--profile", profile, "--json"]);
+    assert_eq!(queued["created"], true);
+    let worker = regie.run(&["worker", "--until-idle", "--json"]);
+    assert!(
+        worker.status.success(),
+        "worker: {}{}",
+        String::from_utf8_lossy(&worker.stdout),
+        String::from_utf8_lossy(&worker.stderr)
+    );
+    id
+}
+
+/// Rebuilds a rendition's package (its files under their paths) from the store.
+fn package(regie: &TestRegie, profile: &str) -> PathBuf {
+    let folder = regie.scratch(&format!("package-{profile}"));
+    let rows = regie
+        .query("SELECT f.path, f.blake3, r.profile FROM rendition_files f JOIN renditions r ON r.id = f.rendition_id");
+    for row in rows.iter().filter(|row| row[2] == profile) {
+        std::fs::copy(blob(regie, &row[1]), folder.join(&row[0])).unwrap();
+    }
+    folder
+}
+
+fn video_heights(probe: &Value) -> Vec<u64> {
+    let mut heights: Vec<u64> = probe["streams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|stream| stream["codec_type"] == "video")
+        .map(|stream| stream["height"].as_u64().unwrap())
+        .collect();
+    heights.sort_unstable();
+    heights.dedup();
+    heights
+}
+
+#[test]
+fn the_web_ladder_is_one_cmaf_package_that_hls_and_dash_players_both_read() {
+    let regie = TestRegie::new();
+    let id = transcode(&regie, "late_picture_1080p25.mp4", "web-ladder");
+    let asset = regie.json(&["assets", "show", &id, "--json"]);
+    let rendition = &asset["renditions"][0];
+    assert_eq!(
+        (rendition["profile"].as_str(), rendition["main_file"].as_str()),
+        (Some("web-ladder"), Some("master.m3u8"))
+    );
+
+    let folder = package(&regie, "web-ladder");
+    let master = std::fs::read_to_string(folder.join("master.m3u8")).unwrap();
+    for size in ["1920x1080", "1280x720", "960x540", "640x360"] {
+        assert!(master.contains(&format!("RESOLUTION={size}")), "{size} in {master}");
+    }
+    let manifest = std::fs::read_to_string(folder.join("manifest.mpd")).unwrap();
+    assert_eq!(manifest.matches("<Representation ").count(), 5, "four rungs and the audio: {manifest}");
+    assert_eq!(video_heights(&ffprobe(&folder.join("master.m3u8"))), [360, 540, 720, 1080]);
+    assert_eq!(video_heights(&ffprobe(&folder.join("manifest.mpd"))), [360, 540, 720, 1080]);
+
+    // One decode: the job ran a single ffmpeg process for all rungs.
+    let jobs = regie.json(&["jobs", "list", "--json"]);
+    let job = regie.json(&["jobs", "show", jobs[0]["id"].as_str().unwrap(), "--json"]);
+    let commands = job["log"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|line| line["message"].as_str().unwrap().contains(": ffmpeg "))
+        .count();
+    assert_eq!(commands, 1, "{job:#}");
+    let command = job["result"]["command"].as_array().unwrap();
+    assert_eq!(command.iter().filter(|argument| *argument == "-i").count(), 1);
+}
+
+#[test]
+fn the_broadcast_rendition_is_xdcam_hd_422_in_mxf_op1a_with_eight_pcm_tracks() {
+    let regie = TestRegie::new();
+    let id = transcode(&regie, "late_picture_1080p25.mp4", "broadcast-xdcamhd50");
+    let asset = regie.json(&["assets", "show", &id, "--json"]);
+    assert_eq!(asset["renditions"][0]["profile"], "broadcast-xdcamhd50");
+    let folder = package(&regie, "broadcast-xdcamhd50");
+    let probe = ffprobe(&folder.join("output.mxf"));
+    assert_eq!(probe["format"]["format_name"], "mxf");
+    let streams = probe["streams"].as_array().unwrap();
+    let video = streams.iter().find(|stream| stream["codec_type"] == "video").unwrap();
+    assert_eq!(video["codec_name"], "mpeg2video");
+    assert_eq!(video["pix_fmt"], "yuv422p");
+    assert_eq!((video["width"].as_u64(), video["height"].as_u64()), (Some(1920), Some(1080)));
+    assert!(matches!(video["field_order"].as_str(), Some("tt" | "tb")), "interlaced top field first: {video:#}");
+    assert_eq!(video["r_frame_rate"], "25/1");
+    let audio: Vec<&Value> = streams.iter().filter(|stream| stream["codec_type"] == "audio").collect();
+    assert_eq!(audio.len(), 8);
+    for track in audio {
+        assert_eq!((track["codec_name"].as_str(), track["channels"].as_u64()), (Some("pcm_s24le"), Some(1)));
+        assert_eq!(track["sample_rate"], "48000");
+    }
+    let described = regie.json(&["probe", folder.join("output.mxf").to_str().unwrap(), "--json"]);
+    assert_eq!(described["operational_pattern"], "OP1a");
+}
