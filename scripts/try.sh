@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # regie's main job on the embedded default: build the binary, generate a sample delivery folder
 # with ffmpeg (video, audio, stills, a sidecar, a broken file), ingest it into ./regie-data
-# (SQLite + local store, created on first use) and list the catalogue.
+# (SQLite + local store, created on first use), make the previews with a worker and list the
+# catalogue.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -22,6 +23,8 @@ if [ ! -d "$sample" ]; then
 fi
 echo "== regie ingest $sample (the broken file is expected to fail)"
 "$regie" ingest "$sample" --collection samples/demo || true
+echo "== regie worker --until-idle (proxies, posters, storyboards, waveforms)"
+"$regie" worker --until-idle || true
 echo "== regie assets list"
 "$regie" assets list
 echo "== regie collections"

@@ -116,6 +116,10 @@ fn video_graph(video: &VideoPlan, taps: &[Tap], graph: &mut Vec<String>) {
         graph.push(format!("{head}{}", tail(0, single.width, single.height)));
         return;
     }
+    if taps.is_empty() {
+        ladder_graph(video, &head, &finish, graph);
+        return;
+    }
     let branches = video.rungs.len() + taps.len();
     let labels: String = (0..branches).map(|index| format!("[s{index}]")).collect();
     graph.push(format!("{head}split={branches}{labels}"));
@@ -124,6 +128,24 @@ fn video_graph(video: &VideoPlan, taps: &[Tap], graph: &mut Vec<String>) {
     }
     for (offset, tap) in taps.iter().enumerate() {
         graph.push(format!("[s{}]{}[{}]", video.rungs.len() + offset, tap.chain, tap.label));
+    }
+}
+
+/// A ladder: the decoded picture is converted once, then each rung is scaled from the rung above
+/// it (largest first), so the big conversions and scalings are done once, not once per rung.
+fn ladder_graph(video: &VideoPlan, head: &str, finish: &[String], graph: &mut Vec<String>) {
+    let mut order: Vec<usize> = (0..video.rungs.len()).collect();
+    order.sort_by_key(|&index| std::cmp::Reverse(video.rungs[index].height));
+    let converted = if finish.is_empty() { "null".to_owned() } else { finish.join(",") };
+    graph.push(format!("{head}{converted}[c0]"));
+    for (step, &index) in order.iter().enumerate() {
+        let rung = &video.rungs[index];
+        let scale = format!("[c{step}]scale={}:{},setsar=1", rung.width, rung.height);
+        if step + 1 == order.len() {
+            graph.push(format!("{scale}[v{index}]"));
+        } else {
+            graph.push(format!("{scale},split=2[v{index}][c{}]", step + 1));
+        }
     }
 }
 
@@ -347,8 +369,8 @@ mod tests {
         let arguments = text(&transcode_arguments(&ladder(), Path::new("/in/a.mxf"), Path::new("/out")));
         assert!(
             arguments.contains(
-                "[0:v:0]bwdif=mode=send_frame:parity=auto:deint=all,split=2[s0][s1];\
-             [s0]scale=1920:1080,setsar=1,format=yuv420p[v0];[s1]scale=1280:720,setsar=1,format=yuv420p[v1]"
+                "[0:v:0]bwdif=mode=send_frame:parity=auto:deint=all,format=yuv420p[c0];\
+                 [c0]scale=1920:1080,setsar=1,split=2[v0][c1];[c1]scale=1280:720,setsar=1[v1]"
             ),
             "{arguments}"
         );

@@ -108,6 +108,15 @@ fn render(asset: &AssetRecord) -> String {
             }
         }
     }
+    for rendition in &asset.renditions {
+        text += &format!(
+            "rendition {} ({}, {} files, {})\n",
+            rendition.profile,
+            rendition.main_file,
+            rendition.file_count,
+            human_size(rendition.size)
+        );
+    }
     for duplicate in &asset.duplicates {
         text += &format!("duplicate  {duplicate}\n");
     }
