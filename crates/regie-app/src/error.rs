@@ -23,7 +23,7 @@ pub enum AppError {
         #[source]
         source: std::io::Error,
     },
-    #[error("another regie process is ingesting into {path}; run gc again once it has finished")]
+    #[error("another regie process is ingesting or running jobs ({path} is locked); run gc again once it has finished")]
     Busy { path: PathBuf },
     #[error("{path} does not exist")]
     InputMissing { path: PathBuf },

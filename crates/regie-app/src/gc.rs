@@ -1,6 +1,7 @@
 //! Garbage collection: removes blobs no catalogue row refers to (left by a crash between the
-//! blob's rename and its row) and temporary files of interrupted copies. It takes the data
-//! folder's lock exclusively, so it never races an ingest that is about to write its row.
+//! blob's rename and its row), temporary files of interrupted copies and work folders of jobs
+//! whose worker died. It takes the data folder's lock exclusively, so it never races an ingest
+//! or a job that is about to write its row.
 
 use serde::Serialize;
 
@@ -29,11 +30,26 @@ impl Regie {
         }
         let referenced = self.db.referenced_blobs().await?;
         let store = self.store.clone();
+        let work = self.settings.data_dir.join("work");
         let report = tokio::task::spawn_blocking(move || -> Result<GcReport, AppError> {
             let mut report = GcReport::default();
             for (temporary, size) in store.remove_leftover_temporaries()? {
                 report.bytes_freed += size;
                 report.removed_temporaries.push(temporary.display().to_string());
+            }
+            // Work folders of jobs whose worker died: no job runs while gc holds the lock.
+            for entry in std::fs::read_dir(&work).into_iter().flatten().flatten() {
+                let size: u64 = std::fs::read_dir(entry.path())
+                    .into_iter()
+                    .flatten()
+                    .flatten()
+                    .filter_map(|file| file.metadata().ok())
+                    .map(|metadata| metadata.len())
+                    .sum();
+                if std::fs::remove_dir_all(entry.path()).is_ok() {
+                    report.bytes_freed += size;
+                    report.removed_temporaries.push(entry.path().display().to_string());
+                }
             }
             for blob in store.list()? {
                 if referenced.contains(blob.as_str()) {

@@ -190,3 +190,28 @@ fn a_full_disk_fails_the_transcode_cleanly() {
     assert!(!work_left, "the partial output is removed");
     assert_eq!(renditions, [["0"]]);
 }
+
+#[test]
+fn a_partial_output_is_never_reported_as_a_success() {
+    let regie = TestRegie::new();
+    let asset = ingest_quietly(&regie, "interlaced_1080i25.mxf");
+    // The stored original loses its second half: ffmpeg decodes what is left and stops early.
+    let original = regie.query("SELECT blake3 FROM asset_files WHERE role = 'original'")[0][0].clone();
+    let path = blob(&regie, &original);
+    let bytes = std::fs::read(&path).unwrap();
+    let mut permissions = std::fs::metadata(&path).unwrap().permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    permissions.set_readonly(false);
+    std::fs::set_permissions(&path, permissions).unwrap();
+    std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
+
+    let id =
+        regie.json(&["transcode", &asset, "--profile", "mobile-540p", "--json"])["job_id"].as_str().unwrap().to_owned();
+    let worker = regie.run(&["worker", "--until-idle", "--json"]);
+    assert_eq!(worker.status.code(), Some(1));
+    let record = job(&regie, &id);
+    assert_eq!(record["state"], "failed", "{record:#}");
+    let error = record["error"].as_str().unwrap();
+    assert!(error.contains("the source lasts 5.000 s"), "{error}");
+    assert_eq!(regie.query("SELECT COUNT(*) FROM renditions"), [["0"]]);
+}
