@@ -88,6 +88,7 @@ impl AppError {
                 | "job-finished"
                 | "job-not-retryable"
                 | "ambiguous-job-id"
+                | "user-exists"
                 | "output-exists"
                 | "not-found"
                 | "not-media"

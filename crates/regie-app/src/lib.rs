@@ -2,6 +2,7 @@
 //! catalogue database, the blob store and the media prober. Front ends (the CLI now, HTTP next)
 //! call these and only render what they return.
 
+mod accounts;
 mod catalogue;
 mod check;
 mod error;
@@ -17,6 +18,7 @@ mod settings;
 pub mod sidecar;
 mod walk;
 
+pub use accounts::{Caller, CreatedToken};
 pub use check::{BUILT_IN_POLICIES, CheckReport, check_file, load_policy};
 pub use error::AppError;
 pub use gc::GcReport;
@@ -29,3 +31,4 @@ pub use settings::{JobSettings, Settings};
 
 pub use regie_core::media::MediaDescription;
 pub use regie_db::{AssetRecord, AssetSummary, CollectionRecord, Enqueued, JobRecord, JobState};
+pub use regie_db::{TokenRecord, UserRecord};

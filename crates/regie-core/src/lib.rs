@@ -2,6 +2,7 @@
 //! media descriptions, formats, findings, naming rules) and the pure rules over them.
 //! This crate does no I/O and starts no processes, so everything here is tested with plain values.
 
+pub mod access;
 pub mod checksum;
 pub mod collection;
 pub mod derivative;

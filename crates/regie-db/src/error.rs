@@ -22,6 +22,12 @@ pub enum DbError {
     AssetNotFound(String),
     #[error("content {0} is already catalogued")]
     ContentAlreadyCatalogued(String),
+    #[error("a user named {0} already exists")]
+    UserExists(String),
+    #[error("no user named {0}")]
+    UserNotFound(String),
+    #[error("no token {0}")]
+    TokenNotFound(String),
     #[error("no job {0}")]
     JobNotFound(String),
     #[error("{0} matches more than one job; give more of the id")]
@@ -43,6 +49,9 @@ impl DbError {
             Self::AssetNotFound(_) => "not-found",
             Self::ContentAlreadyCatalogued(_) => "duplicate-content",
             Self::JobNotFound(_) => "not-found",
+            Self::UserExists(_) => "user-exists",
+            Self::UserNotFound(_) => "not-found",
+            Self::TokenNotFound(_) => "not-found",
             Self::JobAmbiguous(_) => "ambiguous-job-id",
             Self::JobFinished { .. } => "job-finished",
             Self::JobNotRetryable { .. } => "job-not-retryable",

@@ -2,6 +2,7 @@
 //! SQLite (WAL) is the embedded default; the SQL is kept portable (`$n` binds, TEXT ids and
 //! timestamps) so PostgreSQL arrives as a second backend beside it, not as a rewrite.
 
+mod accounts;
 mod assets;
 mod collections;
 mod connection;
@@ -12,6 +13,7 @@ mod records;
 
 pub use assets::ExistingContent;
 
+pub use accounts::{NewToken, TokenRecord, UserCredentials, UserRecord};
 pub use connection::Database;
 pub use error::DbError;
 pub use jobs::{ClaimedJob, Enqueued, FailureOutcome, Heartbeat, JobLogLine, JobRecord, JobState, NewJob};

@@ -110,6 +110,12 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Add, list, disable and reset users (the first admin is added here; no default exists).
+    #[command(subcommand)]
+    Users(UsersCommand),
+    /// Create, list and revoke API tokens.
+    #[command(subcommand)]
+    Tokens(TokensCommand),
     /// Inspect the effective configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -203,6 +209,74 @@ pub enum JobsCommand {
     },
     /// Queue a failed or cancelled job again.
     Retry {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UsersCommand {
+    /// Add a user with a role: admin, media-manager, editor, viewer or partner.
+    Add {
+        name: String,
+        #[arg(long)]
+        role: String,
+        /// Read the password (at least 12 characters) from the first line of stdin; without it
+        /// the user can use tokens only.
+        #[arg(long)]
+        password_stdin: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Disable a user: their tokens and password stop working at once.
+    Disable {
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    Enable {
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Set a new password, read from the first line of stdin.
+    Reset {
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokensCommand {
+    /// Create a token (printed once; only its digest is kept).
+    Create {
+        #[arg(long)]
+        user: String,
+        /// Permissions the token may use (repeatable or comma-separated): read, download,
+        /// write-metadata, ingest, deliver, delete, administer; within the user's role.
+        #[arg(long = "scope", required = true)]
+        scopes: Vec<String>,
+        /// Lifetime such as 90d, 12h or 30m; without it the token lasts until revoked.
+        #[arg(long)]
+        expires: Option<String>,
+        #[arg(long, default_value = "")]
+        label: String,
+        #[arg(long)]
+        json: bool,
+    },
+    List {
+        #[arg(long)]
+        user: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    Revoke {
         id: String,
         #[arg(long)]
         json: bool,

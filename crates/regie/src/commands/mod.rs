@@ -1,5 +1,6 @@
 //! One module per command; each runs a use case and renders its result.
 
+mod accounts;
 mod assets;
 mod check;
 mod check_names;
@@ -20,6 +21,7 @@ use regie_app::Regie;
 use serde::Serialize;
 
 use crate::cli::{AssetsCommand, Cli, Command, ConfigCommand, JobsCommand};
+use crate::cli::{TokensCommand, UsersCommand};
 use crate::config::LoadedConfig;
 
 pub async fn run(cli: Cli) -> Result<ExitCode> {
@@ -66,6 +68,32 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Transcode { asset, profile, priority, json } => {
             transcode::run(&open(&config).await?, &asset, &profile, priority, json).await
+        }
+        Command::Users(command) => {
+            let regie = open(&config).await?;
+            let code = match command {
+                UsersCommand::Add { name, role, password_stdin, json } => {
+                    accounts::add_user(&regie, &name, &role, password_stdin, json).await
+                }
+                UsersCommand::List { json } => accounts::list_users(&regie, json).await,
+                UsersCommand::Disable { name, json } => accounts::set_disabled(&regie, &name, true, json).await,
+                UsersCommand::Enable { name, json } => accounts::set_disabled(&regie, &name, false, json).await,
+                UsersCommand::Reset { name, json } => accounts::reset(&regie, &name, json).await,
+            };
+            regie.close().await;
+            code
+        }
+        Command::Tokens(command) => {
+            let regie = open(&config).await?;
+            let code = match command {
+                TokensCommand::Create { user, scopes, expires, label, json } => {
+                    accounts::create_token(&regie, &user, &label, &scopes, expires.as_deref(), json).await
+                }
+                TokensCommand::List { user, json } => accounts::list_tokens(&regie, user.as_deref(), json).await,
+                TokensCommand::Revoke { id, json } => accounts::revoke_token(&regie, &id, json).await,
+            };
+            regie.close().await;
+            code
         }
         Command::Previews { asset, json } => transcode::previews(&open(&config).await?, &asset, json).await,
     }

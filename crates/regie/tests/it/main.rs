@@ -4,6 +4,7 @@
 // Tests drive the real binary and the peer tools (ffmpeg, md5sum, mount): they may start processes.
 #![allow(clippy::disallowed_methods)]
 
+mod accounts;
 mod catalogue;
 mod check;
 mod config;
