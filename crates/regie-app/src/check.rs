@@ -2,7 +2,7 @@
 //! (`policies/*.toml`); a house adds its own as `DATA/policies/NAME.toml` or names a file.
 //! Loudness is measured only when the policy reads it, since it costs a full decode.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use regie_core::policy::PolicyFile;
 use regie_core::policy::facts::facts;
@@ -11,6 +11,7 @@ use regie_core::{MediaDescription, StreamKind};
 use regie_media::{DetectionSettings, Detections, Keyframes, Levels, Loudness, Prober, Segment, ToolRunner};
 use serde::Serialize;
 
+use crate::named_toml::{find_definition, known};
 use crate::regie::MEASURE_TIMEOUT_FACTOR;
 use crate::{AppError, Regie, Settings};
 
@@ -45,19 +46,8 @@ pub struct CheckReport {
 
 /// Finds a policy: a built-in pack, `DATA/policies/NAME.toml`, or a path to a TOML file.
 pub fn load_policy(name: &str, data_dir: &Path) -> Result<Policy, AppError> {
-    let (text, origin) = if let Some((_, text)) = BUILT_IN_POLICIES.iter().find(|(built_in, _)| *built_in == name) {
-        ((*text).to_owned(), format!("built-in policy {name}"))
-    } else {
-        let house = data_dir.join("policies").join(format!("{name}.toml"));
-        let path = if house.is_file() { house } else { PathBuf::from(name) };
-        if !path.is_file() {
-            let known: Vec<&str> = BUILT_IN_POLICIES.iter().map(|(name, _)| *name).collect();
-            return Err(AppError::UnknownPolicy { name: name.to_owned(), known: known.join(", ") });
-        }
-        let text = std::fs::read_to_string(&path)
-            .map_err(|source| AppError::InputUnreadable { path: path.clone(), source })?;
-        (text, path.display().to_string())
-    };
+    let (text, origin) = find_definition(name, BUILT_IN_POLICIES, data_dir, "policies", "policy")?
+        .ok_or_else(|| AppError::UnknownPolicy { name: name.to_owned(), known: known(BUILT_IN_POLICIES) })?;
     let file: PolicyFile = toml::from_str(&text)
         .map_err(|error| AppError::InvalidPolicy { origin: origin.clone(), reason: error.to_string() })?;
     Policy::from_file(file).map_err(|error| AppError::InvalidPolicy { origin, reason: error.to_string() })

@@ -9,6 +9,7 @@ mod error;
 mod gc;
 pub mod ingest;
 pub mod jobs;
+mod named_toml;
 mod names;
 mod normalize;
 mod probe;

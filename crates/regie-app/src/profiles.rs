@@ -1,11 +1,12 @@
 //! Transcoding profiles: built-ins ship inside the binary (`profiles/*.toml`); a house adds its
 //! own as `DATA/profiles/NAME.toml` or names a TOML file.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use regie_core::profile::Profile;
 
 use crate::AppError;
+use crate::named_toml::{find_definition, known};
 
 /// The profiles built into regie, by name. `proxy` is the one made at ingest.
 pub const BUILT_IN_PROFILES: &[(&str, &str)] = &[
@@ -27,19 +28,8 @@ pub struct LoadedProfile {
 
 /// Finds a profile: a built-in, `DATA/profiles/NAME.toml`, or a path to a TOML file.
 pub fn load_profile(name: &str, data_dir: &Path) -> Result<LoadedProfile, AppError> {
-    let (text, origin) = if let Some((_, text)) = BUILT_IN_PROFILES.iter().find(|(built_in, _)| *built_in == name) {
-        ((*text).to_owned(), format!("built-in profile {name}"))
-    } else {
-        let house = data_dir.join("profiles").join(format!("{name}.toml"));
-        let path = if house.is_file() { house } else { PathBuf::from(name) };
-        if !path.is_file() {
-            let known: Vec<&str> = BUILT_IN_PROFILES.iter().map(|(name, _)| *name).collect();
-            return Err(AppError::UnknownProfile { name: name.to_owned(), known: known.join(", ") });
-        }
-        let text = std::fs::read_to_string(&path)
-            .map_err(|source| AppError::InputUnreadable { path: path.clone(), source })?;
-        (text, path.display().to_string())
-    };
+    let (text, origin) = find_definition(name, BUILT_IN_PROFILES, data_dir, "profiles", "profile")?
+        .ok_or_else(|| AppError::UnknownProfile { name: name.to_owned(), known: known(BUILT_IN_PROFILES) })?;
     let profile = parse_profile(&text, &origin)?;
     Ok(LoadedProfile { profile, text })
 }

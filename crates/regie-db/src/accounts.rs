@@ -143,8 +143,7 @@ impl Database {
         .await
         .during("recording a token")?;
         transaction.commit().await.during("committing a token")?;
-        let tokens = self.list_tokens(None).await?;
-        tokens.into_iter().find(|record| record.id == id).ok_or_else(|| DbError::TokenNotFound(id))
+        self.tokens_where(None, Some(&id)).await?.pop().ok_or(DbError::TokenNotFound(id))
     }
 
     /// The live token with this digest (not revoked, not expired) and its enabled user.
@@ -179,11 +178,16 @@ impl Database {
     }
 
     pub async fn list_tokens(&self, user: Option<&str>) -> Result<Vec<TokenRecord>, DbError> {
+        self.tokens_where(user, None).await
+    }
+
+    async fn tokens_where(&self, user: Option<&str>, id: Option<&str>) -> Result<Vec<TokenRecord>, DbError> {
         let rows = sqlx::query(
             "SELECT t.*, u.name AS user_name FROM api_tokens t JOIN users u ON u.id = t.user_id
-             WHERE ($1 IS NULL OR u.name = $1) ORDER BY t.id",
+             WHERE ($1 IS NULL OR u.name = $1) AND ($2 IS NULL OR t.id = $2) ORDER BY t.id",
         )
         .bind(user)
+        .bind(id)
         .fetch_all(&self.pool)
         .await
         .during("listing tokens")?;

@@ -14,7 +14,7 @@ use uuid::Uuid;
 use crate::collections::ensure_collection;
 use crate::error::QueryContext;
 use crate::jobs::enqueue_in;
-use crate::{AssetRecord, AssetSummary, Database, DbError, FileRecord, NewAsset, Verdict};
+use crate::{AssetRecord, AssetSummary, Database, DbError, FileRecord, NewAsset, NewFile, Verdict};
 
 /// The asset that already holds some content, and where that content came from.
 #[derive(Debug, Clone)]
@@ -68,29 +68,7 @@ impl Database {
         .await
         .during("recording an asset")?;
         let file = &asset.file;
-        let media = file.media.as_ref().map(serde_json::to_string).transpose().map_err(corrupt("media"))?;
-        sqlx::query(
-            "INSERT INTO asset_files (id, asset_id, role, blake3, md5, sha256, size, format, media, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        )
-        .bind(Uuid::now_v7().to_string())
-        .bind(asset.id.to_string())
-        .bind(&file.role)
-        .bind(file.checksums.blake3.as_str())
-        .bind(file.checksums.md5.as_str())
-        .bind(file.checksums.sha256.as_ref().map(|digest| digest.as_str()))
-        .bind(file.checksums.size as i64)
-        .bind(file.format.as_str())
-        .bind(media)
-        .bind(&now)
-        .execute(&mut *transaction)
-        .await
-        .map_err(|error| match &error {
-            sqlx::Error::Database(database_error) if database_error.is_unique_violation() => {
-                DbError::ContentAlreadyCatalogued(file.checksums.blake3.to_string())
-            }
-            _ => DbError::Query { step: "recording a file", source: error },
-        })?;
+        upsert_file(&mut transaction, asset.id, file, &now).await?;
         insert_findings(&mut transaction, asset.id, &asset.findings, &now).await?;
         insert_verdicts(&mut transaction, asset.id, &asset.verdicts, &now).await?;
         insert_tags(&mut transaction, asset.id, &asset.tags).await?;
@@ -314,6 +292,43 @@ async fn next_in_sequence(transaction: &mut Transaction<'static, Sqlite>, scope:
     .await
     .during("taking the next house id")?;
     Ok(value as u64)
+}
+
+/// Records a file of an asset; a file already there under the same role is replaced (a job
+/// making a proxy again). The same original content twice is `ContentAlreadyCatalogued`.
+pub(crate) async fn upsert_file(
+    transaction: &mut Transaction<'static, Sqlite>,
+    asset_id: AssetId,
+    file: &NewFile,
+    now: &str,
+) -> Result<(), DbError> {
+    let media = file.media.as_ref().map(serde_json::to_string).transpose().map_err(corrupt("media"))?;
+    sqlx::query(
+        "INSERT INTO asset_files (id, asset_id, role, blake3, md5, sha256, size, format, media, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+         ON CONFLICT (asset_id, role) DO UPDATE SET blake3 = excluded.blake3, md5 = excluded.md5,
+             sha256 = excluded.sha256, size = excluded.size, format = excluded.format,
+             media = excluded.media, created_at = excluded.created_at",
+    )
+    .bind(Uuid::now_v7().to_string())
+    .bind(asset_id.to_string())
+    .bind(&file.role)
+    .bind(file.checksums.blake3.as_str())
+    .bind(file.checksums.md5.as_str())
+    .bind(file.checksums.sha256.as_ref().map(|digest| digest.as_str()))
+    .bind(file.checksums.size as i64)
+    .bind(file.format.as_str())
+    .bind(media)
+    .bind(now)
+    .execute(&mut **transaction)
+    .await
+    .map_err(|error| match &error {
+        sqlx::Error::Database(database_error) if database_error.is_unique_violation() => {
+            DbError::ContentAlreadyCatalogued(file.checksums.blake3.to_string())
+        }
+        _ => DbError::Query { step: "recording a file", source: error },
+    })?;
+    Ok(())
 }
 
 async fn insert_findings(

@@ -49,10 +49,6 @@ impl JobState {
             _ => return None,
         })
     }
-
-    pub fn is_final(self) -> bool {
-        matches!(self, Self::Succeeded | Self::Failed | Self::Cancelled)
-    }
 }
 
 /// A job to queue. With an idempotency key, queuing the same work twice returns the first job.
@@ -445,22 +441,19 @@ impl Database {
             .collect())
     }
 
-    /// Jobs newest first, optionally in one state or of one asset, after the `before` cursor.
+    /// The newest jobs, optionally in one state or of one asset.
     pub async fn list_jobs(
         &self,
         state: Option<JobState>,
         asset_id: Option<AssetId>,
-        before: Option<&str>,
         limit: u32,
     ) -> Result<Vec<JobRecord>, DbError> {
         let rows = sqlx::query(
             "SELECT * FROM jobs WHERE ($1 IS NULL OR state = $1) AND ($2 IS NULL OR asset_id = $2)
-               AND ($3 IS NULL OR id < $3)
-             ORDER BY id DESC LIMIT $4",
+             ORDER BY id DESC LIMIT $3",
         )
         .bind(state.map(JobState::as_str))
         .bind(asset_id.map(|id| id.to_string()))
-        .bind(before)
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await

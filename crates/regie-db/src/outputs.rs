@@ -6,6 +6,7 @@ use serde::Serialize;
 use sqlx::{Row, Sqlite, Transaction};
 use uuid::Uuid;
 
+use crate::assets::upsert_file;
 use crate::error::QueryContext;
 use crate::{Database, DbError, NewFile};
 
@@ -58,30 +59,10 @@ pub(crate) async fn record_outputs(
     let Some(asset_id) = outputs.asset_id else {
         return Ok(());
     };
-    let asset = asset_id.to_string();
     for file in &outputs.files {
-        let media = file.media.as_ref().map(serde_json::to_string).transpose().map_err(corrupt)?;
-        sqlx::query(
-            "INSERT INTO asset_files (id, asset_id, role, blake3, md5, sha256, size, format, media, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-             ON CONFLICT (asset_id, role) DO UPDATE SET blake3 = excluded.blake3, md5 = excluded.md5,
-                 sha256 = excluded.sha256, size = excluded.size, format = excluded.format,
-                 media = excluded.media, created_at = excluded.created_at",
-        )
-        .bind(Uuid::now_v7().to_string())
-        .bind(&asset)
-        .bind(&file.role)
-        .bind(file.checksums.blake3.as_str())
-        .bind(file.checksums.md5.as_str())
-        .bind(file.checksums.sha256.as_ref().map(|digest| digest.as_str()))
-        .bind(file.checksums.size as i64)
-        .bind(file.format.as_str())
-        .bind(media)
-        .bind(now)
-        .execute(&mut **transaction)
-        .await
-        .during("recording a derived file")?;
+        upsert_file(transaction, asset_id, file, now).await?;
     }
+    let asset = asset_id.to_string();
     if let Some(rendition) = &outputs.rendition {
         let previous: Option<String> =
             sqlx::query_scalar("SELECT id FROM renditions WHERE asset_id = $1 AND profile = $2")
@@ -157,31 +138,6 @@ impl Database {
                 created_at: row.get("created_at"),
             })
             .collect())
-    }
-
-    /// Every file of one rendition, by path.
-    pub async fn rendition_files(&self, asset_id: AssetId, profile: &str) -> Result<Vec<RenditionFile>, DbError> {
-        let rows = sqlx::query(
-            "SELECT f.path, f.blake3, f.md5, f.size, f.media FROM rendition_files f
-             JOIN renditions r ON r.id = f.rendition_id WHERE r.asset_id = $1 AND r.profile = $2 ORDER BY f.path",
-        )
-        .bind(asset_id.to_string())
-        .bind(profile)
-        .fetch_all(&self.pool)
-        .await
-        .during("reading rendition files")?;
-        rows.iter()
-            .map(|row| {
-                let media: Option<&str> = row.get("media");
-                Ok(RenditionFile {
-                    path: row.get("path"),
-                    blake3: row.get("blake3"),
-                    md5: row.get("md5"),
-                    size: row.get::<i64, _>("size") as u64,
-                    media: media.map(serde_json::from_str).transpose().map_err(corrupt)?,
-                })
-            })
-            .collect()
     }
 }
 

@@ -85,38 +85,9 @@ mod tests {
 
     #[test]
     fn the_proxy_storyboard_samples_and_poster_candidates_share_one_decode() {
-        use regie_core::profile::plan::{RungPlan, VideoPlan};
-        use regie_core::profile::{Container, Speed, VideoCodec};
-        let proxy = OutputPlan {
-            profile: "proxy".into(),
-            container: Container::Mp4,
-            video: Some(VideoPlan {
-                codec: VideoCodec::H264,
-                rungs: vec![RungPlan {
-                    width: 1280,
-                    height: 720,
-                    bitrate_kbps: Some(1350),
-                    maxrate_kbps: None,
-                    codec_profile: None,
-                }],
-                frame_rate: regie_core::Rational::new(25, 1).unwrap(),
-                convert_rate: false,
-                deinterlace: false,
-                interlaced: false,
-                boxed: false,
-                pixel_format: None,
-                preset: None,
-                speed: Speed::Fast,
-                crf: None,
-                minrate_kbps: None,
-                bufsize_kbits: None,
-                gop_frames: 50,
-                b_frames: None,
-            }),
-            audio: None,
-            duration_s: 5.0,
-            segment_seconds: 2,
-        };
+        use regie_core::profile::Container;
+        let mut proxy = crate::transcode_args::tests::h264_plan("proxy", Container::Mp4, &[(1280, 720, 1350)], false);
+        proxy.duration_s = 5.0;
         let layout = StoryboardLayout::new(5.0, 16.0 / 9.0);
         let arguments = preview_arguments(&proxy, Some(&layout), Path::new("/in/a.mp4"), Path::new("/w"));
         let text: Vec<String> = arguments.iter().map(|argument| argument.to_string_lossy().into_owned()).collect();

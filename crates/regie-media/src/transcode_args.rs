@@ -313,7 +313,7 @@ fn muxer(plan: &OutputPlan, output_dir: &Path, arguments: &mut Arguments) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use regie_core::Rational;
     use regie_core::profile::plan::RungPlan;
@@ -322,23 +322,33 @@ mod tests {
         arguments.iter().map(|argument| argument.to_string_lossy().into_owned()).collect::<Vec<_>>().join(" ")
     }
 
-    fn ladder() -> OutputPlan {
-        let rung = |width, height, bitrate| RungPlan {
-            width,
-            height,
-            bitrate_kbps: Some(bitrate),
-            maxrate_kbps: None,
-            codec_profile: Some("high".into()),
-        };
+    /// An H.264 plan over `rungs` (width, height, kb/s), 25 fps, without audio: shared by the
+    /// argument-builder tests.
+    pub(crate) fn h264_plan(
+        profile: &str,
+        container: Container,
+        rungs: &[(u32, u32, u32)],
+        deinterlace: bool,
+    ) -> OutputPlan {
+        let rungs = rungs
+            .iter()
+            .map(|&(width, height, bitrate)| RungPlan {
+                width,
+                height,
+                bitrate_kbps: Some(bitrate),
+                maxrate_kbps: None,
+                codec_profile: Some("high".into()),
+            })
+            .collect();
         OutputPlan {
-            profile: "web-ladder".into(),
-            container: Container::Cmaf,
+            profile: profile.into(),
+            container,
             video: Some(VideoPlan {
                 codec: VideoCodec::H264,
-                rungs: vec![rung(1920, 1080, 5000), rung(1280, 720, 3000)],
+                rungs,
                 frame_rate: Rational::new(25, 1).unwrap(),
                 convert_rate: false,
-                deinterlace: true,
+                deinterlace,
                 interlaced: false,
                 boxed: false,
                 pixel_format: None,
@@ -350,6 +360,14 @@ mod tests {
                 gop_frames: 50,
                 b_frames: None,
             }),
+            audio: None,
+            duration_s: 10.0,
+            segment_seconds: 2,
+        }
+    }
+
+    fn ladder() -> OutputPlan {
+        OutputPlan {
             audio: Some(AudioPlan {
                 codec: AudioCodec::Aac,
                 tracks: 1,
@@ -359,8 +377,7 @@ mod tests {
                 sample_rate: 48_000,
                 bitrate_kbps: Some(128),
             }),
-            duration_s: 10.0,
-            segment_seconds: 2,
+            ..h264_plan("web-ladder", Container::Cmaf, &[(1920, 1080, 5000), (1280, 720, 3000)], true)
         }
     }
 

@@ -95,7 +95,7 @@ impl Regie {
             Some(reference) => Some(self.db.resolve_asset(reference).await?),
             None => None,
         };
-        Ok(self.db.list_jobs(state, asset_id, None, limit).await?)
+        Ok(self.db.list_jobs(state, asset_id, limit).await?)
     }
 
     pub async fn job_details(&self, reference: &str) -> Result<JobDetails, AppError> {

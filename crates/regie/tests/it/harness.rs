@@ -80,6 +80,22 @@ impl TestRegie {
         })
     }
 
+    /// Ingests one fixture without queuing its previews and returns the asset id.
+    pub fn ingest_without_previews(&self, fixture: &str) -> String {
+        let paths = crate::fixtures::copy_into(&self.scratch("inbox"), &[fixture]);
+        let output = self
+            .command()
+            .env("REGIE_JOBS_PREVIEWS_AT_INGEST", "0")
+            .arg("ingest")
+            .arg("--json")
+            .arg(&paths[0])
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        let line: Value = serde_json::from_slice(&output.stdout).unwrap();
+        line["asset_id"].as_str().unwrap().to_owned()
+    }
+
     /// Every blob file in the store.
     pub fn blobs(&self) -> Vec<PathBuf> {
         files_under(&self.data().join("store/blobs"))

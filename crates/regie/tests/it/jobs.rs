@@ -6,26 +6,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::fixtures::copy_into;
 use crate::harness::TestRegie;
 use crate::previews::blob;
-
-/// Ingests a fixture without previews and returns the asset id.
-fn ingest_quietly(regie: &TestRegie, fixture: &str) -> String {
-    let inbox = regie.scratch("inbox");
-    let paths = copy_into(&inbox, &[fixture]);
-    let output = regie
-        .command()
-        .env("REGIE_JOBS_PREVIEWS_AT_INGEST", "0")
-        .arg("ingest")
-        .arg("--json")
-        .arg(&paths[0])
-        .output()
-        .unwrap();
-    assert!(output.status.success());
-    let line: Value = serde_json::from_slice(&output.stdout).unwrap();
-    line["asset_id"].as_str().unwrap().to_owned()
-}
 
 fn job(regie: &TestRegie, id: &str) -> Value {
     regie.json(&["jobs", "show", id, "--json"])
@@ -58,7 +40,7 @@ fn wait_for_progress(regie: &TestRegie, id: &str) -> Value {
 #[test]
 fn queuing_the_same_work_twice_gives_the_same_job_and_cancel_then_retry_runs_it_once() {
     let regie = TestRegie::new();
-    let asset = ingest_quietly(&regie, "h264_aac.mp4");
+    let asset = regie.ingest_without_previews("h264_aac.mp4");
     let first = regie.json(&["transcode", &asset, "--profile", "mobile-540p", "--json"]);
     let second = regie.json(&["transcode", &asset, "--profile", "mobile-540p", "--json"]);
     assert_eq!(first["job_id"], second["job_id"]);
@@ -86,7 +68,7 @@ fn queuing_the_same_work_twice_gives_the_same_job_and_cancel_then_retry_runs_it_
 #[test]
 fn cancelling_a_running_transcode_kills_ffmpeg_and_keeps_nothing() {
     let regie = TestRegie::new();
-    let asset = ingest_quietly(&regie, "interlaced_1080i25.mxf");
+    let asset = regie.ingest_without_previews("interlaced_1080i25.mxf");
     let id =
         regie.json(&["transcode", &asset, "--profile", "prores-hq", "--json"])["job_id"].as_str().unwrap().to_owned();
     let mut worker = start_worker(&regie, "1");
@@ -106,7 +88,7 @@ fn cancelling_a_running_transcode_kills_ffmpeg_and_keeps_nothing() {
 #[test]
 fn a_killed_worker_leaves_no_rendition_and_the_job_completes_after_its_lease_runs_out() {
     let regie = TestRegie::new();
-    let asset = ingest_quietly(&regie, "interlaced_1080i25.mxf");
+    let asset = regie.ingest_without_previews("interlaced_1080i25.mxf");
     let id = regie.json(&["transcode", &asset, "--profile", "broadcast-xdcamhd50", "--json"])["job_id"]
         .as_str()
         .unwrap()
@@ -138,7 +120,7 @@ fn a_killed_worker_leaves_no_rendition_and_the_job_completes_after_its_lease_run
 #[test]
 fn a_source_ffmpeg_cannot_decode_fails_at_once_with_ffmpegs_words() {
     let regie = TestRegie::new();
-    let asset = ingest_quietly(&regie, "h264_aac.mp4");
+    let asset = regie.ingest_without_previews("h264_aac.mp4");
     // The stored original rots: its bytes are no longer media.
     let original = regie.query("SELECT blake3 FROM asset_files WHERE role = 'original'")[0][0].clone();
     let path = blob(&regie, &original);
@@ -170,7 +152,7 @@ fn a_full_disk_fails_the_transcode_cleanly() {
         eprintln!("skipped: mounting a small tmpfs needs root");
         return;
     }
-    let asset = ingest_quietly(&regie, "h264_aac.mp4");
+    let asset = regie.ingest_without_previews("h264_aac.mp4");
     let queued = regie
         .command()
         .env("REGIE_JOBS_MAX_ATTEMPTS", "1")
@@ -194,7 +176,7 @@ fn a_full_disk_fails_the_transcode_cleanly() {
 #[test]
 fn a_partial_output_is_never_reported_as_a_success() {
     let regie = TestRegie::new();
-    let asset = ingest_quietly(&regie, "interlaced_1080i25.mxf");
+    let asset = regie.ingest_without_previews("interlaced_1080i25.mxf");
     // The stored original loses its second half: ffmpeg decodes what is left and stops early.
     let original = regie.query("SELECT blake3 FROM asset_files WHERE role = 'original'")[0][0].clone();
     let path = blob(&regie, &original);

@@ -4,25 +4,12 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
-use crate::fixtures::copy_into;
 use crate::harness::TestRegie;
 use crate::previews::{blob, ffprobe};
 
 /// Ingests a fixture (no previews), transcodes it to `profile` and returns the asset id.
 fn transcode(regie: &TestRegie, fixture: &str, profile: &str) -> String {
-    let inbox = regie.scratch("inbox");
-    let paths = copy_into(&inbox, &[fixture]);
-    let output = regie
-        .command()
-        .env("REGIE_JOBS_PREVIEWS_AT_INGEST", "0")
-        .arg("ingest")
-        .arg("--json")
-        .arg(&paths[0])
-        .output()
-        .unwrap();
-    assert!(output.status.success());
-    let line: Value = serde_json::from_slice(&output.stdout).unwrap();
-    let id = line["asset_id"].as_str().unwrap().to_owned();
+    let id = regie.ingest_without_previews(fixture);
     let queued = regie.json(&["transcode", &id, "--profile", profile, "--json"]);
     assert_eq!(queued["created"], true);
     let worker = regie.run(&["worker", "--until-idle", "--json"]);
