@@ -6,7 +6,7 @@ use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use chrono::{SecondsFormat, Utc};
 use regie_core::CoreError;
-use regie_core::access::{Role, parse_scopes};
+use regie_core::access::{Permission, Role, parse_scopes};
 use regie_db::{NewToken, TokenRecord, UserRecord};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -25,12 +25,21 @@ pub struct CreatedToken {
     pub record: TokenRecord,
 }
 
-/// Who is calling, once a token has been checked.
+/// Who is calling, once a token, a session or a password has been checked.
 #[derive(Debug, Clone, Serialize)]
 pub struct Caller {
     pub user: UserRecord,
-    pub scopes: Vec<String>,
-    pub token_id: String,
+    /// The token's scopes; `None` for a password or session login (the role's permissions).
+    pub scopes: Option<Vec<Permission>>,
+    /// The token used, if any.
+    pub token_id: Option<String>,
+}
+
+impl Caller {
+    /// A caller logged in with a password or a session cookie.
+    pub fn logged_in(user: UserRecord) -> Self {
+        Self { user, scopes: None, token_id: None }
+    }
 }
 
 impl Regie {
@@ -80,9 +89,7 @@ impl Regie {
             .into());
         }
         let expires_at = expires.map(expiry).transpose()?;
-        let mut secret = [0u8; 32];
-        getrandom::fill(&mut secret).map_err(|error| AppError::Internal(format!("no randomness: {error}")))?;
-        let token = format!("{TOKEN_PREFIX}{}", hex::encode(secret));
+        let token = format!("{TOKEN_PREFIX}{}", random_hex()?);
         let scope_names: Vec<String> = scopes.iter().map(|scope| scope.as_str().to_owned()).collect();
         let record = self
             .db
@@ -111,11 +118,9 @@ impl Regie {
         if !token.starts_with(TOKEN_PREFIX) || token.len() != TOKEN_PREFIX.len() + 64 {
             return Ok(None);
         }
-        Ok(self.db.token_by_digest(&digest(token)).await?.map(|(token, user)| Caller {
-            user,
-            scopes: token.scopes,
-            token_id: token.id,
-        }))
+        let Some((token, user)) = self.db.token_by_digest(&digest(token)).await? else { return Ok(None) };
+        let scopes = token.scopes.iter().filter_map(|scope| Permission::parse(scope).ok()).collect();
+        Ok(Some(Caller { user, scopes: Some(scopes), token_id: Some(token.id) }))
     }
 
     /// Checks a user's password; `None` for a wrong password, an unknown or disabled user, or a
@@ -140,11 +145,62 @@ impl Regie {
     }
 }
 
+/// A browser session just opened: the cookie value and the CSRF token, both shown once.
+#[derive(Debug, Clone)]
+pub struct OpenedSession {
+    pub cookie: String,
+    pub csrf_token: String,
+    pub expires_at: String,
+}
+
+impl Regie {
+    /// A token for a user who just logged in with their password: every permission of their
+    /// role, expiring after `hours`.
+    pub async fn login_token(&self, user: &UserRecord, hours: i64) -> Result<CreatedToken, AppError> {
+        let role = Role::parse(&user.role)?;
+        let scopes: Vec<String> = role.permissions().iter().map(|scope| scope.as_str().to_owned()).collect();
+        self.create_token(&user.name, "login", &scopes, Some(&format!("{hours}h"))).await
+    }
+
+    /// Opens a browser session for `user`, lasting `hours`.
+    pub async fn open_session(&self, user: &UserRecord, hours: i64) -> Result<OpenedSession, AppError> {
+        let cookie = random_hex()?;
+        let csrf_token = random_hex()?;
+        let expires_at = expiry(&format!("{hours}h"))?;
+        self.db.insert_session(&digest(&cookie), &user.id, &csrf_token, &expires_at).await?;
+        Ok(OpenedSession { cookie, csrf_token, expires_at })
+    }
+
+    /// The CSRF token and user of a live session.
+    pub async fn session(&self, cookie: &str) -> Result<Option<(String, UserRecord)>, AppError> {
+        if cookie.len() != 64 || !cookie.bytes().all(|byte| byte.is_ascii_hexdigit()) {
+            return Ok(None);
+        }
+        Ok(self.db.session_by_digest(&digest(cookie)).await?)
+    }
+
+    pub async fn close_session(&self, cookie: &str) -> Result<(), AppError> {
+        Ok(self.db.delete_session(&digest(cookie)).await?)
+    }
+}
+
+/// Compares two secrets in time that does not depend on where they differ.
+pub fn constant_time_eq(left: &str, right: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    left.len() == right.len() && bool::from(left.as_bytes().ct_eq(right.as_bytes()))
+}
+
+fn random_hex() -> Result<String, AppError> {
+    let mut secret = [0u8; 32];
+    getrandom::fill(&mut secret).map_err(|error| AppError::Internal(format!("no randomness: {error}")))?;
+    Ok(hex::encode(secret))
+}
+
 /// An argon2id hash of a password nobody has, checked when the user does not exist.
 const DUMMY_HASH: &str =
     "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$Q3M2hm0b2m8H8rZzCwqZ4Zc3mN8n3C6mYb7oFf8wE0M";
 
-fn check_name(name: &str) -> Result<(), AppError> {
+pub(crate) fn check_name(name: &str) -> Result<(), AppError> {
     let valid = !name.is_empty()
         && name.len() <= 64
         && name.chars().all(|character| character.is_ascii_alphanumeric() || "._@-".contains(character));
@@ -155,7 +211,7 @@ fn check_name(name: &str) -> Result<(), AppError> {
     }
 }
 
-async fn hash_password(password: &str) -> Result<String, AppError> {
+pub(crate) async fn hash_password(password: &str) -> Result<String, AppError> {
     if password.chars().count() < MIN_PASSWORD_LEN {
         return Err(
             CoreError::invalid("password", "(hidden)", format!("use at least {MIN_PASSWORD_LEN} characters")).into()
@@ -170,7 +226,7 @@ async fn hash_password(password: &str) -> Result<String, AppError> {
     .map_err(|error| AppError::Internal(format!("cannot hash the password: {error}")))
 }
 
-fn digest(token: &str) -> String {
+pub(crate) fn digest(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 

@@ -1,5 +1,6 @@
 //! Catalogue queries and edits: assets, collections, tags.
 
+use regie_core::access::Visibility;
 use regie_core::{AssetId, CollectionPath};
 use regie_db::{AssetRecord, AssetSummary, CollectionRecord};
 
@@ -28,7 +29,7 @@ impl Regie {
         let mut assets: Vec<AssetSummary> = Vec::new();
         loop {
             let after = assets.last().map(|asset| asset.id);
-            let page = self.db.list_assets(collection, tag, after, PAGE).await?;
+            let page = self.db.list_assets(collection, tag, after, PAGE, &Visibility::All).await?;
             let done = page.len() < PAGE as usize;
             assets.extend(page);
             if done {
@@ -70,4 +71,26 @@ pub(crate) fn normalise_tags(tags: &[String]) -> Result<Vec<String>, AppError> {
             Ok(cleaned)
         })
         .collect()
+}
+
+impl Regie {
+    /// Jobs queued or running; also the readiness probe's query.
+    pub async fn live_jobs(&self) -> Result<u64, AppError> {
+        Ok(self.db.live_job_count().await?)
+    }
+
+    /// Where the stored file `role` of an asset lies, with its record.
+    pub async fn stored_file(
+        &self,
+        asset_id: AssetId,
+        role: &str,
+    ) -> Result<(std::path::PathBuf, regie_db::FileRecord, AssetRecord), AppError> {
+        let asset = self.db.get_asset(asset_id).await?;
+        let file = asset.files.iter().find(|file| file.role == role).cloned().ok_or_else(|| {
+            let roles: Vec<&str> = asset.files.iter().map(|file| file.role.as_str()).collect();
+            AppError::NoSuchFile(format!("asset {} has no {role} file (it has {})", asset.house_id, roles.join(", ")))
+        })?;
+        let blake3 = regie_core::Blake3Hex::parse(&file.blake3)?;
+        Ok((self.store.blob_path(&blake3), file, asset))
+    }
 }

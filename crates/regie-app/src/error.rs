@@ -47,6 +47,10 @@ pub enum AppError {
     JobFailed(String),
     #[error("{path} already exists: regie never overwrites a file; choose another output name")]
     OutputExists { path: PathBuf },
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NoSuchFile(String),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -69,6 +73,8 @@ impl AppError {
             Self::UnknownProfile { .. } => "not-found",
             Self::InvalidProfile { .. } => "invalid-profile",
             Self::JobFailed(_) => "job-failed",
+            Self::Forbidden(_) => "forbidden",
+            Self::NoSuchFile(_) => "not-found",
             Self::Internal(_) => "internal",
         }
     }

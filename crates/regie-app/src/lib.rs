@@ -2,7 +2,9 @@
 //! catalogue database, the blob store and the media prober. Front ends (the CLI now, HTTP next)
 //! call these and only render what they return.
 
+mod access;
 mod accounts;
+mod audit;
 mod catalogue;
 mod check;
 mod error;
@@ -19,7 +21,8 @@ mod settings;
 pub mod sidecar;
 mod walk;
 
-pub use accounts::{Caller, CreatedToken};
+pub use accounts::{Caller, CreatedToken, OpenedSession, constant_time_eq};
+pub use audit::{AuditVerification, audit_time};
 pub use check::{BUILT_IN_POLICIES, CheckReport, check_file, load_policy};
 pub use error::AppError;
 pub use gc::GcReport;
@@ -32,4 +35,6 @@ pub use settings::{JobSettings, Settings};
 
 pub use regie_core::media::MediaDescription;
 pub use regie_db::{AssetRecord, AssetSummary, CollectionRecord, Enqueued, JobRecord, JobState};
-pub use regie_db::{TokenRecord, UserRecord};
+pub use regie_db::{AuditFilter, GrantRecord, GroupRecord, NewAuditEntry, TokenRecord, UserRecord};
+pub use regie_core::access::{Access, Permission};
+pub use regie_core::audit::AuditEntry;

@@ -37,6 +37,11 @@ impl Regie {
         Ok(Self { db, store, prober: Prober::new(runner), measurer, settings: Arc::new(settings) })
     }
 
+    /// The data folder.
+    pub fn data_dir(&self) -> &std::path::Path {
+        &self.settings.data_dir
+    }
+
     /// Closes the database cleanly (checkpointing the WAL).
     pub async fn close(&self) {
         self.db.close().await;

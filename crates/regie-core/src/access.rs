@@ -106,9 +106,153 @@ pub fn parse_scopes(text: &[String]) -> Result<Vec<Permission>, CoreError> {
     Ok(scopes)
 }
 
+/// A role granted on a collection and everything below it; `*` is every collection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Grant {
+    pub collection: String,
+    pub role: Role,
+}
+
+/// The collection a grant on everything names.
+pub const EVERY_COLLECTION: &str = "*";
+
+impl Grant {
+    /// Whether the grant reaches `collection` (the granted one or one below it).
+    pub fn covers(&self, collection: &str) -> bool {
+        self.collection == EVERY_COLLECTION
+            || collection == self.collection
+            || collection.strip_prefix(self.collection.as_str()).is_some_and(|rest| rest.starts_with('/'))
+    }
+}
+
+/// Which assets a caller may list: all, or those in some collection trees and those they own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Visibility {
+    All,
+    Limited { collections: Vec<String>, owner_id: Option<String> },
+}
+
+/// What one caller may do: their role bounds everything, a token narrows it to its scopes, and
+/// outside `admin` a permission holds only in the collections granted to the user or their groups.
+/// The owner of an asset may always read it.
+#[derive(Debug, Clone)]
+pub struct Access {
+    pub user_id: String,
+    pub role: Role,
+    /// `None` for a password or session login (the role's permissions).
+    pub scopes: Option<Vec<Permission>>,
+    pub grants: Vec<Grant>,
+}
+
+impl Access {
+    /// Whether the role and scopes allow `permission` at all.
+    fn may_ever(&self, permission: Permission) -> bool {
+        self.role.permissions().contains(&permission)
+            && self.scopes.as_ref().is_none_or(|scopes| scopes.contains(&permission))
+    }
+
+    /// Whether the caller may do `permission` on an asset filed in `collection` and owned by `owner_id`.
+    pub fn allows(&self, permission: Permission, collection: &str, owner_id: Option<&str>) -> bool {
+        if !self.may_ever(permission) {
+            return false;
+        }
+        if self.role == Role::Admin {
+            return true;
+        }
+        if permission == Permission::Read && owner_id == Some(self.user_id.as_str()) {
+            return true;
+        }
+        self.grants.iter().any(|grant| grant.covers(collection) && grant.role.permissions().contains(&permission))
+    }
+
+    /// Whether the caller may do `permission` somewhere (for actions not tied to an asset).
+    pub fn allows_anywhere(&self, permission: Permission) -> bool {
+        self.may_ever(permission)
+            && (self.role == Role::Admin
+                || self.grants.iter().any(|grant| grant.role.permissions().contains(&permission)))
+    }
+
+    /// Whether the caller may administer the whole system (users, grants, audit).
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::Admin && self.may_ever(Permission::Administer)
+    }
+
+    /// The assets the caller may read, as a filter for listings and counts.
+    pub fn readable(&self) -> Visibility {
+        if !self.may_ever(Permission::Read) {
+            return Visibility::Limited { collections: Vec::new(), owner_id: None };
+        }
+        if self.role == Role::Admin {
+            return Visibility::All;
+        }
+        let mut collections: Vec<String> = self
+            .grants
+            .iter()
+            .filter(|grant| grant.role.permissions().contains(&Permission::Read))
+            .map(|grant| grant.collection.clone())
+            .collect();
+        if collections.iter().any(|collection| collection == EVERY_COLLECTION) {
+            return Visibility::All;
+        }
+        collections.sort();
+        collections.dedup();
+        Visibility::Limited { collections, owner_id: Some(self.user_id.clone()) }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn access(role: Role, grants: &[(&str, Role)]) -> Access {
+        Access {
+            user_id: "u1".into(),
+            role,
+            scopes: None,
+            grants: grants.iter().map(|(collection, role)| Grant { collection: (*collection).into(), role: *role }).collect(),
+        }
+    }
+
+    #[test]
+    fn grants_are_inherited_down_the_tree_only() {
+        let editor = access(Role::Editor, &[("news", Role::Editor), ("sport/archive", Role::Viewer)]);
+        assert!(editor.allows(Permission::WriteMetadata, "news", None));
+        assert!(editor.allows(Permission::WriteMetadata, "news/2026/evening", None));
+        assert!(!editor.allows(Permission::Read, "newsroom", None), "a sibling sharing a prefix is not below");
+        assert!(editor.allows(Permission::Read, "sport/archive/1998", None));
+        assert!(!editor.allows(Permission::Download, "sport/archive", None), "viewer grants read only");
+        assert!(!editor.allows(Permission::Read, "sport", None), "grants do not flow upwards");
+        assert_eq!(
+            editor.readable(),
+            Visibility::Limited { collections: vec!["news".into(), "sport/archive".into()], owner_id: Some("u1".into()) }
+        );
+    }
+
+    #[test]
+    fn the_role_bounds_grants_and_scopes_bound_the_role() {
+        let viewer = access(Role::Viewer, &[("news", Role::MediaManager)]);
+        assert!(viewer.allows(Permission::Read, "news", None));
+        assert!(!viewer.allows(Permission::Delete, "news", None), "a grant cannot lift a user above their role");
+        let mut admin = access(Role::Admin, &[]);
+        assert!(admin.allows(Permission::Delete, "anything", None));
+        assert_eq!(admin.readable(), Visibility::All);
+        admin.scopes = Some(vec![Permission::Read]);
+        assert!(!admin.allows(Permission::Delete, "anything", None));
+        assert!(!admin.is_admin());
+        admin.scopes = Some(vec![Permission::Download]);
+        assert_eq!(admin.readable(), Visibility::Limited { collections: vec![], owner_id: None });
+    }
+
+    #[test]
+    fn owners_read_their_assets_and_star_reaches_everything() {
+        let partner = access(Role::Partner, &[]);
+        assert!(partner.allows(Permission::Read, "inbox", Some("u1")));
+        assert!(!partner.allows(Permission::Download, "inbox", Some("u1")));
+        assert!(!partner.allows(Permission::Read, "inbox", Some("u2")));
+        let viewer = access(Role::Viewer, &[("*", Role::Viewer)]);
+        assert!(viewer.allows(Permission::Read, "any/where", None));
+        assert_eq!(viewer.readable(), Visibility::All);
+    }
 
     #[test]
     fn roles_grant_nested_permissions() {

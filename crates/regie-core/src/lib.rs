@@ -3,6 +3,7 @@
 //! This crate does no I/O and starts no processes, so everything here is tested with plain values.
 
 pub mod access;
+pub mod audit;
 pub mod checksum;
 pub mod collection;
 pub mod derivative;

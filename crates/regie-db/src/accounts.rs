@@ -226,7 +226,7 @@ fn split_scopes(text: &str) -> Vec<String> {
     text.split_whitespace().map(str::to_owned).collect()
 }
 
-fn user_from_row(row: &SqliteRow) -> UserRecord {
+pub(crate) fn user_from_row(row: &SqliteRow) -> UserRecord {
     let hash: Option<String> = row.get("password_hash");
     UserRecord {
         id: row.get("id"),

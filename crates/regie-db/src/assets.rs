@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use chrono::{SecondsFormat, Utc};
 use regie_core::house_id::HouseIdContext;
 use regie_core::sidecar::DescriptiveMetadata;
+use regie_core::access::Visibility;
 use regie_core::{AssetId, Blake3Hex, CollectionPath, Finding, MediaDescription, Severity};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, Sqlite, Transaction};
@@ -54,8 +55,8 @@ impl Database {
         let house_id = asset.house_id_template.render(&context, sequence);
         let metadata = serde_json::to_string(&asset.metadata).map_err(corrupt("metadata"))?;
         sqlx::query(
-            "INSERT INTO assets (id, house_id, name, collection_id, source_path, metadata, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO assets (id, house_id, name, collection_id, source_path, metadata, created_at, owner_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(asset.id.to_string())
         .bind(&house_id)
@@ -64,6 +65,7 @@ impl Database {
         .bind(&asset.source_path)
         .bind(&metadata)
         .bind(&now)
+        .bind(&asset.owner_id)
         .execute(&mut *transaction)
         .await
         .during("recording an asset")?;
@@ -136,8 +138,10 @@ impl Database {
     pub async fn get_asset(&self, asset_id: AssetId) -> Result<AssetRecord, DbError> {
         let id = asset_id.to_string();
         let row = sqlx::query(
-            "SELECT a.id, a.house_id, a.name, c.path AS collection, a.source_path, a.metadata, a.created_at
-             FROM assets a JOIN collections c ON c.id = a.collection_id WHERE a.id = $1",
+            "SELECT a.id, a.house_id, a.name, c.path AS collection, a.source_path, a.metadata, a.created_at,
+                    u.name AS owner
+             FROM assets a JOIN collections c ON c.id = a.collection_id LEFT JOIN users u ON u.id = a.owner_id
+             WHERE a.id = $1",
         )
         .bind(&id)
         .fetch_optional(&self.pool)
@@ -153,6 +157,7 @@ impl Database {
             collection: row.get("collection"),
             source_path: row.get("source_path"),
             created_at: row.get("created_at"),
+            owner: row.get("owner"),
             tags: self.tags_of(&id).await?,
             metadata,
             findings: self.findings_of(&id).await?,
@@ -169,16 +174,17 @@ impl Database {
         })
     }
 
-    /// One page of assets ordered by id (creation time), after the `after` cursor; a collection
-    /// filter includes its sub-collections.
+    /// One page of assets ordered by id (creation time), after the `after` cursor, among those
+    /// `visible`; a collection filter includes its sub-collections.
     pub async fn list_assets(
         &self,
         collection: Option<&CollectionPath>,
         tag: Option<&str>,
         after: Option<AssetId>,
         limit: u32,
+        visible: &Visibility,
     ) -> Result<Vec<AssetSummary>, DbError> {
-        let rows = sqlx::query(
+        let mut sql = String::from(
             "SELECT a.id, a.house_id, a.name, c.path AS collection, a.created_at, f.size, f.format,
                     (SELECT COUNT(*) FROM findings x WHERE x.asset_id = a.id) AS finding_count
              FROM assets a
@@ -186,17 +192,45 @@ impl Database {
              LEFT JOIN asset_files f ON f.asset_id = a.id AND f.role = 'original'
              WHERE ($1 IS NULL OR c.path = $1 OR substr(c.path, 1, length($1) + 1) = $1 || '/')
                AND ($2 IS NULL OR EXISTS (SELECT 1 FROM asset_tags t WHERE t.asset_id = a.id AND t.tag = $2))
-               AND ($3 IS NULL OR a.id > $3)
-             ORDER BY a.id LIMIT $4",
-        )
-        .bind(collection.map(CollectionPath::as_str))
-        .bind(tag)
-        .bind(after.map(|id| id.to_string()))
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await
-        .during("listing assets")?;
+               AND ($3 IS NULL OR a.id > $3)",
+        );
+        let mut binds: Vec<String> = Vec::new();
+        if let Visibility::Limited { collections, owner_id } = visible {
+            // One bound parameter per readable collection tree: the SQL text never holds a value.
+            let mut alternatives: Vec<String> = vec!["a.owner_id = $5".to_owned()];
+            binds.push(owner_id.clone().unwrap_or_default());
+            for readable in collections {
+                binds.push(readable.clone());
+                let n = 4 + binds.len();
+                alternatives.push(format!("c.path = ${n} OR substr(c.path, 1, length(${n}) + 1) = ${n} || '/'"));
+            }
+            sql += &format!(" AND ({})", alternatives.join(" OR "));
+        }
+        sql += " ORDER BY a.id LIMIT $4";
+        // Safe: the text holds only fixed SQL and numbered placeholders; every value is bound.
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(collection.map(CollectionPath::as_str))
+            .bind(tag)
+            .bind(after.map(|id| id.to_string()))
+            .bind(i64::from(limit));
+        for value in &binds {
+            query = query.bind(value);
+        }
+        let rows = query.fetch_all(&self.pool).await.during("listing assets")?;
         rows.iter().map(summary_from_row).collect()
+    }
+
+    /// The collection and owner of an asset, to decide who may touch it.
+    pub async fn asset_access(&self, asset_id: AssetId) -> Result<(String, Option<String>), DbError> {
+        let row = sqlx::query(
+            "SELECT c.path, a.owner_id FROM assets a JOIN collections c ON c.id = a.collection_id WHERE a.id = $1",
+        )
+        .bind(asset_id.to_string())
+        .fetch_optional(&self.pool)
+        .await
+        .during("reading an asset's access")?
+        .ok_or_else(|| DbError::AssetNotFound(asset_id.to_string()))?;
+        Ok((row.get("path"), row.get("owner_id")))
     }
 
     /// The content address of every file the catalogue refers to.

@@ -26,6 +26,12 @@ pub enum DbError {
     UserExists(String),
     #[error("no user named {0}")]
     UserNotFound(String),
+    #[error("a group named {0} already exists")]
+    GroupExists(String),
+    #[error("no group named {0}")]
+    GroupNotFound(String),
+    #[error("no grant {0}")]
+    GrantNotFound(String),
     #[error("no token {0}")]
     TokenNotFound(String),
     #[error("no job {0}")]
@@ -52,6 +58,9 @@ impl DbError {
             Self::UserExists(_) => "user-exists",
             Self::UserNotFound(_) => "not-found",
             Self::TokenNotFound(_) => "not-found",
+            Self::GroupExists(_) => "group-exists",
+            Self::GroupNotFound(_) => "not-found",
+            Self::GrantNotFound(_) => "not-found",
             Self::JobAmbiguous(_) => "ambiguous-job-id",
             Self::JobFinished { .. } => "job-finished",
             Self::JobNotRetryable { .. } => "job-not-retryable",

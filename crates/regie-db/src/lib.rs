@@ -4,14 +4,19 @@
 
 mod accounts;
 mod assets;
+mod audit;
 mod collections;
 mod connection;
 mod error;
+mod grants;
 mod jobs;
 mod outputs;
 mod records;
+mod sessions;
 
 pub use assets::ExistingContent;
+pub use audit::{AuditFilter, NewAuditEntry};
+pub use grants::{GrantRecord, GroupRecord, Principal};
 
 pub use accounts::{NewToken, TokenRecord, UserCredentials, UserRecord};
 pub use connection::Database;

@@ -19,6 +19,8 @@ pub struct NewAsset<'a> {
     pub verdicts: Vec<Verdict>,
     /// Work to queue with the asset (its proxy, poster...), in the same transaction.
     pub jobs: Vec<crate::NewJob>,
+    /// The user who brought the asset in (none for the command line).
+    pub owner_id: Option<String>,
     pub house_id_template: &'a HouseIdTemplate,
     /// Ingest date, `YYYYMMDD`, for the house id.
     pub ingest_date: String,
@@ -42,6 +44,8 @@ pub struct AssetRecord {
     pub collection: String,
     pub source_path: String,
     pub created_at: String,
+    /// The user who brought the asset in; none when it came through the command line.
+    pub owner: Option<String>,
     pub tags: Vec<String>,
     pub metadata: DescriptiveMetadata,
     pub findings: Vec<Finding>,

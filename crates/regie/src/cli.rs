@@ -116,9 +116,111 @@ pub enum Command {
     /// Create, list and revoke API tokens.
     #[command(subcommand)]
     Tokens(TokensCommand),
+    /// Create groups and add users to them.
+    #[command(subcommand)]
+    Groups(GroupsCommand),
+    /// Grant roles on collections (and everything below them) to users or groups.
+    #[command(subcommand)]
+    Grants(GrantsCommand),
+    /// Verify and read the tamper-evident audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Serve the HTTP API (with a job worker inside) until Ctrl-C or SIGTERM.
+    Serve {
+        /// Address to listen on (default: `[server] listen`, 127.0.0.1:8080); port 0 picks a free one.
+        #[arg(long)]
+        listen: Option<String>,
+        /// Job workers inside the server (default: `[server] workers`; 0 for none).
+        #[arg(long)]
+        workers: Option<usize>,
+        /// Print the listening address as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Inspect the effective configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GroupsCommand {
+    Add {
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add a user to a group.
+    AddMember {
+        group: String,
+        user: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a user from a group.
+    RemoveMember {
+        group: String,
+        user: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GrantsCommand {
+    /// Grant a role on a collection tree (`*` for every collection); granting again replaces it.
+    Add {
+        /// A collection path such as news/2026, or `*`.
+        #[arg(long)]
+        collection: String,
+        /// `user:NAME` or `group:NAME`.
+        #[arg(long)]
+        to: String,
+        /// admin, media-manager, editor, viewer or partner.
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        json: bool,
+    },
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    Remove {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Walk the hash chain; exit 1 naming the first entry altered, removed or inserted.
+    Verify {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Entries oldest first, filtered by user, asset and time.
+    List {
+        #[arg(long)]
+        user: Option<String>,
+        /// An asset id or house id.
+        #[arg(long)]
+        asset: Option<String>,
+        /// RFC 3339 time or date, inclusive.
+        #[arg(long)]
+        since: Option<String>,
+        /// RFC 3339 time or date, exclusive.
+        #[arg(long)]
+        until: Option<String>,
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -19,6 +19,7 @@ pub struct RawConfig {
     pub naming: NamingConfig,
     pub probe: ProbeConfig,
     pub jobs: JobsConfig,
+    pub server: ServerConfig,
     /// Policies checked on every asset ingested into a collection or below it:
     /// `"news" = ["ebu-r128"]`.
     pub policies: BTreeMap<String, Vec<String>>,
@@ -58,6 +59,45 @@ pub struct JobsConfig {
     pub previews_at_ingest: bool,
     /// Jobs one worker runs at once.
     pub concurrency: usize,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Address `regie serve` listens on.
+    pub listen: String,
+    /// Job workers running inside the server (0: run `regie worker` separately).
+    pub workers: usize,
+    /// The largest upload accepted, in bytes.
+    pub max_upload_bytes: u64,
+    /// Mark session cookies `Secure` (when served over HTTPS).
+    pub secure_cookies: bool,
+    /// How long a login token or session lasts.
+    pub session_hours: i64,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        let defaults = regie_server::ServerOptions::default();
+        Self {
+            listen: "127.0.0.1:8080".to_owned(),
+            workers: 1,
+            max_upload_bytes: defaults.max_upload_bytes,
+            secure_cookies: defaults.secure_cookies,
+            session_hours: defaults.session_hours,
+        }
+    }
+}
+
+impl LoadedConfig {
+    pub fn server_options(&self) -> regie_server::ServerOptions {
+        let server = &self.raw.server;
+        regie_server::ServerOptions {
+            max_upload_bytes: server.max_upload_bytes,
+            secure_cookies: server.secure_cookies,
+            session_hours: server.session_hours.clamp(1, 24 * 90),
+        }
+    }
 }
 
 impl Default for JobsConfig {
@@ -162,7 +202,8 @@ impl LoadedConfig {
 /// `REGIE_INGEST_SHA256`, `REGIE_INGEST_CONCURRENCY`, `REGIE_INGEST_HOUSE_ID_TEMPLATE`,
 /// `REGIE_NAMING_PATTERN`, `REGIE_NAMING_EXTENSIONS` (comma-separated), `REGIE_NAMING_MAX_LENGTH`,
 /// `REGIE_PROBE_TIMEOUT_S`, `REGIE_JOBS_LEASE_S`, `REGIE_JOBS_RETRY_BACKOFF_S`, `REGIE_JOBS_MAX_ATTEMPTS`,
-/// `REGIE_JOBS_PREVIEWS_AT_INGEST`, `REGIE_JOBS_CONCURRENCY`.
+/// `REGIE_JOBS_PREVIEWS_AT_INGEST`, `REGIE_JOBS_CONCURRENCY`, `REGIE_SERVER_LISTEN`,
+/// `REGIE_SERVER_WORKERS`, `REGIE_SERVER_MAX_UPLOAD_BYTES`.
 fn apply_environment(raw: &mut RawConfig, variable: impl Fn(&str) -> Option<String>) -> Result<()> {
     fn parsed<T: std::str::FromStr>(name: &str, value: &str) -> Result<T> {
         value.trim().parse().map_err(|_| anyhow::anyhow!("{name}={value:?} is not a valid value"))
@@ -187,6 +228,15 @@ fn apply_environment(raw: &mut RawConfig, variable: impl Fn(&str) -> Option<Stri
     }
     if let Some(value) = variable("REGIE_JOBS_CONCURRENCY") {
         raw.jobs.concurrency = parsed("REGIE_JOBS_CONCURRENCY", &value)?;
+    }
+    if let Some(value) = variable("REGIE_SERVER_LISTEN") {
+        raw.server.listen = value;
+    }
+    if let Some(value) = variable("REGIE_SERVER_WORKERS") {
+        raw.server.workers = parsed("REGIE_SERVER_WORKERS", &value)?;
+    }
+    if let Some(value) = variable("REGIE_SERVER_MAX_UPLOAD_BYTES") {
+        raw.server.max_upload_bytes = parsed("REGIE_SERVER_MAX_UPLOAD_BYTES", &value)?;
     }
     if let Some(value) = variable("REGIE_INGEST_CONCURRENCY") {
         raw.ingest.concurrency = parsed("REGIE_INGEST_CONCURRENCY", &value)?;

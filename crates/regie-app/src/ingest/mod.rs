@@ -18,7 +18,7 @@ pub use outcome::{FileOutcome, IngestObserver, IngestStatus, IngestSummary};
 use crate::catalogue::normalise_tags;
 use crate::check::load_policy;
 use crate::sidecar::SidecarReader;
-use crate::walk::walk_inputs;
+use crate::walk::{uploaded_files, walk_inputs};
 use crate::{AppError, Regie};
 
 /// What to ingest and where to file it.
@@ -27,6 +27,16 @@ pub struct IngestRequest {
     pub paths: Vec<PathBuf>,
     pub collection: CollectionPath,
     pub tags: Vec<String>,
+    /// The user bringing the files in (recorded as the assets' owner); none for the command line.
+    pub owner_id: Option<String>,
+    /// The paths are finished uploads inside the data folder, taken as they are (not walked).
+    pub uploaded: bool,
+}
+
+impl IngestRequest {
+    pub fn new(paths: Vec<PathBuf>, collection: CollectionPath, tags: Vec<String>) -> Self {
+        Self { paths, collection, tags, owner_id: None, uploaded: false }
+    }
 }
 
 /// State shared by the workers of one run.
@@ -34,6 +44,7 @@ struct Run {
     regie: Regie,
     collection: CollectionPath,
     tags: Vec<String>,
+    owner_id: Option<String>,
     /// The policies of the target collection, checked on every new asset.
     policies: Vec<Policy>,
     queue: Mutex<VecDeque<(PathBuf, u64)>>,
@@ -59,9 +70,14 @@ impl Regie {
         let (lock, _) = self.lock_file()?;
         lock.lock_shared().map_err(|source| AppError::DataFolder { path: self.settings.data_dir.clone(), source })?;
         let data_dir = self.settings.data_dir.clone();
-        let walk = tokio::task::spawn_blocking(move || walk_inputs(&request.paths, &[data_dir]))
-            .await
-            .map_err(|error| AppError::Internal(error.to_string()))?;
+        let walk = if request.uploaded {
+            uploaded_files(&request.paths)
+        } else {
+            let paths = request.paths.clone();
+            tokio::task::spawn_blocking(move || walk_inputs(&paths, &[data_dir]))
+                .await
+                .map_err(|error| AppError::Internal(error.to_string()))?
+        };
         for (path, reason) in &walk.skipped {
             observer.skipped(path, reason);
         }
@@ -71,6 +87,7 @@ impl Regie {
             regie: self.clone(),
             collection: request.collection,
             tags: normalise_tags(&request.tags)?,
+            owner_id: request.owner_id,
             policies,
             queue: Mutex::new(walk.files.into_iter().collect()),
             sidecars: Mutex::new(SidecarReader::default()),

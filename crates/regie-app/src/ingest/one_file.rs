@@ -66,6 +66,7 @@ impl Run {
                 },
                 house_id_template: &self.regie.settings.house_id_template,
                 ingest_date: Local::now().format("%Y%m%d").to_string(),
+                owner_id: self.owner_id.clone(),
             })
             .await;
         match inserted {

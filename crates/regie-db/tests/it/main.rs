@@ -2,6 +2,7 @@
 
 use regie_core::house_id::HouseIdTemplate;
 use regie_core::{AssetId, Blake3Hex, Checksums, CollectionPath, FileFormat, Finding, Md5Hex, Severity};
+use regie_core::access::Visibility;
 use regie_db::{Database, NewAsset, NewFile};
 
 async fn open() -> (tempfile::TempDir, Database) {
@@ -33,6 +34,7 @@ fn new_asset<'a>(template: &'a HouseIdTemplate, collection: &str, content: u8) -
         },
         verdicts: Vec::new(),
         jobs: Vec::new(),
+        owner_id: None,
         house_id_template: template,
         ingest_date: "20261122".to_owned(),
     }
@@ -73,7 +75,7 @@ async fn listing_pages_with_a_keyset_cursor_and_filters_by_subtree() {
     let mut seen = Vec::new();
     let mut after = None;
     loop {
-        let page = database.list_assets(None, None, after, 3).await.unwrap();
+        let page = database.list_assets(None, None, after, 3, &Visibility::All).await.unwrap();
         if page.is_empty() {
             break;
         }
@@ -82,7 +84,7 @@ async fn listing_pages_with_a_keyset_cursor_and_filters_by_subtree() {
     }
     assert_eq!(seen, ["1", "2", "3", "4", "5", "6", "7"], "every asset once, in creation order");
     let news: CollectionPath = "news".parse().unwrap();
-    assert_eq!(database.list_assets(Some(&news), None, None, 100).await.unwrap().len(), 4, "news/a but not newsroom");
+    assert_eq!(database.list_assets(Some(&news), None, None, 100, &Visibility::All).await.unwrap().len(), 4, "news/a but not newsroom");
     let collections = database.list_collections().await.unwrap();
     let paths: Vec<&str> = collections.iter().map(|collection| collection.path.as_str()).collect();
     assert_eq!(paths, ["news", "news/a", "newsroom"]);
@@ -107,8 +109,8 @@ async fn sql_metacharacters_are_plain_data() {
     let asset_id = database.resolve_asset("1").await.unwrap();
     let hostile = ["x'); DROP TABLE assets; --".to_owned(), "50%_off".to_owned()];
     database.add_tags(asset_id, &hostile).await.unwrap();
-    assert_eq!(database.list_assets(None, Some("50%_off"), None, 10).await.unwrap().len(), 1);
-    assert_eq!(database.list_assets(None, Some("50%"), None, 10).await.unwrap().len(), 0);
+    assert_eq!(database.list_assets(None, Some("50%_off"), None, 10, &Visibility::All).await.unwrap().len(), 1);
+    assert_eq!(database.list_assets(None, Some("50%"), None, 10, &Visibility::All).await.unwrap().len(), 0);
     assert_eq!(database.get_asset(asset_id).await.unwrap().tags.len(), 3);
 }
 
@@ -119,5 +121,5 @@ async fn the_same_content_cannot_become_two_originals() {
     database.insert_asset(new_asset(&template, "default", 4)).await.unwrap();
     let error = database.insert_asset(new_asset(&template, "other", 4)).await.unwrap_err();
     assert_eq!(error.code(), "duplicate-content");
-    assert_eq!(database.list_assets(None, None, None, 10).await.unwrap().len(), 1, "nothing of the second was written");
+    assert_eq!(database.list_assets(None, None, None, 10, &Visibility::All).await.unwrap().len(), 1, "nothing of the second was written");
 }

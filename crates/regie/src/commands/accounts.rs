@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use regie_app::{Regie, UserRecord};
 
-use super::{print_json, success};
+use super::{audit_cli, print_json, success};
 
 /// The first line of stdin, without its line ending: passwords never appear in arguments.
 fn password_from_stdin() -> Result<String> {
@@ -39,6 +39,7 @@ fn user_line(user: &UserRecord) -> String {
 pub async fn add_user(regie: &Regie, name: &str, role: &str, password_stdin: bool, json: bool) -> Result<ExitCode> {
     let password = if password_stdin { Some(password_from_stdin()?) } else { None };
     let user = regie.add_user(name, role, password.as_deref()).await?;
+    audit_cli(regie, "user.add", None, format!("user {} role {}", user.name, user.role)).await?;
     show_user(&user, json)
 }
 
@@ -56,12 +57,15 @@ pub async fn list_users(regie: &Regie, json: bool) -> Result<ExitCode> {
 
 pub async fn set_disabled(regie: &Regie, name: &str, disabled: bool, json: bool) -> Result<ExitCode> {
     let user = regie.set_user_disabled(name, disabled).await?;
+    let action = if disabled { "user.disable" } else { "user.enable" };
+    audit_cli(regie, action, None, format!("user {name}")).await?;
     show_user(&user, json)
 }
 
 pub async fn reset(regie: &Regie, name: &str, json: bool) -> Result<ExitCode> {
     let password = password_from_stdin()?;
     let user = regie.reset_password(name, &password).await?;
+    audit_cli(regie, "user.reset-password", None, format!("user {name}")).await?;
     show_user(&user, json)
 }
 
@@ -74,6 +78,8 @@ pub async fn create_token(
     json: bool,
 ) -> Result<ExitCode> {
     let created = regie.create_token(user, label, scopes, expires).await?;
+    let detail = format!("token {} for {user} scopes {}", created.record.id, created.record.scopes.join(" "));
+    audit_cli(regie, "token.create", None, detail).await?;
     if json {
         print_json(&created)?;
     } else {
@@ -111,6 +117,7 @@ pub async fn list_tokens(regie: &Regie, user: Option<&str>, json: bool) -> Resul
 
 pub async fn revoke_token(regie: &Regie, id: &str, json: bool) -> Result<ExitCode> {
     regie.revoke_token(id).await?;
+    audit_cli(regie, "token.revoke", None, format!("token {id}")).await?;
     if json {
         print_json(&serde_json::json!({ "id": id, "revoked": true }))?;
     } else {

@@ -49,6 +49,8 @@ pub async fn show(regie: &Regie, reference: &str, json: bool) -> Result<ExitCode
 pub async fn tag(regie: &Regie, reference: &str, tags: &[String], json: bool, adding: bool) -> Result<ExitCode> {
     let asset =
         if adding { regie.tag_asset(reference, tags).await? } else { regie.untag_asset(reference, tags).await? };
+    let action = if adding { "asset.tag" } else { "asset.untag" };
+    super::audit_cli(regie, action, Some(asset.id.to_string()), tags.join(", ")).await?;
     if json {
         print_json(&asset)?;
     } else {

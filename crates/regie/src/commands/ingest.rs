@@ -22,9 +22,21 @@ pub async fn run(config: &LoadedConfig, args: IngestArgs) -> Result<ExitCode> {
     let collection = args.collection.parse()?;
     let regie = Regie::open(settings).await?;
     let progress = Arc::new(IngestProgress::new(args.json));
-    let request = IngestRequest { paths: args.paths, collection, tags: args.tags };
+    let paths: Vec<String> = args.paths.iter().map(|path| path.display().to_string()).collect();
+    let request = IngestRequest::new(args.paths, collection, args.tags);
     let summary = regie.ingest(request, progress.clone()).await;
     progress.finish();
+    if let Ok(summary) = &summary {
+        let detail = format!(
+            "{} into {}: {} ingested, {} duplicate, {} failed",
+            paths.join(" "),
+            args.collection,
+            summary.ingested,
+            summary.duplicates,
+            summary.failed
+        );
+        super::audit_cli(&regie, "ingest", None, detail).await?;
+    }
     regie.close().await;
     let summary = summary?;
     if !args.json {

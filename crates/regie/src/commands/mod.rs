@@ -1,7 +1,9 @@
 //! One module per command; each runs a use case and renders its result.
 
+mod access;
 mod accounts;
 mod assets;
+mod audit;
 mod check;
 mod check_names;
 mod collections;
@@ -11,6 +13,7 @@ mod ingest;
 mod jobs;
 mod normalize;
 mod probe;
+mod serve;
 mod transcode;
 mod worker;
 
@@ -21,7 +24,7 @@ use regie_app::Regie;
 use serde::Serialize;
 
 use crate::cli::{AssetsCommand, Cli, Command, ConfigCommand, JobsCommand};
-use crate::cli::{TokensCommand, UsersCommand};
+use crate::cli::{AuditCommand, GrantsCommand, GroupsCommand, TokensCommand, UsersCommand};
 use crate::config::LoadedConfig;
 
 pub async fn run(cli: Cli) -> Result<ExitCode> {
@@ -96,7 +99,68 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             code
         }
         Command::Previews { asset, json } => transcode::previews(&open(&config).await?, &asset, json).await,
+        Command::Groups(command) => {
+            let regie = open(&config).await?;
+            let code = match command {
+                GroupsCommand::Add { name, json } => access::add_group(&regie, &name, json).await,
+                GroupsCommand::List { json } => access::list_groups(&regie, json).await,
+                GroupsCommand::AddMember { group, user, json } => {
+                    access::set_member(&regie, &group, &user, true, json).await
+                }
+                GroupsCommand::RemoveMember { group, user, json } => {
+                    access::set_member(&regie, &group, &user, false, json).await
+                }
+            };
+            regie.close().await;
+            code
+        }
+        Command::Grants(command) => {
+            let regie = open(&config).await?;
+            let code = match command {
+                GrantsCommand::Add { collection, to, role, json } => {
+                    access::add_grant(&regie, &collection, &to, &role, json).await
+                }
+                GrantsCommand::List { json } => access::list_grants(&regie, json).await,
+                GrantsCommand::Remove { id, json } => access::remove_grant(&regie, &id, json).await,
+            };
+            regie.close().await;
+            code
+        }
+        Command::Audit(command) => {
+            let regie = open(&config).await?;
+            let code = match command {
+                AuditCommand::Verify { json } => audit::verify(&regie, json).await,
+                AuditCommand::List { user, asset, since, until, limit, json } => {
+                    audit::list(&regie, audit::ListArgs { user, asset, since, until, limit }, json).await
+                }
+            };
+            regie.close().await;
+            code
+        }
+        Command::Serve { listen, workers, json } => serve::run(&config, listen, workers, json).await,
     }
+}
+
+/// Records a change made from the command line, as `cli:LOGIN` (the command line has the powers
+/// of whoever can write the data folder).
+pub(crate) async fn audit_cli(
+    regie: &Regie,
+    action: &str,
+    asset_id: Option<String>,
+    detail: String,
+) -> Result<()> {
+    let login = std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).unwrap_or_else(|_| "unknown".to_owned());
+    regie
+        .audit(regie_app::NewAuditEntry {
+            actor: format!("cli:{login}"),
+            action: action.to_owned(),
+            asset_id,
+            address: None,
+            outcome: "ok".to_owned(),
+            detail,
+        })
+        .await?;
+    Ok(())
 }
 
 pub(crate) async fn open(config: &LoadedConfig) -> Result<Regie> {

@@ -1,0 +1,97 @@
+//! regie's HTTP API: `serve` binds a listener and answers under `/api/v1` until told to stop,
+//! running the job worker beside it. Every route authenticates the caller and checks their
+//! permission; handlers only call the use cases of `regie-app` and render what they return.
+
+mod auth;
+mod error;
+mod extract;
+mod metrics;
+mod openapi;
+mod routes;
+mod state;
+mod throttle;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use regie_app::Regie;
+use regie_app::jobs::{WorkerObserver, WorkerOptions};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tower_http::trace::TraceLayer;
+
+pub use error::{ApiError, ErrorBody};
+pub use state::ServerOptions;
+
+use crate::state::{AppState, SharedState};
+
+/// JSON bodies larger than this are refused (uploads stream and are not bound by it).
+const JSON_BODY_LIMIT: usize = 1 << 20;
+
+/// The whole application: routes, OpenAPI document, metrics and tracing.
+pub fn router(regie: Regie, options: ServerOptions) -> Router {
+    let state: SharedState = Arc::new(AppState {
+        regie,
+        options,
+        throttle: Default::default(),
+        metrics: Default::default(),
+        upload_locks: Default::default(),
+    });
+    let (api, document) = openapi::routes().split_for_parts();
+    let document = Arc::new(document);
+    api.route(
+        "/api/v1/openapi.json",
+        axum::routing::get(move || {
+            let document = Arc::clone(&document);
+            async move { axum::Json(document.as_ref().clone()) }
+        }),
+    )
+    .layer(axum::middleware::from_fn_with_state(Arc::clone(&state), metrics::track))
+    .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
+    .layer(TraceLayer::new_for_http())
+    .fallback(|| async { ApiError::not_found("no such route: the API is described at /api/v1/openapi.json") })
+    .with_state(state)
+}
+
+/// Serves until `shutdown` turns true: the listener stops accepting, requests in flight finish,
+/// the worker lets its running jobs finish, and the catalogue is closed.
+pub async fn serve(
+    regie: Regie,
+    listener: TcpListener,
+    options: ServerOptions,
+    workers: usize,
+    worker_observer: Arc<dyn WorkerObserver>,
+    shutdown: watch::Receiver<bool>,
+) -> Result<(), ServeError> {
+    let worker = (workers > 0).then(|| {
+        let regie = regie.clone();
+        let shutdown = shutdown.clone();
+        tokio::spawn(async move {
+            regie.run_worker(WorkerOptions { concurrency: workers, until_idle: false }, worker_observer, shutdown).await
+        })
+    });
+    let app = router(regie.clone(), options);
+    let mut stop = shutdown.clone();
+    let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(async move {
+            let _ = stop.wait_for(|stopping| *stopping).await;
+        })
+        .await;
+    if let Some(worker) = worker {
+        match worker.await {
+            Ok(Err(error)) => tracing::error!(%error, "the job worker stopped"),
+            Err(error) => tracing::error!(%error, "the job worker panicked"),
+            Ok(Ok(_)) => {}
+        }
+    }
+    regie.close().await;
+    served.map_err(ServeError::Io)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("the server stopped: {0}")]
+    Io(#[source] std::io::Error),
+}

@@ -1,0 +1,63 @@
+//! The OpenAPI 3 document, generated from the handlers' annotations; served at
+//! `/api/v1/openapi.json`.
+
+use utoipa::OpenApi;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::routes::{assets, audit, auth, health, jobs, tokens, uploads, users};
+use crate::state::SharedState;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "regie", description = "Media asset management: catalogue, accounts, uploads and audit trail."),
+    modifiers(&Security),
+    security(("bearer" = []), ("session" = [])),
+    tags(
+        (name = "assets", description = "The catalogue"),
+        (name = "auth", description = "Logging in"),
+        (name = "tokens", description = "API tokens"),
+        (name = "uploads", description = "Resumable uploads (tus 1.0)"),
+        (name = "jobs", description = "The job queue"),
+        (name = "admin", description = "Users, groups, grants and the audit trail"),
+        (name = "health", description = "Probes and metrics"),
+    )
+)]
+struct ApiDoc;
+
+struct Security;
+
+impl utoipa::Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+        components.add_security_scheme("session", SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(crate::auth::SESSION_COOKIE))));
+    }
+}
+
+pub fn routes() -> OpenApiRouter<SharedState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(health::healthz))
+        .routes(routes!(health::readyz))
+        .routes(routes!(health::metrics))
+        .routes(routes!(auth::login))
+        .routes(routes!(auth::open_session, auth::close_session))
+        .routes(routes!(auth::me))
+        .routes(routes!(tokens::create, tokens::list))
+        .routes(routes!(tokens::revoke))
+        .routes(routes!(assets::list))
+        .routes(routes!(assets::show))
+        .routes(routes!(assets::tags))
+        .routes(routes!(assets::download))
+        .routes(routes!(jobs::list))
+        .routes(routes!(jobs::show))
+        .routes(routes!(users::list_users, users::add_user))
+        .routes(routes!(users::list_groups, users::add_group))
+        .routes(routes!(users::add_member, users::remove_member))
+        .routes(routes!(users::list_grants, users::add_grant))
+        .routes(routes!(users::remove_grant))
+        .routes(routes!(audit::list))
+        .routes(routes!(uploads::options, uploads::create))
+        .routes(routes!(uploads::head, uploads::status, uploads::patch, uploads::terminate))
+}

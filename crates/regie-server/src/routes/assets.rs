@@ -1,0 +1,158 @@
+//! Assets: listing (keyset cursors, only what the caller may read), one asset (the same JSON as
+//! `regie assets show --json`), tags, and downloads of stored files with Range support.
+
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use regie_app::{AssetRecord, AssetSummary, Permission};
+use regie_core::{AssetId, CollectionPath};
+use serde::Deserialize;
+use tower::ServiceExt;
+use tower_http::services::ServeFile;
+use utoipa::ToSchema;
+
+use crate::auth::Authenticated;
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::extract::{ApiJson, ApiQuery};
+use crate::routes::{Page, page_limit};
+use crate::state::SharedState;
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct AssetQuery {
+    /// Only this collection and those below it.
+    pub collection: Option<String>,
+    pub tag: Option<String>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// 1 to 500; 100 by default.
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TagChange {
+    #[serde(default)]
+    pub add: Vec<String>,
+    #[serde(default)]
+    pub remove: Vec<String>,
+}
+
+/// Assets the caller may read, oldest first.
+#[utoipa::path(get, path = "/api/v1/assets", tag = "assets", params(AssetQuery),
+    responses((status = 200, body = serde_json::Value), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+pub async fn list(
+    State(state): State<SharedState>,
+    who: Authenticated,
+    ApiQuery(query): ApiQuery<AssetQuery>,
+) -> ApiResult<axum::Json<Page<AssetSummary>>> {
+    let collection: Option<CollectionPath> =
+        query.collection.as_deref().map(str::parse).transpose().map_err(regie_app::AppError::from)?;
+    let after = match &query.cursor {
+        Some(cursor) => Some(
+            cursor
+                .parse::<AssetId>()
+                .map_err(|_| ApiError::bad_request("invalid-cursor", "the cursor is not one this server gave"))?,
+        ),
+        None => None,
+    };
+    let tag = query.tag.map(|tag| tag.trim().to_lowercase());
+    let limit = page_limit(query.limit);
+    let items = state.regie.asset_page(&who.access, collection.as_ref(), tag.as_deref(), after, limit).await?;
+    let next_cursor = (items.len() == limit as usize).then(|| items.last().map(|asset| asset.id.to_string())).flatten();
+    Ok(axum::Json(Page { items, next_cursor }))
+}
+
+/// One asset, by id or house id; 404 when it does not exist or the caller may not read it.
+#[utoipa::path(get, path = "/api/v1/assets/{id}", tag = "assets", params(("id" = String, Path, description = "asset id or house id")),
+    responses((status = 200, body = serde_json::Value), (status = 404, body = ErrorBody)))]
+pub async fn show(State(state): State<SharedState>, who: Authenticated, Path(id): Path<String>) -> ApiResult<axum::Json<AssetRecord>> {
+    Ok(axum::Json(state.regie.asset_as(&who.access, &id).await?))
+}
+
+/// Adds and removes tags (write-metadata).
+#[utoipa::path(post, path = "/api/v1/assets/{id}/tags", tag = "assets", params(("id" = String, Path)), request_body = TagChange,
+    responses((status = 200, body = serde_json::Value), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn tags(
+    State(state): State<SharedState>,
+    who: Authenticated,
+    Path(id): Path<String>,
+    ApiJson(change): ApiJson<TagChange>,
+) -> ApiResult<axum::Json<AssetRecord>> {
+    let asset_id = match state.regie.asset_for(&who.access, &id, Permission::WriteMetadata).await {
+        Ok(asset_id) => asset_id,
+        Err(error) => {
+            if error.code() == "forbidden" {
+                state.audit_by(&who, "asset.tag", None, "denied", format!("asset {id}")).await?;
+            }
+            return Err(error.into());
+        }
+    };
+    let reference = asset_id.to_string();
+    if !change.add.is_empty() {
+        state.regie.tag_asset(&reference, &change.add).await?;
+    }
+    if !change.remove.is_empty() {
+        state.regie.untag_asset(&reference, &change.remove).await?;
+    }
+    let detail = serde_json::json!({ "add": change.add, "remove": change.remove }).to_string();
+    state.audit_by(&who, "asset.tag", Some(reference.clone()), "ok", detail).await?;
+    Ok(axum::Json(state.regie.asset(&reference).await?))
+}
+
+/// A stored file of an asset (`original`, `proxy`, `poster`...), with Range support (download).
+#[utoipa::path(get, path = "/api/v1/assets/{id}/files/{role}", tag = "assets",
+    params(("id" = String, Path), ("role" = String, Path, description = "original, proxy, poster, storyboard...")),
+    responses((status = 200, description = "the file"), (status = 206, description = "the requested range"),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 416, description = "range not satisfiable")))]
+pub async fn download(
+    State(state): State<SharedState>,
+    who: Authenticated,
+    Path((id, role)): Path<(String, String)>,
+    request: Request,
+) -> ApiResult<Response> {
+    let range = request.headers().get(header::RANGE).and_then(|value| value.to_str().ok()).map(str::to_owned);
+    let asset_id = match state.regie.asset_for(&who.access, &id, Permission::Download).await {
+        Ok(asset_id) => asset_id,
+        Err(error) => {
+            if error.code() == "forbidden" {
+                state.audit_by(&who, "asset.download", None, "denied", format!("asset {id} file {role}")).await?;
+            }
+            return Err(error.into());
+        }
+    };
+    let (path, file, asset) = state.regie.stored_file(asset_id, &role).await?;
+    let detail = match &range {
+        Some(range) => format!("file {role} ({} bytes) {range}", file.size),
+        None => format!("file {role} ({} bytes)", file.size),
+    };
+    state.audit_by(&who, "asset.download", Some(asset_id.to_string()), "ok", detail).await?;
+    let mut response = ServeFile::new(&path)
+        .oneshot(request)
+        .await
+        .map_err(|error| ApiError::internal(format!("cannot read the stored file: {error}")))?
+        .into_response();
+    if response.status() == StatusCode::NOT_FOUND {
+        return Err(ApiError::internal(format!(
+            "the stored file of {} ({role}) is missing from the store: run `regie fixity` and restore it",
+            asset.house_id
+        )));
+    }
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
+    let name = download_name(&asset.name, &role);
+    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    if let Ok(value) = HeaderValue::from_str(&format!("\"{}\"", file.blake3)) {
+        headers.insert(header::ETAG, value);
+    }
+    Ok(response)
+}
+
+/// A safe file name for Content-Disposition: the asset's name for the original, else the name
+/// with the role; quotes, slashes and control characters replaced.
+fn download_name(asset_name: &str, role: &str) -> String {
+    let name = if role == "original" { asset_name.to_owned() } else { format!("{asset_name}.{role}") };
+    name.chars().map(|character| if character.is_control() || "\"\\/".contains(character) || !character.is_ascii() { '_' } else { character }).collect()
+}

@@ -1,0 +1,33 @@
+//! Liveness, readiness and metrics: unauthenticated, for load balancers and Prometheus.
+
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+
+use crate::error::{ApiError, ApiResult};
+use crate::state::SharedState;
+
+/// The process is up.
+#[utoipa::path(get, path = "/healthz", tag = "health", responses((status = 200, description = "alive")))]
+pub async fn healthz() -> &'static str {
+    "ok\n"
+}
+
+/// The catalogue answers.
+#[utoipa::path(get, path = "/readyz", tag = "health",
+    responses((status = 200, description = "ready"), (status = 503, description = "the catalogue does not answer")))]
+pub async fn readyz(State(state): State<SharedState>) -> ApiResult<&'static str> {
+    state.regie.live_jobs().await.map_err(|error| {
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "not-ready", format!("the catalogue does not answer: {error}"))
+    })?;
+    Ok("ready\n")
+}
+
+/// Prometheus metrics in the text format.
+#[utoipa::path(get, path = "/metrics", tag = "health", responses((status = 200, description = "metrics")))]
+pub async fn metrics(State(state): State<SharedState>) -> impl IntoResponse {
+    if let Ok(live) = state.regie.live_jobs().await {
+        state.metrics.set_live_jobs(live);
+    }
+    ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], state.metrics.render())
+}

@@ -1,0 +1,27 @@
+//! The API's routes, one module per resource.
+
+pub mod assets;
+pub mod audit;
+pub mod auth;
+pub mod health;
+pub mod jobs;
+pub mod tokens;
+pub mod uploads;
+pub mod users;
+
+use serde::Serialize;
+
+/// Pages hold at most this many items.
+pub const MAX_PAGE: u32 = 500;
+pub const DEFAULT_PAGE: u32 = 100;
+
+/// One page of a listing; `next_cursor` is given back as `cursor` for the next page.
+#[derive(Debug, Serialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+pub fn page_limit(limit: Option<u32>) -> u32 {
+    limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE)
+}

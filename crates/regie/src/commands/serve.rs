@@ -1,0 +1,61 @@
+//! `regie serve [--listen ADDR] [--workers N]`: the HTTP API with a job worker inside; Ctrl-C or
+//! SIGTERM stops accepting connections, lets requests and running jobs finish, then exits.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use regie_app::jobs::{JobEnd, WorkerObserver};
+use tokio::net::TcpListener;
+
+use super::{open, success};
+use crate::config::LoadedConfig;
+
+pub async fn run(config: &LoadedConfig, listen: Option<String>, workers: Option<usize>, json: bool) -> Result<ExitCode> {
+    let regie = open(config).await?;
+    let address = listen.unwrap_or_else(|| config.raw.server.listen.clone());
+    let listener = TcpListener::bind(&address)
+        .await
+        .with_context(|| format!("cannot listen on {address}: is another server using it? choose another with --listen"))?;
+    let bound = listener.local_addr()?;
+    if json {
+        println!("{}", serde_json::json!({ "listening": format!("http://{bound}") }));
+    } else {
+        println!("listening on http://{bound}");
+    }
+    let (stop, shutdown) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        wait_for_signal().await;
+        eprintln!("stopping: requests in flight and running jobs finish (Ctrl-C again to abort)");
+        let _ = stop.send(true);
+        wait_for_signal().await;
+        std::process::exit(130);
+    });
+    let workers = workers.unwrap_or(config.raw.server.workers);
+    regie_server::serve(regie, listener, config.server_options(), workers, Arc::new(LogJobs), shutdown).await?;
+    Ok(success())
+}
+
+async fn wait_for_signal() {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = terminate => {}
+    }
+}
+
+/// Jobs run inside the server are reported in the log.
+struct LogJobs;
+
+impl WorkerObserver for LogJobs {
+    fn finished(&self, end: &JobEnd) {
+        tracing::info!(job = %end.job_id, kind = %end.kind, state = ?end.state, error = ?end.error, "job finished");
+    }
+}
