@@ -7,7 +7,6 @@ use regie_db::{AssetRecord, AssetSummary, GrantRecord, GroupRecord, Principal};
 
 use crate::{AppError, Caller, Regie};
 
-
 impl Regie {
     /// What `caller` may do: their role, their token's scopes, and the grants to them and their groups.
     pub async fn access_of(&self, caller: &Caller) -> Result<Access, AppError> {

@@ -101,7 +101,8 @@ impl Regie {
 /// A time bound for audit filters: RFC 3339, or a date (`2026-11-22`, taken as midnight UTC),
 /// rewritten in the trail's own format so text comparison is time comparison.
 pub fn audit_time(text: &str) -> Result<String, AppError> {
-    let invalid = || regie_core::CoreError::invalid("time", text, "use RFC 3339 (2026-11-22T10:00:00Z) or a date (2026-11-22)");
+    let invalid =
+        || regie_core::CoreError::invalid("time", text, "use RFC 3339 (2026-11-22T10:00:00Z) or a date (2026-11-22)");
     let parsed = chrono::DateTime::parse_from_rfc3339(text.trim())
         .map(|time| time.with_timezone(&chrono::Utc))
         .or_else(|_| {

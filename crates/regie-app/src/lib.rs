@@ -33,8 +33,8 @@ pub use profiles::{BUILT_IN_PROFILES, LoadedProfile, load_profile};
 pub use regie::Regie;
 pub use settings::{JobSettings, Settings};
 
+pub use regie_core::access::{Access, Permission};
+pub use regie_core::audit::AuditEntry;
 pub use regie_core::media::MediaDescription;
 pub use regie_db::{AssetRecord, AssetSummary, CollectionRecord, Enqueued, JobRecord, JobState};
 pub use regie_db::{AuditFilter, GrantRecord, GroupRecord, NewAuditEntry, TokenRecord, UserRecord};
-pub use regie_core::access::{Access, Permission};
-pub use regie_core::audit::AuditEntry;

@@ -116,6 +116,24 @@ fn walk_folder(
     }
 }
 
+/// Finished uploads, taken one by one as they are (they live inside the data folder, so they are
+/// never walked).
+pub(crate) fn uploaded_files(paths: &[PathBuf]) -> Walk {
+    let mut walk = Walk::default();
+    for path in paths {
+        match fs::metadata(path) {
+            Ok(metadata) if metadata.is_file() => walk.files.push((path.clone(), metadata.len())),
+            Ok(_) => walk.failures.push((path.clone(), "not-a-file", format!("{} is not a file", path.display()))),
+            Err(error) => walk.failures.push((
+                path.clone(),
+                "source-unreadable",
+                format!("cannot read {}: {error}", path.display()),
+            )),
+        }
+    }
+    walk
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -176,20 +194,4 @@ mod tests {
         assert_eq!(walk.failures[0].1, "not-found");
         assert_eq!(walk.failures[0].2, "/definitely/not/here.mov does not exist");
     }
-}
-
-/// Finished uploads, taken one by one as they are (they live inside the data folder, so they are
-/// never walked).
-pub(crate) fn uploaded_files(paths: &[PathBuf]) -> Walk {
-    let mut walk = Walk::default();
-    for path in paths {
-        match fs::metadata(path) {
-            Ok(metadata) if metadata.is_file() => walk.files.push((path.clone(), metadata.len())),
-            Ok(_) => walk.failures.push((path.clone(), "not-a-file", format!("{} is not a file", path.display()))),
-            Err(error) => {
-                walk.failures.push((path.clone(), "source-unreadable", format!("cannot read {}: {error}", path.display())))
-            }
-        }
-    }
-    walk
 }

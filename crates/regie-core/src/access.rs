@@ -209,7 +209,10 @@ mod tests {
             user_id: "u1".into(),
             role,
             scopes: None,
-            grants: grants.iter().map(|(collection, role)| Grant { collection: (*collection).into(), role: *role }).collect(),
+            grants: grants
+                .iter()
+                .map(|(collection, role)| Grant { collection: (*collection).into(), role: *role })
+                .collect(),
         }
     }
 
@@ -224,7 +227,10 @@ mod tests {
         assert!(!editor.allows(Permission::Read, "sport", None), "grants do not flow upwards");
         assert_eq!(
             editor.readable(),
-            Visibility::Limited { collections: vec!["news".into(), "sport/archive".into()], owner_id: Some("u1".into()) }
+            Visibility::Limited {
+                collections: vec!["news".into(), "sport/archive".into()],
+                owner_id: Some("u1".into())
+            }
         );
     }
 

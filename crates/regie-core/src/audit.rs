@@ -89,7 +89,10 @@ impl ChainWalker {
     pub fn check(&mut self, entry: &AuditEntry) -> Result<(), ChainBreak> {
         let broken = |kind, message: String| Err(ChainBreak { seq: entry.seq, kind, message });
         if entry.hash != entry.expected_hash() {
-            return broken("altered", format!("entry {} was altered: its hash no longer matches its fields", entry.seq));
+            return broken(
+                "altered",
+                format!("entry {} was altered: its hash no longer matches its fields", entry.seq),
+            );
         }
         if entry.seq > self.expected_seq && entry.prev_hash != self.previous_hash {
             return broken(
@@ -120,11 +123,9 @@ impl ChainWalker {
                     self.expected_seq
                 ),
             }),
-            Some((seq, hash)) if seq + 1 == self.expected_seq && hash != self.previous_hash => Err(ChainBreak {
-                seq,
-                kind: "altered",
-                message: format!("entry {seq} differs from the recorded head"),
-            }),
+            Some((seq, hash)) if seq + 1 == self.expected_seq && hash != self.previous_hash => {
+                Err(ChainBreak { seq, kind: "altered", message: format!("entry {seq} differs from the recorded head") })
+            }
             _ => Ok(()),
         }
     }

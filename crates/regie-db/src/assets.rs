@@ -4,9 +4,9 @@
 use std::collections::BTreeSet;
 
 use chrono::{SecondsFormat, Utc};
+use regie_core::access::Visibility;
 use regie_core::house_id::HouseIdContext;
 use regie_core::sidecar::DescriptiveMetadata;
-use regie_core::access::Visibility;
 use regie_core::{AssetId, Blake3Hex, CollectionPath, Finding, MediaDescription, Severity};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, Sqlite, Transaction};

@@ -85,8 +85,12 @@ impl Database {
         } else {
             "DELETE FROM group_members WHERE group_id = $1 AND user_id = $2"
         };
-        let changed =
-            sqlx::query(sql).bind(&group_id).bind(&user_id).execute(&mut *transaction).await.during("changing a group")?;
+        let changed = sqlx::query(sql)
+            .bind(&group_id)
+            .bind(&user_id)
+            .execute(&mut *transaction)
+            .await
+            .during("changing a group")?;
         transaction.commit().await.during("committing a group change")?;
         Ok(changed.rows_affected() > 0)
     }

@@ -1,8 +1,8 @@
 //! The catalogue on a real SQLite file: the suite every backend must pass (PostgreSQL joins it).
 
+use regie_core::access::Visibility;
 use regie_core::house_id::HouseIdTemplate;
 use regie_core::{AssetId, Blake3Hex, Checksums, CollectionPath, FileFormat, Finding, Md5Hex, Severity};
-use regie_core::access::Visibility;
 use regie_db::{Database, NewAsset, NewFile};
 
 async fn open() -> (tempfile::TempDir, Database) {
@@ -84,7 +84,11 @@ async fn listing_pages_with_a_keyset_cursor_and_filters_by_subtree() {
     }
     assert_eq!(seen, ["1", "2", "3", "4", "5", "6", "7"], "every asset once, in creation order");
     let news: CollectionPath = "news".parse().unwrap();
-    assert_eq!(database.list_assets(Some(&news), None, None, 100, &Visibility::All).await.unwrap().len(), 4, "news/a but not newsroom");
+    assert_eq!(
+        database.list_assets(Some(&news), None, None, 100, &Visibility::All).await.unwrap().len(),
+        4,
+        "news/a but not newsroom"
+    );
     let collections = database.list_collections().await.unwrap();
     let paths: Vec<&str> = collections.iter().map(|collection| collection.path.as_str()).collect();
     assert_eq!(paths, ["news", "news/a", "newsroom"]);
@@ -121,5 +125,9 @@ async fn the_same_content_cannot_become_two_originals() {
     database.insert_asset(new_asset(&template, "default", 4)).await.unwrap();
     let error = database.insert_asset(new_asset(&template, "other", 4)).await.unwrap_err();
     assert_eq!(error.code(), "duplicate-content");
-    assert_eq!(database.list_assets(None, None, None, 10, &Visibility::All).await.unwrap().len(), 1, "nothing of the second was written");
+    assert_eq!(
+        database.list_assets(None, None, None, 10, &Visibility::All).await.unwrap().len(),
+        1,
+        "nothing of the second was written"
+    );
 }

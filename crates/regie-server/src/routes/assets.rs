@@ -66,7 +66,11 @@ pub async fn list(
 /// One asset, by id or house id; 404 when it does not exist or the caller may not read it.
 #[utoipa::path(get, path = "/api/v1/assets/{id}", tag = "assets", params(("id" = String, Path, description = "asset id or house id")),
     responses((status = 200, body = serde_json::Value), (status = 404, body = ErrorBody)))]
-pub async fn show(State(state): State<SharedState>, who: Authenticated, Path(id): Path<String>) -> ApiResult<axum::Json<AssetRecord>> {
+pub async fn show(
+    State(state): State<SharedState>,
+    who: Authenticated,
+    Path(id): Path<String>,
+) -> ApiResult<axum::Json<AssetRecord>> {
     Ok(axum::Json(state.regie.asset_as(&who.access, &id).await?))
 }
 
@@ -154,5 +158,9 @@ pub async fn download(
 /// with the role; quotes, slashes and control characters replaced.
 fn download_name(asset_name: &str, role: &str) -> String {
     let name = if role == "original" { asset_name.to_owned() } else { format!("{asset_name}.{role}") };
-    name.chars().map(|character| if character.is_control() || "\"\\/".contains(character) || !character.is_ascii() { '_' } else { character }).collect()
+    name.chars()
+        .map(|character| {
+            if character.is_control() || "\"\\/".contains(character) || !character.is_ascii() { '_' } else { character }
+        })
+        .collect()
 }

@@ -35,7 +35,11 @@ pub async fn list(
 ) -> ApiResult<axum::Json<Page<AuditEntry>>> {
     who.require_admin()?;
     let after = match &query.cursor {
-        Some(cursor) => Some(cursor.parse::<u64>().map_err(|_| ApiError::bad_request("invalid-cursor", "the cursor is not one this server gave"))?),
+        Some(cursor) => Some(
+            cursor
+                .parse::<u64>()
+                .map_err(|_| ApiError::bad_request("invalid-cursor", "the cursor is not one this server gave"))?,
+        ),
         None => None,
     };
     let limit = page_limit(query.limit);
@@ -48,6 +52,7 @@ pub async fn list(
         limit,
     };
     let items = state.regie.audit_entries(&filter).await?;
-    let next_cursor = (items.len() == limit as usize).then(|| items.last().map(|entry| entry.seq.to_string())).flatten();
+    let next_cursor =
+        (items.len() == limit as usize).then(|| items.last().map(|entry| entry.seq.to_string())).flatten();
     Ok(axum::Json(Page { items, next_cursor }))
 }

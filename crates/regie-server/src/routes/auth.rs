@@ -47,7 +47,11 @@ pub struct WhoAmI {
 /// Logs in and returns a bearer token.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
     responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
-pub async fn login(State(state): State<SharedState>, parts: Parts, ApiJson(request): ApiJson<LoginRequest>) -> ApiResult<axum::Json<LoginResponse>> {
+pub async fn login(
+    State(state): State<SharedState>,
+    parts: Parts,
+    ApiJson(request): ApiJson<LoginRequest>,
+) -> ApiResult<axum::Json<LoginResponse>> {
     let user = check_login(&state, &parts, &request).await?;
     let created = state.regie.login_token(&user, state.options.session_hours).await?;
     Ok(axum::Json(LoginResponse { token: created.token, expires_at: created.record.expires_at }))
@@ -56,7 +60,11 @@ pub async fn login(State(state): State<SharedState>, parts: Parts, ApiJson(reque
 /// Logs in and opens a cookie session (HttpOnly, SameSite=Strict).
 #[utoipa::path(post, path = "/api/v1/auth/session", tag = "auth", request_body = LoginRequest,
     responses((status = 200, body = SessionResponse), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
-pub async fn open_session(State(state): State<SharedState>, parts: Parts, ApiJson(request): ApiJson<LoginRequest>) -> ApiResult<Response> {
+pub async fn open_session(
+    State(state): State<SharedState>,
+    parts: Parts,
+    ApiJson(request): ApiJson<LoginRequest>,
+) -> ApiResult<Response> {
     let user = check_login(&state, &parts, &request).await?;
     let session = state.regie.open_session(&user, state.options.session_hours).await?;
     let secure = if state.options.secure_cookies { "; Secure" } else { "" };
@@ -67,7 +75,10 @@ pub async fn open_session(State(state): State<SharedState>, parts: Parts, ApiJso
     );
     let mut response =
         axum::Json(SessionResponse { csrf_token: session.csrf_token, expires_at: session.expires_at }).into_response();
-    response.headers_mut().insert(header::SET_COOKIE, HeaderValue::from_str(&cookie).map_err(|error| ApiError::internal(error.to_string()))?);
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_str(&cookie).map_err(|error| ApiError::internal(error.to_string()))?,
+    );
     Ok(response)
 }
 
@@ -79,7 +90,10 @@ pub async fn close_session(State(state): State<SharedState>, who: Authenticated,
     }
     state.audit_by(&who, "logout", None, "ok", String::new()).await?;
     let mut headers = HeaderMap::new();
-    headers.insert(header::SET_COOKIE, HeaderValue::from_static("regie_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0"));
+    headers.insert(
+        header::SET_COOKIE,
+        HeaderValue::from_static("regie_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0"),
+    );
     Ok((StatusCode::NO_CONTENT, headers).into_response())
 }
 

@@ -40,7 +40,11 @@ pub async fn list(
 /// One job with its log.
 #[utoipa::path(get, path = "/api/v1/jobs/{id}", tag = "jobs", params(("id" = String, Path)),
     responses((status = 200, body = serde_json::Value), (status = 404, body = ErrorBody)))]
-pub async fn show(State(state): State<SharedState>, who: Authenticated, Path(id): Path<String>) -> ApiResult<axum::Json<JobDetails>> {
+pub async fn show(
+    State(state): State<SharedState>,
+    who: Authenticated,
+    Path(id): Path<String>,
+) -> ApiResult<axum::Json<JobDetails>> {
     let details = state.regie.job_details(&id).await?;
     if !who.access.is_admin() {
         let readable = match &details.job.asset_id {

@@ -41,7 +41,15 @@ pub async fn create(
         .regie
         .create_token(&who.caller.user.name, &request.label, &request.scopes, request.expires.as_deref())
         .await?;
-    state.audit_by(&who, "token.create", None, "ok", format!("token {} scopes {}", created.record.id, created.record.scopes.join(" "))).await?;
+    state
+        .audit_by(
+            &who,
+            "token.create",
+            None,
+            "ok",
+            format!("token {} scopes {}", created.record.id, created.record.scopes.join(" ")),
+        )
+        .await?;
     Ok((StatusCode::CREATED, axum::Json(created)))
 }
 
@@ -55,7 +63,11 @@ pub async fn list(State(state): State<SharedState>, who: Authenticated) -> ApiRe
 /// Revokes a token of the caller's (any token for an admin).
 #[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "tokens", params(("id" = String, Path)),
     responses((status = 204), (status = 404, body = ErrorBody)))]
-pub async fn revoke(State(state): State<SharedState>, who: Authenticated, Path(id): Path<String>) -> ApiResult<StatusCode> {
+pub async fn revoke(
+    State(state): State<SharedState>,
+    who: Authenticated,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
     let owned = state.regie.list_tokens(Some(&who.caller.user.name)).await?.iter().any(|token| token.id == id);
     if !owned && !who.access.is_admin() {
         return Err(ApiError::not_found(format!("no token {id}")));

@@ -87,7 +87,9 @@ pub async fn options(State(state): State<SharedState>) -> Response {
 pub async fn create(State(state): State<SharedState>, who: Authenticated, headers: HeaderMap) -> ApiResult<Response> {
     check_version(&headers)?;
     let length: u64 = header_text(&headers, "upload-length")
-        .ok_or_else(|| ApiError::bad_request("upload-length-missing", "send Upload-Length (deferred lengths are not supported)"))?
+        .ok_or_else(|| {
+            ApiError::bad_request("upload-length-missing", "send Upload-Length (deferred lengths are not supported)")
+        })?
         .parse()
         .map_err(|_| ApiError::bad_request("invalid-upload-length", "Upload-Length must be a whole number of bytes"))?;
     if length > state.options.max_upload_bytes {
@@ -121,9 +123,21 @@ pub async fn create(State(state): State<SharedState>, who: Authenticated, header
     };
     tokio::fs::File::create(folder.join(format!("{id}.part"))).await.map_err(io_error)?;
     write_info(&folder, &info).await?;
-    state.audit_by(&who, "upload.create", None, "ok", format!("upload {id}: {filename} ({length} bytes) into {collection}")).await?;
+    state
+        .audit_by(
+            &who,
+            "upload.create",
+            None,
+            "ok",
+            format!("upload {id}: {filename} ({length} bytes) into {collection}"),
+        )
+        .await?;
     let mut headers = tus_headers();
-    headers.insert(header::LOCATION, HeaderValue::from_str(&format!("/api/v1/uploads/{id}")).map_err(|error| ApiError::internal(error.to_string()))?);
+    headers.insert(
+        header::LOCATION,
+        HeaderValue::from_str(&format!("/api/v1/uploads/{id}"))
+            .map_err(|error| ApiError::internal(error.to_string()))?,
+    );
     headers.insert("upload-offset", HeaderValue::from(0u64));
     Ok((StatusCode::CREATED, headers).into_response())
 }
@@ -138,7 +152,10 @@ pub async fn head(State(state): State<SharedState>, who: Authenticated, Path(id)
     headers.insert("upload-offset", HeaderValue::from(offset));
     headers.insert("upload-length", HeaderValue::from(info.length));
     if let Some(asset_id) = &info.asset_id {
-        headers.insert(HeaderName::from_static("regie-asset-id"), HeaderValue::from_str(asset_id).map_err(|error| ApiError::internal(error.to_string()))?);
+        headers.insert(
+            HeaderName::from_static("regie-asset-id"),
+            HeaderValue::from_str(asset_id).map_err(|error| ApiError::internal(error.to_string()))?,
+        );
     }
     Ok((StatusCode::OK, headers).into_response())
 }
@@ -146,7 +163,11 @@ pub async fn head(State(state): State<SharedState>, who: Authenticated, Path(id)
 /// The upload as JSON: its offset, and the asset once ingested.
 #[utoipa::path(get, path = "/api/v1/uploads/{id}", tag = "uploads", params(("id" = String, Path)),
     responses((status = 200, body = serde_json::Value), (status = 404, body = ErrorBody)))]
-pub async fn status(State(state): State<SharedState>, who: Authenticated, Path(id): Path<String>) -> ApiResult<axum::Json<serde_json::Value>> {
+pub async fn status(
+    State(state): State<SharedState>,
+    who: Authenticated,
+    Path(id): Path<String>,
+) -> ApiResult<axum::Json<serde_json::Value>> {
     let (folder, info) = own_upload(&state, &who, &id).await?;
     let offset = offset_of(&folder, &info).await?;
     let mut value = serde_json::to_value(&info).map_err(|error| ApiError::internal(error.to_string()))?;
@@ -159,23 +180,40 @@ pub async fn status(State(state): State<SharedState>, who: Authenticated, Path(i
 #[utoipa::path(patch, path = "/api/v1/uploads/{id}", tag = "uploads", params(("id" = String, Path)),
     responses((status = 204, description = "bytes accepted; Upload-Offset is the new offset"),
         (status = 409, body = ErrorBody), (status = 415, body = ErrorBody), (status = 460, body = ErrorBody)))]
-pub async fn patch(State(state): State<SharedState>, who: Authenticated, Path(id): Path<String>, request: Request) -> ApiResult<Response> {
+pub async fn patch(
+    State(state): State<SharedState>,
+    who: Authenticated,
+    Path(id): Path<String>,
+    request: Request,
+) -> ApiResult<Response> {
     let headers = request.headers().clone();
     check_version(&headers)?;
     if header_text(&headers, "content-type") != Some("application/offset+octet-stream") {
-        return Err(tus_error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "wrong-content-type", "send PATCH bodies as application/offset+octet-stream"));
+        return Err(tus_error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "wrong-content-type",
+            "send PATCH bodies as application/offset+octet-stream",
+        ));
     }
     let (folder, info) = own_upload(&state, &who, &id).await?;
     let lock = state.upload_locks.of(&id);
     let Ok(_guard) = lock.try_lock() else {
-        return Err(tus_error(StatusCode::LOCKED, "upload-busy", "another request is writing this upload; retry after it ends"));
+        return Err(tus_error(
+            StatusCode::LOCKED,
+            "upload-busy",
+            "another request is writing this upload; retry after it ends",
+        ));
     };
     let offset = offset_of(&folder, &info).await?;
     let claimed: u64 = header_text(&headers, "upload-offset")
         .and_then(|text| text.parse().ok())
         .ok_or_else(|| ApiError::bad_request("upload-offset-missing", "send Upload-Offset"))?;
     if claimed != offset {
-        return Err(tus_error(StatusCode::CONFLICT, "offset-mismatch", format!("the upload is at offset {offset}, not {claimed}: ask HEAD and resume there")));
+        return Err(tus_error(
+            StatusCode::CONFLICT,
+            "offset-mismatch",
+            format!("the upload is at offset {offset}, not {claimed}: ask HEAD and resume there"),
+        ));
     }
     if info.asset_id.is_some() || offset == info.length && info.length > 0 {
         return Err(tus_error(StatusCode::CONFLICT, "upload-complete", "this upload is already complete"));
@@ -197,8 +235,14 @@ pub async fn patch(State(state): State<SharedState>, who: Authenticated, Path(id
     response_headers.insert("upload-offset", HeaderValue::from(new_offset));
     if new_offset == info.length {
         let (asset_id, house_id) = complete(&state, &who, &folder, info).await?;
-        response_headers.insert(HeaderName::from_static("regie-asset-id"), HeaderValue::from_str(&asset_id).map_err(|error| ApiError::internal(error.to_string()))?);
-        response_headers.insert(HeaderName::from_static("regie-house-id"), HeaderValue::from_str(&house_id).map_err(|error| ApiError::internal(error.to_string()))?);
+        response_headers.insert(
+            HeaderName::from_static("regie-asset-id"),
+            HeaderValue::from_str(&asset_id).map_err(|error| ApiError::internal(error.to_string()))?,
+        );
+        response_headers.insert(
+            HeaderName::from_static("regie-house-id"),
+            HeaderValue::from_str(&house_id).map_err(|error| ApiError::internal(error.to_string()))?,
+        );
     }
     Ok((StatusCode::NO_CONTENT, response_headers).into_response())
 }
@@ -206,7 +250,11 @@ pub async fn patch(State(state): State<SharedState>, who: Authenticated, Path(id
 /// Abandons an upload and removes its bytes (termination).
 #[utoipa::path(delete, path = "/api/v1/uploads/{id}", tag = "uploads", params(("id" = String, Path)),
     responses((status = 204, description = "removed"), (status = 404, body = ErrorBody)))]
-pub async fn terminate(State(state): State<SharedState>, who: Authenticated, Path(id): Path<String>) -> ApiResult<Response> {
+pub async fn terminate(
+    State(state): State<SharedState>,
+    who: Authenticated,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
     let (folder, _) = own_upload(&state, &who, &id).await?;
     let lock = state.upload_locks.of(&id);
     let _guard = lock.lock().await;
@@ -235,7 +283,11 @@ async fn append(path: &FsPath, body: Body, remaining: u64, mut hashers: Option<&
             }
         };
         if written + bytes.len() as u64 > remaining {
-            failure = Some(tus_error(StatusCode::PAYLOAD_TOO_LARGE, "beyond-upload-length", "the body goes past Upload-Length"));
+            failure = Some(tus_error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "beyond-upload-length",
+                "the body goes past Upload-Length",
+            ));
             break;
         }
         if let Err(error) = file.write_all(&bytes).await {
@@ -275,7 +327,14 @@ impl Hashers {
     }
 }
 
-async fn append_checked(folder: &FsPath, id: &str, chunk_path: &FsPath, body: Body, remaining: u64, expected: Expected) -> ApiResult<u64> {
+async fn append_checked(
+    folder: &FsPath,
+    id: &str,
+    chunk_path: &FsPath,
+    body: Body,
+    remaining: u64,
+    expected: Expected,
+) -> ApiResult<u64> {
     tokio::fs::File::create(chunk_path).await.map_err(io_error)?;
     let mut hashers = Hashers { md5: Md5::new(), sha1: sha1::Sha1::new() };
     let written = append(chunk_path, body, remaining, Some(&mut hashers)).await?;
@@ -300,7 +359,12 @@ async fn append_checked(folder: &FsPath, id: &str, chunk_path: &FsPath, body: Bo
 
 /// Ingests a complete upload: the bytes move to `DATA/uploads/ID/FILENAME` (so the asset keeps
 /// its name), go through the ingest pipeline, and are removed once stored.
-async fn complete(state: &SharedState, who: &Authenticated, folder: &FsPath, mut info: UploadInfo) -> ApiResult<(String, String)> {
+async fn complete(
+    state: &SharedState,
+    who: &Authenticated,
+    folder: &FsPath,
+    mut info: UploadInfo,
+) -> ApiResult<(String, String)> {
     let landing = folder.join(&info.id);
     tokio::fs::create_dir_all(&landing).await.map_err(io_error)?;
     let file = landing.join(&info.filename);
@@ -315,19 +379,32 @@ async fn complete(state: &SharedState, who: &Authenticated, folder: &FsPath, mut
     };
     let observer = Arc::new(Outcomes::default());
     state.regie.ingest(request, Arc::clone(&observer) as Arc<dyn IngestObserver>).await?;
-    let outcome = observer.0.lock().expect("outcomes").pop().ok_or_else(|| ApiError::internal("the ingest reported nothing"))?;
+    let outcome =
+        observer.0.lock().expect("outcomes").pop().ok_or_else(|| ApiError::internal("the ingest reported nothing"))?;
     let Some(asset_id) = outcome.asset_id.map(|id| id.to_string()) else {
         // Keep the bytes where they were, so the client can see the upload failed.
         let _ = tokio::fs::rename(&file, folder.join(format!("{}.part", info.id))).await;
         let message = outcome.error.clone().unwrap_or_else(|| "the file could not be ingested".to_owned());
         state.audit_by(who, "upload.ingest", None, "failed", format!("upload {}: {message}", info.id)).await?;
-        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, outcome.code.as_deref().unwrap_or("ingest-failed"), message));
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            outcome.code.as_deref().unwrap_or("ingest-failed"),
+            message,
+        ));
     };
     if outcome.status == IngestStatus::Duplicate
         && state.regie.asset_for(&who.access, &asset_id, regie_app::Permission::Read).await.is_err()
     {
         let _ = tokio::fs::remove_dir_all(&landing).await;
-        state.audit_by(who, "upload.ingest", None, "failed", format!("upload {}: duplicate of an asset the caller may not read", info.id)).await?;
+        state
+            .audit_by(
+                who,
+                "upload.ingest",
+                None,
+                "failed",
+                format!("upload {}: duplicate of an asset the caller may not read", info.id),
+            )
+            .await?;
         return Err(ApiError::new(StatusCode::CONFLICT, "duplicate-content", "this content is already catalogued"));
     }
     let house_id = match outcome.house_id {
@@ -339,7 +416,15 @@ async fn complete(state: &SharedState, who: &Authenticated, folder: &FsPath, mut
     info.house_id = Some(house_id.clone());
     write_info(folder, &info).await?;
     let how = if outcome.status == IngestStatus::Duplicate { "duplicate of" } else { "ingested as" };
-    state.audit_by(who, "upload.ingest", Some(asset_id.clone()), "ok", format!("upload {}: {} {how} {house_id}", info.id, info.filename)).await?;
+    state
+        .audit_by(
+            who,
+            "upload.ingest",
+            Some(asset_id.clone()),
+            "ok",
+            format!("upload {}: {} {how} {house_id}", info.id, info.filename),
+        )
+        .await?;
     Ok((asset_id, house_id))
 }
 
@@ -364,7 +449,8 @@ async fn own_upload(state: &SharedState, who: &Authenticated, id: &str) -> ApiRe
     }
     let folder = uploads_folder(state)?;
     let text = tokio::fs::read_to_string(folder.join(format!("{id}.json"))).await.map_err(|_| missing())?;
-    let info: UploadInfo = serde_json::from_str(&text).map_err(|error| ApiError::internal(format!("upload {id} is unreadable: {error}")))?;
+    let info: UploadInfo = serde_json::from_str(&text)
+        .map_err(|error| ApiError::internal(format!("upload {id} is unreadable: {error}")))?;
     if info.owner_id != who.caller.user.id && !who.access.is_admin() {
         return Err(missing());
     }
@@ -407,31 +493,39 @@ fn parse_metadata(text: &str) -> ApiResult<HashMap<String, String>> {
     let mut metadata = HashMap::new();
     for pair in text.split(',').map(str::trim).filter(|pair| !pair.is_empty()) {
         let (key, value) = pair.split_once(' ').unwrap_or((pair, ""));
-        let bytes = base64_decode(value.trim())
-            .ok_or_else(|| ApiError::bad_request("invalid-upload-metadata", format!("the value of {key} is not base64")))?;
-        let value = String::from_utf8(bytes)
-            .map_err(|_| ApiError::bad_request("invalid-upload-metadata", format!("the value of {key} is not UTF-8")))?;
+        let bytes = base64_decode(value.trim()).ok_or_else(|| {
+            ApiError::bad_request("invalid-upload-metadata", format!("the value of {key} is not base64"))
+        })?;
+        let value = String::from_utf8(bytes).map_err(|_| {
+            ApiError::bad_request("invalid-upload-metadata", format!("the value of {key} is not UTF-8"))
+        })?;
         metadata.insert(key.to_owned(), value);
     }
     Ok(metadata)
 }
 
 fn parse_checksum(text: &str) -> ApiResult<Expected> {
-    let invalid = || ApiError::bad_request("invalid-checksum", "write Upload-Checksum as `md5 BASE64` or `sha1 BASE64`");
+    let invalid =
+        || ApiError::bad_request("invalid-checksum", "write Upload-Checksum as `md5 BASE64` or `sha1 BASE64`");
     let (algorithm, value) = text.split_once(' ').ok_or_else(invalid)?;
     let digest = base64_decode(value.trim()).ok_or_else(invalid)?;
     match algorithm {
         "md5" if digest.len() == 16 => Ok(Expected::Md5(digest)),
         "sha1" if digest.len() == 20 => Ok(Expected::Sha1(digest)),
         "md5" | "sha1" => Err(invalid()),
-        _ => Err(tus_error(StatusCode::BAD_REQUEST, "unsupported-checksum", format!("{algorithm} is not supported: use md5 or sha1"))),
+        _ => Err(tus_error(
+            StatusCode::BAD_REQUEST,
+            "unsupported-checksum",
+            format!("{algorithm} is not supported: use md5 or sha1"),
+        )),
     }
 }
 
 /// A file name from a client, reduced to a safe single name: no folders, no `..`, no control
 /// characters, no hidden files.
 pub fn safe_filename(name: &str) -> ApiResult<String> {
-    let invalid = |why: &str| ApiError::bad_request("invalid-filename", format!("the filename {name:?} is refused: {why}"));
+    let invalid =
+        |why: &str| ApiError::bad_request("invalid-filename", format!("the filename {name:?} is refused: {why}"));
     let trimmed = name.trim();
     if trimmed.is_empty() {
         return Err(invalid("send Upload-Metadata with a filename"));
@@ -452,7 +546,11 @@ fn base64_decode(text: &str) -> Option<Vec<u8>> {
 
 fn io_error(error: std::io::Error) -> ApiError {
     if error.raw_os_error() == Some(28) {
-        return ApiError::new(StatusCode::INSUFFICIENT_STORAGE, "disk-full", "the server's disk is full: the upload is kept up to its offset; resume later");
+        return ApiError::new(
+            StatusCode::INSUFFICIENT_STORAGE,
+            "disk-full",
+            "the server's disk is full: the upload is kept up to its offset; resume later",
+        );
     }
     ApiError::internal(format!("upload storage failed: {error}"))
 }

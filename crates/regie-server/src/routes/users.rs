@@ -36,7 +36,10 @@ pub struct NewGrant {
 }
 
 #[utoipa::path(get, path = "/api/v1/users", tag = "admin", responses((status = 200, body = serde_json::Value), (status = 403, body = ErrorBody)))]
-pub async fn list_users(State(state): State<SharedState>, who: Authenticated) -> ApiResult<axum::Json<Vec<UserRecord>>> {
+pub async fn list_users(
+    State(state): State<SharedState>,
+    who: Authenticated,
+) -> ApiResult<axum::Json<Vec<UserRecord>>> {
     who.require_admin()?;
     Ok(axum::Json(state.regie.list_users().await?))
 }
@@ -55,13 +58,20 @@ pub async fn add_user(
 }
 
 #[utoipa::path(get, path = "/api/v1/groups", tag = "admin", responses((status = 200, body = serde_json::Value)))]
-pub async fn list_groups(State(state): State<SharedState>, who: Authenticated) -> ApiResult<axum::Json<Vec<GroupRecord>>> {
+pub async fn list_groups(
+    State(state): State<SharedState>,
+    who: Authenticated,
+) -> ApiResult<axum::Json<Vec<GroupRecord>>> {
     who.require_admin()?;
     Ok(axum::Json(state.regie.groups().await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/groups", tag = "admin", request_body = NewGroup, responses((status = 201), (status = 409, body = ErrorBody)))]
-pub async fn add_group(State(state): State<SharedState>, who: Authenticated, ApiJson(request): ApiJson<NewGroup>) -> ApiResult<StatusCode> {
+pub async fn add_group(
+    State(state): State<SharedState>,
+    who: Authenticated,
+    ApiJson(request): ApiJson<NewGroup>,
+) -> ApiResult<StatusCode> {
     who.require_admin()?;
     state.regie.add_group(&request.name).await?;
     state.audit_by(&who, "group.add", None, "ok", format!("group {}", request.name)).await?;
@@ -71,7 +81,11 @@ pub async fn add_group(State(state): State<SharedState>, who: Authenticated, Api
 /// Adds a user to a group.
 #[utoipa::path(put, path = "/api/v1/groups/{group}/members/{user}", tag = "admin",
     params(("group" = String, Path), ("user" = String, Path)), responses((status = 204), (status = 404, body = ErrorBody)))]
-pub async fn add_member(State(state): State<SharedState>, who: Authenticated, Path((group, user)): Path<(String, String)>) -> ApiResult<StatusCode> {
+pub async fn add_member(
+    State(state): State<SharedState>,
+    who: Authenticated,
+    Path((group, user)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
     who.require_admin()?;
     state.regie.set_group_member(&group, &user, true).await?;
     state.audit_by(&who, "group.member-add", None, "ok", format!("user {user} into group {group}")).await?;
@@ -81,7 +95,11 @@ pub async fn add_member(State(state): State<SharedState>, who: Authenticated, Pa
 /// Removes a user from a group.
 #[utoipa::path(delete, path = "/api/v1/groups/{group}/members/{user}", tag = "admin",
     params(("group" = String, Path), ("user" = String, Path)), responses((status = 204), (status = 404, body = ErrorBody)))]
-pub async fn remove_member(State(state): State<SharedState>, who: Authenticated, Path((group, user)): Path<(String, String)>) -> ApiResult<StatusCode> {
+pub async fn remove_member(
+    State(state): State<SharedState>,
+    who: Authenticated,
+    Path((group, user)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
     who.require_admin()?;
     state.regie.set_group_member(&group, &user, false).await?;
     state.audit_by(&who, "group.member-remove", None, "ok", format!("user {user} out of group {group}")).await?;
@@ -89,7 +107,10 @@ pub async fn remove_member(State(state): State<SharedState>, who: Authenticated,
 }
 
 #[utoipa::path(get, path = "/api/v1/grants", tag = "admin", responses((status = 200, body = serde_json::Value)))]
-pub async fn list_grants(State(state): State<SharedState>, who: Authenticated) -> ApiResult<axum::Json<Vec<GrantRecord>>> {
+pub async fn list_grants(
+    State(state): State<SharedState>,
+    who: Authenticated,
+) -> ApiResult<axum::Json<Vec<GrantRecord>>> {
     who.require_admin()?;
     Ok(axum::Json(state.regie.grants().await?))
 }
@@ -111,7 +132,11 @@ pub async fn add_grant(
 
 #[utoipa::path(delete, path = "/api/v1/grants/{id}", tag = "admin", params(("id" = String, Path)),
     responses((status = 204), (status = 404, body = ErrorBody)))]
-pub async fn remove_grant(State(state): State<SharedState>, who: Authenticated, Path(id): Path<String>) -> ApiResult<StatusCode> {
+pub async fn remove_grant(
+    State(state): State<SharedState>,
+    who: Authenticated,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
     who.require_admin()?;
     let grant = state.regie.revoke_grant(&id).await?;
     let detail = format!("{} {} on {} ({})", grant.principal_kind, grant.principal, grant.collection, grant.role);

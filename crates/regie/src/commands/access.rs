@@ -63,7 +63,9 @@ pub async fn list_grants(regie: &Regie, json: bool) -> Result<ExitCode> {
     if json {
         print_json(&grants)?;
     } else if grants.is_empty() {
-        println!("no grants: only admins see anything; grant with `regie grants add --collection C --to user:NAME --role viewer`");
+        println!(
+            "no grants: only admins see anything; grant with `regie grants add --collection C --to user:NAME --role viewer`"
+        );
     } else {
         grants.iter().for_each(|grant| println!("{}  {}", grant.id, grant_text(grant)));
     }

@@ -143,12 +143,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
 
 /// Records a change made from the command line, as `cli:LOGIN` (the command line has the powers
 /// of whoever can write the data folder).
-pub(crate) async fn audit_cli(
-    regie: &Regie,
-    action: &str,
-    asset_id: Option<String>,
-    detail: String,
-) -> Result<()> {
+pub(crate) async fn audit_cli(regie: &Regie, action: &str, asset_id: Option<String>, detail: String) -> Result<()> {
     let login = std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).unwrap_or_else(|_| "unknown".to_owned());
     regie
         .audit(regie_app::NewAuditEntry {

@@ -11,12 +11,17 @@ use tokio::net::TcpListener;
 use super::{open, success};
 use crate::config::LoadedConfig;
 
-pub async fn run(config: &LoadedConfig, listen: Option<String>, workers: Option<usize>, json: bool) -> Result<ExitCode> {
+pub async fn run(
+    config: &LoadedConfig,
+    listen: Option<String>,
+    workers: Option<usize>,
+    json: bool,
+) -> Result<ExitCode> {
     let regie = open(config).await?;
     let address = listen.unwrap_or_else(|| config.raw.server.listen.clone());
-    let listener = TcpListener::bind(&address)
-        .await
-        .with_context(|| format!("cannot listen on {address}: is another server using it? choose another with --listen"))?;
+    let listener = TcpListener::bind(&address).await.with_context(|| {
+        format!("cannot listen on {address}: is another server using it? choose another with --listen")
+    })?;
     let bound = listener.local_addr()?;
     if json {
         println!("{}", serde_json::json!({ "listening": format!("http://{bound}") }));

@@ -80,6 +80,18 @@ impl TestRegie {
         })
     }
 
+    /// Runs one SQL statement against the catalogue (to tamper with it, as an attacker would).
+    pub fn execute(&self, sql: &str) {
+        let database = self.data().join("catalogue.sqlite");
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        runtime.block_on(async {
+            use sqlx::Connection;
+            let mut connection =
+                sqlx::SqliteConnection::connect(&format!("sqlite://{}", database.display())).await.unwrap();
+            sqlx::query(sqlx::AssertSqlSafe(sql.to_owned())).execute(&mut connection).await.unwrap();
+        });
+    }
+
     /// Ingests one fixture without queuing its previews and returns the asset id.
     pub fn ingest_without_previews(&self, fixture: &str) -> String {
         let paths = crate::fixtures::copy_into(&self.scratch("inbox"), &[fixture]);

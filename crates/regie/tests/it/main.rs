@@ -17,4 +17,6 @@ mod names;
 mod previews;
 mod probe;
 mod renditions;
+mod served;
+mod server;
 mod store;
