@@ -1,6 +1,8 @@
 //! Who may touch what: a caller's grants (their own and their groups'), the asset checks every
 //! front end makes, and the administration of groups and grants.
 
+use std::sync::Arc;
+
 use regie_core::access::{Access, EVERY_COLLECTION, Grant, Permission, Role};
 use regie_core::{AssetId, CollectionPath, CoreError};
 use regie_db::{AssetRecord, AssetSummary, GrantRecord, GroupRecord, Principal};
@@ -10,13 +12,21 @@ use crate::{AppError, Caller, Regie};
 impl Regie {
     /// What `caller` may do: their role, their token's scopes, and the grants to them and their groups.
     pub async fn access_of(&self, caller: &Caller) -> Result<Access, AppError> {
-        let grants = self
-            .db
-            .grants_of_user(&caller.user.id)
-            .await?
-            .into_iter()
-            .filter_map(|(collection, role)| Role::parse(&role).ok().map(|role| Grant { collection, role }))
-            .collect();
+        let grants = match self.reads.grants(&caller.user.id) {
+            Some(grants) => grants,
+            None => {
+                let seen = self.reads.version();
+                let grants: Vec<Grant> = self
+                    .db
+                    .grants_of_user(&caller.user.id)
+                    .await?
+                    .into_iter()
+                    .filter_map(|(collection, role)| Role::parse(&role).ok().map(|role| Grant { collection, role }))
+                    .collect();
+                self.reads.keep_grants(seen, &caller.user.id, grants.clone());
+                grants
+            }
+        };
         Ok(Access {
             user_id: caller.user.id.clone(),
             role: Role::parse(&caller.user.role)?,
@@ -33,8 +43,15 @@ impl Regie {
         reference: &str,
         permission: Permission,
     ) -> Result<AssetId, AppError> {
-        let asset_id = self.db.resolve_asset(reference).await?;
-        let (collection, owner) = self.db.asset_access(asset_id).await?;
+        let (asset_id, collection, owner) = match self.reads.access(reference) {
+            Some(found) => found,
+            None => {
+                let seen = self.reads.version();
+                let found = self.db.asset_access(reference).await?;
+                self.reads.keep_access(seen, reference, found.clone());
+                found
+            }
+        };
         if !access.allows(Permission::Read, &collection, owner.as_deref()) {
             return Err(regie_db::DbError::AssetNotFound(reference.to_owned()).into());
         }
@@ -48,9 +65,15 @@ impl Regie {
     }
 
     /// The whole record of an asset the caller may read.
-    pub async fn asset_as(&self, access: &Access, reference: &str) -> Result<AssetRecord, AppError> {
+    pub async fn asset_as(&self, access: &Access, reference: &str) -> Result<Arc<AssetRecord>, AppError> {
         let asset_id = self.asset_for(access, reference, Permission::Read).await?;
-        Ok(self.db.get_asset(asset_id).await?)
+        if let Some(record) = self.reads.record(asset_id) {
+            return Ok(record);
+        }
+        let seen = self.reads.version();
+        let record = Arc::new(self.db.get_asset(asset_id).await?);
+        self.reads.keep_record(seen, Arc::clone(&record));
+        Ok(record)
     }
 
     /// One page of the assets the caller may read.

@@ -118,9 +118,24 @@ impl Regie {
         if !token.starts_with(TOKEN_PREFIX) || token.len() != TOKEN_PREFIX.len() + 64 {
             return Ok(None);
         }
-        let Some((token, user)) = self.db.token_by_digest(&digest(token)).await? else { return Ok(None) };
-        let scopes = token.scopes.iter().filter_map(|scope| Permission::parse(scope).ok()).collect();
-        Ok(Some(Caller { user, scopes: Some(scopes), token_id: Some(token.id) }))
+        let digest = digest(token);
+        let entry = match self.reads.token(&digest) {
+            Some(entry) => entry,
+            None => {
+                let seen = self.reads.version();
+                let entry = self.db.token_by_digest(&digest).await?.map(|(token, user)| {
+                    let scopes = token.scopes.iter().filter_map(|scope| Permission::parse(scope).ok()).collect();
+                    (Caller { user, scopes: Some(scopes), token_id: Some(token.id) }, token.expires_at)
+                });
+                self.reads.keep_token(seen, &digest, entry.clone());
+                entry
+            }
+        };
+        // A cached token may have expired since it was read.
+        let now = Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true);
+        Ok(entry
+            .filter(|(_, expires_at)| expires_at.as_ref().is_none_or(|expires_at| *expires_at > now))
+            .map(|(caller, _)| caller))
     }
 
     /// Checks a user's password; `None` for a wrong password, an unknown or disabled user, or a

@@ -16,6 +16,7 @@ mod names;
 mod normalize;
 mod probe;
 mod profiles;
+mod read_cache;
 mod regie;
 mod settings;
 pub mod sidecar;

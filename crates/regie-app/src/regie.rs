@@ -22,6 +22,8 @@ pub struct Regie {
     /// Runs the measurements that decode a whole file (loudness, detectors), with a longer timeout.
     pub(crate) measurer: ToolRunner,
     pub(crate) settings: Arc<Settings>,
+    /// The server's read cache (off for the command line).
+    pub(crate) reads: Arc<crate::read_cache::ReadCache>,
 }
 
 impl Regie {
@@ -34,7 +36,22 @@ impl Regie {
         let runner = ToolRunner::new(settings.ingest_concurrency.max(1), settings.probe_timeout);
         let measurer =
             ToolRunner::new(settings.ingest_concurrency.max(1), settings.probe_timeout * MEASURE_TIMEOUT_FACTOR);
-        Ok(Self { db, store, prober: Prober::new(runner), measurer, settings: Arc::new(settings) })
+        Ok(Self {
+            db,
+            store,
+            prober: Prober::new(runner),
+            measurer,
+            settings: Arc::new(settings),
+            reads: Arc::default(),
+        })
+    }
+
+    /// Turns the read cache on (first call) and empties it if anything was committed to the
+    /// catalogue since the last call; the server calls it at the start of every request.
+    pub async fn refresh_read_cache(&self) -> Result<(), AppError> {
+        let version = self.db.data_version().await?;
+        self.reads.validate(version);
+        Ok(())
     }
 
     /// The data folder.

@@ -220,17 +220,18 @@ impl Database {
         rows.iter().map(summary_from_row).collect()
     }
 
-    /// The collection and owner of an asset, to decide who may touch it.
-    pub async fn asset_access(&self, asset_id: AssetId) -> Result<(String, Option<String>), DbError> {
+    /// The asset an id or house id names, with its collection and owner (who may touch it).
+    pub async fn asset_access(&self, reference: &str) -> Result<(AssetId, String, Option<String>), DbError> {
         let row = sqlx::query(
-            "SELECT c.path, a.owner_id FROM assets a JOIN collections c ON c.id = a.collection_id WHERE a.id = $1",
+            "SELECT a.id, c.path, a.owner_id FROM assets a JOIN collections c ON c.id = a.collection_id
+             WHERE a.id = $1 OR a.house_id = $1",
         )
-        .bind(asset_id.to_string())
+        .bind(reference.trim())
         .fetch_optional(&self.pool)
         .await
         .during("reading an asset's access")?
-        .ok_or_else(|| DbError::AssetNotFound(asset_id.to_string()))?;
-        Ok((row.get("path"), row.get("owner_id")))
+        .ok_or_else(|| DbError::AssetNotFound(reference.to_owned()))?;
+        Ok((parse_asset_id(row.get("id"))?, row.get("path"), row.get("owner_id")))
     }
 
     /// The content address of every file the catalogue refers to.

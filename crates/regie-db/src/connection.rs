@@ -2,10 +2,13 @@
 
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Sqlite, Transaction};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{ConnectOptions, Connection, Sqlite, Transaction};
 
 use crate::DbError;
 use crate::error::QueryContext;
@@ -16,6 +19,9 @@ static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations
 #[derive(Debug, Clone)]
 pub struct Database {
     pub(crate) pool: SqlitePool,
+    /// A connection that never writes, asked for `PRAGMA data_version` (see `data_version`).
+    watcher: Arc<tokio::sync::Mutex<Option<SqliteConnection>>>,
+    options: SqliteConnectOptions,
 }
 
 /// Takes the exclusive migration lock of the database at `path` (released when dropped).
@@ -45,6 +51,7 @@ impl Database {
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(30));
+        let watcher_options = options.clone();
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
             // A COMMIT that fails (a full disk) leaves sqlx believing the connection is still in a
@@ -64,7 +71,7 @@ impl Database {
         let migrated = SQLITE_MIGRATIONS.run(&pool).await;
         drop(lock);
         migrated?;
-        Ok(Self { pool })
+        Ok(Self { pool, watcher: Arc::default(), options: watcher_options })
     }
 
     /// Starts a write transaction that takes the write lock at once, so two writers queue on the
@@ -73,8 +80,26 @@ impl Database {
         self.pool.begin_with("BEGIN IMMEDIATE").await.during("starting a write transaction")
     }
 
+    /// A number that changes whenever any other connection, in this process or another, commits
+    /// to the catalogue: read caches are valid while it stays the same.
+    pub async fn data_version(&self) -> Result<i64, DbError> {
+        let mut watcher = self.watcher.lock().await;
+        if watcher.is_none() {
+            *watcher = Some(self.options.connect().await.during("opening the change watcher")?);
+        }
+        let connection = watcher.as_mut().expect("connected above");
+        let version = sqlx::query_scalar("PRAGMA data_version").fetch_one(&mut *connection).await;
+        if version.is_err() {
+            *watcher = None;
+        }
+        version.during("reading the catalogue's data version")
+    }
+
     /// Closes every connection, checkpointing the WAL.
     pub async fn close(&self) {
+        if let Some(watcher) = self.watcher.lock().await.take() {
+            let _ = watcher.close().await;
+        }
         self.pool.close().await;
     }
 }

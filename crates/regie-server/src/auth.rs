@@ -44,6 +44,7 @@ impl FromRequestParts<SharedState> for Authenticated {
 
     async fn from_request_parts(parts: &mut Parts, state: &SharedState) -> Result<Self, Self::Rejection> {
         let address = client_address(parts);
+        state.regie.refresh_read_cache().await?;
         let caller = if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
             let token = value.to_str().ok().and_then(|text| text.strip_prefix("Bearer ")).map(str::trim);
             match token {

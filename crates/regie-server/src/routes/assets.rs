@@ -70,7 +70,7 @@ pub async fn show(
     State(state): State<SharedState>,
     who: Authenticated,
     Path(id): Path<String>,
-) -> ApiResult<axum::Json<AssetRecord>> {
+) -> ApiResult<axum::Json<std::sync::Arc<AssetRecord>>> {
     Ok(axum::Json(state.regie.asset_as(&who.access, &id).await?))
 }
 

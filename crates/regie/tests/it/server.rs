@@ -488,3 +488,30 @@ fn wait_for_offset(served: &Served, location: &str, headers: &[(String, String)]
     }
     offset
 }
+
+#[test]
+fn changes_made_by_another_process_are_seen_by_the_next_request() {
+    let (served, news, _) = newsroom();
+    let admin = served.login("anne");
+    served.add_user("eve", "editor");
+    let eve = served.login("eve");
+    // Read twice, so the server's read cache holds the token, the grants and the record.
+    for _ in 0..2 {
+        assert_eq!(served.get(&format!("/api/v1/assets/{news}"), &admin).json()["tags"], json!([]));
+        assert_eq!(served.get(&format!("/api/v1/assets/{news}"), &eve).status, 404);
+    }
+    served.regie.json(&["assets", "tag", &news, "late-edit", "--json"]);
+    assert_eq!(served.get(&format!("/api/v1/assets/{news}"), &admin).json()["tags"], json!(["late-edit"]));
+    served.regie.json(&["grants", "add", "--collection", "news", "--to", "user:eve", "--role", "viewer", "--json"]);
+    assert_eq!(served.get(&format!("/api/v1/assets/{news}"), &eve).status, 200);
+    let tokens = served.regie.json(&["tokens", "list", "--user", "eve", "--json"]);
+    let id = tokens[0]["id"].as_str().unwrap();
+    served.regie.json(&["tokens", "revoke", id, "--json"]);
+    assert_eq!(
+        served.get(&format!("/api/v1/assets/{news}"), &eve).status,
+        401,
+        "revoked from the CLI: refused at once"
+    );
+    served.regie.json(&["users", "disable", "anne", "--json"]);
+    assert_eq!(served.get("/api/v1/assets", &admin).status, 401, "a disabled user's tokens stop at once");
+}
