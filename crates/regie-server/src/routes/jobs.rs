@@ -1,13 +1,14 @@
 //! Jobs over the API: an admin sees the whole queue; others see the jobs of assets they may read.
 
 use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use regie_app::jobs::JobDetails;
 use regie_app::{JobRecord, Permission};
 use serde::Deserialize;
 
 use crate::auth::Authenticated;
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::extract::ApiQuery;
+use crate::extract::{ApiJson, ApiQuery};
 use crate::routes::page_limit;
 use crate::state::SharedState;
 
@@ -56,4 +57,73 @@ pub async fn show(
         }
     }
     Ok(axum::Json(details))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TranscodeRequest {
+    /// A built-in profile (web-ladder, broadcast-xdcamhd50, prores-hq, mobile-540p, audio-bwf,
+    /// proxy) or one in DATA/profiles/.
+    pub profile: String,
+    #[serde(default)]
+    pub priority: i64,
+}
+
+/// Queues a transcode of an asset to a profile (ingest permission on its collection).
+#[utoipa::path(post, path = "/api/v1/assets/{id}/transcode", tag = "jobs", params(("id" = String, Path)),
+    request_body = TranscodeRequest,
+    responses((status = 202, body = serde_json::Value), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn transcode(
+    State(state): State<SharedState>,
+    who: Authenticated,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<TranscodeRequest>,
+) -> ApiResult<(StatusCode, axum::Json<regie_app::Enqueued>)> {
+    let asset_id = state.regie.asset_for(&who.access, &id, Permission::Ingest).await?.to_string();
+    let enqueued = state.regie.queue_transcode(&asset_id, &request.profile, request.priority).await?;
+    let detail = format!("job {} profile {}", enqueued.job_id, request.profile);
+    state.audit_by(&who, "transcode.queue", Some(asset_id), "ok", detail).await?;
+    Ok((StatusCode::ACCEPTED, axum::Json(enqueued)))
+}
+
+/// Cancels a job (ingest permission on its asset; any job for an admin).
+#[utoipa::path(post, path = "/api/v1/jobs/{id}/cancel", tag = "jobs", params(("id" = String, Path)),
+    responses((status = 200, body = serde_json::Value), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn cancel(
+    State(state): State<SharedState>,
+    who: Authenticated,
+    Path(id): Path<String>,
+) -> ApiResult<axum::Json<JobRecord>> {
+    let asset = job_asset(&state, &who, &id).await?;
+    let job = state.regie.cancel_job(&id).await?;
+    state.audit_by(&who, "job.cancel", asset, "ok", format!("job {}", job.id)).await?;
+    Ok(axum::Json(job))
+}
+
+/// Queues a failed or cancelled job again.
+#[utoipa::path(post, path = "/api/v1/jobs/{id}/retry", tag = "jobs", params(("id" = String, Path)),
+    responses((status = 200, body = serde_json::Value), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn retry(
+    State(state): State<SharedState>,
+    who: Authenticated,
+    Path(id): Path<String>,
+) -> ApiResult<axum::Json<JobRecord>> {
+    let asset = job_asset(&state, &who, &id).await?;
+    let job = state.regie.retry_job(&id).await?;
+    state.audit_by(&who, "job.retry", asset, "ok", format!("job {}", job.id)).await?;
+    Ok(axum::Json(job))
+}
+
+/// The asset of a job the caller may change (ingest on the asset); 404 otherwise.
+async fn job_asset(state: &SharedState, who: &Authenticated, id: &str) -> ApiResult<Option<String>> {
+    let job = state.regie.job_details(id).await?.job;
+    if who.access.is_admin() {
+        return Ok(job.asset_id);
+    }
+    let Some(asset) = job.asset_id else { return Err(ApiError::not_found(format!("no job {id}"))) };
+    match state.regie.asset_for(&who.access, &asset, Permission::Ingest).await {
+        Ok(_) => Ok(Some(asset)),
+        Err(error) if error.code() == "forbidden" => Err(error.into()),
+        Err(_) => Err(ApiError::not_found(format!("no job {id}"))),
+    }
 }

@@ -9,6 +9,10 @@ use super::{human_size, print_json, success};
 
 pub async fn run(regie: &Regie, json: bool) -> Result<ExitCode> {
     let report = regie.gc().await;
+    if let Ok(report) = &report {
+        let detail = format!("{} orphan blobs removed", report.removed_blobs.len());
+        super::audit_cli(regie, "gc", None, detail).await?;
+    }
     regie.close().await;
     let report = report?;
     if json {

@@ -56,6 +56,7 @@ pub async fn show(regie: &Regie, reference: &str, json: bool) -> Result<ExitCode
 
 pub async fn cancel(regie: &Regie, reference: &str, json: bool) -> Result<ExitCode> {
     let job = regie.cancel_job(reference).await?;
+    super::audit_cli(regie, "job.cancel", job.asset_id.clone(), format!("job {}", job.id)).await?;
     if json {
         print_json(&job)?;
     } else if job.state == regie_app::JobState::Running {
@@ -68,6 +69,7 @@ pub async fn cancel(regie: &Regie, reference: &str, json: bool) -> Result<ExitCo
 
 pub async fn retry(regie: &Regie, reference: &str, json: bool) -> Result<ExitCode> {
     let job = regie.retry_job(reference).await?;
+    super::audit_cli(regie, "job.retry", job.asset_id.clone(), format!("job {}", job.id)).await?;
     if json {
         print_json(&job)?;
     } else {

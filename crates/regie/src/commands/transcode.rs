@@ -9,12 +9,20 @@ use super::{print_json, success};
 
 pub async fn run(regie: &Regie, asset: &str, profile: &str, priority: i64, json: bool) -> Result<ExitCode> {
     let enqueued = regie.queue_transcode(asset, profile, priority).await;
+    if let Ok(enqueued) = &enqueued {
+        let detail = format!("job {} profile {profile}", enqueued.job_id);
+        super::audit_cli(regie, "transcode.queue", Some(regie.resolve_asset(asset).await?.to_string()), detail).await?;
+    }
     regie.close().await;
     report(&enqueued?, &format!("transcode to {profile}"), json)
 }
 
 pub async fn previews(regie: &Regie, asset: &str, json: bool) -> Result<ExitCode> {
     let enqueued = regie.queue_previews(asset).await;
+    if let Ok(enqueued) = &enqueued {
+        let detail = format!("job {}", enqueued.job_id);
+        super::audit_cli(regie, "previews.queue", Some(regie.resolve_asset(asset).await?.to_string()), detail).await?;
+    }
     regie.close().await;
     report(&enqueued?, "previews", json)
 }

@@ -43,11 +43,16 @@ impl Answer {
 impl Served {
     /// Starts a server (no job worker, previews off) on `regie`'s data folder.
     pub fn start(regie: TestRegie) -> Self {
+        Self::start_with_workers(regie, 0)
+    }
+
+    /// Starts a server running `workers` jobs at once.
+    pub fn start_with_workers(regie: TestRegie, workers: usize) -> Self {
         let mut child = regie
             .command()
             .env("REGIE_JOBS_PREVIEWS_AT_INGEST", "0")
-            .env("RUST_LOG", "warn")
-            .args(["serve", "--listen", "127.0.0.1:0", "--workers", "0"])
+            .env("REGIE_JOBS_RETRY_BACKOFF_S", "1")
+            .args(["serve", "--listen", "127.0.0.1:0", "--workers", &workers.to_string()])
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()

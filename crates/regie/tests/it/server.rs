@@ -515,3 +515,53 @@ fn changes_made_by_another_process_are_seen_by_the_next_request() {
     served.regie.json(&["users", "disable", "anne", "--json"]);
     assert_eq!(served.get("/api/v1/assets", &admin).status, 401, "a disabled user's tokens stop at once");
 }
+
+#[test]
+fn jobs_run_inside_the_server_and_are_managed_over_the_api() {
+    let regie = TestRegie::new();
+    let wavs = distinct_wavs(&regie.scratch("inbox"), 1);
+    let news = ingest_into(&regie, &wavs[0], "news");
+    let served = Served::start_with_workers(regie, 1);
+    served.add_user("anne", "admin");
+    served.add_user("eve", "editor");
+    served.add_user("val", "viewer");
+    served.regie.json(&["grants", "add", "--collection", "news", "--to", "user:eve", "--role", "editor", "--json"]);
+    served.regie.json(&["grants", "add", "--collection", "news", "--to", "user:val", "--role", "viewer", "--json"]);
+    let (eve, val) = (served.login("eve"), served.login("val"));
+
+    let refused = served.send(
+        "POST",
+        &format!("/api/v1/assets/{news}/transcode"),
+        Some(&val),
+        Some(json!({"profile": "audio-bwf"})),
+    );
+    assert_eq!(refused.status, 403);
+    assert_eq!(served.get("/api/v1/jobs", &eve).status, 403, "only an admin lists the whole queue");
+    let queued = served.send(
+        "POST",
+        &format!("/api/v1/assets/{news}/transcode"),
+        Some(&eve),
+        Some(json!({"profile": "audio-bwf"})),
+    );
+    assert_eq!(queued.status, 202, "{}", String::from_utf8_lossy(&queued.body));
+    let job_id = queued.json()["job_id"].as_str().unwrap().to_owned();
+
+    // The worker inside the server runs it.
+    let mut state = String::new();
+    for _ in 0..300 {
+        let jobs = served.get(&format!("/api/v1/jobs?asset={news}"), &eve).json();
+        state = jobs[0]["state"].as_str().unwrap_or_default().to_owned();
+        if state == "succeeded" || state == "failed" {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    assert_eq!(state, "succeeded");
+    let details = served.get(&format!("/api/v1/jobs/{job_id}"), &eve).json();
+    assert!(!details["log"].as_array().unwrap().is_empty());
+    let asset = served.get(&format!("/api/v1/assets/{news}"), &eve).json();
+    assert_eq!(asset["renditions"][0]["profile"], json!("audio-bwf"));
+    let cancel = served.send("POST", &format!("/api/v1/jobs/{job_id}/cancel"), Some(&eve), None);
+    assert_eq!((cancel.status, cancel.code()), (409, "job-finished".to_owned()));
+    assert_eq!(served.send("POST", &format!("/api/v1/jobs/{job_id}/retry"), Some(&val), None).status, 403);
+}
