@@ -84,8 +84,16 @@ impl Regie {
         tag: Option<&str>,
         after: Option<AssetId>,
         limit: u32,
-    ) -> Result<Vec<AssetSummary>, AppError> {
-        Ok(self.db.list_assets(collection, tag, after, limit, &access.readable()).await?)
+    ) -> Result<Arc<Vec<AssetSummary>>, AppError> {
+        let visible = access.readable();
+        let key = format!("{visible:?}|{collection:?}|{tag:?}|{after:?}|{limit}");
+        if let Some(page) = self.reads.page(&key) {
+            return Ok(page);
+        }
+        let seen = self.reads.version();
+        let page = Arc::new(self.db.list_assets(collection, tag, after, limit, &visible).await?);
+        self.reads.keep_page(seen, key, Arc::clone(&page));
+        Ok(page)
     }
 
     /// Checks that the caller may ingest into `collection`.

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use regie_core::AssetId;
 use regie_core::access::Grant;
-use regie_db::AssetRecord;
+use regie_db::{AssetRecord, AssetSummary};
 
 use crate::Caller;
 
@@ -29,6 +29,8 @@ struct Inner {
     /// Asset reference to (id, collection, owner id).
     access: HashMap<String, (AssetId, String, Option<String>)>,
     records: HashMap<AssetId, Arc<AssetRecord>>,
+    /// A listing page by its query (visibility, filters, cursor, size).
+    pages: HashMap<String, Arc<Vec<AssetSummary>>>,
 }
 
 impl Inner {
@@ -37,6 +39,7 @@ impl Inner {
         self.grants.clear();
         self.access.clear();
         self.records.clear();
+        self.pages.clear();
     }
 }
 
@@ -88,6 +91,16 @@ impl ReadCache {
 
     pub fn keep_record(&self, seen: Option<i64>, record: Arc<AssetRecord>) {
         self.keep(seen, |inner| bounded(&mut inner.records).insert(record.id, record));
+    }
+
+    pub fn page(&self, key: &str) -> Option<Arc<Vec<AssetSummary>>> {
+        let inner = self.inner.lock().expect("read cache");
+        inner.version?;
+        inner.pages.get(key).cloned()
+    }
+
+    pub fn keep_page(&self, seen: Option<i64>, key: String, page: Arc<Vec<AssetSummary>>) {
+        self.keep(seen, |inner| bounded(&mut inner.pages).insert(key, page));
     }
 
     /// The version the cache holds now: read it before reading the database, and hand it to

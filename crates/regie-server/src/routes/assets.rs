@@ -45,7 +45,7 @@ pub async fn list(
     State(state): State<SharedState>,
     who: Authenticated,
     ApiQuery(query): ApiQuery<AssetQuery>,
-) -> ApiResult<axum::Json<Page<AssetSummary>>> {
+) -> ApiResult<axum::Json<Page<std::sync::Arc<Vec<AssetSummary>>>>> {
     let collection: Option<CollectionPath> =
         query.collection.as_deref().map(str::parse).transpose().map_err(regie_app::AppError::from)?;
     let after = match &query.cursor {

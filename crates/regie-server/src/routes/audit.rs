@@ -32,7 +32,7 @@ pub async fn list(
     State(state): State<SharedState>,
     who: Authenticated,
     ApiQuery(query): ApiQuery<AuditQuery>,
-) -> ApiResult<axum::Json<Page<AuditEntry>>> {
+) -> ApiResult<axum::Json<Page<Vec<AuditEntry>>>> {
     who.require_admin()?;
     let after = match &query.cursor {
         Some(cursor) => Some(

@@ -17,8 +17,8 @@ pub const DEFAULT_PAGE: u32 = 100;
 
 /// One page of a listing; `next_cursor` is given back as `cursor` for the next page.
 #[derive(Debug, Serialize)]
-pub struct Page<T> {
-    pub items: Vec<T>,
+pub struct Page<Items> {
+    pub items: Items,
     pub next_cursor: Option<String>,
 }
 

@@ -318,6 +318,15 @@ fn a_tus_upload_resumes_after_a_broken_connection_and_is_downloaded_by_range() {
     );
     assert_eq!(created.status, 201, "{}", String::from_utf8_lossy(&created.body));
     let location = created.header("location").unwrap();
+    served.add_user("eve", "editor");
+    let eve = served.login("eve");
+    let someone_else = served.raw(
+        "HEAD",
+        &location,
+        &[("authorization".to_owned(), format!("Bearer {eve}")), ("tus-resumable".to_owned(), "1.0.0".to_owned())],
+        None,
+    );
+    assert_eq!(someone_else.status, 404, "another user's upload does not exist for them");
 
     // Half the bytes, then the connection drops (raw TCP: the request claims the whole length).
     let half = bytes.len() / 2;
