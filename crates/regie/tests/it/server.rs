@@ -508,11 +508,13 @@ fn changes_made_by_another_process_are_seen_by_the_next_request() {
     for _ in 0..2 {
         assert_eq!(served.get(&format!("/api/v1/assets/{news}"), &admin).json()["tags"], json!([]));
         assert_eq!(served.get(&format!("/api/v1/assets/{news}"), &eve).status, 404);
+        assert_eq!(served.get("/api/v1/assets", &eve).json()["items"], json!([]));
     }
     served.regie.json(&["assets", "tag", &news, "late-edit", "--json"]);
     assert_eq!(served.get(&format!("/api/v1/assets/{news}"), &admin).json()["tags"], json!(["late-edit"]));
     served.regie.json(&["grants", "add", "--collection", "news", "--to", "user:eve", "--role", "viewer", "--json"]);
     assert_eq!(served.get(&format!("/api/v1/assets/{news}"), &eve).status, 200);
+    assert_eq!(served.get("/api/v1/assets", &eve).json()["items"][0]["id"], json!(news));
     let tokens = served.regie.json(&["tokens", "list", "--user", "eve", "--json"]);
     let id = tokens[0]["id"].as_str().unwrap();
     served.regie.json(&["tokens", "revoke", id, "--json"]);
