@@ -1,0 +1,35 @@
+//! What is indexed of one asset: built by regie-app from the catalogue record.
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SearchDocument {
+    pub asset_id: String,
+    pub house_id: String,
+    pub name: String,
+    /// The collection path (`news/2026`).
+    pub collection: String,
+    pub owner_id: Option<String>,
+    /// `fr`, `en`, or another code; decides how the text fields are analysed (both when unknown).
+    pub language: Option<String>,
+    pub title: Option<String>,
+    pub series: Option<String>,
+    pub episode: Option<String>,
+    pub synopsis: Option<String>,
+    pub keywords: Vec<String>,
+    pub contributors: Vec<String>,
+    pub rights_holder: Option<String>,
+    pub tags: Vec<String>,
+    pub container: Option<String>,
+    pub codecs: Vec<String>,
+    /// `SD`, `HD` or `UHD`, for pictures.
+    pub resolution: Option<String>,
+    pub frame_rate: Option<f64>,
+    pub duration_s: Option<f64>,
+    /// `mono`, `stereo`, `5.1`, `8ch`...
+    pub audio_layout: Option<String>,
+    /// RFC 3339.
+    pub ingested_at: String,
+    /// Finding codes.
+    pub findings: Vec<String>,
+}

@@ -1,0 +1,16 @@
+//! regie's search index: an embedded tantivy index in the data folder, rebuilt from the
+//! catalogue whenever it is missing, corrupt or of an older schema (the database is the source
+//! of truth). Text is analysed per language (French, English: accents folded, words stemmed),
+//! queries are parsed by `query` and always run under the caller's visibility filter, so hits
+//! never include an asset the caller may not read.
+
+mod analysis;
+mod document;
+mod error;
+mod index;
+pub mod query;
+mod schema;
+
+pub use document::SearchDocument;
+pub use error::SearchError;
+pub use index::{Hit, SearchIndex, SearchResults, folder_in};
