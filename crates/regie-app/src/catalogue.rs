@@ -45,12 +45,14 @@ impl Regie {
     pub async fn tag_asset(&self, reference: &str, tags: &[String]) -> Result<AssetRecord, AppError> {
         let asset_id = self.resolve_asset(reference).await?;
         self.db.add_tags(asset_id, &normalise_tags(tags)?).await?;
+        self.index_assets(&[asset_id]).await;
         Ok(self.db.get_asset(asset_id).await?)
     }
 
     pub async fn untag_asset(&self, reference: &str, tags: &[String]) -> Result<AssetRecord, AppError> {
         let asset_id = self.resolve_asset(reference).await?;
         self.db.remove_tags(asset_id, &normalise_tags(tags)?).await?;
+        self.index_assets(&[asset_id]).await;
         Ok(self.db.get_asset(asset_id).await?)
     }
 }

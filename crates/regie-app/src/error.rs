@@ -17,6 +17,8 @@ pub enum AppError {
     Storage(#[from] StorageError),
     #[error(transparent)]
     Media(#[from] MediaError),
+    #[error(transparent)]
+    Search(#[from] regie_search::SearchError),
     #[error("cannot use the data folder {path}: {source}")]
     DataFolder {
         path: PathBuf,
@@ -63,6 +65,7 @@ impl AppError {
             Self::Db(error) => error.code(),
             Self::Storage(error) => error.code(),
             Self::Media(error) => error.code(),
+            Self::Search(error) => error.code(),
             Self::DataFolder { .. } => "data-folder-unusable",
             Self::Busy { .. } => "busy",
             Self::InputMissing { .. } => "not-found",
@@ -89,6 +92,9 @@ impl AppError {
         matches!(
             self.code(),
             "invalid-value"
+                | "invalid-query"
+                | "group-exists"
+                | "forbidden"
                 | "invalid-policy"
                 | "invalid-profile"
                 | "job-finished"

@@ -18,6 +18,7 @@ mod probe;
 mod profiles;
 mod read_cache;
 mod regie;
+mod search;
 mod settings;
 pub mod sidecar;
 mod walk;
@@ -32,6 +33,8 @@ pub use normalize::{NormalizeReport, normalize_file};
 pub use probe::probe_file;
 pub use profiles::{BUILT_IN_PROFILES, LoadedProfile, load_profile};
 pub use regie::Regie;
+pub use regie_search::{Hit, SearchResults};
+pub use search::ReindexReport;
 pub use settings::{JobSettings, Settings};
 
 pub use regie_core::access::{Access, Permission};

@@ -24,6 +24,8 @@ pub struct Regie {
     pub(crate) settings: Arc<Settings>,
     /// The server's read cache (off for the command line).
     pub(crate) reads: Arc<crate::read_cache::ReadCache>,
+    /// The search index, opened on first use.
+    pub(crate) search: Arc<tokio::sync::Mutex<Option<Arc<regie_search::SearchIndex>>>>,
 }
 
 impl Regie {
@@ -43,6 +45,7 @@ impl Regie {
             measurer,
             settings: Arc::new(settings),
             reads: Arc::default(),
+            search: Arc::default(),
         })
     }
 

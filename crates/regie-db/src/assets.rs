@@ -139,7 +139,7 @@ impl Database {
         let id = asset_id.to_string();
         let row = sqlx::query(
             "SELECT a.id, a.house_id, a.name, c.path AS collection, a.source_path, a.metadata, a.created_at,
-                    u.name AS owner
+                    u.name AS owner, a.owner_id
              FROM assets a JOIN collections c ON c.id = a.collection_id LEFT JOIN users u ON u.id = a.owner_id
              WHERE a.id = $1",
         )
@@ -158,6 +158,7 @@ impl Database {
             source_path: row.get("source_path"),
             created_at: row.get("created_at"),
             owner: row.get("owner"),
+            owner_id: row.get("owner_id"),
             tags: self.tags_of(&id).await?,
             metadata,
             findings: self.findings_of(&id).await?,

@@ -46,6 +46,9 @@ pub struct AssetRecord {
     pub created_at: String,
     /// The user who brought the asset in; none when it came through the command line.
     pub owner: Option<String>,
+    /// The owner's user id (for permission filters; not shown).
+    #[serde(skip)]
+    pub owner_id: Option<String>,
     pub tags: Vec<String>,
     pub metadata: DescriptiveMetadata,
     pub findings: Vec<Finding>,

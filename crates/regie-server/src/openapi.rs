@@ -56,6 +56,7 @@ pub fn routes() -> OpenApiRouter<SharedState> {
         .routes(routes!(assets::show))
         .routes(routes!(assets::tags))
         .routes(routes!(assets::download))
+        .routes(routes!(assets::search))
         .routes(routes!(jobs::list))
         .routes(routes!(jobs::show))
         .routes(routes!(jobs::transcode))

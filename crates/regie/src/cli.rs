@@ -125,6 +125,20 @@ pub enum Command {
     /// Verify and read the tamper-evident audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Search the catalogue (`regie search reindex` rebuilds the index from the catalogue).
+    ///
+    /// Words, "phrases", prefix*, field:value (title, synopsis, keywords, contributors, series,
+    /// episode, rights, name, collection, tag, codec, container, resolution, language, audio,
+    /// finding), ranges (duration:>600, duration:60..600, ingested:2026-01..2026-06), OR, NOT
+    /// (or -word after `--`: `regie search -- news -sport`).
+    Search {
+        #[arg(required = true)]
+        query: Vec<String>,
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
     /// Serve the HTTP API (with a job worker inside) until Ctrl-C or SIGTERM.
     Serve {
         /// Address to listen on (default: `[server] listen`, 127.0.0.1:8080); port 0 picks a free one.

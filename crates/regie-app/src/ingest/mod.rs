@@ -52,6 +52,8 @@ struct Run {
     record_lock: tokio::sync::Mutex<()>,
     observer: Arc<dyn IngestObserver>,
     summary: Mutex<IngestSummary>,
+    /// Assets this run created, indexed for search when it ends.
+    created: Mutex<Vec<regie_core::AssetId>>,
 }
 
 impl Regie {
@@ -94,6 +96,7 @@ impl Regie {
             record_lock: tokio::sync::Mutex::new(()),
             observer,
             summary: Mutex::new(IngestSummary::default()),
+            created: Mutex::new(Vec::new()),
         });
         for (path, code, message) in walk.failures {
             run.report(FileOutcome::failed(&path, code, message));
@@ -106,6 +109,8 @@ impl Regie {
         while let Some(joined) = workers.join_next().await {
             joined.map_err(|error| AppError::Internal(format!("an ingest worker stopped: {error}")))?;
         }
+        let created = std::mem::take(&mut *run.created.lock().expect("created lock"));
+        self.index_assets(&created).await;
         let summary = run.summary.lock().expect("summary lock").clone();
         Ok(summary)
     }
@@ -126,6 +131,9 @@ impl Run {
 
     fn report(&self, outcome: FileOutcome) {
         self.summary.lock().expect("summary lock").count(&outcome);
+        if let (IngestStatus::Ingested, Some(asset_id)) = (outcome.status, outcome.asset_id) {
+            self.created.lock().expect("created lock").push(asset_id);
+        }
         self.observer.file_done(&outcome);
     }
 }

@@ -164,3 +164,24 @@ fn download_name(asset_name: &str, role: &str) -> String {
         })
         .collect()
 }
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct SearchQuery {
+    /// The query: words, "phrases", prefix*, field:value, ranges, OR, -word.
+    pub q: String,
+    /// 1 to 500; 20 by default.
+    pub limit: Option<usize>,
+}
+
+/// Full-text search among the assets the caller may read: hits and totals never include others.
+#[utoipa::path(get, path = "/api/v1/search", tag = "assets", params(SearchQuery),
+    responses((status = 200, body = serde_json::Value), (status = 400, body = ErrorBody)))]
+pub async fn search(
+    State(state): State<SharedState>,
+    who: Authenticated,
+    ApiQuery(query): ApiQuery<SearchQuery>,
+) -> ApiResult<axum::Json<regie_app::SearchResults>> {
+    let limit = query.limit.unwrap_or(20).clamp(1, 500);
+    Ok(axum::Json(state.regie.search(&query.q, who.access.readable(), limit).await?))
+}

@@ -13,6 +13,7 @@ mod ingest;
 mod jobs;
 mod normalize;
 mod probe;
+mod search;
 mod serve;
 mod transcode;
 mod worker;
@@ -134,6 +135,12 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                     audit::list(&regie, audit::ListArgs { user, asset, since, until, limit }, json).await
                 }
             };
+            regie.close().await;
+            code
+        }
+        Command::Search { query, limit, json } => {
+            let regie = open(&config).await?;
+            let code = search::run(&regie, &query, limit, json).await;
             regie.close().await;
             code
         }

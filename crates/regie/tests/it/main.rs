@@ -17,6 +17,7 @@ mod names;
 mod previews;
 mod probe;
 mod renditions;
+mod search;
 mod served;
 mod server;
 mod store;
