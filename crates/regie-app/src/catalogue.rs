@@ -45,15 +45,20 @@ impl Regie {
     pub async fn tag_asset(&self, reference: &str, tags: &[String]) -> Result<AssetRecord, AppError> {
         let asset_id = self.resolve_asset(reference).await?;
         self.db.add_tags(asset_id, &normalise_tags(tags)?).await?;
-        self.index_assets(&[asset_id]).await;
-        Ok(self.db.get_asset(asset_id).await?)
+        self.reindexed(asset_id).await
     }
 
     pub async fn untag_asset(&self, reference: &str, tags: &[String]) -> Result<AssetRecord, AppError> {
         let asset_id = self.resolve_asset(reference).await?;
         self.db.remove_tags(asset_id, &normalise_tags(tags)?).await?;
-        self.index_assets(&[asset_id]).await;
-        Ok(self.db.get_asset(asset_id).await?)
+        self.reindexed(asset_id).await
+    }
+
+    /// The record of an asset just edited, after updating its search document.
+    async fn reindexed(&self, asset_id: AssetId) -> Result<AssetRecord, AppError> {
+        let record = self.db.get_asset(asset_id).await?;
+        self.index_records(std::slice::from_ref(&record)).await;
+        Ok(record)
     }
 }
 
@@ -79,6 +84,23 @@ impl Regie {
     /// Jobs queued or running; also the readiness probe's query.
     pub async fn live_jobs(&self) -> Result<u64, AppError> {
         Ok(self.db.live_job_count().await?)
+    }
+
+    /// Where a file of an asset's rendition lies (`path` inside the package, as `assets show`
+    /// lists its main file), with its BLAKE3 and size.
+    pub async fn stored_rendition_file(
+        &self,
+        asset_id: AssetId,
+        profile: &str,
+        path: &str,
+    ) -> Result<(std::path::PathBuf, String, u64), AppError> {
+        let (blake3, size) = self
+            .db
+            .rendition_file(asset_id, profile, path)
+            .await?
+            .ok_or_else(|| AppError::NoSuchFile(format!("the {profile} rendition has no file {path}")))?;
+        let address = regie_core::Blake3Hex::parse(&blake3)?;
+        Ok((self.store.blob_path(&address), blake3, size))
     }
 
     /// Where the stored file `role` of an asset lies, with its record.

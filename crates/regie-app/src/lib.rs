@@ -34,6 +34,7 @@ pub use probe::probe_file;
 pub use profiles::{BUILT_IN_PROFILES, LoadedProfile, load_profile};
 pub use regie::Regie;
 pub use regie_search::{Hit, SearchResults};
+pub use regie_storage::is_disk_full;
 pub use search::ReindexReport;
 pub use settings::{JobSettings, Settings};
 

@@ -63,18 +63,27 @@ impl Regie {
         if asset_ids.is_empty() {
             return;
         }
+        let mut records = Vec::with_capacity(asset_ids.len());
+        for asset_id in asset_ids {
+            match self.db.get_asset(*asset_id).await {
+                Ok(record) => records.push(record),
+                Err(error) => return not_indexed(&error.into()),
+            }
+        }
+        self.index_records(&records).await;
+    }
+
+    /// Indexes (again) assets already read from the catalogue.
+    pub(crate) async fn index_records(&self, records: &[AssetRecord]) {
+        let documents: Vec<SearchDocument> = records.iter().map(document_of).collect();
         let outcome = async {
             let index = self.search_index().await?;
-            let mut documents = Vec::with_capacity(asset_ids.len());
-            for asset_id in asset_ids {
-                documents.push(document_of(&self.db.get_asset(*asset_id).await?));
-            }
             tokio::task::spawn_blocking(move || index.write(&documents, &[])).await.map_err(join_error)??;
             Ok::<(), AppError>(())
         }
         .await;
         if let Err(error) = outcome {
-            tracing::warn!(%error, "the search index was not updated; run `regie search reindex`");
+            not_indexed(&error);
         }
     }
 
@@ -148,6 +157,10 @@ pub(crate) fn document_of(asset: &AssetRecord) -> SearchDocument {
         ingested_at: asset.created_at.clone(),
         findings: asset.findings.iter().map(|finding| finding.code.clone()).collect(),
     }
+}
+
+fn not_indexed(error: &AppError) {
+    tracing::warn!(%error, "the search index was not updated; run `regie search reindex`");
 }
 
 fn join_error(error: tokio::task::JoinError) -> AppError {

@@ -116,6 +116,26 @@ pub(crate) async fn record_outputs(
 
 impl Database {
     /// The renditions of an asset, by profile name.
+    /// The content address and size of one file of an asset's rendition, by its package path.
+    pub async fn rendition_file(
+        &self,
+        asset_id: AssetId,
+        profile: &str,
+        path: &str,
+    ) -> Result<Option<(String, u64)>, DbError> {
+        let row = sqlx::query(
+            "SELECT f.blake3, f.size FROM renditions r JOIN rendition_files f ON f.rendition_id = r.id
+             WHERE r.asset_id = $1 AND r.profile = $2 AND f.path = $3",
+        )
+        .bind(asset_id.to_string())
+        .bind(profile)
+        .bind(path)
+        .fetch_optional(&self.pool)
+        .await
+        .during("looking up a rendition file")?;
+        Ok(row.map(|row| (row.get("blake3"), row.get::<i64, _>("size") as u64)))
+    }
+
     pub async fn renditions_of(&self, asset_id: AssetId) -> Result<Vec<RenditionRecord>, DbError> {
         let rows = sqlx::query(
             "SELECT r.profile, r.main_file, r.job_id, r.created_at, COUNT(f.path) AS file_count,

@@ -42,6 +42,13 @@ impl utoipa::Modify for Security {
     }
 }
 
+/// axum writes a trailing wildcard `{*path}`; OpenAPI templates name it `{path}`.
+pub fn tidy(mut document: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    let paths = std::mem::take(&mut document.paths.paths);
+    document.paths.paths = paths.into_iter().map(|(path, item)| (path.replace("{*", "{"), item)).collect();
+    document
+}
+
 pub fn routes() -> OpenApiRouter<SharedState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health::healthz))
@@ -56,6 +63,7 @@ pub fn routes() -> OpenApiRouter<SharedState> {
         .routes(routes!(assets::show))
         .routes(routes!(assets::tags))
         .routes(routes!(assets::download))
+        .routes(routes!(assets::rendition_file))
         .routes(routes!(assets::search))
         .routes(routes!(jobs::list))
         .routes(routes!(jobs::show))

@@ -59,6 +59,27 @@ impl AppState {
         .await
     }
 
+    /// The asset `reference` names if the caller may do `permission` on it. A refusal of an
+    /// asset the caller can see is audited as `action` denied; one they cannot see is not found.
+    pub async fn permitted(
+        &self,
+        who: &Authenticated,
+        reference: &str,
+        permission: regie_app::Permission,
+        action: &str,
+        detail: String,
+    ) -> ApiResult<regie_core::AssetId> {
+        match self.regie.asset_for(&who.access, reference, permission).await {
+            Ok(asset_id) => Ok(asset_id),
+            Err(error) => {
+                if error.code() == "forbidden" {
+                    self.audit_by(who, action, None, "denied", detail).await?;
+                }
+                Err(error.into())
+            }
+        }
+    }
+
     pub async fn audit(&self, entry: NewAuditEntry) -> ApiResult<()> {
         self.regie.audit(entry).await.map(|_| ()).map_err(ApiError::from)
     }

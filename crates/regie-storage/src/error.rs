@@ -44,9 +44,7 @@ impl StorageError {
 
     pub(crate) fn write(path: impl Into<PathBuf>, source: io::Error) -> Self {
         let path = path.into();
-        let disk_full = matches!(source.kind(), io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded)
-            || matches!(source.raw_os_error(), Some(code) if code == libc::ENOSPC || code == libc::EDQUOT);
-        if disk_full { Self::DiskFull { path } } else { Self::WriteStore { path, source } }
+        if is_disk_full(&source) { Self::DiskFull { path } } else { Self::WriteStore { path, source } }
     }
 
     pub(crate) fn read(path: impl Into<PathBuf>, source: io::Error) -> Self {
@@ -57,4 +55,10 @@ impl StorageError {
             Self::ReadSource { path, source }
         }
     }
+}
+
+/// Whether a write failed because the disk (or the user's quota) is full.
+pub fn is_disk_full(error: &io::Error) -> bool {
+    matches!(error.kind(), io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded)
+        || matches!(error.raw_os_error(), Some(code) if code == libc::ENOSPC || code == libc::EDQUOT)
 }

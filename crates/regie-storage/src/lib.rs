@@ -7,6 +7,6 @@ mod hashing;
 mod local;
 mod writeback;
 
-pub use error::StorageError;
+pub use error::{StorageError, is_disk_full};
 pub use hashing::HashOptions;
 pub use local::{BlobStore, StagedBlob};

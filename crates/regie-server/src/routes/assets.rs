@@ -83,25 +83,22 @@ pub async fn tags(
     Path(id): Path<String>,
     ApiJson(change): ApiJson<TagChange>,
 ) -> ApiResult<axum::Json<AssetRecord>> {
-    let asset_id = match state.regie.asset_for(&who.access, &id, Permission::WriteMetadata).await {
-        Ok(asset_id) => asset_id,
-        Err(error) => {
-            if error.code() == "forbidden" {
-                state.audit_by(&who, "asset.tag", None, "denied", format!("asset {id}")).await?;
-            }
-            return Err(error.into());
-        }
-    };
+    let asset_id = state.permitted(&who, &id, Permission::WriteMetadata, "asset.tag", format!("asset {id}")).await?;
     let reference = asset_id.to_string();
+    let mut record = None;
     if !change.add.is_empty() {
-        state.regie.tag_asset(&reference, &change.add).await?;
+        record = Some(state.regie.tag_asset(&reference, &change.add).await?);
     }
     if !change.remove.is_empty() {
-        state.regie.untag_asset(&reference, &change.remove).await?;
+        record = Some(state.regie.untag_asset(&reference, &change.remove).await?);
     }
+    let record = match record {
+        Some(record) => record,
+        None => state.regie.asset(&reference).await?,
+    };
     let detail = serde_json::json!({ "add": change.add, "remove": change.remove }).to_string();
-    state.audit_by(&who, "asset.tag", Some(reference.clone()), "ok", detail).await?;
-    Ok(axum::Json(state.regie.asset(&reference).await?))
+    state.audit_by(&who, "asset.tag", Some(reference), "ok", detail).await?;
+    Ok(axum::Json(record))
 }
 
 /// A stored file of an asset (`original`, `proxy`, `poster`...), with Range support (download).
@@ -115,43 +112,107 @@ pub async fn download(
     Path((id, role)): Path<(String, String)>,
     request: Request,
 ) -> ApiResult<Response> {
-    let range = request.headers().get(header::RANGE).and_then(|value| value.to_str().ok()).map(str::to_owned);
-    let asset_id = match state.regie.asset_for(&who.access, &id, Permission::Download).await {
-        Ok(asset_id) => asset_id,
-        Err(error) => {
-            if error.code() == "forbidden" {
-                state.audit_by(&who, "asset.download", None, "denied", format!("asset {id} file {role}")).await?;
-            }
-            return Err(error.into());
-        }
-    };
+    let asset_id =
+        state.permitted(&who, &id, Permission::Download, "asset.download", format!("asset {id} file {role}")).await?;
     let (path, file, asset) = state.regie.stored_file(asset_id, &role).await?;
-    let detail = match &range {
-        Some(range) => format!("file {role} ({} bytes) {range}", file.size),
-        None => format!("file {role} ({} bytes)", file.size),
+    let what = format!("file {role} ({} bytes)", file.size);
+    audit_download(&state, &who, asset_id, what, range_of(&request).as_deref()).await?;
+    let blob = Blob { path, blake3: file.blake3, name: download_name(&asset.name, &role), content_type: None };
+    serve_blob(blob, request).await
+}
+
+/// A file of a rendition (a ladder's playlist or segment, a broadcast file), by its path in the
+/// package, with Range support and the media type players expect (download).
+#[utoipa::path(get, path = "/api/v1/assets/{id}/renditions/{profile}/{*path}", tag = "assets",
+    params(("id" = String, Path), ("profile" = String, Path), ("path" = String, Path, description = "a file of the package, as master.m3u8")),
+    responses((status = 200, description = "the file"), (status = 206, description = "the requested range"),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn rendition_file(
+    State(state): State<SharedState>,
+    who: Authenticated,
+    Path((id, profile, file)): Path<(String, String, String)>,
+    request: Request,
+) -> ApiResult<Response> {
+    let what = format!("rendition {profile} file {file}");
+    let asset_id =
+        state.permitted(&who, &id, Permission::Download, "asset.download", format!("asset {id} {what}")).await?;
+    let (path, blake3, size) = state.regie.stored_rendition_file(asset_id, &profile, &file).await?;
+    audit_download(&state, &who, asset_id, format!("{what} ({size} bytes)"), range_of(&request).as_deref()).await?;
+    let name = file.rsplit('/').next().unwrap_or(&file);
+    let blob = Blob { path, blake3, name: download_name(name, "original"), content_type: Some(media_type(&file)) };
+    serve_blob(blob, request).await
+}
+
+/// Records a download (with the range asked for) before a byte is sent.
+async fn audit_download(
+    state: &SharedState,
+    who: &Authenticated,
+    asset_id: AssetId,
+    what: String,
+    range: Option<&str>,
+) -> ApiResult<()> {
+    let detail = match range {
+        Some(range) => format!("{what} {range}"),
+        None => what,
     };
-    state.audit_by(&who, "asset.download", Some(asset_id.to_string()), "ok", detail).await?;
-    let mut response = ServeFile::new(&path)
+    state.audit_by(who, "asset.download", Some(asset_id.to_string()), "ok", detail).await
+}
+
+fn range_of(request: &Request) -> Option<String> {
+    request.headers().get(header::RANGE).and_then(|value| value.to_str().ok()).map(str::to_owned)
+}
+
+/// A stored file to send.
+struct Blob {
+    path: std::path::PathBuf,
+    blake3: String,
+    name: String,
+    /// `None` for `application/octet-stream`.
+    content_type: Option<&'static str>,
+}
+
+/// Sends a blob with Range support (tower-http's ServeFile), named for saving, tagged by content.
+async fn serve_blob(blob: Blob, request: Request) -> ApiResult<Response> {
+    let mut response = ServeFile::new(&blob.path)
         .oneshot(request)
         .await
         .map_err(|error| ApiError::internal(format!("cannot read the stored file: {error}")))?
         .into_response();
     if response.status() == StatusCode::NOT_FOUND {
         return Err(ApiError::internal(format!(
-            "the stored file of {} ({role}) is missing from the store: run `regie fixity` and restore it",
-            asset.house_id
+            "stored content {} is missing from the store: restore it from a backup or replica",
+            blob.blake3
         )));
     }
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
-    let name = download_name(&asset.name, &role);
-    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(blob.content_type.unwrap_or("application/octet-stream")),
+    );
+    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{}\"", blob.name)) {
         headers.insert(header::CONTENT_DISPOSITION, value);
     }
-    if let Ok(value) = HeaderValue::from_str(&format!("\"{}\"", file.blake3)) {
+    if let Ok(value) = HeaderValue::from_str(&format!("\"{}\"", blob.blake3)) {
         headers.insert(header::ETAG, value);
     }
     Ok(response)
+}
+
+/// The media type of a rendition file, by its extension, so players can stream it.
+fn media_type(path: &str) -> &'static str {
+    match path.rsplit('.').next().unwrap_or_default().to_ascii_lowercase().as_str() {
+        "m3u8" => "application/vnd.apple.mpegurl",
+        "mpd" => "application/dash+xml",
+        "mp4" | "m4s" | "m4v" => "video/mp4",
+        "m4a" => "audio/mp4",
+        "mov" => "video/quicktime",
+        "mxf" => "application/mxf",
+        "wav" => "audio/wav",
+        "vtt" => "text/vtt",
+        "jpg" | "jpeg" => "image/jpeg",
+        "json" => "application/json",
+        _ => "application/octet-stream",
+    }
 }
 
 /// A safe file name for Content-Disposition: the asset's name for the original, else the name

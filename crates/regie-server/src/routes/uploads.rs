@@ -299,15 +299,9 @@ async fn append(path: &FsPath, body: Body, remaining: u64, mut hashers: Option<&
         }
         written += bytes.len() as u64;
     }
+    // What arrived is synced either way: HEAD then reports it and the client resumes there.
     file.sync_all().await.map_err(io_error)?;
-    match failure {
-        Some(error) if hashers.is_none() && error.code == "upload-interrupted" => {
-            tracing::info!(written, "upload interrupted; the bytes received are kept");
-            Err(error)
-        }
-        Some(error) => Err(error),
-        None => Ok(written),
-    }
+    failure.map_or(Ok(written), Err)
 }
 
 enum Expected {
@@ -545,7 +539,7 @@ fn base64_decode(text: &str) -> Option<Vec<u8>> {
 }
 
 fn io_error(error: std::io::Error) -> ApiError {
-    if error.raw_os_error() == Some(28) {
+    if regie_app::is_disk_full(&error) {
         return ApiError::new(
             StatusCode::INSUFFICIENT_STORAGE,
             "disk-full",

@@ -25,7 +25,15 @@ fn health_readiness_metrics_and_the_openapi_document_answer() {
     assert_eq!(served.send("GET", "/readyz", None, None).status, 200);
     let openapi = served.send("GET", "/api/v1/openapi.json", None, None).json();
     assert!(openapi["openapi"].as_str().unwrap().starts_with("3."));
-    for path in ["/api/v1/assets/{id}", "/api/v1/assets", "/api/v1/auth/login", "/api/v1/uploads", "/api/v1/audit"] {
+    for path in [
+        "/api/v1/assets/{id}",
+        "/api/v1/assets",
+        "/api/v1/assets/{id}/renditions/{profile}/{path}",
+        "/api/v1/auth/login",
+        "/api/v1/uploads",
+        "/api/v1/audit",
+        "/api/v1/search",
+    ] {
         assert!(openapi["paths"][path].is_object(), "{path} missing from the OpenAPI document");
     }
     let token = served.login("anne");
@@ -572,6 +580,22 @@ fn jobs_run_inside_the_server_and_are_managed_over_the_api() {
     assert!(!details["log"].as_array().unwrap().is_empty());
     let asset = served.get(&format!("/api/v1/assets/{news}"), &eve).json();
     assert_eq!(asset["renditions"][0]["profile"], json!("audio-bwf"));
+    // The rendition's file downloads like any stored file: whole, by range, and audited.
+    let main_file = asset["renditions"][0]["main_file"].as_str().unwrap();
+    let size = asset["renditions"][0]["size"].as_u64().unwrap();
+    let url = format!("/api/v1/assets/{news}/renditions/audio-bwf/{main_file}");
+    let whole = served.get(&url, &eve);
+    assert_eq!((whole.status, whole.body.len() as u64), (200, size));
+    assert_eq!(whole.header("content-type").unwrap(), "audio/wav");
+    let ranged = served.raw(
+        "GET",
+        &url,
+        &[("authorization".to_owned(), format!("Bearer {eve}")), ("range".to_owned(), "bytes=0-11".to_owned())],
+        None,
+    );
+    assert_eq!((ranged.status, ranged.body.clone()), (206, whole.body[..12].to_vec()));
+    assert_eq!(served.get(&url, &val).status, 403, "a viewer may not download");
+    assert_eq!(served.get(&format!("/api/v1/assets/{news}/renditions/audio-bwf/other.wav"), &eve).status, 404);
     let cancel = served.send("POST", &format!("/api/v1/jobs/{job_id}/cancel"), Some(&eve), None);
     assert_eq!((cancel.status, cancel.code()), (409, "job-finished".to_owned()));
     assert_eq!(served.send("POST", &format!("/api/v1/jobs/{job_id}/retry"), Some(&val), None).status, 403);
