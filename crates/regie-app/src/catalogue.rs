@@ -56,9 +56,8 @@ impl Regie {
 
     /// The record of an asset just edited, after updating its search document.
     async fn reindexed(&self, asset_id: AssetId) -> Result<AssetRecord, AppError> {
-        let record = self.db.get_asset(asset_id).await?;
-        self.index_records(std::slice::from_ref(&record)).await;
-        Ok(record)
+        self.index_assets(&[asset_id]).await;
+        Ok(self.db.get_asset(asset_id).await?)
     }
 }
 

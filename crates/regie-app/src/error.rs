@@ -29,6 +29,8 @@ pub enum AppError {
     Busy { path: PathBuf },
     #[error("{path} does not exist")]
     InputMissing { path: PathBuf },
+    #[error("cannot import: {0}")]
+    InvalidImport(String),
     #[error("cannot read {path}: {source}")]
     InputUnreadable {
         path: PathBuf,
@@ -69,6 +71,7 @@ impl AppError {
             Self::DataFolder { .. } => "data-folder-unusable",
             Self::Busy { .. } => "busy",
             Self::InputMissing { .. } => "not-found",
+            Self::InvalidImport(_) => "invalid-import",
             Self::InputUnreadable { .. } => "source-unreadable",
             Self::UnknownPolicy { .. } => "not-found",
             Self::InvalidPolicy { .. } => "invalid-policy",
@@ -93,6 +96,7 @@ impl AppError {
             self.code(),
             "invalid-value"
                 | "invalid-query"
+                | "invalid-import"
                 | "group-exists"
                 | "forbidden"
                 | "invalid-policy"

@@ -9,6 +9,7 @@ mod catalogue;
 mod check;
 mod error;
 mod gc;
+mod import;
 pub mod ingest;
 pub mod jobs;
 mod named_toml;
@@ -33,9 +34,11 @@ pub use normalize::{NormalizeReport, normalize_file};
 pub use probe::probe_file;
 pub use profiles::{BUILT_IN_PROFILES, LoadedProfile, load_profile};
 pub use regie::Regie;
-pub use regie_search::{Hit, SearchResults};
+pub use regie_search::{
+    DEFAULT_FACETS, FacetCount, FieldRule, Hit, IndexRules, SearchResults, SortOrder, ThesaurusEntry,
+};
 pub use regie_storage::is_disk_full;
-pub use search::ReindexReport;
+pub use search::{ImportReport, ReindexReport, SearchOptions};
 pub use settings::{JobSettings, Settings};
 
 pub use regie_core::access::{Access, Permission};

@@ -21,6 +21,8 @@ pub struct Settings {
     /// Policies every asset ingested into a collection (or below it) is checked against.
     pub collection_policies: Vec<(CollectionPath, Vec<String>)>,
     pub jobs: JobSettings,
+    /// What the search index holds and how (`[search]`).
+    pub search: regie_search::IndexRules,
 }
 
 /// How workers run jobs.

@@ -18,6 +18,7 @@ pub mod policy;
 pub mod profile;
 pub mod rational;
 pub mod sidecar;
+pub mod subtitle;
 pub mod timecode;
 
 pub use checksum::{Blake3Hex, Checksums, Md5Hex, Sha256Hex};

@@ -2,12 +2,14 @@
 //! check against what the file really is. The readers for each sidecar form live in regie-app;
 //! this module owns the types and the comparison, which is pure.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::{Checksums, Finding, Md5Hex, MediaDescription, Rational, Severity, StreamKind};
 
 /// Descriptive metadata, as stored on the asset and shown under `metadata`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DescriptiveMetadata {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
@@ -25,6 +27,76 @@ pub struct DescriptiveMetadata {
     pub contributors: Vec<Contributor>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rights_holder: Option<String>,
+    /// When the material was shot or recorded, `YYYY-MM-DD` (or `YYYY-MM`, `YYYY`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capture_date: Option<String>,
+    /// When it was (first) broadcast, same form.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub air_date: Option<String>,
+    /// The house's own fields (`department`, `archive_box`...); `[search.fields]` says how each
+    /// is indexed.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub fields: BTreeMap<String, String>,
+    /// Technical facts as an archive's catalogue records them, for records without media (a
+    /// measured file always takes precedence).
+    #[serde(default, skip_serializing_if = "CataloguedFacts::is_empty")]
+    pub catalogued: CataloguedFacts,
+}
+
+impl DescriptiveMetadata {
+    /// Takes every field `newer` gives (a later catalogue record wins); keeps the others.
+    pub fn update_with(&mut self, newer: DescriptiveMetadata) {
+        let take = |mine: &mut Option<String>, theirs: Option<String>| {
+            if theirs.is_some() {
+                *mine = theirs;
+            }
+        };
+        take(&mut self.title, newer.title);
+        take(&mut self.series, newer.series);
+        take(&mut self.episode, newer.episode);
+        take(&mut self.synopsis, newer.synopsis);
+        take(&mut self.language, newer.language);
+        take(&mut self.rights_holder, newer.rights_holder);
+        take(&mut self.capture_date, newer.capture_date);
+        take(&mut self.air_date, newer.air_date);
+        if !newer.keywords.is_empty() {
+            self.keywords = newer.keywords;
+        }
+        if !newer.contributors.is_empty() {
+            self.contributors = newer.contributors;
+        }
+        self.fields.extend(newer.fields);
+        if !newer.catalogued.is_empty() {
+            self.catalogued = newer.catalogued;
+        }
+    }
+}
+
+/// Technical facts written in a catalogue record rather than measured from a file.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CataloguedFacts {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub container: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub codecs: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub width: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub height: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frame_rate: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_s: Option<f64>,
+    /// `mono`, `stereo`, `5.1`...
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audio_layout: Option<String>,
+}
+
+impl CataloguedFacts {
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,6 +120,14 @@ impl DescriptiveMetadata {
         fill(&mut self.synopsis, other.synopsis);
         fill(&mut self.language, other.language);
         fill(&mut self.rights_holder, other.rights_holder);
+        fill(&mut self.capture_date, other.capture_date);
+        fill(&mut self.air_date, other.air_date);
+        for (name, value) in other.fields {
+            self.fields.entry(name).or_insert(value);
+        }
+        if self.catalogued.is_empty() {
+            self.catalogued = other.catalogued;
+        }
         for keyword in other.keywords {
             if !self.keywords.contains(&keyword) {
                 self.keywords.push(keyword);
@@ -91,6 +171,8 @@ pub struct Sidecar {
     pub declared: DeclaredFacts,
     /// The sidecar files read, for the record.
     pub sources: Vec<String>,
+    /// Subtitle files (`clip.srt`, `clip.fr.vtt`).
+    pub subtitles: Vec<crate::subtitle::SubtitleTrack>,
 }
 
 impl Sidecar {
@@ -98,6 +180,7 @@ impl Sidecar {
         self.descriptive.fill_from(other.descriptive);
         self.declared.fill_from(other.declared);
         self.sources.extend(other.sources);
+        self.subtitles.extend(other.subtitles);
     }
 }
 
@@ -223,6 +306,25 @@ mod tests {
 
     fn codes(findings: &[Finding]) -> Vec<&str> {
         findings.iter().map(|finding| finding.code.as_str()).collect()
+    }
+
+    #[test]
+    fn a_later_record_replaces_what_it_gives_and_keeps_the_rest() {
+        let mut stored = DescriptiveMetadata {
+            title: Some("Old".into()),
+            synopsis: Some("Kept".into()),
+            keywords: vec!["a".into()],
+            ..DescriptiveMetadata::default()
+        };
+        stored.update_with(DescriptiveMetadata {
+            title: Some("New".into()),
+            air_date: Some("2026-03-14".into()),
+            ..DescriptiveMetadata::default()
+        });
+        assert_eq!(stored.title.as_deref(), Some("New"));
+        assert_eq!(stored.synopsis.as_deref(), Some("Kept"));
+        assert_eq!(stored.keywords, vec!["a".to_owned()]);
+        assert_eq!(stored.air_date.as_deref(), Some("2026-03-14"));
     }
 
     #[test]

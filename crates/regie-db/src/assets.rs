@@ -74,6 +74,7 @@ impl Database {
         insert_findings(&mut transaction, asset.id, &asset.findings, &now).await?;
         insert_verdicts(&mut transaction, asset.id, &asset.verdicts, &now).await?;
         insert_tags(&mut transaction, asset.id, &asset.tags).await?;
+        crate::index_sources::insert_subtitles(&mut transaction, asset.id, &asset.subtitles, &now).await?;
         for job in &asset.jobs {
             enqueue_in(&mut transaction, job).await?;
         }
@@ -317,7 +318,10 @@ impl Database {
     }
 }
 
-async fn next_in_sequence(transaction: &mut Transaction<'static, Sqlite>, scope: &str) -> Result<u64, DbError> {
+pub(crate) async fn next_in_sequence(
+    transaction: &mut Transaction<'static, Sqlite>,
+    scope: &str,
+) -> Result<u64, DbError> {
     let value: i64 = sqlx::query_scalar(
         "INSERT INTO house_id_counters (scope, last_value) VALUES ($1, 1)
          ON CONFLICT (scope) DO UPDATE SET last_value = house_id_counters.last_value + 1

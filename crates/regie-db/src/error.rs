@@ -20,6 +20,10 @@ pub enum DbError {
     Corrupt { what: &'static str, reason: String },
     #[error("no asset {0}")]
     AssetNotFound(String),
+    #[error(
+        "house id already taken by another asset (among {0}); a generated id met an imported one, adjust the house id template or the records"
+    )]
+    HouseIdTaken(String),
     #[error("content {0} is already catalogued")]
     ContentAlreadyCatalogued(String),
     #[error("a user named {0} already exists")]
@@ -54,6 +58,7 @@ impl DbError {
             Self::Corrupt { .. } => "database-corrupt",
             Self::AssetNotFound(_) => "not-found",
             Self::ContentAlreadyCatalogued(_) => "duplicate-content",
+            Self::HouseIdTaken(_) => "house-id-taken",
             Self::JobNotFound(_) => "not-found",
             Self::UserExists(_) => "user-exists",
             Self::UserNotFound(_) => "not-found",

@@ -9,6 +9,8 @@ mod collections;
 mod connection;
 mod error;
 mod grants;
+mod imports;
+mod index_sources;
 mod jobs;
 mod outputs;
 mod records;
@@ -17,6 +19,8 @@ mod sessions;
 pub use assets::ExistingContent;
 pub use audit::{AuditFilter, NewAuditEntry};
 pub use grants::{GrantRecord, GroupRecord, Principal};
+pub use imports::{ImportBatch, ImportOutcome, ImportedRecord};
+pub use index_sources::IndexSource;
 
 pub use accounts::{NewToken, TokenRecord, UserCredentials, UserRecord};
 pub use connection::Database;

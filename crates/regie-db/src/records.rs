@@ -21,6 +21,8 @@ pub struct NewAsset<'a> {
     pub jobs: Vec<crate::NewJob>,
     /// The user who brought the asset in (none for the command line).
     pub owner_id: Option<String>,
+    /// Subtitle sidecars read with the media.
+    pub subtitles: Vec<regie_core::subtitle::SubtitleTrack>,
     pub house_id_template: &'a HouseIdTemplate,
     /// Ingest date, `YYYYMMDD`, for the house id.
     pub ingest_date: String,

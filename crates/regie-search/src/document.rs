@@ -1,6 +1,8 @@
 //! What is indexed of one asset: built by regie-app from the catalogue record.
 
-use serde::Serialize;
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct SearchDocument {
@@ -32,4 +34,20 @@ pub struct SearchDocument {
     pub ingested_at: String,
     /// Finding codes.
     pub findings: Vec<String>,
+    /// `YYYY-MM-DD`, `YYYY-MM` or `YYYY`.
+    pub capture_date: Option<String>,
+    pub air_date: Option<String>,
+    /// The house's own fields.
+    pub fields: BTreeMap<String, String>,
+    /// Subtitle cues, in time order.
+    pub cues: Vec<Cue>,
+}
+
+/// One subtitle line and when it is spoken.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Cue {
+    pub start_ms: u64,
+    pub text: String,
+    /// The subtitle track's language (`fr`, `en`), when known.
+    pub language: Option<String>,
 }

@@ -9,8 +9,12 @@ mod document;
 mod error;
 mod index;
 pub mod query;
+mod rules;
 mod schema;
 
-pub use document::SearchDocument;
+pub use document::{Cue, SearchDocument};
 pub use error::SearchError;
-pub use index::{Hit, SearchIndex, SearchResults, folder_in};
+pub use index::{
+    BulkWriter, DEFAULT_FACETS, FacetCount, Hit, SearchIndex, SearchRequest, SearchResults, SortOrder, folder_in,
+};
+pub use rules::{DESCRIPTIVE_FIELDS, FieldRule, IndexRules, ThesaurusEntry};

@@ -52,6 +52,8 @@ pub fn parse(text: &str) -> Result<ParsedQuery, SearchError> {
                 continue;
             }
             "AND" | "&&" => continue,
+            // Everything: `regie search '*'` lists the catalogue (by date with --sort date).
+            "*" if !negate_next && !or_pending => continue,
             "NOT" => {
                 negate_next = true;
                 continue;
@@ -165,6 +167,7 @@ mod tests {
 
     #[test]
     fn words_phrases_fields_and_operators() {
+        assert!(parse("*").unwrap().is_empty(), "a lone star is everything");
         let parsed = parse(r#"journal "Le Monde" title:tour -sport NOT tag:archive jour*"#).unwrap();
         assert_eq!(parsed.required[0], vec![words(None, "journal")]);
         assert_eq!(parsed.required[1][0].matching, Match::Phrase("Le Monde".into()));

@@ -3,13 +3,14 @@
 //! look in both, so the language is chosen per asset.
 
 use tantivy::schema::{
-    DateOptions, FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
+    DateOptions, FAST, FacetOptions, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
+    TextOptions,
 };
 
 use crate::analysis::{ENGLISH, FOLDED, FRENCH};
 
 /// Bumped whenever the fields or their analysis change: an index of another version is rebuilt.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// The text attributes, by the name queries use.
 pub const TEXT_ATTRIBUTES: [&str; 7] = ["title", "series", "episode", "synopsis", "keywords", "contributors", "rights"];
@@ -40,6 +41,21 @@ pub struct Fields {
     pub frame_rate: Field,
     pub duration: Field,
     pub ingested: Field,
+    pub captured: Field,
+    pub aired: Field,
+    /// The date results sort by: aired, else captured, else ingested.
+    pub date: Field,
+    /// `/codec/h264`, `/year/2026`...: counted per query.
+    pub facets: Field,
+    /// House fields as `name=value` (lower-cased), for `name:value` queries.
+    pub custom: Field,
+    /// House field values as words.
+    pub custom_text: Field,
+    pub subtitles: TextPair,
+    /// The cues as JSON, to find the moment a hit speaks of.
+    pub cues: Field,
+    /// Fields returned with hits (`stored` and `faceted` rules), as JSON.
+    pub returned: Field,
     pub texts: Vec<TextPair>,
 }
 
@@ -51,15 +67,14 @@ impl Fields {
 
 pub fn build() -> (Schema, Fields) {
     let mut builder = Schema::builder();
-    let analysed = |tokenizer: &str| {
-        TextOptions::default()
-            .set_indexing_options(
-                TextFieldIndexing::default()
-                    .set_tokenizer(tokenizer)
-                    .set_index_option(IndexRecordOption::WithFreqsAndPositions),
-            )
-            .set_stored()
+    let searchable = |tokenizer: &str| {
+        TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(tokenizer)
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        )
     };
+    let analysed = |tokenizer: &str| searchable(tokenizer).set_stored();
     let asset_id = builder.add_text_field("asset_id", STRING | STORED);
     let house_id = builder.add_text_field("house_id", STRING | STORED);
     let name = builder.add_text_field("name", analysed(FOLDED));
@@ -76,6 +91,19 @@ pub fn build() -> (Schema, Fields) {
     let frame_rate = builder.add_f64_field("frame_rate", INDEXED | FAST);
     let duration = builder.add_f64_field("duration", INDEXED | FAST | STORED);
     let ingested = builder.add_date_field("ingested", DateOptions::default().set_indexed().set_fast().set_stored());
+    let captured = builder.add_date_field("captured", DateOptions::default().set_indexed());
+    let aired = builder.add_date_field("aired", DateOptions::default().set_indexed());
+    let date = builder.add_date_field("date", DateOptions::default().set_indexed().set_fast());
+    let facets = builder.add_facet_field("facets", FacetOptions::default());
+    let custom = builder.add_text_field("custom", STRING);
+    let custom_text = builder.add_text_field("custom_text", searchable(FOLDED));
+    let subtitles = TextPair {
+        name: "subtitles",
+        french: builder.add_text_field("subtitles_fr", searchable(FRENCH)),
+        english: builder.add_text_field("subtitles_en", searchable(ENGLISH)),
+    };
+    let cues = builder.add_text_field("cues", STORED);
+    let returned = builder.add_text_field("returned", STORED);
     let texts = TEXT_ATTRIBUTES
         .iter()
         .map(|attribute| TextPair {
@@ -101,6 +129,15 @@ pub fn build() -> (Schema, Fields) {
         frame_rate,
         duration,
         ingested,
+        captured,
+        aired,
+        date,
+        facets,
+        custom,
+        custom_text,
+        subtitles,
+        cues,
+        returned,
         texts,
     };
     (builder.build(), fields)

@@ -128,14 +128,32 @@ pub enum Command {
     /// Search the catalogue (`regie search reindex` rebuilds the index from the catalogue).
     ///
     /// Words, "phrases", prefix*, field:value (title, synopsis, keywords, contributors, series,
-    /// episode, rights, name, collection, tag, codec, container, resolution, language, audio,
-    /// finding), ranges (duration:>600, duration:60..600, ingested:2026-01..2026-06), OR, NOT
-    /// (or -word after `--`: `regie search -- news -sport`).
+    /// episode, rights, name, subtitles, collection, tag, codec, container, resolution, language,
+    /// audio, finding, or a house field the rules index), ranges (duration:>600, duration:60..600,
+    /// ingested:2026-01..2026-06, aired:2026, captured:..1999), OR, NOT (or -word after `--`:
+    /// `regie search -- news -sport`).
     Search {
         #[arg(required = true)]
         query: Vec<String>,
         #[arg(long, default_value_t = 20)]
         limit: usize,
+        /// Count facets: `--facets` for collection, codec, resolution, language, tag and year,
+        /// or `--facets=codec,year,department`.
+        #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "default", value_name = "NAMES")]
+        facets: Option<String>,
+        /// relevance (default), date (newest first) or oldest.
+        #[arg(long, default_value = "relevance")]
+        sort: String,
+        /// The `next_cursor` of the previous page.
+        #[arg(long)]
+        cursor: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Create or update catalogue records without media from a .jsonl or .csv file, keyed by
+    /// house id (see docs/search.md for the fields).
+    ImportMetadata {
+        file: std::path::PathBuf,
         #[arg(long)]
         json: bool,
     },

@@ -20,6 +20,7 @@ pub struct RawConfig {
     pub probe: ProbeConfig,
     pub jobs: JobsConfig,
     pub server: ServerConfig,
+    pub search: SearchConfig,
     /// Policies checked on every asset ingested into a collection or below it:
     /// `"news" = ["ebu-r128"]`.
     pub policies: BTreeMap<String, Vec<String>>,
@@ -74,6 +75,51 @@ pub struct ServerConfig {
     pub secure_cookies: bool,
     /// How long a login token or session lasts.
     pub session_hours: i64,
+}
+
+/// `[search]`: indexing rules and the thesaurus.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SearchConfig {
+    /// Metadata field (`synopsis`, or a house field such as `department`) → `ignored`, `indexed`,
+    /// `stored` or `faceted`.
+    pub fields: BTreeMap<String, regie_app::FieldRule>,
+    /// Metadata field → the language its text is always written in (`fr` or `en`).
+    pub languages: BTreeMap<String, String>,
+    /// Preferred term → its synonyms: `"journal télévisé" = ["JT", "journal TV"]`.
+    pub thesaurus: BTreeMap<String, Vec<String>>,
+}
+
+impl SearchConfig {
+    fn rules(&self) -> Result<regie_app::IndexRules> {
+        for (field, language) in &self.languages {
+            if !matches!(language.as_str(), "fr" | "en") {
+                bail!("search.languages.{field} = {language:?}: regie analyses fr and en");
+            }
+        }
+        let mut seen: BTreeMap<String, &str> = BTreeMap::new();
+        for (preferred, synonyms) in &self.thesaurus {
+            for term in std::iter::once(preferred).chain(synonyms) {
+                if let Some(other) = seen.insert(term.to_lowercase(), preferred)
+                    && other != preferred
+                {
+                    bail!("search.thesaurus: {term:?} belongs to both {other:?} and {preferred:?}");
+                }
+            }
+        }
+        Ok(regie_app::IndexRules {
+            fields: self.fields.clone(),
+            languages: self.languages.clone(),
+            thesaurus: self
+                .thesaurus
+                .iter()
+                .map(|(preferred, synonyms)| regie_app::ThesaurusEntry {
+                    preferred: preferred.clone(),
+                    synonyms: synonyms.clone(),
+                })
+                .collect(),
+        })
+    }
 }
 
 impl Default for ServerConfig {
@@ -195,6 +241,7 @@ impl LoadedConfig {
                 worker_concurrency: raw.jobs.concurrency.clamp(1, 64),
                 ..regie_app::JobSettings::default()
             },
+            search: raw.search.rules()?,
         })
     }
 }

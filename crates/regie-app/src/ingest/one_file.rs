@@ -29,7 +29,9 @@ impl Run {
             .await
             .map_err(|error| error.about(staged.path(), path))?;
         let format = FileFormat::sniff(&staged.head);
-        let metadata = self.sidecars.lock().expect("sidecar lock").read_for(path);
+        let mut metadata = self.sidecars.lock().expect("sidecar lock").read_for(path);
+        let descriptive = &mut metadata.sidecar.descriptive;
+        descriptive.keywords = self.regie.settings.search.normalise_keywords(&descriptive.keywords);
         let mut findings = self.findings_for(path, format, &media);
         findings.extend(metadata.findings);
         findings.extend(compare_declared(&metadata.sidecar.declared, &staged.checksums, Some(&media)));
@@ -67,6 +69,7 @@ impl Run {
                 house_id_template: &self.regie.settings.house_id_template,
                 ingest_date: Local::now().format("%Y%m%d").to_string(),
                 owner_id: self.owner_id.clone(),
+                subtitles: metadata.sidecar.subtitles,
             })
             .await;
         match inserted {

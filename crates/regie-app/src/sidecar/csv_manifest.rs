@@ -76,6 +76,9 @@ impl CsvManifest {
                     .map(|name| Contributor { name, role: None })
                     .collect(),
                 rights_holder: text(&["rights_holder", "rightsholder"]),
+                capture_date: text(&["capture_date"]),
+                air_date: text(&["air_date"]),
+                ..DescriptiveMetadata::default()
             },
             declared: DeclaredFacts {
                 md5: text(&["md5", "checksum"]).and_then(|value| Md5Hex::parse(&value).ok()),
@@ -86,6 +89,7 @@ impl CsvManifest {
                 audio_tracks: number(&["audio_tracks"]),
             },
             sources: Vec::new(),
+            subtitles: Vec::new(),
         })
     }
 }

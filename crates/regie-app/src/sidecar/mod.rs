@@ -6,7 +6,8 @@
 mod csv_manifest;
 mod ebucore;
 mod md5_list;
-mod regie_json;
+pub(crate) mod regie_json;
+mod subtitles;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -15,7 +16,7 @@ use regie_core::sidecar::Sidecar;
 use regie_core::{Finding, Severity};
 
 /// Extensions that mark a file as a sidecar rather than media, when walking folders.
-pub const SIDECAR_EXTENSIONS: &[&str] = &["json", "xml", "csv", "md5"];
+pub const SIDECAR_EXTENSIONS: &[&str] = &["json", "xml", "csv", "md5", "srt", "vtt"];
 
 pub(crate) fn is_sidecar(path: &Path) -> bool {
     extension_of(path).is_some_and(|extension| SIDECAR_EXTENSIONS.contains(&extension.as_str()))
@@ -32,6 +33,8 @@ pub struct SidecarReading {
 #[derive(Debug, Default)]
 pub struct SidecarReader {
     manifests: HashMap<PathBuf, Vec<(PathBuf, Manifest)>>,
+    /// Each folder's subtitle files, listed once.
+    subtitle_files: HashMap<PathBuf, Vec<PathBuf>>,
 }
 
 #[derive(Debug)]
@@ -57,6 +60,8 @@ impl SidecarReader {
             }
         }
         let folder = media.parent().unwrap_or(Path::new(".")).to_owned();
+        let subtitle_files = self.subtitle_files.entry(folder.clone()).or_insert_with(|| list_subtitles(&folder));
+        reading.sidecar.subtitles = subtitles::subtitles_for(media, subtitle_files, &mut reading.findings);
         let manifests =
             self.manifests.entry(folder.clone()).or_insert_with(|| load_manifests(&folder, &mut reading.findings));
         for (path, manifest) in manifests.iter() {
@@ -122,6 +127,18 @@ fn load_manifests(folder: &Path, findings: &mut Vec<Finding>) -> Vec<(PathBuf, M
         }
     }
     manifests
+}
+
+fn list_subtitles(folder: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(folder) else { return Vec::new() };
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+        .filter(|path| {
+            extension_of(path).is_some_and(|extension| subtitles::SUBTITLE_EXTENSIONS.contains(&extension.as_str()))
+        })
+        .collect();
+    paths.sort();
+    paths
 }
 
 fn read_text(path: &Path) -> Result<String, String> {

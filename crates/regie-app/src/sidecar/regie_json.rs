@@ -1,6 +1,8 @@
 //! regie's own JSON sidecar form, documented in `docs/sidecars.md`:
 //! descriptive fields at the top level, declared technical facts under `declared`.
 
+use std::collections::BTreeMap;
+
 use regie_core::sidecar::{Contributor, DeclaredFacts, DescriptiveMetadata, Sidecar};
 use regie_core::{Md5Hex, Rational};
 use serde::Deserialize;
@@ -19,6 +21,10 @@ pub(crate) struct RegieSidecar {
     #[serde(default)]
     pub contributors: Vec<ContributorEntry>,
     pub rights_holder: Option<String>,
+    pub capture_date: Option<String>,
+    pub air_date: Option<String>,
+    #[serde(default)]
+    pub fields: BTreeMap<String, String>,
     #[serde(default)]
     pub declared: DeclaredEntry,
 }
@@ -66,6 +72,10 @@ pub(crate) fn parse(text: &str) -> Result<Sidecar, String> {
                 })
                 .collect(),
             rights_holder: raw.rights_holder,
+            capture_date: raw.capture_date,
+            air_date: raw.air_date,
+            fields: raw.fields,
+            ..DescriptiveMetadata::default()
         },
         declared: DeclaredFacts {
             md5,
@@ -76,10 +86,11 @@ pub(crate) fn parse(text: &str) -> Result<Sidecar, String> {
             audio_tracks: raw.declared.audio_tracks,
         },
         sources: Vec::new(),
+        subtitles: Vec::new(),
     })
 }
 
-fn string_or_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+pub(crate) fn string_or_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
     let value = Option::<serde_json::Value>::deserialize(deserializer)?;
     Ok(match value {
         Some(serde_json::Value::String(text)) => Some(text),

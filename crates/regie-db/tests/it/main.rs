@@ -35,6 +35,7 @@ fn new_asset<'a>(template: &'a HouseIdTemplate, collection: &str, content: u8) -
         verdicts: Vec::new(),
         jobs: Vec::new(),
         owner_id: None,
+        subtitles: Vec::new(),
         house_id_template: template,
         ingest_date: "20261122".to_owned(),
     }

@@ -1,4 +1,9 @@
+use std::collections::BTreeMap;
+
+use regie_core::access::Visibility;
+
 use super::*;
+use crate::{Cue, FieldRule, IndexRules, ThesaurusEntry};
 
 fn document(id: &str, collection: &str, language: &str, title: &str, synopsis: &str) -> SearchDocument {
     SearchDocument {
@@ -16,7 +21,7 @@ fn document(id: &str, collection: &str, language: &str, title: &str, synopsis: &
 
 fn catalogue() -> (tempfile::TempDir, SearchIndex) {
     let folder = tempfile::tempdir().unwrap();
-    let (index, rebuilt) = SearchIndex::open(&folder.path().join("search")).unwrap();
+    let (index, rebuilt) = SearchIndex::open(&folder.path().join("search"), rules()).unwrap();
     assert!(rebuilt, "a new index must be filled");
     let mut journal = document(
         "a",
@@ -28,20 +33,56 @@ fn catalogue() -> (tempfile::TempDir, SearchIndex) {
     journal.codecs = vec!["mpeg2video".into(), "pcm_s24le".into()];
     journal.duration_s = Some(1800.0);
     journal.tags = vec!["JT".into()];
+    journal.air_date = Some("2026-03-14".into());
+    journal.rights_holder = Some("Agence Lumière".into());
+    journal.series = Some("Le 20h".into());
+    journal.episode = Some("Les journaux".into());
+    journal.fields = BTreeMap::from([("department".into(), "Rédaction".into())]);
+    journal.cues = vec![
+        Cue { start_ms: 1_000, text: "Bonsoir à tous.".into(), language: Some("fr".into()) },
+        Cue {
+            start_ms: 754_560,
+            text: "La tempête a frappé la Bretagne cette nuit.".into(),
+            language: Some("fr".into()),
+        },
+    ];
     let mut match_report =
         document("b", "sport", "en", "Evening football programmes", "Highlights of the television coverage.");
     match_report.codecs = vec!["h264".into(), "aac".into()];
     match_report.duration_s = Some(300.0);
     match_report.ingested_at = "2026-07-02T08:00:00Z".into();
+    match_report.keywords = vec!["news bulletin".into()];
+    match_report.episode = Some("Journées".into());
+    match_report.capture_date = Some("2025-11".into());
+    match_report.fields = BTreeMap::from([("department".into(), "Sports".into())]);
     let mut private = document("c", "inbox", "fr", "Rushes tournage", "Images brutes.");
     private.owner_id = Some("u-eve".into());
     index.write(&[journal, match_report, private], &[]).unwrap();
     (folder, index)
 }
 
+fn rules() -> IndexRules {
+    IndexRules {
+        fields: BTreeMap::from([
+            ("rights_holder".into(), FieldRule::Ignored),
+            ("department".into(), FieldRule::Faceted),
+            ("series".into(), FieldRule::Stored),
+        ]),
+        languages: BTreeMap::from([("episode".into(), "en".into())]),
+        thesaurus: vec![ThesaurusEntry {
+            preferred: "journal télévisé".into(),
+            synonyms: vec!["JT".into(), "news bulletin".into()],
+        }],
+    }
+}
+
+fn find(index: &SearchIndex, query: &str, visible: &Visibility, limit: usize) -> Result<SearchResults, SearchError> {
+    index.search(&SearchRequest { text: query, visible, limit, cursor: None, sort: SortOrder::Relevance, facets: &[] })
+}
+
 fn ids(index: &SearchIndex, query: &str, visible: &Visibility) -> Vec<String> {
     let mut ids: Vec<String> =
-        index.search(query, visible, 10).unwrap().hits.into_iter().map(|hit| hit.asset_id).collect();
+        find(index, query, visible, 10).unwrap().hits.into_iter().map(|hit| hit.asset_id).collect();
     ids.sort();
     ids
 }
@@ -73,7 +114,7 @@ fn phrases_prefixes_fields_and_operators() {
         vec!["a", "b"],
         "sport is a word, not the collection"
     );
-    assert!(index.search("nosuchfield:x", &Visibility::All, 10).is_err());
+    assert!(find(&index, "nosuchfield:x", &Visibility::All, 10).is_err());
 }
 
 #[test]
@@ -85,7 +126,7 @@ fn ranges_on_duration_and_ingest_date() {
     assert_eq!(ids(&index, "ingested:2026-01..2026-06", &Visibility::All), vec!["a", "c"]);
     assert_eq!(ids(&index, "ingested:2026-07", &Visibility::All), vec!["b"]);
     assert_eq!(ids(&index, "ingested:>2026-03-14", &Visibility::All), vec!["b"]);
-    assert!(index.search("ingested:March", &Visibility::All, 10).is_err());
+    assert!(find(&index, "ingested:March", &Visibility::All, 10).is_err());
 }
 
 #[test]
@@ -93,11 +134,11 @@ fn hits_and_totals_respect_visibility() {
     let (_folder, index) = catalogue();
     let newsroom = Visibility::Limited { collections: vec!["news".into()], owner_id: Some("u-eve".into()) };
     assert_eq!(ids(&index, "", &newsroom), vec!["a", "c"], "the grant's tree and the caller's own asset");
-    let results = index.search("television", &newsroom, 10).unwrap();
+    let results = find(&index, "television", &newsroom, 10).unwrap();
     assert_eq!(results.total, 1, "the sport asset is not counted");
     let nothing = Visibility::Limited { collections: vec![], owner_id: None };
-    assert_eq!(index.search("", &nothing, 10).unwrap().total, 0);
-    let hit = &index.search("journaux", &Visibility::All, 10).unwrap().hits[0];
+    assert_eq!(find(&index, "", &nothing, 10).unwrap().total, 0);
+    let hit = &find(&index, "journaux", &Visibility::All, 10).unwrap().hits[0];
     assert_eq!(hit.field.as_deref(), Some("title"));
     assert!(hit.snippet.as_deref().unwrap().contains("<b>journal</b>"), "{hit:?}");
 }
@@ -111,14 +152,113 @@ fn replacing_and_removing_documents_and_reopening() {
     assert!(ids(&index, "journal", &Visibility::All).is_empty());
     assert_eq!(ids(&index, "electorale", &Visibility::All), vec!["a"]);
     drop(index);
-    let (reopened, rebuilt) = SearchIndex::open(&folder.path().join("search")).unwrap();
+    let (reopened, rebuilt) = SearchIndex::open(&folder.path().join("search"), rules()).unwrap();
     assert!(!rebuilt);
     assert_eq!(reopened.len(), 2);
     drop(reopened);
     std::fs::write(folder.path().join("search/schema-version"), "0").unwrap();
-    let (fresh, rebuilt) = SearchIndex::open(&folder.path().join("search")).unwrap();
+    let (fresh, rebuilt) = SearchIndex::open(&folder.path().join("search"), rules()).unwrap();
     assert!(rebuilt && fresh.is_empty(), "an index of another schema is rebuilt, never trusted");
+    drop(fresh);
+    let (_, rebuilt) = SearchIndex::open(&folder.path().join("search"), IndexRules::default()).unwrap();
+    assert!(rebuilt, "an index filled under other rules is rebuilt");
     std::fs::write(folder.path().join("search/tantivy/meta.json"), "garbage").unwrap();
-    let (_, rebuilt) = SearchIndex::open(&folder.path().join("search")).unwrap();
+    let (_, rebuilt) = SearchIndex::open(&folder.path().join("search"), rules()).unwrap();
     assert!(rebuilt, "a corrupt index is rebuilt");
+}
+
+fn request<'a>(text: &'a str, visible: &'a Visibility, facets: &'a [String]) -> SearchRequest<'a> {
+    SearchRequest { text, visible, limit: 10, cursor: None, sort: SortOrder::Relevance, facets }
+}
+
+fn counts(results: &SearchResults, facet: &str) -> Vec<(String, u64)> {
+    let mut counts: Vec<(String, u64)> =
+        results.facets[facet].iter().map(|count| (count.value.clone(), count.count)).collect();
+    counts.sort();
+    counts
+}
+
+#[test]
+fn facets_count_what_the_caller_may_read() {
+    let (_folder, index) = catalogue();
+    let names: Vec<String> =
+        ["collection", "codec", "year", "tag", "department", "language"].map(String::from).to_vec();
+    let everything = index.search(&request("", &Visibility::All, &names)).unwrap();
+    assert_eq!(
+        counts(&everything, "collection"),
+        vec![("inbox".into(), 1), ("news/2026".into(), 1), ("sport".into(), 1)]
+    );
+    assert_eq!(counts(&everything, "codec").iter().find(|(codec, _)| codec == "h264"), Some(&("h264".into(), 1)));
+    assert_eq!(counts(&everything, "year"), vec![("2025".into(), 1), ("2026".into(), 2)], "air, capture, ingest");
+    assert_eq!(counts(&everything, "department"), vec![("Rédaction".into(), 1), ("Sports".into(), 1)]);
+    assert_eq!(counts(&everything, "language"), vec![("en".into(), 1), ("fr".into(), 2)]);
+    let newsroom = Visibility::Limited { collections: vec!["news".into()], owner_id: None };
+    let limited = index.search(&request("", &newsroom, &names)).unwrap();
+    assert_eq!(limited.total, 1);
+    assert_eq!(counts(&limited, "collection"), vec![("news/2026".into(), 1)], "no count reveals sport or inbox");
+    assert_eq!(counts(&limited, "department"), vec![("Rédaction".into(), 1)]);
+    let unknown = vec!["rights_holder".to_owned()];
+    assert!(index.search(&request("", &Visibility::All, &unknown)).is_err(), "not a faceted field");
+}
+
+#[test]
+fn sorting_by_date_and_paging_with_cursors() {
+    let (_folder, index) = catalogue();
+    let mut sorted = request("", &Visibility::All, &[]);
+    sorted.sort = SortOrder::Newest;
+    sorted.limit = 2;
+    let first = index.search(&sorted).unwrap();
+    // Dates: a aired 2026-03-14, b captured 2025-11, c ingested 2026-03-14T10:00.
+    let order: Vec<&str> = first.hits.iter().map(|hit| hit.asset_id.as_str()).collect();
+    assert_eq!(order, vec!["c", "a"]);
+    assert!(first.hits[0].score.is_none());
+    let cursor = first.next_cursor.clone().expect("a second page");
+    sorted.cursor = Some(&cursor);
+    let second = index.search(&sorted).unwrap();
+    assert_eq!(second.hits.iter().map(|hit| hit.asset_id.as_str()).collect::<Vec<_>>(), vec!["b"]);
+    assert_eq!(second.next_cursor, None);
+    sorted.cursor = Some("garbage");
+    assert!(index.search(&sorted).is_err());
+}
+
+#[test]
+fn subtitle_hits_carry_the_moment() {
+    let (_folder, index) = catalogue();
+    let results = find(&index, "tempêtes bretagne", &Visibility::All, 10).unwrap();
+    assert_eq!(results.total, 1);
+    let hit = &results.hits[0];
+    assert_eq!(hit.asset_id, "a");
+    assert_eq!(hit.field.as_deref(), Some("subtitles"));
+    assert_eq!(hit.timecode.as_deref(), Some("00:12:34.560"));
+    assert_eq!(hit.time_s, Some(754.56));
+    assert!(hit.snippet.as_deref().unwrap().contains("<b>tempête</b>"), "{hit:?}");
+    assert_eq!(ids(&index, "subtitles:bonsoir", &Visibility::All), vec!["a"]);
+    assert!(ids(&index, "title:bonsoir", &Visibility::All).is_empty());
+}
+
+#[test]
+fn synonyms_expand_queries_both_ways() {
+    let (_folder, index) = catalogue();
+    // a is tagged JT but its text says "journaux télévisés"; b's keyword is "news bulletin".
+    assert_eq!(ids(&index, "JT", &Visibility::All), vec!["a", "b"]);
+    assert_eq!(ids(&index, "\"journal télévisé\"", &Visibility::All), vec!["a", "b"]);
+    assert_eq!(ids(&index, "keywords:jt", &Visibility::All), vec!["b"]);
+}
+
+#[test]
+fn rules_decide_what_is_indexed_returned_and_in_which_language() {
+    let (_folder, index) = catalogue();
+    assert!(ids(&index, "lumiere", &Visibility::All).is_empty(), "rights_holder is ignored");
+    assert_eq!(ids(&index, "department:sports", &Visibility::All), vec!["b"]);
+    assert_eq!(ids(&index, "redaction", &Visibility::All), vec!["a"], "house field values are words too");
+    let hit = &find(&index, "journaux", &Visibility::All, 10).unwrap().hits[0];
+    assert_eq!(hit.fields.as_ref().unwrap()["series"], "Le 20h", "stored fields come back with hits");
+    assert_eq!(hit.fields.as_ref().unwrap()["department"], "Rédaction");
+    // Asset a is French, but the rule says episodes are English: "journaux" is not stemmed to
+    // "journal" there (in its French synopsis it is).
+    assert_eq!(ids(&index, "episode:journaux", &Visibility::All), vec!["a"]);
+    assert!(ids(&index, "episode:journal", &Visibility::All).is_empty());
+    assert_eq!(ids(&index, "synopsis:journal", &Visibility::All), vec!["a"]);
+    assert_eq!(ids(&index, "aired:2026-03", &Visibility::All), vec!["a"]);
+    assert_eq!(ids(&index, "captured:2025", &Visibility::All), vec!["b"]);
 }

@@ -4,7 +4,7 @@
 use axum::extract::{Path, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use regie_app::{AssetRecord, AssetSummary, Permission};
+use regie_app::{AssetRecord, AssetSummary, Permission, SearchOptions, SortOrder};
 use regie_core::{AssetId, CollectionPath};
 use serde::Deserialize;
 use tower::ServiceExt;
@@ -233,6 +233,13 @@ pub struct SearchQuery {
     pub q: String,
     /// 1 to 500; 20 by default.
     pub limit: Option<usize>,
+    /// Facets to count, comma-separated (`collection,codec,resolution,language,tag,year`, or a
+    /// field the indexing rules make faceted); `default` for those six.
+    pub facets: Option<String>,
+    /// `relevance` (default), `date` (newest first) or `oldest`.
+    pub sort: Option<String>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
 }
 
 /// Full-text search among the assets the caller may read: hits and totals never include others.
@@ -243,6 +250,17 @@ pub async fn search(
     who: Authenticated,
     ApiQuery(query): ApiQuery<SearchQuery>,
 ) -> ApiResult<axum::Json<regie_app::SearchResults>> {
-    let limit = query.limit.unwrap_or(20).clamp(1, 500);
-    Ok(axum::Json(state.regie.search(&query.q, who.access.readable(), limit).await?))
+    let sort = match query.sort.as_deref() {
+        None => SortOrder::Relevance,
+        Some(text) => SortOrder::parse(text).ok_or_else(|| {
+            ApiError::bad_request("invalid-query", format!("sort={text:?}: use relevance, date or oldest"))
+        })?,
+    };
+    let options = SearchOptions {
+        limit: query.limit.unwrap_or(20).clamp(1, 500),
+        cursor: query.cursor,
+        sort,
+        facets: query.facets.as_deref().map(SearchOptions::facet_list).unwrap_or_default(),
+    };
+    Ok(axum::Json(state.regie.search(&query.q, who.access.readable(), options).await?))
 }

@@ -9,6 +9,7 @@ mod check_names;
 mod collections;
 mod config_show;
 mod gc;
+mod import;
 mod ingest;
 mod jobs;
 mod normalize;
@@ -138,9 +139,16 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             regie.close().await;
             code
         }
-        Command::Search { query, limit, json } => {
+        Command::Search { query, limit, facets, sort, cursor, json } => {
             let regie = open(&config).await?;
-            let code = search::run(&regie, &query, limit, json).await;
+            let arguments = search::SearchArguments { words: query, limit, facets, sort, cursor, json };
+            let code = search::run(&regie, arguments).await;
+            regie.close().await;
+            code
+        }
+        Command::ImportMetadata { file, json } => {
+            let regie = open(&config).await?;
+            let code = import::run(&regie, &file, json).await;
             regie.close().await;
             code
         }

@@ -1,15 +1,26 @@
-//! `regie search QUERY [--limit N] [--json]` and `regie search reindex`.
+//! `regie search QUERY [--limit N] [--facets[=NAMES]] [--sort S] [--cursor C] [--json]` and
+//! `regie search reindex`.
 
 use std::process::ExitCode;
 
-use anyhow::Result;
-use regie_app::Regie;
+use anyhow::{Result, bail};
+use regie_app::{Regie, SearchOptions, SortOrder};
 use regie_core::access::Visibility;
 
 use super::{print_json, success};
 
-pub async fn run(regie: &Regie, words: &[String], limit: usize, json: bool) -> Result<ExitCode> {
-    if words == ["reindex"] {
+pub struct SearchArguments {
+    pub words: Vec<String>,
+    pub limit: usize,
+    pub facets: Option<String>,
+    pub sort: String,
+    pub cursor: Option<String>,
+    pub json: bool,
+}
+
+pub async fn run(regie: &Regie, arguments: SearchArguments) -> Result<ExitCode> {
+    let json = arguments.json;
+    if arguments.words == ["reindex"] {
         let report = regie.reindex().await?;
         if json {
             print_json(&report)?;
@@ -18,20 +29,38 @@ pub async fn run(regie: &Regie, words: &[String], limit: usize, json: bool) -> R
         }
         return Ok(success());
     }
+    let Some(sort) = SortOrder::parse(&arguments.sort) else {
+        bail!("--sort {:?}: use relevance, date (newest first) or oldest", arguments.sort);
+    };
+    let options = SearchOptions {
+        limit: arguments.limit.clamp(1, 500),
+        cursor: arguments.cursor,
+        sort,
+        facets: arguments.facets.as_deref().map(SearchOptions::facet_list).unwrap_or_default(),
+    };
     // The command line has the powers of whoever can read the data folder: it sees everything.
-    let results = regie.search(&words.join(" "), Visibility::All, limit).await?;
+    let results = regie.search(&arguments.words.join(" "), Visibility::All, options).await?;
     if json {
         print_json(&results)?;
         return Ok(success());
     }
     if results.hits.is_empty() {
         println!("nothing found");
-        return Ok(success());
     }
     for hit in &results.hits {
         let snippet = hit.snippet.as_deref().map(|snippet| snippet.replace("<b>", "*").replace("</b>", "*"));
-        println!("{:<28} {:<20} {}", hit.house_id, hit.collection, snippet.unwrap_or_default());
+        let moment = hit.timecode.as_deref().map(|timecode| format!("@{timecode} ")).unwrap_or_default();
+        println!("{:<28} {:<20} {moment}{}", hit.house_id, hit.collection, snippet.unwrap_or_default());
     }
-    println!("{} found, {} shown", results.total, results.hits.len());
+    for (facet, counts) in &results.facets {
+        let values: Vec<String> = counts.iter().map(|count| format!("{} ({})", count.value, count.count)).collect();
+        println!("{facet}: {}", if values.is_empty() { "-".to_owned() } else { values.join(", ") });
+    }
+    if !results.hits.is_empty() {
+        println!("{} found, {} shown", results.total, results.hits.len());
+    }
+    if let Some(cursor) = &results.next_cursor {
+        println!("more: --cursor {cursor}");
+    }
     Ok(success())
 }
