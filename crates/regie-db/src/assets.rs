@@ -15,7 +15,7 @@ use uuid::Uuid;
 use crate::collections::ensure_collection;
 use crate::error::QueryContext;
 use crate::jobs::enqueue_in;
-use crate::{AssetRecord, AssetSummary, Database, DbError, FileRecord, NewAsset, NewFile, Verdict};
+use crate::{AssetRecord, AssetSummary, Database, DbError, FileRecord, NewAsset, NewFile, SubtitleSummary, Verdict};
 
 /// The asset that already holds some content, and where that content came from.
 #[derive(Debug, Clone)]
@@ -173,6 +173,21 @@ impl Database {
             .fetch_all(&self.pool)
             .await
             .during("reading duplicates")?,
+            subtitles: sqlx::query(
+                "SELECT source, language, json_array_length(cues) AS cues FROM subtitles
+                 WHERE asset_id = $1 ORDER BY source",
+            )
+            .bind(&id)
+            .fetch_all(&self.pool)
+            .await
+            .during("reading subtitles")?
+            .iter()
+            .map(|row| SubtitleSummary {
+                source: row.get("source"),
+                language: row.get("language"),
+                cues: row.get::<i64, _>("cues") as u64,
+            })
+            .collect(),
         })
     }
 

@@ -27,4 +27,6 @@ pub use connection::Database;
 pub use error::DbError;
 pub use jobs::{ClaimedJob, Enqueued, FailureOutcome, Heartbeat, JobLogLine, JobRecord, JobState, NewJob};
 pub use outputs::{JobOutputs, NewRendition, RenditionFile, RenditionRecord};
-pub use records::{AssetRecord, AssetSummary, CollectionRecord, FileRecord, NewAsset, NewFile, Verdict};
+pub use records::{
+    AssetRecord, AssetSummary, CollectionRecord, FileRecord, NewAsset, NewFile, SubtitleSummary, Verdict,
+};

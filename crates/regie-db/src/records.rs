@@ -61,6 +61,16 @@ pub struct AssetRecord {
     pub renditions: Vec<crate::RenditionRecord>,
     /// Other paths where the same content was offered.
     pub duplicates: Vec<String>,
+    /// Subtitle files read with the media.
+    pub subtitles: Vec<SubtitleSummary>,
+}
+
+/// One subtitle file of an asset, as `assets show` lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct SubtitleSummary {
+    pub source: String,
+    pub language: Option<String>,
+    pub cues: u64,
 }
 
 #[derive(Debug, Clone, Serialize)]

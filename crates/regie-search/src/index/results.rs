@@ -181,18 +181,13 @@ impl SearchIndex {
         top: Vec<(Option<f32>, DocAddress)>,
     ) -> Result<Vec<Hit>, SearchError> {
         let fields = &self.fields;
-        let mut snippets: Vec<(&'static str, SnippetGenerator)> = Vec::new();
-        for pair in &fields.texts {
-            for field in [pair.french, pair.english] {
-                if let Ok(generator) = SnippetGenerator::create(searcher, query, field) {
-                    snippets.push((pair.name, generator));
-                }
-            }
-        }
-        let spoken: Vec<SnippetGenerator> = [fields.subtitles.french, fields.subtitles.english]
-            .into_iter()
-            .filter_map(|field| SnippetGenerator::create(searcher, query, field).ok())
-            .collect();
+        // Generators are made on first need, field by field in order: most hits are described
+        // by their title or synopsis, so the later fields usually cost nothing.
+        let described_fields: Vec<(&'static str, Field)> =
+            fields.texts.iter().flat_map(|pair| [(pair.name, pair.french), (pair.name, pair.english)]).collect();
+        let mut generators: Vec<Option<Option<SnippetGenerator>>> =
+            std::iter::repeat_with(|| None).take(described_fields.len()).collect();
+        let mut spoken: Option<Vec<SnippetGenerator>> = None;
         let mut hits = Vec::with_capacity(top.len());
         for (score, address) in top {
             let document: TantivyDocument = searcher.doc(address)?;
@@ -208,14 +203,35 @@ impl SearchIndex {
                 time_s: None,
                 fields: stored(fields.returned).and_then(|json| serde_json::from_str(&json).ok()),
             };
-            let described = snippets
-                .iter()
-                .map(|(name, generator)| (*name, generator.snippet_from_doc(&document)))
-                .find(|(_, snippet)| !snippet.highlighted().is_empty());
+            let mut described = None;
+            for (position, (name, field)) in described_fields.iter().enumerate() {
+                if document.get_first(*field).is_none() {
+                    continue;
+                }
+                let generator = generators[position]
+                    .get_or_insert_with(|| SnippetGenerator::create(searcher, query, *field).ok())
+                    .as_ref();
+                if let Some(snippet) = generator.map(|generator| generator.snippet_from_doc(&document))
+                    && !snippet.highlighted().is_empty()
+                {
+                    described = Some((*name, snippet));
+                    break;
+                }
+            }
             if let Some((name, snippet)) = described {
                 hit.field = Some(name.to_owned());
                 hit.snippet = Some(snippet.to_html());
-            } else if let Some((cue, snippet)) = stored(fields.cues).and_then(|json| spoken_moment(&spoken, &json)) {
+            } else if let Some(cues) = stored(fields.cues) {
+                let spoken = spoken.get_or_insert_with(|| {
+                    [fields.subtitles.french, fields.subtitles.english]
+                        .into_iter()
+                        .filter_map(|field| SnippetGenerator::create(searcher, query, field).ok())
+                        .collect()
+                });
+                let Some((cue, snippet)) = spoken_moment(spoken, &cues) else {
+                    hits.push(hit);
+                    continue;
+                };
                 hit.field = Some("subtitles".to_owned());
                 hit.snippet = Some(snippet);
                 hit.timecode = Some(timecode(cue.start_ms));

@@ -119,6 +119,10 @@ fn render(asset: &AssetRecord) -> String {
             human_size(rendition.size)
         );
     }
+    for subtitles in &asset.subtitles {
+        let language = subtitles.language.as_deref().unwrap_or("language unknown");
+        text += &format!("subtitles  {} ({language}, {} cues)\n", subtitles.source, subtitles.cues);
+    }
     for duplicate in &asset.duplicates {
         text += &format!("duplicate  {duplicate}\n");
     }

@@ -68,6 +68,9 @@ fn ingested_metadata_is_found_folded_and_stemmed_and_survives_a_lost_index() {
     assert_eq!(spoken["hits"][0]["field"], json!("subtitles"));
     assert_eq!(spoken["hits"][0]["timecode"], json!("00:00:02.250"));
     assert!(spoken["hits"][0]["snippet"].as_str().unwrap().contains("<b>tempête</b>"), "{spoken}");
+    let shown = regie.json(&["assets", "show", &news, "--json"]);
+    assert_eq!(shown["subtitles"][0]["language"], json!("fr"));
+    assert_eq!(shown["subtitles"][0]["cues"], json!(2));
     let human = regie.run(&["search", "bretagne"]);
     assert!(String::from_utf8_lossy(&human.stdout).contains("@00:00:02.250"), "the moment is printed");
 
