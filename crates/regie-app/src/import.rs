@@ -10,13 +10,14 @@ use std::path::Path;
 use std::time::Instant;
 
 use chrono::Local;
-use regie_core::sidecar::{CataloguedFacts, Contributor, DescriptiveMetadata};
+use regie_core::sidecar::{CataloguedFacts, DescriptiveMetadata};
 use regie_core::{AssetId, CollectionPath};
 use regie_db::{ImportBatch, ImportOutcome, ImportedRecord};
 use serde::{Deserialize, Serialize};
 
 use crate::catalogue::normalise_tags;
 use crate::search::{IndexFeeder, document_of};
+use crate::sidecar::regie_json::{ContributorEntry, string_or_number};
 use crate::{AppError, Regie};
 
 /// Records per transaction (and per batch handed to the indexer).
@@ -54,14 +55,14 @@ struct RawRecord {
     collection: Option<String>,
     title: Option<String>,
     series: Option<String>,
-    #[serde(default, deserialize_with = "crate::sidecar::regie_json::string_or_number")]
+    #[serde(default, deserialize_with = "string_or_number")]
     episode: Option<String>,
     synopsis: Option<String>,
     language: Option<String>,
     #[serde(default)]
     keywords: Vec<String>,
     #[serde(default)]
-    contributors: Vec<RawContributor>,
+    contributors: Vec<ContributorEntry>,
     rights_holder: Option<String>,
     #[serde(default)]
     tags: Vec<String>,
@@ -71,13 +72,6 @@ struct RawRecord {
     fields: BTreeMap<String, String>,
     #[serde(default)]
     technical: CataloguedFacts,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-enum RawContributor {
-    Name(String),
-    Full { name: String, role: Option<String> },
 }
 
 impl Regie {
@@ -104,7 +98,7 @@ impl Regie {
             }
         };
         let index = self.search_index().await?;
-        let feeder = IndexFeeder::start(&index, false).await?;
+        let mut feeder = IndexFeeder::start(&index, false).await?;
         let default_collection: CollectionPath = DEFAULT_IMPORT_COLLECTION.parse()?;
         let source = format!("import:{}", path.file_name().map(|name| name.to_string_lossy()).unwrap_or_default());
         let mut report = ImportReport {
@@ -164,11 +158,20 @@ impl Regie {
                     continue;
                 }
                 let documents: Vec<_> = self.db.index_sources_of(&ids).await?.iter().map(document_of).collect();
-                feeder.feed(documents, replace).await?;
+                if let Err(error) = feeder.feed(documents, replace).await {
+                    self.index_failed(&error).await;
+                    return Err(error);
+                }
             }
             progress(reader.bytes_read());
         }
-        report.indexed = feeder.finish().await?;
+        report.indexed = match feeder.finish().await {
+            Ok(indexed) => indexed,
+            Err(error) => {
+                self.index_failed(&error).await;
+                return Err(error);
+            }
+        };
         report.elapsed_s = started.elapsed().as_secs_f64();
         Ok(report)
     }
@@ -215,14 +218,7 @@ impl Regie {
                 synopsis: text(raw.synopsis),
                 language: text(raw.language),
                 keywords: self.settings.search.normalise_keywords(&keywords),
-                contributors: raw
-                    .contributors
-                    .into_iter()
-                    .map(|entry| match entry {
-                        RawContributor::Name(name) => Contributor { name, role: None },
-                        RawContributor::Full { name, role } => Contributor { name, role },
-                    })
-                    .collect(),
+                contributors: raw.contributors.into_iter().map(ContributorEntry::into_contributor).collect(),
                 rights_holder: text(raw.rights_holder),
                 capture_date: text(raw.capture_date),
                 air_date: text(raw.air_date),
@@ -359,7 +355,7 @@ impl CsvRows {
                 "synopsis" | "description" => record.synopsis = owned,
                 "language" => record.language = owned,
                 "keywords" => record.keywords = list(value),
-                "contributors" => record.contributors = list(value).into_iter().map(RawContributor::Name).collect(),
+                "contributors" => record.contributors = list(value).into_iter().map(ContributorEntry::Name).collect(),
                 "rights_holder" => record.rights_holder = owned,
                 "tags" => record.tags = list(value),
                 "capture_date" => record.capture_date = owned,

@@ -65,8 +65,10 @@ impl Regie {
         let (index, rebuilt) =
             tokio::task::spawn_blocking(move || SearchIndex::open(&folder, rules)).await.map_err(join_error)??;
         let index = Arc::new(index);
-        if rebuilt {
-            self.fill(&index, false).await?;
+        if rebuilt && let Err(error) = self.fill(&index, false).await {
+            // Half filled is not trusted: the next opening starts again.
+            index.mark_stale();
+            return Err(error);
         }
         *slot = Some(Arc::clone(&index));
         Ok(index)
@@ -76,7 +78,13 @@ impl Regie {
     pub async fn reindex(&self) -> Result<ReindexReport, AppError> {
         let started = Instant::now();
         let index = self.search_index().await?;
-        let documents = self.fill(&index, true).await?;
+        let documents = match self.fill(&index, true).await {
+            Ok(documents) => documents,
+            Err(error) => {
+                self.index_failed(&error).await;
+                return Err(error);
+            }
+        };
         Ok(ReindexReport { documents, elapsed_s: started.elapsed().as_secs_f64() })
     }
 
@@ -123,14 +131,26 @@ impl Regie {
         }
         .await;
         if let Err(error) = outcome {
-            tracing::warn!(%error, "the search index was not updated; run `regie search reindex`");
+            self.index_failed(&error).await;
+        }
+    }
+
+    /// After a failed index write the index no longer matches the catalogue: it is marked for
+    /// a rebuild, which its next opening (here or in another process) does by itself.
+    pub(crate) async fn index_failed(&self, error: &AppError) {
+        tracing::warn!(%error, "the search index was not updated; it will be rebuilt from the catalogue");
+        match self.search.lock().await.take() {
+            Some(index) => index.mark_stale(),
+            None => {
+                let _ = std::fs::remove_file(folder_in(&self.settings.data_dir).join("schema-version"));
+            }
         }
     }
 
     /// Writes every asset of the catalogue into `index` in bulk; with `rebuild`, what it held
     /// before is dropped in the same commit (searches see the old contents until then).
     async fn fill(&self, index: &Arc<SearchIndex>, rebuild: bool) -> Result<u64, AppError> {
-        let feeder = IndexFeeder::start(index, rebuild).await?;
+        let mut feeder = IndexFeeder::start(index, rebuild).await?;
         let mut after: Option<AssetId> = None;
         loop {
             let sources = self.db.index_sources(after, REINDEX_BATCH).await?;

@@ -24,6 +24,8 @@ const WRITER_MEMORY: usize = 64 << 20;
 const BULK_MEMORY_PER_THREAD: usize = 192 << 20;
 
 pub struct SearchIndex {
+    /// `DATA/search`: the tantivy files and what they were made with.
+    folder: PathBuf,
     index: Index,
     reader: IndexReader,
     fields: Fields,
@@ -49,7 +51,7 @@ impl SearchIndex {
                 && std::fs::read_to_string(&rules_file).ok().is_some_and(|text| text == rules.fingerprint());
         if usable
             && let Ok(index) = Index::open_in_dir(&files)
-            && let Ok(opened) = Self::around(index, rules.clone())
+            && let Ok(opened) = Self::around(folder, index, rules.clone())
         {
             return Ok((opened, false));
         }
@@ -62,17 +64,23 @@ impl SearchIndex {
         let index = Index::create_in_dir(&files, schema)?;
         std::fs::write(&rules_file, rules.fingerprint()).map_err(folder_error)?;
         std::fs::write(&version_file, SCHEMA_VERSION.to_string()).map_err(folder_error)?;
-        Ok((Self::around(index, rules)?, true))
+        Ok((Self::around(folder, index, rules)?, true))
     }
 
-    fn around(index: Index, rules: IndexRules) -> Result<Self, SearchError> {
+    fn around(folder: &Path, index: Index, rules: IndexRules) -> Result<Self, SearchError> {
         let (expected, fields) = build();
         if index.schema() != expected {
             return Err(tantivy::TantivyError::SchemaError("the index was made with another schema".into()).into());
         }
         analysis::register(&index);
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
-        Ok(Self { index, reader, fields, rules })
+        Ok(Self { folder: folder.to_owned(), index, reader, fields, rules })
+    }
+
+    /// Says the index no longer matches the catalogue (a write failed after the catalogue
+    /// changed): the next `open` rebuilds it.
+    pub fn mark_stale(&self) {
+        let _ = std::fs::remove_file(self.folder.join("schema-version"));
     }
 
     pub fn rules(&self) -> &IndexRules {

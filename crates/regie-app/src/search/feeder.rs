@@ -16,7 +16,7 @@ const QUEUED_BATCHES: usize = 2;
 
 pub(crate) struct IndexFeeder {
     sender: mpsc::Sender<(Vec<SearchDocument>, bool)>,
-    thread: JoinHandle<Result<u64, SearchError>>,
+    thread: Option<JoinHandle<Result<u64, SearchError>>>,
 }
 
 impl IndexFeeder {
@@ -41,25 +41,33 @@ impl IndexFeeder {
                 Ok(written)
             })
             .map_err(|error| AppError::Internal(format!("cannot start the indexing thread: {error}")))?;
-        Ok(Self { sender, thread })
+        Ok(Self { sender, thread: Some(thread) })
     }
 
     /// Hands a batch to the writer, waiting while it is busy with earlier ones; with `replace`,
     /// earlier versions of these documents are removed (only worth its cost for updates).
-    pub(crate) async fn feed(&self, documents: Vec<SearchDocument>, replace: bool) -> Result<(), AppError> {
+    pub(crate) async fn feed(&mut self, documents: Vec<SearchDocument>, replace: bool) -> Result<(), AppError> {
         if self.sender.send((documents, replace)).await.is_err() {
-            // The writer stopped: `finish` says why.
-            return Err(AppError::Internal("the search indexer stopped; see the error that follows".into()));
+            // The writer stopped: its own error says why.
+            return Err(Self::outcome(self.thread.take())
+                .await
+                .err()
+                .unwrap_or_else(|| AppError::Internal("the search indexer stopped".into())));
         }
         Ok(())
     }
 
     /// Commits and returns the number of documents written.
-    pub(crate) async fn finish(self) -> Result<u64, AppError> {
+    pub(crate) async fn finish(mut self) -> Result<u64, AppError> {
+        let thread = self.thread.take();
         drop(self.sender);
-        let thread = self.thread;
-        let outcome = tokio::task::spawn_blocking(move || thread.join()).await.map_err(join_error)?;
-        match outcome {
+        Self::outcome(thread).await
+    }
+
+    async fn outcome(thread: Option<JoinHandle<Result<u64, SearchError>>>) -> Result<u64, AppError> {
+        let Some(thread) = thread else { return Err(AppError::Internal("the search indexer stopped".into())) };
+        let joined = tokio::task::spawn_blocking(move || thread.join()).await.map_err(join_error)?;
+        match joined {
             Ok(result) => Ok(result?),
             Err(_) => Err(AppError::Internal("the search indexer panicked".into())),
         }

@@ -37,6 +37,15 @@ pub(crate) enum ContributorEntry {
     Full { name: String, role: Option<String> },
 }
 
+impl ContributorEntry {
+    pub(crate) fn into_contributor(self) -> Contributor {
+        match self {
+            Self::Name(name) => Contributor { name, role: None },
+            Self::Full { name, role } => Contributor { name, role },
+        }
+    }
+}
+
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct DeclaredEntry {
     pub md5: Option<String>,
@@ -63,14 +72,7 @@ pub(crate) fn parse(text: &str) -> Result<Sidecar, String> {
             synopsis: raw.synopsis,
             language: raw.language,
             keywords: raw.keywords,
-            contributors: raw
-                .contributors
-                .into_iter()
-                .map(|entry| match entry {
-                    ContributorEntry::Name(name) => Contributor { name, role: None },
-                    ContributorEntry::Full { name, role } => Contributor { name, role },
-                })
-                .collect(),
+            contributors: raw.contributors.into_iter().map(ContributorEntry::into_contributor).collect(),
             rights_holder: raw.rights_holder,
             capture_date: raw.capture_date,
             air_date: raw.air_date,

@@ -155,7 +155,11 @@ fn replacing_and_removing_documents_and_reopening() {
     let (reopened, rebuilt) = SearchIndex::open(&folder.path().join("search"), rules()).unwrap();
     assert!(!rebuilt);
     assert_eq!(reopened.len(), 2);
+    reopened.mark_stale();
     drop(reopened);
+    let (stale, rebuilt) = SearchIndex::open(&folder.path().join("search"), rules()).unwrap();
+    assert!(rebuilt && stale.is_empty(), "an index marked stale after a failed write is rebuilt");
+    drop(stale);
     std::fs::write(folder.path().join("search/schema-version"), "0").unwrap();
     let (fresh, rebuilt) = SearchIndex::open(&folder.path().join("search"), rules()).unwrap();
     assert!(rebuilt && fresh.is_empty(), "an index of another schema is rebuilt, never trusted");

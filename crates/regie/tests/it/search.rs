@@ -25,6 +25,7 @@ fn described(regie: &TestRegie) -> (String, String) {
         "1\n00:00:00,500 --> 00:00:01,500\nBonsoir.\n\n2\n00:00:02,250 --> 00:00:03,000\n<i>La tempête</i> a frappé la Bretagne.\n",
     )
     .unwrap();
+    std::fs::write(wavs[1].with_extension("en.vtt"), "WEBVTT\n\n00:01.000 --> later\nHello\n").unwrap();
     sidecar(
         &wavs[1],
         json!({"title": "Evening football programmes", "synopsis": "Highlights of the Television coverage.", "language": "en"}),
@@ -68,6 +69,9 @@ fn ingested_metadata_is_found_folded_and_stemmed_and_survives_a_lost_index() {
     assert_eq!(spoken["hits"][0]["field"], json!("subtitles"));
     assert_eq!(spoken["hits"][0]["timecode"], json!("00:00:02.250"));
     assert!(spoken["hits"][0]["snippet"].as_str().unwrap().contains("<b>tempête</b>"), "{spoken}");
+    let broken = regie.json(&["assets", "show", &sport, "--json"]);
+    let codes: Vec<&str> = broken["findings"].as_array().unwrap().iter().map(|f| f["code"].as_str().unwrap()).collect();
+    assert!(codes.contains(&"subtitles-unreadable"), "an unreadable subtitle file is a finding: {codes:?}");
     let shown = regie.json(&["assets", "show", &news, "--json"]);
     assert_eq!(shown["subtitles"][0]["language"], json!("fr"));
     assert_eq!(shown["subtitles"][0]["cues"], json!(2));
