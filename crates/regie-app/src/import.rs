@@ -190,7 +190,7 @@ impl Regie {
             .transpose()?;
         for (name, date) in [("capture_date", &raw.capture_date), ("air_date", &raw.air_date)] {
             if let Some(date) = date
-                && !is_date(date.trim())
+                && regie_search::period(date).is_none()
             {
                 return Err(format!("{name} {date:?} is not a date: write 2026-03-14, 2026-03 or 2026"));
             }
@@ -227,20 +227,6 @@ impl Regie {
             },
             tags,
         })
-    }
-}
-
-/// `2026`, `2026-03` or `2026-03-14`, a real date.
-fn is_date(text: &str) -> bool {
-    let parts: Vec<&str> = text.split('-').collect();
-    let numbers: Option<Vec<u32>> = parts.iter().map(|part| part.parse().ok()).collect();
-    match (parts.as_slice(), numbers.as_deref()) {
-        ([year], Some([_])) => year.len() == 4,
-        ([year, _], Some([_, month])) => year.len() == 4 && (1..=12).contains(month),
-        ([year, _, _], Some([y, month, day])) => {
-            year.len() == 4 && chrono::NaiveDate::from_ymd_opt(*y as i32, *month, *day).is_some()
-        }
-        _ => false,
     }
 }
 
@@ -422,16 +408,5 @@ impl<R: Read> Read for CountingReader<R> {
         let read = self.inner.read(buffer)?;
         self.count += read as u64;
         Ok(read)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::is_date;
-
-    #[test]
-    fn dates_are_years_months_or_days_that_exist() {
-        assert!(is_date("2026") && is_date("2026-03") && is_date("2026-02-28"));
-        assert!(!is_date("2026-02-30") && !is_date("26-03") && !is_date("2026-13") && !is_date("March"));
     }
 }

@@ -139,12 +139,8 @@ impl Regie {
     /// a rebuild, which its next opening (here or in another process) does by itself.
     pub(crate) async fn index_failed(&self, error: &AppError) {
         tracing::warn!(%error, "the search index was not updated; it will be rebuilt from the catalogue");
-        match self.search.lock().await.take() {
-            Some(index) => index.mark_stale(),
-            None => {
-                let _ = std::fs::remove_file(folder_in(&self.settings.data_dir).join("schema-version"));
-            }
-        }
+        self.search.lock().await.take();
+        regie_search::mark_stale(&folder_in(&self.settings.data_dir));
     }
 
     /// Writes every asset of the catalogue into `index` in bulk; with `rebuild`, what it held

@@ -18,6 +18,9 @@ use crate::rules::IndexRules;
 use crate::schema::{Fields, SCHEMA_VERSION, build};
 use crate::{SearchDocument, SearchError};
 
+/// Names the schema version an index was made with; without it the index is rebuilt.
+const VERSION_FILE: &str = "schema-version";
+
 /// Memory for one indexing batch.
 const WRITER_MEMORY: usize = 64 << 20;
 /// Memory per thread when filling a whole index.
@@ -44,7 +47,7 @@ impl SearchIndex {
     /// again from the catalogue.
     pub fn open(folder: &Path, rules: IndexRules) -> Result<(Self, bool), SearchError> {
         let files = folder.join("tantivy");
-        let version_file = folder.join("schema-version");
+        let version_file = folder.join(VERSION_FILE);
         let rules_file = folder.join("rules.json");
         let usable =
             std::fs::read_to_string(&version_file).ok().is_some_and(|text| text.trim() == SCHEMA_VERSION.to_string())
@@ -80,11 +83,7 @@ impl SearchIndex {
     /// Says the index no longer matches the catalogue (a write failed after the catalogue
     /// changed): the next `open` rebuilds it.
     pub fn mark_stale(&self) {
-        let _ = std::fs::remove_file(self.folder.join("schema-version"));
-    }
-
-    pub fn rules(&self) -> &IndexRules {
-        &self.rules
+        mark_stale(&self.folder);
     }
 
     /// Adds or replaces these documents and removes `removed` asset ids; one commit.
@@ -106,15 +105,6 @@ impl SearchIndex {
         let threads = threads.clamp(1, 8);
         let writer = self.writer(threads, BULK_MEMORY_PER_THREAD * threads)?;
         Ok(BulkWriter { index: Arc::clone(self), writer })
-    }
-
-    /// Removes every document (before a rebuild).
-    pub fn clear(&self) -> Result<(), SearchError> {
-        let mut writer = self.writer(1, WRITER_MEMORY)?;
-        writer.delete_all_documents()?;
-        writer.commit()?;
-        self.reader.reload()?;
-        Ok(())
     }
 
     /// Documents in the index.
@@ -177,6 +167,11 @@ impl BulkWriter {
 
 #[cfg(test)]
 mod tests;
+
+/// Marks the index in `folder` for a rebuild at its next opening (it may be open elsewhere).
+pub fn mark_stale(folder: &Path) {
+    let _ = std::fs::remove_file(folder.join(VERSION_FILE));
+}
 
 /// The folder an index lives in, inside a data folder.
 pub fn folder_in(data_dir: &Path) -> PathBuf {

@@ -8,6 +8,7 @@ mod analysis;
 mod document;
 mod error;
 mod index;
+mod period;
 pub mod query;
 mod rules;
 mod schema;
@@ -16,5 +17,7 @@ pub use document::{Cue, SearchDocument};
 pub use error::SearchError;
 pub use index::{
     BulkWriter, DEFAULT_FACETS, FacetCount, Hit, SearchIndex, SearchRequest, SearchResults, SortOrder, folder_in,
+    mark_stale,
 };
-pub use rules::{DESCRIPTIVE_FIELDS, FieldRule, IndexRules, ThesaurusEntry};
+pub use period::period;
+pub use rules::{FieldRule, IndexRules, ThesaurusEntry};

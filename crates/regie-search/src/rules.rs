@@ -20,20 +20,6 @@ pub enum FieldRule {
     Faceted,
 }
 
-/// The descriptive fields rules may name, besides the house's own `fields`.
-pub const DESCRIPTIVE_FIELDS: [&str; 10] = [
-    "title",
-    "series",
-    "episode",
-    "synopsis",
-    "keywords",
-    "contributors",
-    "rights_holder",
-    "language",
-    "capture_date",
-    "air_date",
-];
-
 /// One thesaurus entry: the preferred term and the words that mean the same.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ThesaurusEntry {
@@ -57,16 +43,6 @@ impl IndexRules {
 
     pub fn indexes(&self, field: &str) -> bool {
         self.rule(field) >= FieldRule::Indexed
-    }
-
-    /// Fields counted as facets beyond the built-in ones, in name order.
-    pub fn faceted(&self) -> impl Iterator<Item = &str> {
-        self.fields.iter().filter(|(_, rule)| **rule == FieldRule::Faceted).map(|(name, _)| name.as_str())
-    }
-
-    /// Fields returned with hits.
-    pub fn stored(&self) -> impl Iterator<Item = &str> {
-        self.fields.iter().filter(|(_, rule)| **rule >= FieldRule::Stored).map(|(name, _)| name.as_str())
     }
 
     /// The preferred term for a keyword (matched whole, ignoring case), or the keyword itself.
@@ -123,8 +99,8 @@ mod tests {
         let rules = rules();
         assert!(!rules.indexes("synopsis"));
         assert!(rules.indexes("title"));
-        assert_eq!(rules.faceted().collect::<Vec<_>>(), vec!["department"]);
-        assert_eq!(rules.stored().collect::<Vec<_>>(), vec!["department"]);
+        assert!(rules.rule("department") >= FieldRule::Stored, "faceted fields are returned too");
+        assert_eq!(rules.rule("series"), FieldRule::Indexed, "the default");
     }
 
     #[test]

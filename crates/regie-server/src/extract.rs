@@ -2,14 +2,43 @@
 //! parse get a 400 `{code, message}`, never axum's plain-text answer.
 
 use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::extract::{FromRequest, FromRequestParts};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::{StatusCode, header};
+use serde::de::DeserializeOwned;
 
+use crate::JSON_BODY_LIMIT;
 use crate::error::ApiError;
 
 /// A JSON body; request types deny unknown fields, so a typo is an error, not a silent default.
-#[derive(Debug, FromRequest)]
-#[from_request(via(axum::Json), rejection(ApiError))]
+/// A body announced larger than the limit is refused before a byte of it is read, so a client
+/// waiting for `100 Continue` never uploads it.
+#[derive(Debug)]
 pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let announced = request
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.parse::<u64>().ok());
+        if announced.is_some_and(|length| length > JSON_BODY_LIMIT as u64) {
+            return Err(too_large());
+        }
+        let axum::Json(value) = axum::Json::<T>::from_request(request, state).await?;
+        Ok(Self(value))
+    }
+}
+
+fn too_large() -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "body-too-large",
+        format!("request bodies are limited to {JSON_BODY_LIMIT} bytes"),
+    )
+}
 
 /// A query string.
 #[derive(Debug, FromRequestParts)]
@@ -24,12 +53,10 @@ impl From<JsonRejection> for ApiError {
             JsonRejection::JsonDataError(_) => "invalid-json",
             _ => "invalid-body",
         };
-        let mut error = ApiError::bad_request(code, rejection.body_text());
-        if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-            error.status = rejection.status();
-            error.code = "body-too-large".to_owned();
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            return too_large();
         }
-        error
+        ApiError::bad_request(code, rejection.body_text())
     }
 }
 

@@ -29,7 +29,7 @@ pub use state::ServerOptions;
 use crate::state::{AppState, SharedState};
 
 /// JSON bodies larger than this are refused (uploads stream and are not bound by it).
-const JSON_BODY_LIMIT: usize = 1 << 20;
+pub(crate) const JSON_BODY_LIMIT: usize = 1 << 20;
 
 /// The whole application: routes, OpenAPI document, metrics and tracing.
 pub fn router(regie: Regie, options: ServerOptions) -> Router {

@@ -8,8 +8,8 @@ use tantivy::TantivyDocument;
 use tantivy::schema::{Facet, Field};
 
 use super::SearchIndex;
-use super::queries::period;
 use crate::SearchDocument;
+use crate::period::period;
 use crate::rules::FieldRule;
 use crate::schema::TextPair;
 

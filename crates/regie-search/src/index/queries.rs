@@ -3,7 +3,7 @@
 
 use std::ops::Bound;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use tantivy::Term;
 use tantivy::query::{AllQuery, BooleanQuery, Occur, PhrasePrefixQuery, PhraseQuery, Query, RangeQuery, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption};
@@ -13,6 +13,7 @@ use regie_core::access::Visibility;
 use super::SearchIndex;
 use crate::SearchError;
 use crate::analysis::{self, terms};
+use crate::period::period;
 use crate::query::{Clause, Match, ParsedQuery};
 
 impl SearchIndex {
@@ -290,24 +291,4 @@ fn canonical(name: &str) -> Option<&'static str> {
         "subtitles" | "subtitle" | "said" => "subtitles",
         _ => return None,
     })
-}
-
-/// The start and the end (exclusive) of `2026`, `2026-03` or `2026-03-14`, in UTC.
-pub(super) fn period(value: &str) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
-    let parts: Vec<u32> = value.split('-').map(|part| part.parse().ok()).collect::<Option<_>>()?;
-    let start_of = |year: i32, month: u32, day: u32| {
-        NaiveDate::from_ymd_opt(year, month, day).map(|date| date.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc())
-    };
-    match parts.as_slice() {
-        [year] => Some((start_of(*year as i32, 1, 1)?, start_of(*year as i32 + 1, 1, 1)?)),
-        [year, month] => {
-            let (next_year, next_month) = if *month == 12 { (*year + 1, 1) } else { (*year, month + 1) };
-            Some((start_of(*year as i32, *month, 1)?, start_of(next_year as i32, next_month, 1)?))
-        }
-        [year, month, day] => {
-            let start = start_of(*year as i32, *month, *day)?;
-            Some((start, start + chrono::Duration::days(1)))
-        }
-        _ => None,
-    }
 }
