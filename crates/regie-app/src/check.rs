@@ -11,7 +11,7 @@ use regie_core::{MediaDescription, StreamKind};
 use regie_media::{DetectionSettings, Detections, Keyframes, Levels, Loudness, Prober, Segment, ToolRunner};
 use serde::Serialize;
 
-use crate::named_toml::{find_definition, known};
+use crate::named_toml::{Lookup, find_definition, known, toml_reason};
 use crate::regie::MEASURE_TIMEOUT_FACTOR;
 use crate::{AppError, Regie, Settings};
 
@@ -44,12 +44,13 @@ pub struct CheckReport {
     pub report: PolicyReport,
 }
 
-/// Finds a policy: a built-in pack, `DATA/policies/NAME.toml`, or a path to a TOML file.
-pub fn load_policy(name: &str, data_dir: &Path) -> Result<Policy, AppError> {
-    let (text, origin) = find_definition(name, BUILT_IN_POLICIES, data_dir, "policies", "policy")?
+/// Finds a policy: a built-in pack, `DATA/policies/NAME.toml`, or (`Lookup::ByNameOrPath`) a
+/// path to a TOML file.
+pub fn load_policy(name: &str, data_dir: &Path, lookup: Lookup) -> Result<Policy, AppError> {
+    let (text, origin) = find_definition(name, BUILT_IN_POLICIES, data_dir, "policies", "policy", lookup)?
         .ok_or_else(|| AppError::UnknownPolicy { name: name.to_owned(), known: known(BUILT_IN_POLICIES) })?;
     let file: PolicyFile = toml::from_str(&text)
-        .map_err(|error| AppError::InvalidPolicy { origin: origin.clone(), reason: error.to_string() })?;
+        .map_err(|error| AppError::InvalidPolicy { origin: origin.clone(), reason: toml_reason(&error, &text) })?;
     Policy::from_file(file).map_err(|error| AppError::InvalidPolicy { origin, reason: error.to_string() })
 }
 

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use regie_core::CoreError;
+use regie_core::{CoreError, ErrorKind};
 use regie_db::DbError;
 use regie_media::MediaError;
 use regie_storage::StorageError;
@@ -54,6 +54,14 @@ pub enum AppError {
     #[error("{0}")]
     Forbidden(String),
     #[error("{0}")]
+    TooLarge(String),
+    #[error("{0}")]
+    UploadIncomplete(String),
+    #[error("{path} is not a regular file (a folder, device, pipe or socket): give a file")]
+    NotRegularFile { path: PathBuf },
+    #[error("invalid {what} name {name:?}: a name is letters, digits, '-' and '_' (at most 64), not a path")]
+    InvalidName { what: &'static str, name: String },
+    #[error("{0}")]
     NoSuchFile(String),
     #[error("internal error: {0}")]
     Internal(String),
@@ -80,39 +88,41 @@ impl AppError {
             Self::InvalidProfile { .. } => "invalid-profile",
             Self::JobFailed(_) => "job-failed",
             Self::Forbidden(_) => "forbidden",
+            Self::TooLarge(_) => "too-large",
+            Self::UploadIncomplete(_) => "upload-incomplete",
+            Self::NotRegularFile { .. } => "not-regular-file",
+            Self::InvalidName { .. } => "invalid-name",
             Self::NoSuchFile(_) => "not-found",
             Self::Internal(_) => "internal",
         }
     }
 
-    /// Whether the error is about something that does not exist (maps to exit code 3 / HTTP 404).
-    pub fn is_not_found(&self) -> bool {
-        self.code() == "not-found"
-    }
-
-    /// Whether the user can fix it by changing their input (as opposed to the system failing).
-    pub fn is_user_error(&self) -> bool {
-        matches!(
-            self.code(),
-            "invalid-value"
-                | "invalid-query"
-                | "invalid-import"
-                | "group-exists"
-                | "forbidden"
-                | "invalid-policy"
-                | "invalid-profile"
-                | "job-finished"
-                | "job-not-retryable"
-                | "ambiguous-job-id"
-                | "user-exists"
-                | "output-exists"
-                | "not-found"
-                | "not-media"
-                | "empty-file"
-                | "media-unreadable"
-                | "source-unreadable"
-                | "source-vanished"
-                | "source-changed"
-        )
+    /// What kind of failure this is: the CLI's exit code, the HTTP status and whether a job is
+    /// retried all follow from it.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Core(error) => error.kind(),
+            Self::Db(error) => error.kind(),
+            Self::Storage(error) => error.kind(),
+            Self::Media(error) => error.kind(),
+            Self::Search(error) => error.kind(),
+            Self::DataFolder { .. } | Self::Internal(_) => ErrorKind::Internal,
+            Self::Busy { .. } => ErrorKind::Unavailable,
+            Self::InputMissing { .. }
+            | Self::UnknownPolicy { .. }
+            | Self::UnknownProfile { .. }
+            | Self::NoSuchFile(_) => ErrorKind::NotFound,
+            Self::InvalidImport(_)
+            | Self::InputUnreadable { .. }
+            | Self::NotRegularFile { .. }
+            | Self::InvalidPolicy { .. }
+            | Self::InvalidProfile { .. }
+            | Self::InvalidName { .. } => ErrorKind::Invalid,
+            Self::OutputExists { .. } => ErrorKind::Conflict,
+            Self::JobFailed(_) => ErrorKind::Failed,
+            Self::Forbidden(_) => ErrorKind::Forbidden,
+            Self::TooLarge(_) => ErrorKind::TooLarge,
+            Self::UploadIncomplete(_) => ErrorKind::Conflict,
+        }
     }
 }

@@ -82,10 +82,7 @@ impl Regie {
         progress: &(dyn Fn(u64) + Send + Sync),
     ) -> Result<ImportReport, AppError> {
         let started = Instant::now();
-        let file = File::open(path).map_err(|source| match source.kind() {
-            std::io::ErrorKind::NotFound => AppError::InputMissing { path: path.to_owned() },
-            _ => AppError::InputUnreadable { path: path.to_owned(), source },
-        })?;
+        let file = crate::probe::open_regular(path)?;
         let extension = path.extension().and_then(|extension| extension.to_str()).unwrap_or_default();
         let mut reader: Box<dyn RecordReader + Send> = match extension.to_ascii_lowercase().as_str() {
             "jsonl" | "ndjson" | "json" => Box::new(JsonLines::new(file)),

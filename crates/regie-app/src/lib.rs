@@ -29,6 +29,7 @@ pub use audit::{AuditVerification, audit_time};
 pub use check::{BUILT_IN_POLICIES, CheckReport, check_file, load_policy};
 pub use error::AppError;
 pub use gc::GcReport;
+pub use named_toml::Lookup;
 pub use names::{NameCheck, check_names};
 pub use normalize::{NormalizeReport, normalize_file};
 pub use probe::probe_file;

@@ -13,17 +13,26 @@ pub async fn probe_file(settings: &Settings, path: &Path) -> Result<MediaDescrip
     Ok(prober.describe(path, None).await?)
 }
 
-/// Refuses a path that is missing or not a file, with an error that says which.
+/// Refuses a path that is missing or not a regular file, with an error that says which.
 pub(crate) fn ensure_file(path: &Path) -> Result<(), AppError> {
-    match std::fs::metadata(path) {
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-            Err(AppError::InputMissing { path: path.to_owned() })
-        }
-        Err(source) => Err(AppError::InputUnreadable { path: path.to_owned(), source }),
-        Ok(metadata) if metadata.is_dir() => {
-            let source = std::io::Error::other("it is a folder; give one file");
-            Err(AppError::InputUnreadable { path: path.to_owned(), source })
-        }
-        Ok(_) => Ok(()),
+    open_regular(path).map(drop)
+}
+
+/// Opens a file for reading only if it is a regular file. The open does not wait for a writer
+/// (a named pipe would block it for ever) and the check is made on the opened file, so a pipe
+/// swapped in after a look at the path is refused too.
+pub(crate) fn open_regular(path: &Path) -> Result<std::fs::File, AppError> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let file =
+        std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK).open(path).map_err(
+            |source| match source.kind() {
+                std::io::ErrorKind::NotFound => AppError::InputMissing { path: path.to_owned() },
+                _ => AppError::InputUnreadable { path: path.to_owned(), source },
+            },
+        )?;
+    let metadata = file.metadata().map_err(|source| AppError::InputUnreadable { path: path.to_owned(), source })?;
+    if !metadata.is_file() {
+        return Err(AppError::NotRegularFile { path: path.to_owned() });
     }
+    Ok(file)
 }

@@ -6,7 +6,7 @@ use std::path::Path;
 use regie_core::profile::Profile;
 
 use crate::AppError;
-use crate::named_toml::{find_definition, known};
+use crate::named_toml::{Lookup, find_definition, known, toml_reason};
 
 /// The profiles built into regie, by name. `proxy` is the one made at ingest.
 pub const BUILT_IN_PROFILES: &[(&str, &str)] = &[
@@ -26,9 +26,10 @@ pub struct LoadedProfile {
     pub text: String,
 }
 
-/// Finds a profile: a built-in, `DATA/profiles/NAME.toml`, or a path to a TOML file.
-pub fn load_profile(name: &str, data_dir: &Path) -> Result<LoadedProfile, AppError> {
-    let (text, origin) = find_definition(name, BUILT_IN_PROFILES, data_dir, "profiles", "profile")?
+/// Finds a profile: a built-in, `DATA/profiles/NAME.toml`, or (`Lookup::ByNameOrPath`) a path
+/// to a TOML file.
+pub fn load_profile(name: &str, data_dir: &Path, lookup: Lookup) -> Result<LoadedProfile, AppError> {
+    let (text, origin) = find_definition(name, BUILT_IN_PROFILES, data_dir, "profiles", "profile", lookup)?
         .ok_or_else(|| AppError::UnknownProfile { name: name.to_owned(), known: known(BUILT_IN_PROFILES) })?;
     let profile = parse_profile(&text, &origin)?;
     Ok(LoadedProfile { profile, text })
@@ -36,7 +37,7 @@ pub fn load_profile(name: &str, data_dir: &Path) -> Result<LoadedProfile, AppErr
 
 pub(crate) fn parse_profile(text: &str, origin: &str) -> Result<Profile, AppError> {
     let invalid = |reason: String| AppError::InvalidProfile { origin: origin.to_owned(), reason };
-    let profile: Profile = toml::from_str(text).map_err(|error| invalid(error.to_string()))?;
+    let profile: Profile = toml::from_str(text).map_err(|error| invalid(toml_reason(&error, text)))?;
     profile.validate().map_err(|error| invalid(error.to_string()))?;
     Ok(profile)
 }
@@ -48,14 +49,14 @@ mod tests {
     #[test]
     fn every_built_in_profile_loads_under_its_own_name() {
         for (name, _) in BUILT_IN_PROFILES {
-            let loaded = load_profile(name, Path::new("/nonexistent")).unwrap();
+            let loaded = load_profile(name, Path::new("/nonexistent"), Lookup::ByName).unwrap();
             assert_eq!(loaded.profile.name, *name);
         }
     }
 
     #[test]
     fn an_unknown_profile_names_the_built_ins() {
-        let error = load_profile("vhs", Path::new("/nonexistent")).unwrap_err();
+        let error = load_profile("vhs", Path::new("/nonexistent"), Lookup::ByName).unwrap_err();
         assert!(error.to_string().contains("web-ladder, broadcast-xdcamhd50"), "{error}");
     }
 }

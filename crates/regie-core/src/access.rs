@@ -76,6 +76,26 @@ impl Role {
             .ok_or_else(|| CoreError::invalid("role", text, "use admin, media-manager, editor, viewer or partner"))
     }
 
+    /// The job priorities the role may ask for: only managers may put work ahead of the previews
+    /// of new arrivals (priority 10), and nobody beyond the bounds every queue query expects.
+    pub fn job_priorities(self) -> std::ops::RangeInclusive<i64> {
+        match self {
+            Self::Admin => -1000..=1000,
+            Self::MediaManager => -1000..=100,
+            Self::Editor | Self::Viewer | Self::Partner => -1000..=0,
+        }
+    }
+
+    /// Checks a job priority asked for by someone with this role.
+    pub fn check_job_priority(self, priority: i64) -> Result<(), CoreError> {
+        let allowed = self.job_priorities();
+        if allowed.contains(&priority) {
+            return Ok(());
+        }
+        let reason = format!("a {} may ask for {} to {}", self.as_str(), allowed.start(), allowed.end());
+        Err(CoreError::invalid("job priority", priority.to_string(), reason))
+    }
+
     /// What the role may do where it is granted.
     pub fn permissions(self) -> &'static [Permission] {
         use Permission::*;

@@ -14,6 +14,7 @@ pub mod house_id;
 pub mod id;
 pub mod media;
 pub mod naming;
+pub mod plain_name;
 pub mod policy;
 pub mod profile;
 pub mod rational;
@@ -23,7 +24,7 @@ pub mod timecode;
 
 pub use checksum::{Blake3Hex, Checksums, Md5Hex, Sha256Hex};
 pub use collection::CollectionPath;
-pub use error::CoreError;
+pub use error::{CoreError, ErrorKind};
 pub use finding::{Finding, Severity};
 pub use format::FileFormat;
 pub use id::AssetId;

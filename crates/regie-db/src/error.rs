@@ -1,5 +1,7 @@
 //! Database errors, naming the step that failed.
 
+use regie_core::ErrorKind;
+
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
     #[error("cannot open the catalogue database at {path}: {source}")]
@@ -54,6 +56,8 @@ impl DbError {
         match self {
             Self::Open { .. } => "database-unavailable",
             Self::Migrate(_) => "database-migration-failed",
+            Self::Query { source, .. } if is_full(source) => "disk-full",
+            Self::Query { source, .. } if is_busy(source) => "database-busy",
             Self::Query { .. } => "database-error",
             Self::Corrupt { .. } => "database-corrupt",
             Self::AssetNotFound(_) => "not-found",
@@ -71,6 +75,46 @@ impl DbError {
             Self::JobNotRetryable { .. } => "job-not-retryable",
         }
     }
+
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Open { .. } => ErrorKind::Unavailable,
+            Self::Query { source, .. } if is_full(source) => ErrorKind::StorageFull,
+            Self::Query { source, .. } if is_busy(source) => ErrorKind::Unavailable,
+            Self::Migrate(_) | Self::Query { .. } | Self::Corrupt { .. } => ErrorKind::Internal,
+            Self::AssetNotFound(_)
+            | Self::JobNotFound(_)
+            | Self::UserNotFound(_)
+            | Self::TokenNotFound(_)
+            | Self::GroupNotFound(_)
+            | Self::GrantNotFound(_) => ErrorKind::NotFound,
+            Self::ContentAlreadyCatalogued(_)
+            | Self::HouseIdTaken(_)
+            | Self::UserExists(_)
+            | Self::GroupExists(_)
+            | Self::JobFinished { .. }
+            | Self::JobNotRetryable { .. } => ErrorKind::Conflict,
+            Self::JobAmbiguous(_) => ErrorKind::Invalid,
+        }
+    }
+}
+
+/// SQLite's primary result code of a failed statement (extended codes carry it in the low byte).
+fn sqlite_code(error: &sqlx::Error) -> Option<i64> {
+    match error {
+        sqlx::Error::Database(database) => database.code()?.parse::<i64>().ok().map(|code| code & 0xff),
+        _ => None,
+    }
+}
+
+/// SQLITE_FULL: the disk (or the quota) under the catalogue is full.
+fn is_full(error: &sqlx::Error) -> bool {
+    sqlite_code(error) == Some(13) || matches!(error, sqlx::Error::Io(io) if io.raw_os_error() == Some(28))
+}
+
+/// SQLITE_BUSY or SQLITE_LOCKED: another writer held the database longer than the busy timeout.
+fn is_busy(error: &sqlx::Error) -> bool {
+    matches!(sqlite_code(error), Some(5 | 6)) || matches!(error, sqlx::Error::PoolTimedOut)
 }
 
 /// Attaches the step to a sqlx error.

@@ -16,6 +16,8 @@ pub enum MediaError {
     Timeout { tool: &'static str, seconds: u64, path: PathBuf },
     #[error("{path} is not readable media: {tool} says: {stderr}")]
     Unreadable { tool: &'static str, path: PathBuf, stderr: String },
+    #[error("{path} is not a regular file (a folder, device, pipe or socket): give a file")]
+    NotRegularFile { path: PathBuf },
     #[error("{path} is empty (0 bytes)")]
     Empty { path: PathBuf },
     #[error("{path} is not a media file (its bytes identify it as {format})")]
@@ -45,12 +47,29 @@ impl MediaError {
             Self::Timeout { .. } => "tool-timeout",
             Self::Unreadable { .. } => "media-unreadable",
             Self::Empty { .. } => "empty-file",
+            Self::NotRegularFile { .. } => "not-regular-file",
             Self::NotMedia { .. } => "not-media",
             Self::Parse { .. } => "probe-output-invalid",
             Self::Read { .. } => "source-unreadable",
             Self::Failed { .. } => "transcode-failed",
             Self::DiskFull { .. } => "disk-full",
             Self::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn kind(&self) -> regie_core::ErrorKind {
+        use regie_core::ErrorKind;
+        match self {
+            // A tool being installed or a slow moment of the machine: later may work.
+            Self::ToolMissing { .. } | Self::Timeout { .. } => ErrorKind::Unavailable,
+            Self::Spawn { .. } | Self::Parse { .. } => ErrorKind::Internal,
+            Self::Unreadable { .. }
+            | Self::Empty { .. }
+            | Self::NotRegularFile { .. }
+            | Self::NotMedia { .. }
+            | Self::Read { .. } => ErrorKind::Invalid,
+            Self::Failed { .. } | Self::Cancelled => ErrorKind::Failed,
+            Self::DiskFull { .. } => ErrorKind::StorageFull,
         }
     }
 }

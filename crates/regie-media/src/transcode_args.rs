@@ -102,7 +102,7 @@ fn video_graph(video: &VideoPlan, taps: &[Tap], graph: &mut Vec<String>) {
         finish.push("setfield=tff".to_owned());
     }
     if let Some(format) = &video.pixel_format {
-        finish.push(format!("format={format}"));
+        finish.push(format!("format={}", filter_value(format)));
     } else if video.codec == VideoCodec::H264 {
         finish.push("format=yuv420p".to_owned());
     }
@@ -147,6 +147,23 @@ fn ladder_graph(video: &VideoPlan, head: &str, finish: &[String], graph: &mut Ve
             graph.push(format!("{scale},split=2[v{index}][c{}]", step + 1));
         }
     }
+}
+
+/// A value as it must be written inside a filter graph: escaped for the filter's option parser
+/// (`\\`, `'`, `:`) and then for the graph parser (`\\`, `'`, `[`, `]`, `,`, `;`), so whatever
+/// it holds stays one value of one option. Profiles are validated first; this is the second wall.
+pub(crate) fn filter_value(value: &str) -> String {
+    let escape = |text: &str, special: &[char]| {
+        let mut escaped = String::with_capacity(text.len());
+        for character in text.chars() {
+            if special.contains(&character) {
+                escaped.push('\\');
+            }
+            escaped.push(character);
+        }
+        escaped
+    };
+    escape(&escape(value, &['\\', '\'', ':']), &['\\', '\'', '[', ']', ',', ';'])
 }
 
 /// Merges the source's audio streams, lays the channels out over the tracks (silence where the
@@ -317,6 +334,15 @@ pub(crate) mod tests {
     use super::*;
     use regie_core::Rational;
     use regie_core::profile::plan::RungPlan;
+
+    #[test]
+    fn filter_values_cannot_leave_their_option() {
+        assert_eq!(filter_value("yuv420p"), "yuv420p");
+        assert_eq!(filter_value("a,b"), "a\\,b");
+        assert_eq!(filter_value("x[y];z"), "x\\[y\\]\\;z");
+        assert_eq!(filter_value("a:b"), "a\\\\:b");
+        assert_eq!(filter_value("it's"), "it\\\\\\\'s");
+    }
 
     fn text(arguments: &[OsString]) -> String {
         arguments.iter().map(|argument| argument.to_string_lossy().into_owned()).collect::<Vec<_>>().join(" ")

@@ -22,4 +22,11 @@ impl SearchError {
             Self::Query { .. } => "invalid-query",
         }
     }
+
+    pub fn kind(&self) -> regie_core::ErrorKind {
+        match self {
+            Self::Index(_) | Self::Folder { .. } => regie_core::ErrorKind::Internal,
+            Self::Query { .. } => regie_core::ErrorKind::Invalid,
+        }
+    }
 }

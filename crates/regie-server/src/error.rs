@@ -3,6 +3,7 @@
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use regie_app::AppError;
+use regie_core::ErrorKind;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -59,23 +60,29 @@ impl ApiError {
     }
 }
 
+/// The HTTP status of each kind of error: the one place the server decides it.
+pub fn status_of(kind: ErrorKind) -> StatusCode {
+    match kind {
+        ErrorKind::NotFound => StatusCode::NOT_FOUND,
+        ErrorKind::Invalid => StatusCode::BAD_REQUEST,
+        ErrorKind::Conflict => StatusCode::CONFLICT,
+        ErrorKind::Forbidden => StatusCode::FORBIDDEN,
+        ErrorKind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        ErrorKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        ErrorKind::StorageFull => StatusCode::INSUFFICIENT_STORAGE,
+        ErrorKind::Failed => StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
 impl From<AppError> for ApiError {
     fn from(error: AppError) -> Self {
         let code = error.code();
-        let status = match code {
-            "not-found" => StatusCode::NOT_FOUND,
-            "forbidden" => StatusCode::FORBIDDEN,
-            "invalid-input" | "invalid-value" | "invalid-policy" | "invalid-profile" => StatusCode::BAD_REQUEST,
-            "user-exists" | "group-exists" | "duplicate-content" | "job-finished" | "job-not-retryable" => {
-                StatusCode::CONFLICT
-            }
-            "busy" | "database-unavailable" => StatusCode::SERVICE_UNAVAILABLE,
-            "disk-full" => StatusCode::INSUFFICIENT_STORAGE,
-            _ if code.starts_with("invalid") => StatusCode::BAD_REQUEST,
-            _ => StatusCode::INTERNAL_SERVER_ERROR,
-        };
+        let status = status_of(error.kind());
         if status == StatusCode::INTERNAL_SERVER_ERROR {
             tracing::error!(code, %error, "request failed");
+            // The message of an internal fault may name server paths: it goes to the log only.
+            return Self::new(status, code, "the server failed; the administrator finds the cause in its log");
         }
         Self::new(status, code, error.to_string())
     }

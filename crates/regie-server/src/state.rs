@@ -72,7 +72,7 @@ impl AppState {
         match self.regie.asset_for(&who.access, reference, permission).await {
             Ok(asset_id) => Ok(asset_id),
             Err(error) => {
-                if error.code() == "forbidden" {
+                if error.kind() == regie_core::ErrorKind::Forbidden {
                     self.audit_by(who, action, None, "denied", detail).await?;
                 }
                 Err(error.into())

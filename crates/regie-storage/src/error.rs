@@ -3,6 +3,8 @@
 use std::io;
 use std::path::PathBuf;
 
+use regie_core::ErrorKind;
+
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
     #[error("cannot read {path}: {source}")]
@@ -39,6 +41,14 @@ impl StorageError {
             Self::DiskFull { .. } => "disk-full",
             Self::WriteStore { .. } => "store-write-failed",
             Self::HasherFailed => "internal",
+        }
+    }
+
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::ReadSource { .. } | Self::SourceChanged { .. } | Self::SourceVanished { .. } => ErrorKind::Invalid,
+            Self::DiskFull { .. } => ErrorKind::StorageFull,
+            Self::WriteStore { .. } | Self::HasherFailed => ErrorKind::Internal,
         }
     }
 

@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 use regie_app::AppError;
+use regie_core::ErrorKind;
 
 pub const SUCCESS: u8 = 0;
 pub const FAILURE: u8 = 1;
@@ -12,14 +13,20 @@ pub const NOT_FOUND: u8 = 3;
 /// Prints `error: ...` with its causes and returns the exit code that fits it.
 pub fn report(error: &anyhow::Error) -> ExitCode {
     eprintln!("error: {}", message(error));
-    let code = match error.downcast_ref::<AppError>() {
-        Some(app_error) if app_error.is_not_found() => NOT_FOUND,
-        Some(app_error) if app_error.is_user_error() => INVALID_INPUT,
-        Some(_) => FAILURE,
-        None if error.chain().any(|cause| cause.downcast_ref::<regie_core::CoreError>().is_some()) => INVALID_INPUT,
-        None => FAILURE,
+    let kind = match error.downcast_ref::<AppError>() {
+        Some(app_error) => Some(app_error.kind()),
+        None => error.chain().find_map(|cause| cause.downcast_ref::<regie_core::CoreError>()).map(|core| core.kind()),
     };
-    ExitCode::from(code)
+    ExitCode::from(kind.map_or(FAILURE, exit_code))
+}
+
+/// The exit code of each kind of error: the one place the CLI decides it.
+pub fn exit_code(kind: ErrorKind) -> u8 {
+    match kind {
+        ErrorKind::NotFound => NOT_FOUND,
+        ErrorKind::Invalid | ErrorKind::Conflict | ErrorKind::Forbidden | ErrorKind::TooLarge => INVALID_INPUT,
+        ErrorKind::Unavailable | ErrorKind::StorageFull | ErrorKind::Failed | ErrorKind::Internal => FAILURE,
+    }
 }
 
 /// The error and its causes joined with `: `, leaving out a cause whose words the message

@@ -17,6 +17,7 @@ pub use outcome::{FileOutcome, IngestObserver, IngestStatus, IngestSummary};
 
 use crate::catalogue::normalise_tags;
 use crate::check::load_policy;
+use crate::named_toml::Lookup;
 use crate::sidecar::SidecarReader;
 use crate::walk::{uploaded_files, walk_inputs};
 use crate::{AppError, Regie};
@@ -67,7 +68,7 @@ impl Regie {
             .settings
             .policies_for(&request.collection)
             .iter()
-            .map(|name| load_policy(name, &self.settings.data_dir))
+            .map(|name| load_policy(name, &self.settings.data_dir, Lookup::ByNameOrPath))
             .collect::<Result<Vec<_>, _>>()?;
         let (lock, _) = self.lock_file()?;
         lock.lock_shared().map_err(|source| AppError::DataFolder { path: self.settings.data_dir.clone(), source })?;

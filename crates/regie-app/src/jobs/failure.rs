@@ -27,8 +27,7 @@ impl From<AppError> for JobFailure {
             return Self::Stopped;
         }
         // Timeouts, a full disk, a busy database, a missing tool being installed: worth retrying.
-        let retryable = !error.is_user_error() && !matches!(error.code(), "transcode-failed" | "invalid-profile");
-        Self::Error { message: error.to_string(), retryable }
+        Self::Error { message: error.to_string(), retryable: error.kind().is_retryable() }
     }
 }
 

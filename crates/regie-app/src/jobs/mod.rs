@@ -15,6 +15,7 @@ pub use regie_db::ClaimedJob;
 pub use regie_media::RunProgress;
 pub use worker::{JobEnd, WorkerObserver, WorkerOptions, WorkerReport};
 
+use crate::named_toml::Lookup;
 use crate::profiles::load_profile;
 use crate::{AppError, Regie, Settings};
 
@@ -53,9 +54,17 @@ impl Regie {
 
     /// Queues `profile` for an asset; the same asset and profile are queued once (the existing
     /// job is returned; retry it with `jobs retry` when it failed).
-    pub async fn queue_transcode(&self, reference: &str, profile: &str, priority: i64) -> Result<Enqueued, AppError> {
+    /// `lookup` says whether `profile` may name a file (the operator on the CLI) or only a
+    /// built-in or house profile (anyone over the API).
+    pub async fn queue_transcode(
+        &self,
+        reference: &str,
+        profile: &str,
+        priority: i64,
+        lookup: Lookup,
+    ) -> Result<Enqueued, AppError> {
         let asset_id = self.db.resolve_asset(reference).await?;
-        let loaded = load_profile(profile, &self.settings.data_dir)?;
+        let loaded = load_profile(profile, &self.settings.data_dir, lookup)?;
         let name = loaded.profile.name.clone();
         let job = NewJob {
             kind: TRANSCODE.to_owned(),

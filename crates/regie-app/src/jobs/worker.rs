@@ -142,7 +142,11 @@ impl Regie {
         // The shared lock keeps gc from removing blobs stored by this job before its row is written.
         let lock = self.shared_lock().await;
         let outcome = match lock {
-            Ok(_) => context.prepare().await.and(context.execute().await),
+            // The body runs only in a ready work folder (issue 12: `and` ran both).
+            Ok(_) => match context.prepare().await {
+                Ok(()) => context.execute().await,
+                Err(failure) => Err(failure),
+            },
             Err(error) => Err(JobFailure::from(error)),
         };
         let reason = *stop_reason.lock().expect("stop reason lock");

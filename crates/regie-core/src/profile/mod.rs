@@ -3,11 +3,10 @@
 //! `verify` compares what was made with that plan. Building the ffmpeg command is regie-media's.
 
 pub mod plan;
+mod validate;
 pub mod verify;
 
 use serde::{Deserialize, Serialize};
-
-use crate::{CoreError, Rational};
 
 /// A profile as written in TOML.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -197,44 +196,5 @@ impl Profile {
     /// A ladder of renditions packaged for adaptive streaming.
     pub fn is_ladder(&self) -> bool {
         self.video.as_ref().is_some_and(|video| !video.rungs.is_empty())
-    }
-
-    /// Checks what serde cannot: fields that go together, containers that fit the streams.
-    pub fn validate(&self) -> Result<(), CoreError> {
-        let invalid = |reason: &str| Err(CoreError::invalid("profile", &self.name, reason));
-        if self.name.trim().is_empty() {
-            return invalid("the name is empty");
-        }
-        if self.video.is_none() && self.audio.is_none() {
-            return invalid("it has neither [video] nor [audio]");
-        }
-        if (self.container == Container::Cmaf) != self.is_ladder() {
-            return invalid("container \"cmaf\" goes with [[video.rung]] entries, and only with them");
-        }
-        if self.container == Container::Wav && self.video.is_some() {
-            return invalid("a WAV file carries no video");
-        }
-        if let Some(video) = &self.video {
-            if let Some(rate) = &video.frame_rate
-                && Rational::parse_lenient(rate).is_none()
-            {
-                return invalid("video.frame_rate is not a frame rate such as 25 or 30000/1001");
-            }
-            if video.width.is_some() != video.height.is_some() {
-                return invalid("video.width and video.height go together");
-            }
-            if video.rungs.iter().any(|rung| rung.height < 2 || rung.height % 2 != 0) {
-                return invalid("every rung height must be even");
-            }
-        }
-        if let Some(audio) = &self.audio {
-            if audio.tracks == 0 || audio.channels == Some(0) || audio.tracks > 16 {
-                return invalid("audio.tracks must be 1 to 16, audio.channels at least 1");
-            }
-            if audio.codec == AudioCodec::Aac && audio.bitrate_kbps.is_none() {
-                return invalid("AAC audio needs audio.bitrate_kbps");
-            }
-        }
-        Ok(())
     }
 }

@@ -63,8 +63,15 @@ impl Prober {
     }
 }
 
+/// The first bytes of a regular file. Opening does not wait for a writer and the type is checked
+/// on the opened file, so a named pipe is refused instead of hanging the probe.
 fn read_head(path: &Path) -> Result<Vec<u8>, MediaError> {
-    let file = std::fs::File::open(path).map_err(|source| MediaError::Read { path: path.to_owned(), source })?;
+    use std::os::unix::fs::OpenOptionsExt;
+    let read_error = |source| MediaError::Read { path: path.to_owned(), source };
+    let file = std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK).open(path).map_err(read_error)?;
+    if !file.metadata().map_err(read_error)?.is_file() {
+        return Err(MediaError::NotRegularFile { path: path.to_owned() });
+    }
     let mut head = Vec::with_capacity(SNIFF_LEN);
     file.take(SNIFF_LEN as u64)
         .read_to_end(&mut head)

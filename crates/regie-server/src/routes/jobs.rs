@@ -3,7 +3,7 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use regie_app::jobs::JobDetails;
-use regie_app::{JobRecord, Permission};
+use regie_app::{AppError, JobRecord, Lookup, Permission};
 use serde::Deserialize;
 
 use crate::auth::Authenticated;
@@ -62,9 +62,10 @@ pub async fn show(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TranscodeRequest {
-    /// A built-in profile (web-ladder, broadcast-xdcamhd50, prores-hq, mobile-540p, audio-bwf,
-    /// proxy) or one in DATA/profiles/.
+    /// The name of a built-in profile (web-ladder, broadcast-xdcamhd50, prores-hq, mobile-540p,
+    /// audio-bwf, proxy) or of one in DATA/profiles/; never a path.
     pub profile: String,
+    /// Higher runs first; editors may ask for -1000 to 0, media managers up to 100, admins 1000.
     #[serde(default)]
     pub priority: i64,
 }
@@ -80,7 +81,8 @@ pub async fn transcode(
     ApiJson(request): ApiJson<TranscodeRequest>,
 ) -> ApiResult<(StatusCode, axum::Json<regie_app::Enqueued>)> {
     let asset_id = state.regie.asset_for(&who.access, &id, Permission::Ingest).await?.to_string();
-    let enqueued = state.regie.queue_transcode(&asset_id, &request.profile, request.priority).await?;
+    who.access.role.check_job_priority(request.priority).map_err(AppError::from)?;
+    let enqueued = state.regie.queue_transcode(&asset_id, &request.profile, request.priority, Lookup::ByName).await?;
     let detail = format!("job {} profile {}", enqueued.job_id, request.profile);
     state.audit_by(&who, "transcode.queue", Some(asset_id), "ok", detail).await?;
     Ok((StatusCode::ACCEPTED, axum::Json(enqueued)))
@@ -123,7 +125,7 @@ async fn job_asset(state: &SharedState, who: &Authenticated, id: &str) -> ApiRes
     let Some(asset) = job.asset_id else { return Err(ApiError::not_found(format!("no job {id}"))) };
     match state.regie.asset_for(&who.access, &asset, Permission::Ingest).await {
         Ok(_) => Ok(Some(asset)),
-        Err(error) if error.code() == "forbidden" => Err(error.into()),
+        Err(error) if error.kind() == regie_core::ErrorKind::Forbidden => Err(error.into()),
         Err(_) => Err(ApiError::not_found(format!("no job {id}"))),
     }
 }

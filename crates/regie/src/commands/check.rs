@@ -19,7 +19,7 @@ pub async fn run(
     html: Option<&Path>,
 ) -> Result<ExitCode> {
     let settings = config.settings()?;
-    let policy = regie_app::load_policy(policy_name, &settings.data_dir)?;
+    let policy = regie_app::load_policy(policy_name, &settings.data_dir, regie_app::Lookup::ByNameOrPath)?;
     let report = if Path::new(target).exists() {
         regie_app::check_file(&settings, Path::new(target), &policy).await?
     } else {

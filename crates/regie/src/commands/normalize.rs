@@ -17,7 +17,7 @@ pub async fn run(
     json: bool,
 ) -> Result<ExitCode> {
     let settings = config.settings()?;
-    let policy = regie_app::load_policy(policy_name, &settings.data_dir)?;
+    let policy = regie_app::load_policy(policy_name, &settings.data_dir, regie_app::Lookup::ByNameOrPath)?;
     let report = regie_app::normalize_file(&settings, input, output, &policy).await?;
     if json {
         print_json(&report)?;

@@ -8,7 +8,8 @@ use regie_app::{Enqueued, Regie};
 use super::{print_json, success};
 
 pub async fn run(regie: &Regie, asset: &str, profile: &str, priority: i64, json: bool) -> Result<ExitCode> {
-    let enqueued = regie.queue_transcode(asset, profile, priority).await;
+    regie_core::access::Role::Admin.check_job_priority(priority)?;
+    let enqueued = regie.queue_transcode(asset, profile, priority, regie_app::Lookup::ByNameOrPath).await;
     if let Ok(enqueued) = &enqueued {
         let detail = format!("job {} profile {profile}", enqueued.job_id);
         super::audit_cli(regie, "transcode.queue", Some(regie.resolve_asset(asset).await?.to_string()), detail).await?;
