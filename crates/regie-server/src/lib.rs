@@ -5,13 +5,13 @@
 mod auth;
 mod error;
 mod extract;
+mod listener;
 mod metrics;
 mod openapi;
 mod routes;
 mod state;
 mod throttle;
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
@@ -24,6 +24,7 @@ use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 pub use error::{ApiError, ErrorBody};
+pub use listener::ConnectionLimits;
 pub use state::ServerOptions;
 
 use crate::state::{AppState, SharedState};
@@ -71,7 +72,7 @@ pub async fn serve(
     workers: usize,
     worker_observer: Arc<dyn WorkerObserver>,
     shutdown: watch::Receiver<bool>,
-) -> Result<(), ServeError> {
+) {
     let worker = (workers > 0).then(|| {
         let regie = regie.clone();
         let shutdown = shutdown.clone();
@@ -79,13 +80,9 @@ pub async fn serve(
             regie.run_worker(WorkerOptions { concurrency: workers, until_idle: false }, worker_observer, shutdown).await
         })
     });
+    let limits = options.connections;
     let app = router(regie.clone(), options);
-    let mut stop = shutdown.clone();
-    let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(async move {
-            let _ = stop.wait_for(|stopping| *stopping).await;
-        })
-        .await;
+    listener::serve_connections(listener, app, limits, shutdown).await;
     if let Some(worker) = worker {
         match worker.await {
             Ok(Err(error)) => tracing::error!(%error, "the job worker stopped"),
@@ -94,11 +91,4 @@ pub async fn serve(
         }
     }
     regie.close().await;
-    served.map_err(ServeError::Io)
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum ServeError {
-    #[error("the server stopped: {0}")]
-    Io(#[source] std::io::Error),
 }

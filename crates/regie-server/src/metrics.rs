@@ -68,11 +68,27 @@ impl Metrics {
     }
 }
 
+/// The method as a label: a known method, or `other` (a client chooses the method's text, and
+/// every distinct label value is kept for ever).
+fn method_label(method: &axum::http::Method) -> &'static str {
+    use axum::http::Method;
+    const KNOWN: [(Method, &str); 7] = [
+        (Method::GET, "GET"),
+        (Method::HEAD, "HEAD"),
+        (Method::POST, "POST"),
+        (Method::PUT, "PUT"),
+        (Method::PATCH, "PATCH"),
+        (Method::DELETE, "DELETE"),
+        (Method::OPTIONS, "OPTIONS"),
+    ];
+    KNOWN.iter().find(|(known, _)| known == method).map_or("other", |(_, label)| label)
+}
+
 /// Middleware counting every request under its route pattern (never the raw path, so ids do
-/// not blow up the label set).
+/// not blow up the label set) and its method from a fixed set: labels come from a closed list.
 pub async fn track(State(state): State<SharedState>, request: Request, next: Next) -> Response {
     let started = Instant::now();
-    let method = request.method().to_string();
+    let method = method_label(request.method()).to_owned();
     let route = request
         .extensions()
         .get::<MatchedPath>()

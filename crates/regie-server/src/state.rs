@@ -19,11 +19,21 @@ pub struct ServerOptions {
     pub secure_cookies: bool,
     /// How long a login token or a session lasts.
     pub session_hours: i64,
+    /// Uploads one user may have open (created and not yet complete) at once.
+    pub max_open_uploads: usize,
+    /// Connections at once and their deadlines.
+    pub connections: crate::ConnectionLimits,
 }
 
 impl Default for ServerOptions {
     fn default() -> Self {
-        Self { max_upload_bytes: 1 << 40, secure_cookies: false, session_hours: 12 }
+        Self {
+            max_upload_bytes: 1 << 40,
+            secure_cookies: false,
+            session_hours: 12,
+            max_open_uploads: 20,
+            connections: crate::ConnectionLimits::default(),
+        }
     }
 }
 

@@ -75,6 +75,14 @@ pub struct ServerConfig {
     pub secure_cookies: bool,
     /// How long a login token or session lasts.
     pub session_hours: i64,
+    /// Uploads one user may have open at once.
+    pub max_open_uploads: usize,
+    /// Connections open at once; more are answered 503.
+    pub max_connections: usize,
+    /// Seconds a client has to send a request's headers (also closes idle keep-alive connections).
+    pub header_timeout_s: u64,
+    /// Longest silence inside a request body, in seconds.
+    pub body_idle_timeout_s: u64,
 }
 
 /// `[search]`: indexing rules and the thesaurus.
@@ -131,6 +139,10 @@ impl Default for ServerConfig {
             max_upload_bytes: defaults.max_upload_bytes,
             secure_cookies: defaults.secure_cookies,
             session_hours: defaults.session_hours,
+            max_open_uploads: defaults.max_open_uploads,
+            max_connections: defaults.connections.max_connections,
+            header_timeout_s: defaults.connections.header_timeout.as_secs(),
+            body_idle_timeout_s: defaults.connections.body_idle_timeout.as_secs(),
         }
     }
 }
@@ -142,6 +154,12 @@ impl LoadedConfig {
             max_upload_bytes: server.max_upload_bytes,
             secure_cookies: server.secure_cookies,
             session_hours: server.session_hours.clamp(1, 24 * 90),
+            max_open_uploads: server.max_open_uploads.max(1),
+            connections: regie_server::ConnectionLimits {
+                max_connections: server.max_connections.max(1),
+                header_timeout: std::time::Duration::from_secs(server.header_timeout_s.clamp(1, 3600)),
+                body_idle_timeout: std::time::Duration::from_secs(server.body_idle_timeout_s.clamp(1, 3600)),
+            },
         }
     }
 }
@@ -284,6 +302,18 @@ fn apply_environment(raw: &mut RawConfig, variable: impl Fn(&str) -> Option<Stri
     }
     if let Some(value) = variable("REGIE_SERVER_MAX_UPLOAD_BYTES") {
         raw.server.max_upload_bytes = parsed("REGIE_SERVER_MAX_UPLOAD_BYTES", &value)?;
+    }
+    if let Some(value) = variable("REGIE_SERVER_MAX_OPEN_UPLOADS") {
+        raw.server.max_open_uploads = parsed("REGIE_SERVER_MAX_OPEN_UPLOADS", &value)?;
+    }
+    if let Some(value) = variable("REGIE_SERVER_MAX_CONNECTIONS") {
+        raw.server.max_connections = parsed("REGIE_SERVER_MAX_CONNECTIONS", &value)?;
+    }
+    if let Some(value) = variable("REGIE_SERVER_HEADER_TIMEOUT_S") {
+        raw.server.header_timeout_s = parsed("REGIE_SERVER_HEADER_TIMEOUT_S", &value)?;
+    }
+    if let Some(value) = variable("REGIE_SERVER_BODY_IDLE_TIMEOUT_S") {
+        raw.server.body_idle_timeout_s = parsed("REGIE_SERVER_BODY_IDLE_TIMEOUT_S", &value)?;
     }
     if let Some(value) = variable("REGIE_INGEST_CONCURRENCY") {
         raw.ingest.concurrency = parsed("REGIE_INGEST_CONCURRENCY", &value)?;

@@ -37,7 +37,7 @@ pub async fn run(
         std::process::exit(130);
     });
     let workers = workers.unwrap_or(config.raw.server.workers);
-    regie_server::serve(regie, listener, config.server_options(), workers, Arc::new(LogJobs), shutdown).await?;
+    regie_server::serve(regie, listener, config.server_options(), workers, Arc::new(LogJobs), shutdown).await;
     Ok(success())
 }
 

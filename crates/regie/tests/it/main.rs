@@ -14,6 +14,7 @@ mod hardening;
 mod harness;
 mod ingest;
 mod jobs;
+mod limits;
 mod names;
 mod previews;
 mod probe;

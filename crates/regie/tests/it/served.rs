@@ -48,8 +48,14 @@ impl Served {
 
     /// Starts a server running `workers` jobs at once.
     pub fn start_with_workers(regie: TestRegie, workers: usize) -> Self {
+        Self::start_with_env(regie, workers, &[])
+    }
+
+    /// Starts a server with extra environment variables (limits, timeouts).
+    pub fn start_with_env(regie: TestRegie, workers: usize, environment: &[(&str, &str)]) -> Self {
         let mut child = regie
             .command()
+            .envs(environment.iter().copied())
             .env("REGIE_JOBS_PREVIEWS_AT_INGEST", "0")
             .env("REGIE_JOBS_RETRY_BACKOFF_S", "1")
             .args(["serve", "--listen", "127.0.0.1:0", "--workers", &workers.to_string()])
@@ -63,6 +69,11 @@ impl Served {
             line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("unexpected: {line:?}")).to_owned();
         let agent: Agent = Agent::config_builder().http_status_as_error(false).build().into();
         Self { regie, base, child: Some(child), agent }
+    }
+
+    /// The server's `host:port`, for raw TCP clients.
+    pub fn address(&self) -> String {
+        self.base.trim_start_matches("http://").to_owned()
     }
 
     pub fn url(&self, path: &str) -> String {
