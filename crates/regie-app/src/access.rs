@@ -67,13 +67,17 @@ impl Regie {
     /// The whole record of an asset the caller may read.
     pub async fn asset_as(&self, access: &Access, reference: &str) -> Result<Arc<AssetRecord>, AppError> {
         let asset_id = self.asset_for(access, reference, Permission::Read).await?;
-        if let Some(record) = self.reads.record(asset_id) {
-            return Ok(record);
-        }
-        let seen = self.reads.version();
-        let record = Arc::new(self.db.get_asset(asset_id).await?);
-        self.reads.keep_record(seen, Arc::clone(&record));
-        Ok(record)
+        let record = match self.reads.record(asset_id) {
+            Some(record) => record,
+            None => {
+                let seen = self.reads.version();
+                let record = Arc::new(self.db.get_asset(asset_id).await?);
+                self.reads.keep_record(seen, Arc::clone(&record));
+                record
+            }
+        };
+        // Server paths are for administrators.
+        Ok(if access.is_admin() { record } else { crate::redact::without_paths(&record) })
     }
 
     /// One page of the assets the caller may read.

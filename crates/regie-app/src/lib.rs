@@ -18,10 +18,12 @@ mod normalize;
 mod probe;
 mod profiles;
 mod read_cache;
+mod redact;
 mod regie;
 mod search;
 mod settings;
 pub mod sidecar;
+mod uploads;
 mod walk;
 
 pub use accounts::{Caller, CreatedToken, OpenedSession, constant_time_eq};
@@ -41,6 +43,7 @@ pub use regie_search::{
 pub use regie_storage::is_disk_full;
 pub use search::{ImportReport, ReindexReport, SearchOptions};
 pub use settings::{JobSettings, Settings};
+pub use uploads::{Completion, NewUpload, UploadInfo, UploadLimits};
 
 pub use regie_core::access::{Access, Permission};
 pub use regie_core::audit::AuditEntry;

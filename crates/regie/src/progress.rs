@@ -72,6 +72,7 @@ impl IngestObserver for IngestProgress {
                     outcome.asset_id.map(|id| id.to_string()).unwrap_or_default()
                 )
             }
+            IngestStatus::Held => format!("held       {}: already catalogued elsewhere", outcome.path),
             IngestStatus::Failed => {
                 format!("failed     {}: {}", outcome.path, outcome.error.as_deref().unwrap_or("unknown error"))
             }

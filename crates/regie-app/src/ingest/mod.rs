@@ -32,11 +32,14 @@ pub struct IngestRequest {
     pub owner_id: Option<String>,
     /// The paths are finished uploads inside the data folder, taken as they are (not walked).
     pub uploaded: bool,
+    /// Whose eyes the outcome is for (an uploader over the API): content already catalogued
+    /// where they may not read it is held, and that asset is neither named nor touched.
+    pub visible_to: Option<regie_core::access::Access>,
 }
 
 impl IngestRequest {
     pub fn new(paths: Vec<PathBuf>, collection: CollectionPath, tags: Vec<String>) -> Self {
-        Self { paths, collection, tags, owner_id: None, uploaded: false }
+        Self { paths, collection, tags, owner_id: None, uploaded: false, visible_to: None }
     }
 }
 
@@ -46,6 +49,7 @@ struct Run {
     collection: CollectionPath,
     tags: Vec<String>,
     owner_id: Option<String>,
+    visible_to: Option<regie_core::access::Access>,
     /// The policies of the target collection, checked on every new asset.
     policies: Vec<Policy>,
     queue: Mutex<VecDeque<(PathBuf, u64)>>,
@@ -91,6 +95,7 @@ impl Regie {
             collection: request.collection,
             tags: normalise_tags(&request.tags)?,
             owner_id: request.owner_id,
+            visible_to: request.visible_to,
             policies,
             queue: Mutex::new(walk.files.into_iter().collect()),
             sidecars: Mutex::new(SidecarReader::default()),

@@ -119,6 +119,12 @@ impl Run {
         let Some(existing) = self.regie.db.find_by_content(blake3).await? else {
             return Ok(None);
         };
+        if let Some(access) = &self.visible_to {
+            let reference = existing.asset_id.to_string();
+            if self.regie.asset_for(access, &reference, regie_core::access::Permission::Read).await.is_err() {
+                return Ok(Some(FileOutcome::held(path, size)));
+            }
+        }
         let source_path = path.display().to_string();
         if existing.source_path != source_path {
             self.regie.db.record_duplicate(existing.asset_id, &source_path).await?;

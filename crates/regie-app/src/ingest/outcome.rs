@@ -13,6 +13,8 @@ use crate::AppError;
 pub enum IngestStatus {
     Ingested,
     Duplicate,
+    /// Already catalogued where the uploader may not read it: kept out of sight of both sides.
+    Held,
     Failed,
 }
 
@@ -63,6 +65,19 @@ impl FileOutcome {
         }
     }
 
+    pub(crate) fn held(path: &Path, size: u64) -> Self {
+        Self {
+            path: path.display().to_string(),
+            status: IngestStatus::Held,
+            asset_id: None,
+            error: None,
+            code: None,
+            house_id: None,
+            size,
+            findings: Vec::new(),
+        }
+    }
+
     pub(crate) fn failed(path: &Path, code: &str, message: String) -> Self {
         Self {
             path: path.display().to_string(),
@@ -97,7 +112,7 @@ impl IngestSummary {
                 self.ingested += 1;
                 self.bytes += outcome.size;
             }
-            IngestStatus::Duplicate => self.duplicates += 1,
+            IngestStatus::Duplicate | IngestStatus::Held => self.duplicates += 1,
             IngestStatus::Failed => self.failed += 1,
         }
     }

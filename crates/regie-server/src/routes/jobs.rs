@@ -56,7 +56,7 @@ pub async fn show(
             return Err(ApiError::not_found(format!("no job {id}")));
         }
     }
-    Ok(axum::Json(details))
+    Ok(axum::Json(state.regie.redact_job(&who.access, details)))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

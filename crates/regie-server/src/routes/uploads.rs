@@ -1,13 +1,14 @@
-//! Resumable uploads, tus 1.0 (core, creation, termination, checksum with md5 or sha1).
+//! Resumable uploads, tus 1.0 (core, creation, termination, checksum with md5 or sha1): this
+//! module speaks the protocol; keeping uploads, checking who may continue them and handing them
+//! to ingest is `regie-app`'s (`Regie::create_upload`, `open_upload`, `complete_upload`).
 //!
-//! An upload is two files in `DATA/uploads/`: `ID.json` (its length, name, target collection and
-//! owner) and `ID.part` (the bytes received so far; its size is the offset). A PATCH is streamed
-//! to disk; without a checksum the bytes received before a broken connection are kept and the
-//! client resumes at the offset HEAD reports; with a checksum the chunk is kept only when it
-//! matches. The last byte hands the file to the same ingest as the command line.
+//! A PATCH is streamed to disk; without a checksum the bytes received before a broken connection
+//! are kept and the client resumes at the offset HEAD reports; with a checksum the chunk is kept
+//! only when it matches. The last byte hands the file to the same ingest as the command line; if
+//! the server stopped during that ingest, the next HEAD, GET or PATCH finishes it.
 
 use std::collections::HashMap;
-use std::path::{Path as FsPath, PathBuf};
+use std::path::Path as FsPath;
 use std::sync::{Arc, Mutex};
 
 use axum::body::Body;
@@ -15,9 +16,8 @@ use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use md5::Md5;
-use regie_app::ingest::{FileOutcome, IngestObserver, IngestRequest, IngestStatus};
-use regie_core::CollectionPath;
-use serde::{Deserialize, Serialize};
+use regie_app::{AppError, Completion, NewUpload, UploadInfo, UploadLimits};
+use regie_core::{CollectionPath, ErrorKind};
 use sha2::Digest;
 use tokio::io::AsyncWriteExt;
 
@@ -41,20 +41,6 @@ impl UploadLocks {
         locks.retain(|_, lock| Arc::strong_count(lock) > 1);
         Arc::clone(locks.entry(id.to_owned()).or_default())
     }
-}
-
-/// What is known of an upload besides its bytes.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct UploadInfo {
-    pub id: String,
-    pub length: u64,
-    pub filename: String,
-    pub collection: String,
-    pub owner_id: String,
-    pub created_at: String,
-    /// Set once the upload is complete and ingested.
-    pub asset_id: Option<String>,
-    pub house_id: Option<String>,
 }
 
 fn tus_headers() -> HeaderMap {
@@ -92,37 +78,27 @@ pub async fn create(State(state): State<SharedState>, who: Authenticated, header
         })?
         .parse()
         .map_err(|_| ApiError::bad_request("invalid-upload-length", "Upload-Length must be a whole number of bytes"))?;
-    if length > state.options.max_upload_bytes {
-        return Err(tus_error(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "upload-too-large",
-            format!("{length} bytes is more than this server accepts ({} bytes)", state.options.max_upload_bytes),
-        ));
-    }
     let metadata = parse_metadata(header_text(&headers, "upload-metadata").unwrap_or_default())?;
     let filename = safe_filename(metadata.get("filename").map(String::as_str).unwrap_or_default())?;
     let collection: CollectionPath = match metadata.get("collection") {
-        Some(text) => text.parse().map_err(regie_app::AppError::from)?,
+        Some(text) => text.parse().map_err(AppError::from)?,
         None => CollectionPath::default_collection(),
     };
-    if let Err(error) = state.regie.check_may_ingest(&who.access, &collection) {
-        state.audit_by(&who, "upload.create", None, "denied", format!("{filename} into {collection}")).await?;
-        return Err(error.into());
-    }
-    let folder = uploads_folder(&state)?;
-    let id = uuid::Uuid::now_v7().simple().to_string();
-    let info = UploadInfo {
-        id: id.clone(),
-        length,
-        filename: filename.clone(),
-        collection: collection.as_str().to_owned(),
-        owner_id: who.caller.user.id.clone(),
-        created_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-        asset_id: None,
-        house_id: None,
+    let limits = UploadLimits { max_bytes: state.options.max_upload_bytes, max_open: state.options.max_open_uploads };
+    let new = NewUpload { filename: filename.clone(), collection: collection.clone(), length };
+    let info = match state.regie.create_upload(&who.access, new, limits).await {
+        Ok(info) => info,
+        Err(error) => {
+            if error.kind() == ErrorKind::Forbidden {
+                state.audit_by(&who, "upload.create", None, "denied", format!("{filename} into {collection}")).await?;
+            }
+            return Err(match error.kind() {
+                ErrorKind::TooLarge => ApiError::from(error).with_code("upload-too-large"),
+                _ => error.into(),
+            });
+        }
     };
-    tokio::fs::File::create(folder.join(format!("{id}.part"))).await.map_err(io_error)?;
-    write_info(&folder, &info).await?;
+    let id = info.id;
     state
         .audit_by(
             &who,
@@ -146,8 +122,8 @@ pub async fn create(State(state): State<SharedState>, who: Authenticated, header
 #[utoipa::path(head, path = "/api/v1/uploads/{id}", tag = "uploads", params(("id" = String, Path)),
     responses((status = 200, description = "Upload-Offset and Upload-Length"), (status = 404, description = "no such upload")))]
 pub async fn head(State(state): State<SharedState>, who: Authenticated, Path(id): Path<String>) -> ApiResult<Response> {
-    let (folder, info) = own_upload(&state, &who, &id).await?;
-    let offset = offset_of(&folder, &info).await?;
+    let info = finish_interrupted(&state, &who, open(&state, &who, &id, "upload.head").await?).await?;
+    let offset = state.regie.upload_offset(&info).await?;
     let mut headers = tus_headers();
     headers.insert("upload-offset", HeaderValue::from(offset));
     headers.insert("upload-length", HeaderValue::from(info.length));
@@ -168,8 +144,8 @@ pub async fn status(
     who: Authenticated,
     Path(id): Path<String>,
 ) -> ApiResult<axum::Json<serde_json::Value>> {
-    let (folder, info) = own_upload(&state, &who, &id).await?;
-    let offset = offset_of(&folder, &info).await?;
+    let info = finish_interrupted(&state, &who, open(&state, &who, &id, "upload.status").await?).await?;
+    let offset = state.regie.upload_offset(&info).await?;
     let mut value = serde_json::to_value(&info).map_err(|error| ApiError::internal(error.to_string()))?;
     value["offset"] = offset.into();
     Ok(axum::Json(value))
@@ -195,7 +171,7 @@ pub async fn patch(
             "send PATCH bodies as application/offset+octet-stream",
         ));
     }
-    let (folder, info) = own_upload(&state, &who, &id).await?;
+    let info = open(&state, &who, &id, "upload.patch").await?;
     let lock = state.upload_locks.of(&id);
     let Ok(_guard) = lock.try_lock() else {
         return Err(tus_error(
@@ -204,7 +180,7 @@ pub async fn patch(
             "another request is writing this upload; retry after it ends",
         ));
     };
-    let offset = offset_of(&folder, &info).await?;
+    let offset = state.regie.upload_offset(&info).await?;
     let claimed: u64 = header_text(&headers, "upload-offset")
         .and_then(|text| text.parse().ok())
         .ok_or_else(|| ApiError::bad_request("upload-offset-missing", "send Upload-Offset"))?;
@@ -215,34 +191,35 @@ pub async fn patch(
             format!("the upload is at offset {offset}, not {claimed}: ask HEAD and resume there"),
         ));
     }
-    if info.asset_id.is_some() || offset == info.length && info.length > 0 {
+    if info.is_finished() {
         return Err(tus_error(StatusCode::CONFLICT, "upload-complete", "this upload is already complete"));
     }
-    let checksum = header_text(&headers, "upload-checksum").map(parse_checksum).transpose()?;
-    let remaining = info.length - offset;
-    let written = match checksum {
-        None => append(&folder.join(format!("{id}.part")), request.into_body(), remaining, None).await?,
-        Some(expected) => {
-            // The chunk is kept aside until its checksum is known to match.
-            let chunk_path = folder.join(format!("{id}.chunk"));
-            let outcome = append_checked(&folder, &id, &chunk_path, request.into_body(), remaining, expected).await;
-            let _ = tokio::fs::remove_file(&chunk_path).await;
-            outcome?
+    let written = if offset == info.length {
+        // Every byte is there but the ingest was interrupted: this PATCH completes it again.
+        0
+    } else {
+        let part = state.regie.upload_part_path(&id)?;
+        let remaining = info.length - offset;
+        match header_text(&headers, "upload-checksum").map(parse_checksum).transpose()? {
+            None => append(&part, request.into_body(), remaining, None).await?,
+            Some(expected) => {
+                // The chunk is kept aside until its checksum is known to match.
+                let chunk_path = part.with_extension("chunk");
+                let outcome = append_checked(&part, &chunk_path, request.into_body(), remaining, expected).await;
+                let _ = tokio::fs::remove_file(&chunk_path).await;
+                outcome?
+            }
         }
     };
     let new_offset = offset + written;
     let mut response_headers = tus_headers();
     response_headers.insert("upload-offset", HeaderValue::from(new_offset));
     if new_offset == info.length {
-        let (asset_id, house_id) = complete(&state, &who, &folder, info).await?;
-        response_headers.insert(
-            HeaderName::from_static("regie-asset-id"),
-            HeaderValue::from_str(&asset_id).map_err(|error| ApiError::internal(error.to_string()))?,
-        );
-        response_headers.insert(
-            HeaderName::from_static("regie-house-id"),
-            HeaderValue::from_str(&house_id).map_err(|error| ApiError::internal(error.to_string()))?,
-        );
+        let ingested = complete(&state, &who, info).await?;
+        if let Some((asset_id, house_id)) = ingested {
+            response_headers.insert(HeaderName::from_static("regie-asset-id"), header_value(&asset_id)?);
+            response_headers.insert(HeaderName::from_static("regie-house-id"), header_value(&house_id)?);
+        }
     }
     Ok((StatusCode::NO_CONTENT, response_headers).into_response())
 }
@@ -255,12 +232,10 @@ pub async fn terminate(
     who: Authenticated,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
-    let (folder, _) = own_upload(&state, &who, &id).await?;
+    open(&state, &who, &id, "upload.terminate").await?;
     let lock = state.upload_locks.of(&id);
     let _guard = lock.lock().await;
-    for extension in ["part", "chunk", "json"] {
-        let _ = tokio::fs::remove_file(folder.join(format!("{id}.{extension}"))).await;
-    }
+    state.regie.remove_upload(&id).await?;
     state.audit_by(&who, "upload.terminate", None, "ok", format!("upload {id}")).await?;
     Ok((StatusCode::NO_CONTENT, tus_headers()).into_response())
 }
@@ -322,8 +297,7 @@ impl Hashers {
 }
 
 async fn append_checked(
-    folder: &FsPath,
-    id: &str,
+    part: &FsPath,
     chunk_path: &FsPath,
     body: Body,
     remaining: u64,
@@ -343,132 +317,66 @@ async fn append_checked(
             "the chunk does not match Upload-Checksum; it was discarded: send it again",
         ));
     }
-    let part = folder.join(format!("{id}.part"));
     let mut source = tokio::fs::File::open(chunk_path).await.map_err(io_error)?;
-    let mut target = tokio::fs::OpenOptions::new().append(true).open(&part).await.map_err(io_error)?;
+    let mut target = tokio::fs::OpenOptions::new().append(true).open(part).await.map_err(io_error)?;
     tokio::io::copy(&mut source, &mut target).await.map_err(io_error)?;
     target.sync_all().await.map_err(io_error)?;
     Ok(written)
 }
 
-/// Ingests a complete upload: the bytes move to `DATA/uploads/ID/FILENAME` (so the asset keeps
-/// its name), go through the ingest pipeline, and are removed once stored.
-async fn complete(
-    state: &SharedState,
-    who: &Authenticated,
-    folder: &FsPath,
-    mut info: UploadInfo,
-) -> ApiResult<(String, String)> {
-    let landing = folder.join(&info.id);
-    tokio::fs::create_dir_all(&landing).await.map_err(io_error)?;
-    let file = landing.join(&info.filename);
-    tokio::fs::rename(folder.join(format!("{}.part", info.id)), &file).await.map_err(io_error)?;
-    let collection: CollectionPath = info.collection.parse().map_err(regie_app::AppError::from)?;
-    let request = IngestRequest {
-        paths: vec![file.clone()],
-        collection,
-        tags: Vec::new(),
-        owner_id: Some(info.owner_id.clone()),
-        uploaded: true,
-    };
-    let observer = Arc::new(Outcomes::default());
-    state.regie.ingest(request, Arc::clone(&observer) as Arc<dyn IngestObserver>).await?;
-    let outcome =
-        observer.0.lock().expect("outcomes").pop().ok_or_else(|| ApiError::internal("the ingest reported nothing"))?;
-    let Some(asset_id) = outcome.asset_id.map(|id| id.to_string()) else {
-        // Keep the bytes where they were, so the client can see the upload failed.
-        let _ = tokio::fs::rename(&file, folder.join(format!("{}.part", info.id))).await;
-        let message = outcome.error.clone().unwrap_or_else(|| "the file could not be ingested".to_owned());
-        state.audit_by(who, "upload.ingest", None, "failed", format!("upload {}: {message}", info.id)).await?;
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            outcome.code.as_deref().unwrap_or("ingest-failed"),
-            message,
-        ));
-    };
-    if outcome.status == IngestStatus::Duplicate
-        && state.regie.asset_for(&who.access, &asset_id, regie_app::Permission::Read).await.is_err()
-    {
-        let _ = tokio::fs::remove_dir_all(&landing).await;
-        state
-            .audit_by(
-                who,
-                "upload.ingest",
-                None,
-                "failed",
-                format!("upload {}: duplicate of an asset the caller may not read", info.id),
-            )
-            .await?;
-        return Err(ApiError::new(StatusCode::CONFLICT, "duplicate-content", "this content is already catalogued"));
-    }
-    let house_id = match outcome.house_id {
-        Some(house_id) => house_id,
-        None => state.regie.asset(&asset_id).await?.house_id,
-    };
-    let _ = tokio::fs::remove_dir_all(&landing).await;
-    info.asset_id = Some(asset_id.clone());
-    info.house_id = Some(house_id.clone());
-    write_info(folder, &info).await?;
-    let how = if outcome.status == IngestStatus::Duplicate { "duplicate of" } else { "ingested as" };
-    state
-        .audit_by(
-            who,
-            "upload.ingest",
-            Some(asset_id.clone()),
-            "ok",
-            format!("upload {}: {} {how} {house_id}", info.id, info.filename),
-        )
-        .await?;
-    Ok((asset_id, house_id))
-}
-
-/// Keeps the outcome of the one file ingested.
-#[derive(Default)]
-struct Outcomes(Mutex<Vec<FileOutcome>>);
-
-impl IngestObserver for Outcomes {
-    fn planned(&self, _files: u64, _bytes: u64) {}
-    fn bytes_copied(&self, _bytes: u64) {}
-    fn skipped(&self, _path: &FsPath, _reason: &str) {}
-    fn file_done(&self, outcome: &FileOutcome) {
-        self.0.lock().expect("outcomes").push(outcome.clone());
+/// Hands a complete upload to ingest and audits how it ended; the asset's ids when there is one
+/// the caller may see.
+async fn complete(state: &SharedState, who: &Authenticated, info: UploadInfo) -> ApiResult<Option<(String, String)>> {
+    let upload = info.id.clone();
+    match state.regie.complete_upload(&who.access, info).await? {
+        Completion::Ingested { asset_id, house_id, duplicate } => {
+            let how = if duplicate { "duplicate of" } else { "ingested as" };
+            let detail = format!("upload {upload}: {how} {house_id}");
+            state.audit_by(who, "upload.ingest", Some(asset_id.clone()), "ok", detail).await?;
+            Ok(Some((asset_id, house_id)))
+        }
+        Completion::Held => {
+            // Answered as any completed upload: the other asset is neither named nor touched.
+            let detail = format!("upload {upload}: held, the content is catalogued where the uploader may not read it");
+            state.audit_by(who, "upload.ingest", None, "held", detail).await?;
+            Ok(None)
+        }
+        Completion::Failed { code, message } => {
+            let message = state.regie.redact_paths(&who.access, &message);
+            state.audit_by(who, "upload.ingest", None, "failed", format!("upload {upload}: {message}")).await?;
+            Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, &code, message))
+        }
     }
 }
 
-/// The upload if the caller owns it (or is an admin); otherwise 404, like a missing one.
-async fn own_upload(state: &SharedState, who: &Authenticated, id: &str) -> ApiResult<(PathBuf, UploadInfo)> {
-    let missing = || ApiError::not_found(format!("no upload {id}"));
-    if id.is_empty() || !id.bytes().all(|byte| byte.is_ascii_hexdigit()) {
-        return Err(missing());
+/// Finishes an upload whose ingest a stopped server left undone, before answering about it.
+async fn finish_interrupted(state: &SharedState, who: &Authenticated, info: UploadInfo) -> ApiResult<UploadInfo> {
+    if !state.regie.upload_needs_completion(&info).await? {
+        return Ok(info);
     }
-    let folder = uploads_folder(state)?;
-    let text = tokio::fs::read_to_string(folder.join(format!("{id}.json"))).await.map_err(|_| missing())?;
-    let info: UploadInfo = serde_json::from_str(&text)
-        .map_err(|error| ApiError::internal(format!("upload {id} is unreadable: {error}")))?;
-    if info.owner_id != who.caller.user.id && !who.access.is_admin() {
-        return Err(missing());
-    }
-    Ok((folder, info))
+    let lock = state.upload_locks.of(&info.id);
+    let Ok(_guard) = lock.try_lock() else { return Ok(info) };
+    let id = info.id.clone();
+    complete(state, who, info).await?;
+    Ok(state.regie.open_upload(&who.access, &id).await?)
 }
 
-async fn offset_of(folder: &FsPath, info: &UploadInfo) -> ApiResult<u64> {
-    if info.asset_id.is_some() {
-        return Ok(info.length);
+/// The upload if the caller may continue it: checked on every request, so a withdrawn grant or
+/// a read-only token stops an upload already begun (audited as denied).
+async fn open(state: &SharedState, who: &Authenticated, id: &str, action: &str) -> ApiResult<UploadInfo> {
+    match state.regie.open_upload(&who.access, id).await {
+        Ok(info) => Ok(info),
+        Err(error) => {
+            if error.kind() == ErrorKind::Forbidden {
+                state.audit_by(who, action, None, "denied", format!("upload {id}")).await?;
+            }
+            Err(error.into())
+        }
     }
-    Ok(tokio::fs::metadata(folder.join(format!("{}.part", info.id))).await.map_err(io_error)?.len())
 }
 
-fn uploads_folder(state: &SharedState) -> ApiResult<PathBuf> {
-    let folder = state.regie.data_dir().join("uploads");
-    std::fs::create_dir_all(&folder).map_err(io_error)?;
-    Ok(folder)
-}
-
-async fn write_info(folder: &FsPath, info: &UploadInfo) -> ApiResult<()> {
-    let text = serde_json::to_vec_pretty(info).map_err(|error| ApiError::internal(error.to_string()))?;
-    let temporary = folder.join(format!("{}.json.tmp", info.id));
-    tokio::fs::write(&temporary, text).await.map_err(io_error)?;
-    tokio::fs::rename(&temporary, folder.join(format!("{}.json", info.id))).await.map_err(io_error)
+fn header_value(text: &str) -> ApiResult<HeaderValue> {
+    HeaderValue::from_str(text).map_err(|error| ApiError::internal(error.to_string()))
 }
 
 fn check_version(headers: &HeaderMap) -> ApiResult<()> {
