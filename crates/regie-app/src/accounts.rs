@@ -33,12 +33,14 @@ pub struct Caller {
     pub scopes: Option<Vec<Permission>>,
     /// The token used, if any.
     pub token_id: Option<String>,
+    /// When that token expires (`None`: never, or not a token).
+    pub token_expires_at: Option<String>,
 }
 
 impl Caller {
     /// A caller logged in with a password or a session cookie.
     pub fn logged_in(user: UserRecord) -> Self {
-        Self { user, scopes: None, token_id: None }
+        Self { user, scopes: None, token_id: None, token_expires_at: None }
     }
 }
 
@@ -68,13 +70,15 @@ impl Regie {
     }
 
     /// Creates a token for `user` with `scopes` (each must be a permission of the user's role)
-    /// that expires after `expires` (`90d`, `12h`, `30m`) or never.
+    /// that expires after `expires` (`90d`, `12h`, `30m`) or never. A token made with another
+    /// token (`parent`) expires no later than it (by default when it does) and is revoked with it.
     pub async fn create_token(
         &self,
         user: &str,
         label: &str,
         scopes: &[String],
         expires: Option<&str>,
+        parent: Option<&Caller>,
     ) -> Result<CreatedToken, AppError> {
         let credentials =
             self.db.user_credentials(user).await?.ok_or_else(|| regie_db::DbError::UserNotFound(user.to_owned()))?;
@@ -88,7 +92,18 @@ impl Regie {
             )
             .into());
         }
-        let expires_at = expires.map(expiry).transpose()?;
+        let mut expires_at = expires.map(expiry).transpose()?;
+        let parent_id = parent.and_then(|caller| caller.token_id.as_deref());
+        if let Some(limit) = parent.and_then(|caller| caller.token_expires_at.as_deref()) {
+            match &expires_at {
+                None => expires_at = Some(limit.to_owned()),
+                Some(asked) if asked.as_str() > limit => {
+                    let reason = format!("a token made with a token expires no later than it ({limit})");
+                    return Err(CoreError::invalid("expiry", expires.unwrap_or_default(), reason).into());
+                }
+                Some(_) => {}
+            }
+        }
         let token = format!("{TOKEN_PREFIX}{}", random_hex()?);
         let scope_names: Vec<String> = scopes.iter().map(|scope| scope.as_str().to_owned()).collect();
         let record = self
@@ -99,6 +114,7 @@ impl Regie {
                 token_sha256: &digest(&token),
                 scopes: &scope_names,
                 expires_at: expires_at.as_deref(),
+                parent_id,
             })
             .await?;
         Ok(CreatedToken { token, record })
@@ -125,7 +141,13 @@ impl Regie {
                 let seen = self.reads.version();
                 let entry = self.db.token_by_digest(&digest).await?.map(|(token, user)| {
                     let scopes = token.scopes.iter().filter_map(|scope| Permission::parse(scope).ok()).collect();
-                    (Caller { user, scopes: Some(scopes), token_id: Some(token.id) }, token.expires_at)
+                    let caller = Caller {
+                        user,
+                        scopes: Some(scopes),
+                        token_id: Some(token.id),
+                        token_expires_at: token.expires_at.clone(),
+                    };
+                    (caller, token.expires_at)
                 });
                 self.reads.keep_token(seen, &digest, entry.clone());
                 entry
@@ -174,7 +196,7 @@ impl Regie {
     pub async fn login_token(&self, user: &UserRecord, hours: i64) -> Result<CreatedToken, AppError> {
         let role = Role::parse(&user.role)?;
         let scopes: Vec<String> = role.permissions().iter().map(|scope| scope.as_str().to_owned()).collect();
-        self.create_token(&user.name, "login", &scopes, Some(&format!("{hours}h"))).await
+        self.create_token(&user.name, regie_db::LOGIN_LABEL, &scopes, Some(&format!("{hours}h")), None).await
     }
 
     /// Opens a browser session for `user`, lasting `hours`.

@@ -77,19 +77,39 @@ impl Regie {
         self.settings.data_dir.join("audit.head")
     }
 
-    /// Records the newest entry outside the database (temp file then rename); a head older than
-    /// the one already written (another process appended meanwhile) is not written back.
+    /// Records the newest entry outside the database (temp file, sync, rename). Writers of every
+    /// request and process take `audit.head.lock` in turn and each writes through a temporary
+    /// name of its own; a head older than the one already written is not written back.
     fn write_head(&self, entry: &AuditEntry) -> Result<(), AppError> {
+        use std::io::Write;
+        let path = self.head_path();
+        let failed = |source: std::io::Error| {
+            if regie_storage::is_disk_full(&source) {
+                AppError::Storage(regie_storage::StorageError::DiskFull { path: path.clone() })
+            } else {
+                AppError::DataFolder { path: path.clone(), source }
+            }
+        };
+        let lock = std::fs::File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(path.with_extension("head.lock"))
+            .map_err(failed)?;
+        lock.lock().map_err(failed)?;
         if self.read_head().is_some_and(|head| head.seq >= entry.seq) {
             return Ok(());
         }
-        let path = self.head_path();
         let text = serde_json::to_string(&Head { seq: entry.seq, hash: entry.hash.clone() })
             .map_err(|error| AppError::Internal(error.to_string()))?;
-        let temporary = path.with_extension(format!("head.{}", std::process::id()));
-        std::fs::write(&temporary, text)
-            .and_then(|()| std::fs::rename(&temporary, &path))
-            .map_err(|source| AppError::DataFolder { path, source })
+        let temporary = path.with_extension(format!("head.{}.{}", std::process::id(), uuid::Uuid::now_v7().simple()));
+        let written = std::fs::File::create(&temporary)
+            .and_then(|mut file| file.write_all(text.as_bytes()).and_then(|()| file.sync_all()))
+            .and_then(|()| std::fs::rename(&temporary, &path));
+        if written.is_err() {
+            let _ = std::fs::remove_file(&temporary);
+        }
+        written.map_err(failed)
     }
 
     fn read_head(&self) -> Option<Head> {

@@ -55,8 +55,6 @@ pub enum AppError {
     Forbidden(String),
     #[error("{0}")]
     TooLarge(String),
-    #[error("{0}")]
-    UploadIncomplete(String),
     #[error("{path} is not a regular file (a folder, device, pipe or socket): give a file")]
     NotRegularFile { path: PathBuf },
     #[error("invalid {what} name {name:?}: a name is letters, digits, '-' and '_' (at most 64), not a path")]
@@ -89,7 +87,6 @@ impl AppError {
             Self::JobFailed(_) => "job-failed",
             Self::Forbidden(_) => "forbidden",
             Self::TooLarge(_) => "too-large",
-            Self::UploadIncomplete(_) => "upload-incomplete",
             Self::NotRegularFile { .. } => "not-regular-file",
             Self::InvalidName { .. } => "invalid-name",
             Self::NoSuchFile(_) => "not-found",
@@ -122,7 +119,6 @@ impl AppError {
             Self::JobFailed(_) => ErrorKind::Failed,
             Self::Forbidden(_) => ErrorKind::Forbidden,
             Self::TooLarge(_) => ErrorKind::TooLarge,
-            Self::UploadIncomplete(_) => ErrorKind::Conflict,
         }
     }
 }

@@ -79,6 +79,11 @@ pub enum Completion {
 }
 
 impl Regie {
+    /// Bytes still free on the disk of the data folder.
+    pub fn free_bytes(&self) -> Result<u64, AppError> {
+        free_bytes(&self.settings.data_dir)
+    }
+
     fn uploads_folder(&self) -> Result<PathBuf, AppError> {
         let folder = self.settings.data_dir.join("uploads");
         std::fs::create_dir_all(&folder).map_err(|source| AppError::DataFolder { path: folder.clone(), source })?;

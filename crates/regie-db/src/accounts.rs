@@ -50,7 +50,12 @@ pub struct NewToken<'a> {
     pub token_sha256: &'a str,
     pub scopes: &'a [String],
     pub expires_at: Option<&'a str>,
+    /// The token it was made with, if any.
+    pub parent_id: Option<&'a str>,
 }
+
+/// The label of the tokens handed out by a password login.
+pub const LOGIN_LABEL: &str = "login";
 
 impl Database {
     pub async fn insert_user(
@@ -97,7 +102,9 @@ impl Database {
         Ok(row.map(|row| UserCredentials { user: user_from_row(&row), password_hash: row.get("password_hash") }))
     }
 
-    /// Sets a user's password hash, or its `disabled` flag; the user must exist.
+    /// Sets a user's password hash, or its `disabled` flag; the user must exist. A new password
+    /// or a disabled account ends the user's browser sessions and login tokens in the same
+    /// transaction (API tokens made on purpose stay, and stop working while the user is disabled).
     pub async fn update_user(
         &self,
         name: &str,
@@ -105,6 +112,23 @@ impl Database {
         disabled: Option<bool>,
     ) -> Result<UserRecord, DbError> {
         let mut transaction = self.begin_write().await?;
+        if password_hash.is_some() || disabled == Some(true) {
+            sqlx::query("DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE name = $1)")
+                .bind(name)
+                .execute(&mut *transaction)
+                .await
+                .during("ending a user's sessions")?;
+            sqlx::query(
+                "UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, $2)
+                 WHERE user_id = (SELECT id FROM users WHERE name = $1) AND label = $3",
+            )
+            .bind(name)
+            .bind(now())
+            .bind(LOGIN_LABEL)
+            .execute(&mut *transaction)
+            .await
+            .during("revoking a user's login tokens")?;
+        }
         let changed = sqlx::query(
             "UPDATE users SET password_hash = COALESCE($2, password_hash), disabled = COALESCE($3, disabled),
                     updated_at = $4
@@ -129,8 +153,8 @@ impl Database {
         let mut transaction = self.begin_write().await?;
         let id = Uuid::now_v7().to_string();
         sqlx::query(
-            "INSERT INTO api_tokens (id, user_id, label, token_sha256, scopes, expires_at, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO api_tokens (id, user_id, label, token_sha256, scopes, expires_at, created_at, parent_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(&id)
         .bind(token.user_id)
@@ -139,6 +163,7 @@ impl Database {
         .bind(token.scopes.join(" "))
         .bind(token.expires_at)
         .bind(now())
+        .bind(token.parent_id)
         .execute(&mut *transaction)
         .await
         .during("recording a token")?;
@@ -206,15 +231,21 @@ impl Database {
             .collect())
     }
 
+    /// Revokes a token and every token made with it, down the lineage.
     pub async fn revoke_token(&self, id: &str) -> Result<(), DbError> {
         let mut transaction = self.begin_write().await?;
-        let changed = sqlx::query("UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1")
-            .bind(id)
-            .bind(now())
-            .execute(&mut *transaction)
-            .await
-            .during("revoking a token")?
-            .rows_affected();
+        let changed = sqlx::query(
+            "WITH RECURSIVE lineage (id) AS (
+                 SELECT id FROM api_tokens WHERE id = $1
+                 UNION SELECT t.id FROM api_tokens t JOIN lineage l ON t.parent_id = l.id)
+             UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, $2) WHERE id IN (SELECT id FROM lineage)",
+        )
+        .bind(id)
+        .bind(now())
+        .execute(&mut *transaction)
+        .await
+        .during("revoking a token")?
+        .rows_affected();
         if changed == 0 {
             return Err(DbError::TokenNotFound(id.to_owned()));
         }

@@ -419,6 +419,21 @@ impl Database {
         }
     }
 
+    /// Jobs whose id is `reference` or starts with it, with their asset (at most `limit`): the
+    /// caller keeps those it may see before deciding whether the prefix is ambiguous.
+    pub async fn job_candidates(&self, reference: &str, limit: u32) -> Result<Vec<(String, Option<String>)>, DbError> {
+        let reference = reference.trim();
+        let pattern = format!("{}%", reference.replace(['%', '_'], ""));
+        let rows = sqlx::query("SELECT id, asset_id FROM jobs WHERE id = $1 OR id LIKE $2 ORDER BY id LIMIT $3")
+            .bind(reference)
+            .bind(&pattern)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await
+            .during("looking up jobs by id prefix")?;
+        Ok(rows.iter().map(|row| (row.get("id"), row.get("asset_id"))).collect())
+    }
+
     pub async fn get_job(&self, job_id: &str) -> Result<JobRecord, DbError> {
         let row = sqlx::query("SELECT * FROM jobs WHERE id = $1")
             .bind(job_id)

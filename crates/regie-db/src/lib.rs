@@ -22,7 +22,7 @@ pub use grants::{GrantRecord, GroupRecord, Principal};
 pub use imports::{ImportBatch, ImportOutcome, ImportedRecord};
 pub use index_sources::IndexSource;
 
-pub use accounts::{NewToken, TokenRecord, UserCredentials, UserRecord};
+pub use accounts::{LOGIN_LABEL, NewToken, TokenRecord, UserCredentials, UserRecord};
 pub use connection::Database;
 pub use error::DbError;
 pub use jobs::{ClaimedJob, Enqueued, FailureOutcome, Heartbeat, JobLogLine, JobRecord, JobState, NewJob};

@@ -14,6 +14,7 @@ mod loudness;
 mod probe;
 mod runner;
 mod transcode_args;
+mod truncation;
 mod waveform;
 
 pub use derive_args::{
@@ -30,3 +31,4 @@ pub use loudness::Loudness;
 pub use probe::{Prober, parse_ffprobe_json};
 pub use runner::ToolRunner;
 pub use transcode_args::transcode_arguments;
+pub use truncation::{Truncation, detect_truncation, truncation_of};

@@ -44,6 +44,17 @@ impl FromRequestParts<SharedState> for Authenticated {
 
     async fn from_request_parts(parts: &mut Parts, state: &SharedState) -> Result<Self, Self::Rejection> {
         let address = client_address(parts);
+        if let Some(address) = &address
+            && state.refusals.is_limited(address)
+        {
+            let mut error = ApiError::new(
+                axum::http::StatusCode::TOO_MANY_REQUESTS,
+                "too-many-attempts",
+                "too many refused credentials from this address: try again in a few seconds",
+            );
+            error.retry_after = Some(crate::throttle::REFUSAL_INTERVAL.as_secs());
+            return Err(error);
+        }
         state.regie.refresh_read_cache().await?;
         let caller = if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
             let token = value.to_str().ok().and_then(|text| text.strip_prefix("Bearer ")).map(str::trim);
@@ -84,9 +95,16 @@ impl FromRequestParts<SharedState> for Authenticated {
     }
 }
 
+/// Audits a refusal: the first of an address in an interval at once, the rest summed later
+/// (an anonymous client must not make the server write and sync a row per request).
 async fn refuse(state: &SharedState, address: Option<String>, action: &str, actor: &str) -> ApiResult<()> {
+    if let Some(address) = &address
+        && !state.refusals.record(address).audit_now
+    {
+        return Ok(());
+    }
     state
-        .audit(NewAuditEntry {
+        .audit_read(NewAuditEntry {
             actor: actor.to_owned(),
             action: action.to_owned(),
             asset_id: None,
@@ -94,7 +112,8 @@ async fn refuse(state: &SharedState, address: Option<String>, action: &str, acto
             outcome: "denied".to_owned(),
             detail: String::new(),
         })
-        .await
+        .await;
+    Ok(())
 }
 
 fn is_safe(method: &Method) -> bool {

@@ -3,6 +3,7 @@
 //! permission; handlers only call the use cases of `regie-app` and render what they return.
 
 mod auth;
+mod disk_guard;
 mod error;
 mod extract;
 mod listener;
@@ -34,13 +35,22 @@ pub(crate) const JSON_BODY_LIMIT: usize = 1 << 20;
 
 /// The whole application: routes, OpenAPI document, metrics and tracing.
 pub fn router(regie: Regie, options: ServerOptions) -> Router {
-    let state: SharedState = Arc::new(AppState {
+    router_on(shared_state(regie, options))
+}
+
+fn shared_state(regie: Regie, options: ServerOptions) -> SharedState {
+    Arc::new(AppState {
         regie,
         options,
         throttle: Default::default(),
+        refusals: Default::default(),
         metrics: Default::default(),
+        audit_failures: Default::default(),
         upload_locks: Default::default(),
-    });
+    })
+}
+
+fn router_on(state: SharedState) -> Router {
     let (api, document) = openapi::routes().split_for_parts();
     // Rendered once: the document does not change while the server runs.
     let document: Arc<str> = serde_json::to_string(&openapi::tidy(document)).unwrap_or_default().into();
@@ -51,6 +61,7 @@ pub fn router(regie: Regie, options: ServerOptions) -> Router {
             async move { ([(axum::http::header::CONTENT_TYPE, "application/json")], document.to_string()) }
         }),
     )
+    .layer(axum::middleware::from_fn_with_state(Arc::clone(&state), disk_guard::refuse_writes_on_a_full_disk))
     .layer(axum::middleware::from_fn_with_state(Arc::clone(&state), metrics::track))
     .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
     // One INFO line per request (method, path, status, latency): `REGIE_LOG=info regie serve`.
@@ -81,8 +92,10 @@ pub async fn serve(
         })
     });
     let limits = options.connections;
-    let app = router(regie.clone(), options);
-    listener::serve_connections(listener, app, limits, shutdown).await;
+    let state = shared_state(regie.clone(), options);
+    let refusals = tokio::spawn(state::audit_refusals(Arc::clone(&state), shutdown.clone()));
+    listener::serve_connections(listener, router_on(Arc::clone(&state)), limits, shutdown).await;
+    let _ = refusals.await;
     if let Some(worker) = worker {
         match worker.await {
             Ok(Err(error)) => tracing::error!(%error, "the job worker stopped"),

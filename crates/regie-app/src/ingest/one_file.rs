@@ -33,6 +33,9 @@ impl Run {
         let descriptive = &mut metadata.sidecar.descriptive;
         descriptive.keywords = self.regie.settings.search.normalise_keywords(&descriptive.keywords);
         let mut findings = self.findings_for(path, format, &media);
+        if let Some(cut) = regie_media::detect_truncation(staged.path(), format) {
+            findings.push(Finding::new("truncated", Severity::Error, cut.message()));
+        }
         findings.extend(metadata.findings);
         findings.extend(compare_declared(&metadata.sidecar.declared, &staged.checksums, Some(&media)));
         let verdicts = self.verdicts_for(path, &staged, &media, &mut findings).await?;

@@ -8,6 +8,7 @@ mod transcode;
 mod worker;
 
 use regie_core::AssetId;
+use regie_core::access::Access;
 use regie_db::{Enqueued, JobLogLine, JobRecord, JobState, NewJob};
 use serde::Serialize;
 
@@ -105,6 +106,33 @@ impl Regie {
             None => None,
         };
         Ok(self.db.list_jobs(state, asset_id, limit).await?)
+    }
+
+    /// A job by id or id prefix as `access` sees it: prefixes are resolved among the jobs of
+    /// assets the caller may read only (others are "not found", never counted as ambiguous), and
+    /// server paths in its log are shown to administrators only.
+    pub async fn job_details_as(&self, access: &Access, reference: &str) -> Result<JobDetails, AppError> {
+        if access.is_admin() {
+            return self.job_details(reference).await;
+        }
+        let mut visible = Vec::new();
+        for (id, asset_id) in self.db.job_candidates(reference, 200).await? {
+            let readable = match &asset_id {
+                Some(asset) => self.asset_for(access, asset, regie_core::access::Permission::Read).await.is_ok(),
+                None => false,
+            };
+            if readable {
+                visible.push(id);
+            }
+        }
+        let id = match visible.as_slice() {
+            [id] => id.clone(),
+            [] => return Err(regie_db::DbError::JobNotFound(reference.to_owned()).into()),
+            _ if visible.iter().any(|id| id == reference.trim()) => reference.trim().to_owned(),
+            _ => return Err(regie_db::DbError::JobAmbiguous(reference.to_owned()).into()),
+        };
+        let details = self.job_details(&id).await?;
+        Ok(self.redact_job(access, details))
     }
 
     pub async fn job_details(&self, reference: &str) -> Result<JobDetails, AppError> {

@@ -143,7 +143,8 @@ pub async fn rendition_file(
     serve_blob(blob, request).await
 }
 
-/// Records a download (with the range asked for) before a byte is sent.
+/// Records a download (with the range asked for) before a byte is sent; a trail that cannot be
+/// written (a full disk) does not stop reads: the failure is counted and `/readyz` reports it.
 async fn audit_download(
     state: &SharedState,
     who: &Authenticated,
@@ -155,7 +156,8 @@ async fn audit_download(
         Some(range) => format!("{what} {range}"),
         None => what,
     };
-    state.audit_by(who, "asset.download", Some(asset_id.to_string()), "ok", detail).await
+    state.audit_read_by(who, "asset.download", Some(asset_id.to_string()), "ok", detail).await;
+    Ok(())
 }
 
 fn range_of(request: &Request) -> Option<String> {

@@ -118,7 +118,7 @@ async fn check_login(state: &SharedState, parts: &Parts, request: &LoginRequest)
         detail,
     };
     if let Some(wait) = state.throttle.wait(&request.username, address.as_deref()) {
-        state.audit(audit("denied", "throttled".to_owned())).await?;
+        state.audit_read(audit("denied", "throttled".to_owned())).await;
         let seconds = wait.as_secs().max(1);
         let mut error = ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
@@ -136,7 +136,7 @@ async fn check_login(state: &SharedState, parts: &Parts, request: &LoginRequest)
         }
         None => {
             state.throttle.failed(&request.username, address.as_deref());
-            state.audit(audit("failed", "wrong user name or password".to_owned())).await?;
+            state.audit_read(audit("failed", "wrong user name or password".to_owned())).await;
             Err(ApiError::new(StatusCode::UNAUTHORIZED, "invalid-credentials", "wrong user name or password"))
         }
     }

@@ -46,17 +46,7 @@ pub async fn show(
     who: Authenticated,
     Path(id): Path<String>,
 ) -> ApiResult<axum::Json<JobDetails>> {
-    let details = state.regie.job_details(&id).await?;
-    if !who.access.is_admin() {
-        let readable = match &details.job.asset_id {
-            Some(asset) => state.regie.asset_for(&who.access, asset, Permission::Read).await.is_ok(),
-            None => false,
-        };
-        if !readable {
-            return Err(ApiError::not_found(format!("no job {id}")));
-        }
-    }
-    Ok(axum::Json(state.regie.redact_job(&who.access, details)))
+    Ok(axum::Json(state.regie.job_details_as(&who.access, &id).await?))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -96,8 +86,8 @@ pub async fn cancel(
     who: Authenticated,
     Path(id): Path<String>,
 ) -> ApiResult<axum::Json<JobRecord>> {
-    let asset = job_asset(&state, &who, &id).await?;
-    let job = state.regie.cancel_job(&id).await?;
+    let (job_id, asset) = job_asset(&state, &who, &id).await?;
+    let job = state.regie.cancel_job(&job_id).await?;
     state.audit_by(&who, "job.cancel", asset, "ok", format!("job {}", job.id)).await?;
     Ok(axum::Json(job))
 }
@@ -110,22 +100,20 @@ pub async fn retry(
     who: Authenticated,
     Path(id): Path<String>,
 ) -> ApiResult<axum::Json<JobRecord>> {
-    let asset = job_asset(&state, &who, &id).await?;
-    let job = state.regie.retry_job(&id).await?;
+    let (job_id, asset) = job_asset(&state, &who, &id).await?;
+    let job = state.regie.retry_job(&job_id).await?;
     state.audit_by(&who, "job.retry", asset, "ok", format!("job {}", job.id)).await?;
     Ok(axum::Json(job))
 }
 
-/// The asset of a job the caller may change (ingest on the asset); 404 otherwise.
-async fn job_asset(state: &SharedState, who: &Authenticated, id: &str) -> ApiResult<Option<String>> {
-    let job = state.regie.job_details(id).await?.job;
+/// The full id and the asset of a job the caller may change (ingest on the asset); 404 when
+/// they may not see it.
+async fn job_asset(state: &SharedState, who: &Authenticated, id: &str) -> ApiResult<(String, Option<String>)> {
+    let job = state.regie.job_details_as(&who.access, id).await?.job;
     if who.access.is_admin() {
-        return Ok(job.asset_id);
+        return Ok((job.id, job.asset_id));
     }
     let Some(asset) = job.asset_id else { return Err(ApiError::not_found(format!("no job {id}"))) };
-    match state.regie.asset_for(&who.access, &asset, Permission::Ingest).await {
-        Ok(_) => Ok(Some(asset)),
-        Err(error) if error.kind() == regie_core::ErrorKind::Forbidden => Err(error.into()),
-        Err(_) => Err(ApiError::not_found(format!("no job {id}"))),
-    }
+    state.regie.asset_for(&who.access, &asset, Permission::Ingest).await?;
+    Ok((job.id, Some(asset)))
 }

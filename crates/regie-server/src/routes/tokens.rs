@@ -39,7 +39,13 @@ pub async fn create(
     }
     let created = state
         .regie
-        .create_token(&who.caller.user.name, &request.label, &request.scopes, request.expires.as_deref())
+        .create_token(
+            &who.caller.user.name,
+            &request.label,
+            &request.scopes,
+            request.expires.as_deref(),
+            Some(&who.caller),
+        )
         .await?;
     state
         .audit_by(

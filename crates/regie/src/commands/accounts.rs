@@ -77,7 +77,7 @@ pub async fn create_token(
     expires: Option<&str>,
     json: bool,
 ) -> Result<ExitCode> {
-    let created = regie.create_token(user, label, scopes, expires).await?;
+    let created = regie.create_token(user, label, scopes, expires, None).await?;
     let detail = format!("token {} for {user} scopes {}", created.record.id, created.record.scopes.join(" "));
     audit_cli(regie, "token.create", None, detail).await?;
     if json {

@@ -141,3 +141,283 @@ fn a_job_whose_work_folder_cannot_be_made_does_not_run() {
     assert!(!log.contains("file:"), "ffmpeg ran although its work folder was never made: {log}");
     assert!(details["error"].to_string().contains("work"), "{details:#}");
 }
+
+/// Sends a JSON POST from `source` (another loopback address) and returns the status.
+fn post_from(source: &str, served: &Served, path: &str, body: &serde_json::Value) -> u16 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind(format!("{source}:0").parse().unwrap()).unwrap();
+        let mut stream = socket.connect(served.address().parse().unwrap()).await.unwrap();
+        let body = body.to_string();
+        let request = format!(
+            "POST {path} HTTP/1.1\r\nHost: regie\r\nContent-Type: application/json\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        stream.write_all(request.as_bytes()).await.unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).await.unwrap();
+        answer.split_whitespace().nth(1).unwrap().parse().unwrap()
+    })
+}
+
+#[test]
+fn login_throttling_counts_addresses_and_accounts_independently() {
+    let (served, _) = newsroom();
+    served.add_user("mallory", "viewer");
+    let guess = |password: &str| {
+        served.send("POST", "/api/v1/auth/login", None, Some(json!({"username": "anne", "password": password})))
+    };
+    // The attacker's own successful logins do not buy guesses on another account.
+    let mut evaluated = 0;
+    for attempt in 0..40 {
+        if guess(&format!("guess number {attempt}")).status == 401 {
+            evaluated += 1;
+        }
+        if attempt % 4 == 3 {
+            served.login("mallory");
+        }
+    }
+    assert!(evaluated <= 6, "{evaluated} of 40 guesses were evaluated");
+    // Anne is not locked out: her correct password from an address without failures gets in.
+    let login = json!({"username": "anne", "password": crate::served::PASSWORD});
+    assert_eq!(post_from("127.0.0.1", &served, "/api/v1/auth/login", &login), 429);
+    assert_eq!(post_from("127.0.0.2", &served, "/api/v1/auth/login", &login), 200);
+}
+
+#[test]
+fn refused_tokens_are_audited_once_per_interval_with_a_count_and_rate_limited() {
+    let (mut served, _) = newsroom();
+    let mut statuses = Vec::new();
+    for attempt in 0..300 {
+        let token = format!("rg_{attempt:064}");
+        statuses.push(served.get("/api/v1/assets", &token).status);
+    }
+    assert_eq!(statuses[0], 401);
+    assert!(statuses.iter().skip(150).all(|status| *status == 429), "refusals are rate-limited past a bound");
+    let rows = |served: &Served| {
+        served
+            .regie
+            .query("SELECT detail FROM audit_log WHERE action = 'auth.refused'")
+            .into_iter()
+            .map(|row| row[0].clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(rows(&served).len(), 1, "one entry at once, not one per request");
+    assert!(served.stop().success());
+    let entries = rows(&served);
+    assert_eq!(entries.len(), 2, "{entries:?}");
+    assert!(entries[1].starts_with("100 further refusals"), "{entries:?}");
+}
+
+#[test]
+fn tokens_made_with_tokens_never_outlive_them_and_a_new_password_ends_sessions() {
+    let (served, _) = newsroom();
+    let anne = served.login("anne");
+    let create = |token: &str, body: serde_json::Value| served.send("POST", "/api/v1/tokens", Some(token), Some(body));
+    let short = create(&anne, json!({"scopes": ["read"], "expires": "1h"})).json();
+    let short_token = short["token"].as_str().unwrap().to_owned();
+    let child = create(&short_token, json!({"scopes": ["read"]})).json();
+    assert!(short["expires_at"].is_string(), "{short}");
+    assert_eq!(child["expires_at"], short["expires_at"], "a child expires with its parent");
+    let longer = create(&short_token, json!({"scopes": ["read"], "expires": "90d"}));
+    assert_eq!((longer.status, longer.code()), (400, "invalid-value".to_owned()));
+    let child_token = child["token"].as_str().unwrap();
+    assert_eq!(served.get("/api/v1/assets", child_token).status, 200);
+    let revoked =
+        served.send("DELETE", &format!("/api/v1/tokens/{}", short["id"].as_str().unwrap()), Some(&anne), None);
+    assert_eq!(revoked.status, 204);
+    assert_eq!(served.get("/api/v1/assets", child_token).status, 401, "a child dies with its parent");
+
+    // eve: a login token, a browser session and a token made on purpose; then a new password.
+    let eve = served.login("eve");
+    let session = served.send(
+        "POST",
+        "/api/v1/auth/session",
+        None,
+        Some(json!({"username": "eve", "password": crate::served::PASSWORD})),
+    );
+    let cookie = session.header("set-cookie").unwrap().split(';').next().unwrap().to_owned();
+    let kept = create(&eve, json!({"scopes": ["read"], "expires": "1h", "label": "script"})).json();
+    let with_cookie =
+        |served: &Served| served.raw("GET", "/api/v1/auth/me", &[("cookie".to_owned(), cookie.clone())], None).status;
+    assert_eq!(with_cookie(&served), 200);
+    let mut reset = served
+        .regie
+        .command()
+        .args(["users", "reset", "eve"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    reset.stdin.take().unwrap().write_all(b"another long passphrase\n").unwrap();
+    assert!(reset.wait().unwrap().success());
+    assert_eq!(served.get("/api/v1/assets", &eve).status, 401, "the login token ended");
+    assert_eq!(with_cookie(&served), 401, "the session ended");
+    assert_eq!(served.get("/api/v1/assets", kept["token"].as_str().unwrap()).status, 200, "a script's token stays");
+}
+
+#[test]
+fn job_ids_resolve_among_visible_jobs_and_server_paths_are_for_administrators() {
+    let regie = TestRegie::new();
+    let wavs = distinct_wavs(&regie.scratch("inbox"), 2);
+    let news = ingest_into(&regie, &wavs[0], "news");
+    let sport = ingest_into(&regie, &wavs[1], "sport");
+    let served = Served::start(regie);
+    served.add_user("anne", "admin");
+    served.add_user("eve", "editor");
+    served.regie.json(&["grants", "add", "--collection", "news", "--to", "user:eve", "--role", "editor", "--json"]);
+    let anne = served.login("anne");
+    let eve = served.login("eve");
+    let queue = |asset: &str| {
+        served
+            .send(
+                "POST",
+                &format!("/api/v1/assets/{asset}/transcode"),
+                Some(&anne),
+                Some(json!({"profile": "audio-bwf"})),
+            )
+            .json()["job_id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let visible = queue(&news);
+    let hidden = queue(&sport);
+    let common: String = visible.chars().zip(hidden.chars()).take_while(|(a, b)| a == b).map(|(a, _)| a).collect();
+    let prefix = &common[..common.len().min(8)];
+    let as_eve = served.get(&format!("/api/v1/jobs/{prefix}"), &eve);
+    assert_eq!(as_eve.status, 200, "only eve's visible job matches");
+    assert_eq!(as_eve.json()["id"], json!(visible));
+    assert_eq!(served.get(&format!("/api/v1/jobs/{hidden}"), &eve).status, 404);
+    let as_anne = served.get(&format!("/api/v1/jobs/{prefix}"), &anne);
+    assert_eq!((as_anne.status, as_anne.code()), (400, "ambiguous-job-id".to_owned()));
+
+    let for_eve = served.get(&format!("/api/v1/assets/{news}"), &eve).json();
+    let source = for_eve["source_path"].as_str().unwrap();
+    assert!(!source.contains('/'), "an editor sees a file name, not a server path: {source}");
+    let for_anne = served.get(&format!("/api/v1/assets/{news}"), &anne).json();
+    assert!(for_anne["source_path"].as_str().unwrap().starts_with('/'));
+
+    // An upload that fails to ingest: its error names the file, not the server's folders.
+    let junk = b"this is not media at all, only words".repeat(10);
+    let metadata = format!("filename {},collection {}", crate::server::b64("junk.wav"), crate::server::b64("news"));
+    let tus = |extra: &[(&str, String)]| {
+        let mut headers = vec![
+            ("authorization".to_owned(), format!("Bearer {eve}")),
+            ("tus-resumable".to_owned(), "1.0.0".to_owned()),
+        ];
+        headers.extend(extra.iter().map(|(name, value)| ((*name).to_owned(), value.clone())));
+        headers
+    };
+    let created = served.raw(
+        "POST",
+        "/api/v1/uploads",
+        &tus(&[("upload-length", junk.len().to_string()), ("upload-metadata", metadata)]),
+        None,
+    );
+    let location = created.header("location").unwrap();
+    let failed = served.raw(
+        "PATCH",
+        &location,
+        &tus(&[("content-type", "application/offset+octet-stream".to_owned()), ("upload-offset", "0".to_owned())]),
+        Some(junk),
+    );
+    assert_eq!(failed.status, 422);
+    let message = failed.json()["message"].as_str().unwrap().to_owned();
+    let data = served.regie.data().display().to_string();
+    assert!(message.contains("junk.wav") && !message.contains(&data) && !message.contains("uploads/"), "{message}");
+}
+
+#[test]
+fn a_full_disk_keeps_reads_working_refuses_writes_with_507_and_readyz_says_so() {
+    let regie = TestRegie::new();
+    let data = regie.data();
+    let test = "hardening::a_full_disk_keeps_reads_working_refuses_writes_with_507_and_readyz_says_so";
+    let Some(_disk) = crate::harness::SmallDisk::mount(&data, "48m", test) else { return };
+    let wav = distinct_wavs(&regie.scratch("inbox"), 1)[0].clone();
+    let asset = ingest_into(&regie, &wav, "news");
+    let served = Served::start(regie);
+    served.add_user("anne", "admin");
+    let anne = served.login("anne");
+    let filler = data.join("filler");
+    {
+        use std::io::Write;
+        let mut file = std::fs::File::create(&filler).unwrap();
+        let chunk = vec![0u8; 1 << 20];
+        while file.write_all(&chunk).is_ok() {}
+    }
+    assert_eq!(served.get(&format!("/api/v1/assets/{asset}"), &anne).status, 200);
+    let download = served.get(&format!("/api/v1/assets/{asset}/files/original"), &anne);
+    assert_eq!(download.status, 200);
+    assert_eq!(download.body, std::fs::read(&wav).unwrap());
+    assert_eq!(served.get("/api/v1/assets", &format!("rg_{:064}", 7)).status, 401, "a bad token is refused, not a 500");
+    let tag = served.send("POST", &format!("/api/v1/assets/{asset}/tags"), Some(&anne), Some(json!({"add": ["x"]})));
+    assert_eq!((tag.status, tag.code()), (507, "disk-full".to_owned()));
+    let ready = served.send("GET", "/readyz", None, None);
+    assert_eq!((ready.status, ready.code()), (503, "degraded".to_owned()));
+    assert!(ready.json()["message"].as_str().unwrap().contains("disk is full"));
+
+    std::fs::remove_file(&filler).unwrap();
+    let tag = served.send("POST", &format!("/api/v1/assets/{asset}/tags"), Some(&anne), Some(json!({"add": ["x"]})));
+    assert_eq!(tag.status, 200, "writes resume once space is freed");
+    assert_eq!(served.regie.json(&["assets", "show", &asset, "--json"])["tags"], json!(["x"]));
+}
+
+#[test]
+fn truncated_media_is_catalogued_with_an_error_finding() {
+    let regie = TestRegie::new();
+    let inbox = regie.scratch("inbox");
+    let media = crate::fixtures::media();
+    let faststart = inbox.join("faststart.mp4");
+    let source = media.join("h264_aac.mp4");
+    crate::fixtures::ffmpeg(&[
+        "-i",
+        source.to_str().unwrap(),
+        "-c",
+        "copy",
+        "-movflags",
+        "+faststart",
+        faststart.to_str().unwrap(),
+    ]);
+    let whole: Vec<(std::path::PathBuf, &str)> = vec![
+        (media.join("interlaced_1080i25.mxf"), "cut.mxf"),
+        (faststart.clone(), "cut.mp4"),
+        (media.join("pcm24.wav"), "cut.wav"),
+        (media.join("vp9_opus.mkv"), "cut.mkv"),
+        (media.join("mpeg2.ts"), "cut.ts"),
+    ];
+    for (path, cut_name) in &whole {
+        let bytes = std::fs::read(path).unwrap();
+        // The first 10 % (the first half for the small WAV and TS), never on a packet boundary.
+        let keep = if cut_name.ends_with(".mxf") || cut_name.ends_with(".mp4") {
+            bytes.len() / 10
+        } else {
+            bytes.len() / 2 + 1
+        };
+        std::fs::write(inbox.join(cut_name), &bytes[..keep]).unwrap();
+    }
+    std::fs::remove_file(&faststart).unwrap();
+    let (_, lines) = regie.ingest(&[&inbox], &[]);
+    for (_, cut_name) in &whole {
+        let outcome = crate::harness::outcome_for(&lines, cut_name);
+        assert_eq!(outcome["status"], "ingested", "{outcome}");
+        let truncated = outcome["findings"].as_array().unwrap().iter().find(|finding| finding["code"] == "truncated");
+        let finding = truncated.unwrap_or_else(|| panic!("{cut_name} was catalogued as complete: {outcome}"));
+        assert_eq!(finding["severity"], "error");
+        assert!(finding["message"].as_str().unwrap().contains("incomplete"));
+    }
+    // Complete files carry no such finding.
+    let complete = regie.scratch("complete");
+    for (path, _) in whole.iter().filter(|(path, _)| path.exists()) {
+        std::fs::copy(path, complete.join(path.file_name().unwrap())).unwrap();
+    }
+    let (_, lines) = regie.ingest(&[&complete], &[]);
+    for line in &lines {
+        let findings = line["findings"].as_array().map(Vec::as_slice).unwrap_or_default();
+        assert!(findings.iter().all(|finding| finding["code"] != "truncated"), "{line}");
+    }
+}

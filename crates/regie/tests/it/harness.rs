@@ -148,3 +148,38 @@ pub fn outcome_for<'a>(lines: &'a [Value], name: &str) -> &'a Value {
         .find(|line| line["path"].as_str().is_some_and(|path| path.ends_with(name)))
         .unwrap_or_else(|| panic!("no outcome for {name} in {lines:#?}"))
 }
+
+/// A small tmpfs mounted on a folder, unmounted when dropped: a disk that fills up.
+pub struct SmallDisk {
+    folder: PathBuf,
+}
+
+impl SmallDisk {
+    /// Mounts `size` (`3m`) on `folder`. Mounting needs root: under `CI=true` a refusal fails the
+    /// test; elsewhere the test is reported as skipped (on stderr and in the file named by
+    /// `REGIE_SKIPPED_LOG`, which `scripts/test.sh` counts in its closing line) and `None` is
+    /// returned.
+    pub fn mount(folder: &Path, size: &str, test: &str) -> Option<Self> {
+        std::fs::create_dir_all(folder).unwrap();
+        let mounted =
+            Command::new("mount").args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"]).arg(folder).status();
+        if mounted.is_ok_and(|status| status.success()) {
+            return Some(Self { folder: folder.to_owned() });
+        }
+        let reason = "mounting a small tmpfs needs root";
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "{test}: {reason}, and CI must run it");
+        eprintln!("skipped: {test}: {reason}");
+        if let Ok(log) = std::env::var("REGIE_SKIPPED_LOG") {
+            use std::io::Write;
+            let mut file = std::fs::OpenOptions::new().create(true).append(true).open(log).unwrap();
+            writeln!(file, "{test}: {reason}").unwrap();
+        }
+        None
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.folder).status();
+    }
+}

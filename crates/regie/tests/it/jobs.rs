@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::harness::TestRegie;
+use crate::harness::{SmallDisk, TestRegie};
 use crate::previews::blob;
 
 fn job(regie: &TestRegie, id: &str) -> Value {
@@ -145,13 +145,7 @@ fn a_source_ffmpeg_cannot_decode_fails_at_once_with_ffmpegs_words() {
 fn a_full_disk_fails_the_transcode_cleanly() {
     let regie = TestRegie::new();
     let data = regie.data();
-    std::fs::create_dir_all(&data).unwrap();
-    let mounted =
-        std::process::Command::new("mount").args(["-t", "tmpfs", "-o", "size=12m", "tmpfs"]).arg(&data).status();
-    if !mounted.is_ok_and(|status| status.success()) {
-        eprintln!("skipped: mounting a small tmpfs needs root");
-        return;
-    }
+    let Some(disk) = SmallDisk::mount(&data, "12m", "jobs::a_full_disk_fails_the_transcode_cleanly") else { return };
     let asset = regie.ingest_without_previews("h264_aac.mp4");
     let queued = regie
         .command()
@@ -164,7 +158,7 @@ fn a_full_disk_fails_the_transcode_cleanly() {
     let record = job(&regie, &id);
     let work_left = data.join("work").join(&id).exists();
     let renditions = regie.query("SELECT COUNT(*) FROM renditions");
-    std::process::Command::new("umount").arg(&data).status().unwrap();
+    drop(disk);
 
     assert_eq!(worker.status.code(), Some(1), "{}", String::from_utf8_lossy(&worker.stderr));
     assert_eq!(record["state"], "failed", "{record:#}");

@@ -24,3 +24,4 @@ mod served;
 mod server;
 mod store;
 mod tidy;
+mod uploads;

@@ -15,6 +15,9 @@ pub struct Served {
     pub base: String,
     child: Option<Child>,
     pub agent: Agent,
+    /// How it was started, to start it again.
+    workers: usize,
+    environment: Vec<(String, String)>,
 }
 
 /// An answer: status, headers we look at, and the body.
@@ -53,22 +56,27 @@ impl Served {
 
     /// Starts a server with extra environment variables (limits, timeouts).
     pub fn start_with_env(regie: TestRegie, workers: usize, environment: &[(&str, &str)]) -> Self {
-        let mut child = regie
-            .command()
-            .envs(environment.iter().copied())
-            .env("REGIE_JOBS_PREVIEWS_AT_INGEST", "0")
-            .env("REGIE_JOBS_RETRY_BACKOFF_S", "1")
-            .args(["serve", "--listen", "127.0.0.1:0", "--workers", &workers.to_string()])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("regie serve starts");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        let base =
-            line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("unexpected: {line:?}")).to_owned();
+        let environment: Vec<(String, String)> =
+            environment.iter().map(|(name, value)| ((*name).to_owned(), (*value).to_owned())).collect();
+        let (child, base) = spawn(&regie, workers, &environment);
         let agent: Agent = Agent::config_builder().http_status_as_error(false).build().into();
-        Self { regie, base, child: Some(child), agent }
+        Self { regie, base, child: Some(child), agent, workers, environment }
+    }
+
+    /// Kills the server with SIGKILL, as a crash would.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            child.kill().unwrap();
+            child.wait().unwrap();
+        }
+    }
+
+    /// Starts the server again on the same data folder (on a new port).
+    pub fn start_again(&mut self) {
+        self.kill();
+        let (child, base) = spawn(&self.regie, self.workers, &self.environment);
+        self.child = Some(child);
+        self.base = base;
     }
 
     /// The server's `host:port`, for raw TCP clients.
@@ -169,4 +177,22 @@ pub fn ingest_into(regie: &TestRegie, fixture_path: &std::path::Path, collection
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let line: Value = serde_json::from_slice(&output.stdout).unwrap();
     line["asset_id"].as_str().unwrap().to_owned()
+}
+
+/// Starts `regie serve` on a free loopback port and returns it with its base URL.
+fn spawn(regie: &TestRegie, workers: usize, environment: &[(String, String)]) -> (Child, String) {
+    let mut child = regie
+        .command()
+        .envs(environment.iter().map(|(name, value)| (name.as_str(), value.as_str())))
+        .env("REGIE_JOBS_PREVIEWS_AT_INGEST", "0")
+        .env("REGIE_JOBS_RETRY_BACKOFF_S", "1")
+        .args(["serve", "--listen", "127.0.0.1:0", "--workers", &workers.to_string()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("regie serve starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let base = line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("unexpected: {line:?}")).to_owned();
+    (child, base)
 }

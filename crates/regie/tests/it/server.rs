@@ -440,7 +440,7 @@ fn the_audit_trail_verifies_and_names_the_first_altered_entry() {
     assert_eq!(report["first_break"]["kind"], json!("truncated"), "removing the newest entries is found too");
 }
 
-fn b64(text: &str) -> String {
+pub(crate) fn b64(text: &str) -> String {
     b64_bytes(text.as_bytes())
 }
 

@@ -1,10 +1,9 @@
 //! The store under stress: orphans and leftovers collected by gc, and a full disk.
 
 use std::fs;
-use std::process::Command;
 
 use crate::fixtures::{copy_into, ffmpeg};
-use crate::harness::{TestRegie, outcome_for};
+use crate::harness::{SmallDisk, TestRegie, outcome_for};
 
 #[test]
 fn gc_removes_orphan_blobs_and_leftover_temporaries_and_reports_them() {
@@ -32,12 +31,10 @@ fn gc_removes_orphan_blobs_and_leftover_temporaries_and_reports_them() {
 fn a_full_disk_fails_the_file_cleanly_and_the_batch_goes_on() {
     let regie = TestRegie::new();
     let data = regie.data();
-    fs::create_dir_all(&data).unwrap();
-    let mounted = Command::new("mount").args(["-t", "tmpfs", "-o", "size=3m", "tmpfs"]).arg(&data).status();
-    if !mounted.is_ok_and(|status| status.success()) {
-        eprintln!("skipped: mounting a small tmpfs needs root");
+    let Some(disk) = SmallDisk::mount(&data, "3m", "store::a_full_disk_fails_the_file_cleanly_and_the_batch_goes_on")
+    else {
         return;
-    }
+    };
     let inbox = regie.scratch("inbox");
     copy_into(&inbox, &["pcm24.wav"]);
     let big = inbox.join("zz_big.wav");
@@ -59,7 +56,7 @@ fn a_full_disk_fails_the_file_cleanly_and_the_batch_goes_on() {
     let blobs = regie.blobs().len();
     let temporaries = regie.temporaries();
     let assets = regie.query("SELECT name FROM assets");
-    Command::new("umount").arg(&data).status().unwrap();
+    drop(disk);
 
     assert_eq!(code, 1);
     assert_eq!(outcome_for(&lines, "pcm24.wav")["status"], "ingested");
