@@ -67,17 +67,16 @@ impl Regie {
     /// The whole record of an asset the caller may read.
     pub async fn asset_as(&self, access: &Access, reference: &str) -> Result<Arc<AssetRecord>, AppError> {
         let asset_id = self.asset_for(access, reference, Permission::Read).await?;
-        let record = match self.reads.record(asset_id) {
-            Some(record) => record,
-            None => {
-                let seen = self.reads.version();
-                let record = Arc::new(self.db.get_asset(asset_id).await?);
-                self.reads.keep_record(seen, Arc::clone(&record));
-                record
-            }
-        };
-        // Server paths are for administrators.
-        Ok(if access.is_admin() { record } else { crate::redact::without_paths(&record) })
+        // Server paths are for administrators; both forms are cached.
+        let with_paths = access.is_admin();
+        if let Some(record) = self.reads.record(asset_id, with_paths) {
+            return Ok(record);
+        }
+        let seen = self.reads.version();
+        let record = self.db.get_asset(asset_id).await?;
+        let record = Arc::new(if with_paths { record } else { crate::redact::without_paths(record) });
+        self.reads.keep_record(seen, Arc::clone(&record), with_paths);
+        Ok(record)
     }
 
     /// One page of the assets the caller may read.

@@ -28,7 +28,8 @@ struct Inner {
     grants: HashMap<String, Vec<Grant>>,
     /// Asset reference to (id, collection, owner id).
     access: HashMap<String, (AssetId, String, Option<String>)>,
-    records: HashMap<AssetId, Arc<AssetRecord>>,
+    /// An asset record, with its server paths (for administrators) or without.
+    records: HashMap<(AssetId, bool), Arc<AssetRecord>>,
     /// A listing page by its query (visibility, filters, cursor, size).
     pages: HashMap<String, Arc<Vec<AssetSummary>>>,
 }
@@ -83,14 +84,14 @@ impl ReadCache {
         self.keep(seen, |inner| bounded(&mut inner.access).insert(reference.to_owned(), access));
     }
 
-    pub fn record(&self, asset_id: AssetId) -> Option<Arc<AssetRecord>> {
+    pub fn record(&self, asset_id: AssetId, with_paths: bool) -> Option<Arc<AssetRecord>> {
         let inner = self.inner.lock().expect("read cache");
         inner.version?;
-        inner.records.get(&asset_id).cloned()
+        inner.records.get(&(asset_id, with_paths)).cloned()
     }
 
-    pub fn keep_record(&self, seen: Option<i64>, record: Arc<AssetRecord>) {
-        self.keep(seen, |inner| bounded(&mut inner.records).insert(record.id, record));
+    pub fn keep_record(&self, seen: Option<i64>, record: Arc<AssetRecord>, with_paths: bool) {
+        self.keep(seen, |inner| bounded(&mut inner.records).insert((record.id, with_paths), record));
     }
 
     pub fn page(&self, key: &str) -> Option<Arc<Vec<AssetSummary>>> {

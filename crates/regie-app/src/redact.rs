@@ -2,8 +2,6 @@
 //! and in upload errors tell an attacker where the data folder and the deliveries live. Others
 //! see file names, and the data folder as `DATA`.
 
-use std::sync::Arc;
-
 use regie_core::access::Access;
 use regie_db::AssetRecord;
 
@@ -52,11 +50,10 @@ impl Regie {
 }
 
 /// An asset record without server paths: the source and duplicate paths become file names.
-pub(crate) fn without_paths(record: &Arc<AssetRecord>) -> Arc<AssetRecord> {
-    let mut record = AssetRecord::clone(record);
+pub(crate) fn without_paths(mut record: AssetRecord) -> AssetRecord {
     record.source_path = file_name(&record.source_path);
     record.duplicates = record.duplicates.iter().map(|path| file_name(path)).collect();
-    Arc::new(record)
+    record
 }
 
 fn file_name(path: &str) -> String {

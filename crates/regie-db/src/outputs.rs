@@ -1,7 +1,7 @@
 //! What a finished job leaves in the catalogue: derived files of the asset (proxy, poster...) and
 //! renditions, recorded in the transaction that marks the job succeeded.
 
-use regie_core::{AssetId, MediaDescription};
+use regie_core::{AssetId, MediaDescription, StreamKind};
 use serde::Serialize;
 use sqlx::{Row, Sqlite, Transaction};
 use uuid::Uuid;
@@ -39,7 +39,8 @@ pub struct RenditionFile {
     pub media: Option<MediaDescription>,
 }
 
-/// A rendition as `assets show` presents it.
+/// A rendition as `assets show` presents it: its files with their checksums, and the technical
+/// description of its main file and, for a ladder, of each rung.
 #[derive(Debug, Clone, Serialize)]
 pub struct RenditionRecord {
     pub profile: String,
@@ -48,6 +49,13 @@ pub struct RenditionRecord {
     pub size: u64,
     pub job_id: Option<String>,
     pub created_at: String,
+    /// What the probe says of the main file (for a ladder: every rung's streams).
+    pub media: Option<MediaDescription>,
+    /// The video streams of a ladder, one per rung, largest first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rungs: Vec<regie_core::StreamDescription>,
+    /// Every file of the package by its path inside it (the main file carries `media`).
+    pub files: Vec<RenditionFile>,
 }
 
 pub(crate) async fn record_outputs(
@@ -147,7 +155,7 @@ impl Database {
         .fetch_all(&self.pool)
         .await
         .during("reading renditions")?;
-        Ok(rows
+        let mut renditions: Vec<RenditionRecord> = rows
             .iter()
             .map(|row| RenditionRecord {
                 profile: row.get("profile"),
@@ -156,8 +164,53 @@ impl Database {
                 size: row.get::<i64, _>("size") as u64,
                 job_id: row.get("job_id"),
                 created_at: row.get("created_at"),
+                media: None,
+                rungs: Vec::new(),
+                files: Vec::new(),
             })
-            .collect())
+            .collect();
+        if renditions.is_empty() {
+            return Ok(renditions);
+        }
+        let files = sqlx::query(
+            "SELECT r.profile, f.path, f.blake3, f.md5, f.size, f.media
+             FROM renditions r JOIN rendition_files f ON f.rendition_id = r.id
+             WHERE r.asset_id = $1 ORDER BY r.profile, f.path",
+        )
+        .bind(asset_id.to_string())
+        .fetch_all(&self.pool)
+        .await
+        .during("reading rendition files")?;
+        for row in &files {
+            let profile: String = row.get("profile");
+            let Some(rendition) = renditions.iter_mut().find(|rendition| rendition.profile == profile) else {
+                continue;
+            };
+            let media: Option<String> = row.get("media");
+            let media: Option<MediaDescription> =
+                media.as_deref().map(serde_json::from_str).transpose().map_err(corrupt)?;
+            let path: String = row.get("path");
+            if path == rendition.main_file {
+                rendition.media.clone_from(&media);
+            }
+            rendition.files.push(RenditionFile {
+                path,
+                blake3: row.get("blake3"),
+                md5: row.get("md5"),
+                size: row.get::<i64, _>("size") as u64,
+                media,
+            });
+        }
+        for rendition in &mut renditions {
+            if rendition.main_file.ends_with(".m3u8")
+                && let Some(media) = &rendition.media
+            {
+                rendition.rungs =
+                    media.streams.iter().filter(|stream| stream.kind == StreamKind::Video).cloned().collect();
+                rendition.rungs.sort_by_key(|stream| std::cmp::Reverse(stream.height.unwrap_or(0)));
+            }
+        }
+        Ok(renditions)
     }
 }
 

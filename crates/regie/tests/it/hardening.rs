@@ -180,7 +180,8 @@ fn login_throttling_counts_addresses_and_accounts_independently() {
             served.login("mallory");
         }
     }
-    assert!(evaluated <= 6, "{evaluated} of 40 guesses were evaluated");
+    // 5 forgiven, then delays of 1, 2, 4, 8... s: a slow machine may see one or two delays run out.
+    assert!(evaluated <= 9, "{evaluated} of 40 guesses were evaluated");
     // Anne is not locked out: her correct password from an address without failures gets in.
     let login = json!({"username": "anne", "password": crate::served::PASSWORD});
     assert_eq!(post_from("127.0.0.1", &served, "/api/v1/auth/login", &login), 429);

@@ -57,6 +57,18 @@ fn the_web_ladder_is_one_cmaf_package_that_hls_and_dash_players_both_read() {
         (Some("web-ladder"), Some("master.m3u8"))
     );
 
+    // Described for the desk (issue 12, item 16): every file with its checksums, each rung.
+    let files = rendition["files"].as_array().unwrap();
+    assert_eq!(files.len() as u64, rendition["file_count"].as_u64().unwrap());
+    assert!(files.iter().all(|file| file["md5"].as_str().unwrap().len() == 32
+        && file["blake3"].as_str().unwrap().len() == 64
+        && file["size"].as_u64().unwrap() > 0));
+    assert!(files.iter().any(|file| file["path"] == "manifest.mpd"));
+    let rung_heights: Vec<u64> =
+        rendition["rungs"].as_array().unwrap().iter().map(|rung| rung["height"].as_u64().unwrap()).collect();
+    assert_eq!(rung_heights, [1080, 720, 540, 360]);
+    assert_eq!(rendition["media"]["container"], "hls");
+
     let folder = package(&regie, "web-ladder");
     let master = std::fs::read_to_string(folder.join("master.m3u8")).unwrap();
     for size in ["1920x1080", "1280x720", "960x540", "640x360"] {
@@ -87,6 +99,11 @@ fn the_broadcast_rendition_is_xdcam_hd_422_in_mxf_op1a_with_eight_pcm_tracks() {
     let id = transcode(&regie, "late_picture_1080p25.mp4", "broadcast-xdcamhd50");
     let asset = regie.json(&["assets", "show", &id, "--json"]);
     assert_eq!(asset["renditions"][0]["profile"], "broadcast-xdcamhd50");
+    let described = &asset["renditions"][0];
+    assert_eq!(described["media"]["container"], "mxf");
+    assert_eq!(described["files"][0]["path"], "output.mxf");
+    assert_eq!(described["files"][0]["media"]["streams"][0]["codec"], "mpeg2video");
+    assert!(described.get("rungs").is_none(), "a single file has no rungs");
     let folder = package(&regie, "broadcast-xdcamhd50");
     let probe = ffprobe(&folder.join("output.mxf"));
     assert_eq!(probe["format"]["format_name"], "mxf");

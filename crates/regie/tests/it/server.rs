@@ -343,17 +343,26 @@ fn a_tus_upload_resumes_after_a_broken_connection_and_is_downloaded_by_range() {
 
     // A chunk whose checksum does not match is discarded.
     let rest = &bytes[offset as usize..];
+    // The dropped connection's request may still hold the upload's lock for a moment: a 423
+    // means "retry after it ends", so the client retries, a bounded number of times.
     let patch = |body: &[u8], checksum: String, at: u64| {
-        served.raw(
-            "PATCH",
-            &location,
-            &tus(&[
-                ("content-type", "application/offset+octet-stream".into()),
-                ("upload-offset", at.to_string()),
-                ("upload-checksum", checksum),
-            ]),
-            Some(body.to_vec()),
-        )
+        for _ in 0..50 {
+            let answer = served.raw(
+                "PATCH",
+                &location,
+                &tus(&[
+                    ("content-type", "application/offset+octet-stream".into()),
+                    ("upload-offset", at.to_string()),
+                    ("upload-checksum", checksum.clone()),
+                ]),
+                Some(body.to_vec()),
+            );
+            if answer.status != 423 {
+                return answer;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        panic!("the upload stayed locked for 5 s after its connection dropped");
     };
     let corrupt = patch(rest, format!("md5 {}", b64_bytes(&md5_of(b"something else"))), offset);
     assert_eq!(corrupt.status, 460);
