@@ -65,15 +65,7 @@ impl AppState {
         outcome: &str,
         detail: String,
     ) -> ApiResult<()> {
-        self.audit(NewAuditEntry {
-            actor: who.caller.user.name.clone(),
-            action: action.to_owned(),
-            asset_id,
-            address: who.address.clone(),
-            outcome: outcome.to_owned(),
-            detail,
-        })
-        .await
+        self.audit(entry_by(who, action, asset_id, outcome, detail)).await
     }
 
     /// The asset `reference` names if the caller may do `permission` on it. A refusal of an
@@ -125,15 +117,25 @@ impl AppState {
         outcome: &str,
         detail: String,
     ) {
-        self.audit_read(NewAuditEntry {
-            actor: who.caller.user.name.clone(),
-            action: action.to_owned(),
-            asset_id,
-            address: who.address.clone(),
-            outcome: outcome.to_owned(),
-            detail,
-        })
-        .await;
+        self.audit_read(entry_by(who, action, asset_id, outcome, detail)).await;
+    }
+}
+
+/// An audit entry of something an authenticated caller did.
+fn entry_by(
+    who: &Authenticated,
+    action: &str,
+    asset_id: Option<String>,
+    outcome: &str,
+    detail: String,
+) -> NewAuditEntry {
+    NewAuditEntry {
+        actor: who.caller.user.name.clone(),
+        action: action.to_owned(),
+        asset_id,
+        address: who.address.clone(),
+        outcome: outcome.to_owned(),
+        detail,
     }
 }
 

@@ -268,10 +268,19 @@ impl LoadedConfig {
 /// `REGIE_NAMING_PATTERN`, `REGIE_NAMING_EXTENSIONS` (comma-separated), `REGIE_NAMING_MAX_LENGTH`,
 /// `REGIE_PROBE_TIMEOUT_S`, `REGIE_JOBS_LEASE_S`, `REGIE_JOBS_RETRY_BACKOFF_S`, `REGIE_JOBS_MAX_ATTEMPTS`,
 /// `REGIE_JOBS_PREVIEWS_AT_INGEST`, `REGIE_JOBS_CONCURRENCY`, `REGIE_SERVER_LISTEN`,
-/// `REGIE_SERVER_WORKERS`, `REGIE_SERVER_MAX_UPLOAD_BYTES`.
+/// `REGIE_SERVER_WORKERS`, `REGIE_SERVER_MAX_UPLOAD_BYTES`, `REGIE_SERVER_MAX_OPEN_UPLOADS`,
+/// `REGIE_SERVER_MAX_CONNECTIONS`, `REGIE_SERVER_HEADER_TIMEOUT_S`, `REGIE_SERVER_BODY_IDLE_TIMEOUT_S`.
 fn apply_environment(raw: &mut RawConfig, variable: impl Fn(&str) -> Option<String>) -> Result<()> {
-    fn parsed<T: std::str::FromStr>(name: &str, value: &str) -> Result<T> {
-        value.trim().parse().map_err(|_| anyhow::anyhow!("{name}={value:?} is not a valid value"))
+    /// Sets `target` from the variable `name` when it is set.
+    fn set_parsed<T: std::str::FromStr>(
+        variable: &impl Fn(&str) -> Option<String>,
+        name: &str,
+        target: &mut T,
+    ) -> Result<()> {
+        if let Some(value) = variable(name) {
+            *target = value.trim().parse().map_err(|_| anyhow::anyhow!("{name}={value:?} is not a valid value"))?;
+        }
+        Ok(())
     }
     fn flag(value: &str) -> bool {
         matches!(value.trim().to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on")
@@ -279,45 +288,23 @@ fn apply_environment(raw: &mut RawConfig, variable: impl Fn(&str) -> Option<Stri
     if let Some(value) = variable("REGIE_INGEST_SHA256") {
         raw.ingest.sha256 = flag(&value);
     }
-    if let Some(value) = variable("REGIE_JOBS_LEASE_S") {
-        raw.jobs.lease_s = parsed("REGIE_JOBS_LEASE_S", &value)?;
-    }
-    if let Some(value) = variable("REGIE_JOBS_RETRY_BACKOFF_S") {
-        raw.jobs.retry_backoff_s = parsed("REGIE_JOBS_RETRY_BACKOFF_S", &value)?;
-    }
-    if let Some(value) = variable("REGIE_JOBS_MAX_ATTEMPTS") {
-        raw.jobs.max_attempts = parsed("REGIE_JOBS_MAX_ATTEMPTS", &value)?;
-    }
+    set_parsed(&variable, "REGIE_JOBS_LEASE_S", &mut raw.jobs.lease_s)?;
+    set_parsed(&variable, "REGIE_JOBS_RETRY_BACKOFF_S", &mut raw.jobs.retry_backoff_s)?;
+    set_parsed(&variable, "REGIE_JOBS_MAX_ATTEMPTS", &mut raw.jobs.max_attempts)?;
     if let Some(value) = variable("REGIE_JOBS_PREVIEWS_AT_INGEST") {
         raw.jobs.previews_at_ingest = flag(&value);
     }
-    if let Some(value) = variable("REGIE_JOBS_CONCURRENCY") {
-        raw.jobs.concurrency = parsed("REGIE_JOBS_CONCURRENCY", &value)?;
-    }
+    set_parsed(&variable, "REGIE_JOBS_CONCURRENCY", &mut raw.jobs.concurrency)?;
     if let Some(value) = variable("REGIE_SERVER_LISTEN") {
         raw.server.listen = value;
     }
-    if let Some(value) = variable("REGIE_SERVER_WORKERS") {
-        raw.server.workers = parsed("REGIE_SERVER_WORKERS", &value)?;
-    }
-    if let Some(value) = variable("REGIE_SERVER_MAX_UPLOAD_BYTES") {
-        raw.server.max_upload_bytes = parsed("REGIE_SERVER_MAX_UPLOAD_BYTES", &value)?;
-    }
-    if let Some(value) = variable("REGIE_SERVER_MAX_OPEN_UPLOADS") {
-        raw.server.max_open_uploads = parsed("REGIE_SERVER_MAX_OPEN_UPLOADS", &value)?;
-    }
-    if let Some(value) = variable("REGIE_SERVER_MAX_CONNECTIONS") {
-        raw.server.max_connections = parsed("REGIE_SERVER_MAX_CONNECTIONS", &value)?;
-    }
-    if let Some(value) = variable("REGIE_SERVER_HEADER_TIMEOUT_S") {
-        raw.server.header_timeout_s = parsed("REGIE_SERVER_HEADER_TIMEOUT_S", &value)?;
-    }
-    if let Some(value) = variable("REGIE_SERVER_BODY_IDLE_TIMEOUT_S") {
-        raw.server.body_idle_timeout_s = parsed("REGIE_SERVER_BODY_IDLE_TIMEOUT_S", &value)?;
-    }
-    if let Some(value) = variable("REGIE_INGEST_CONCURRENCY") {
-        raw.ingest.concurrency = parsed("REGIE_INGEST_CONCURRENCY", &value)?;
-    }
+    set_parsed(&variable, "REGIE_SERVER_WORKERS", &mut raw.server.workers)?;
+    set_parsed(&variable, "REGIE_SERVER_MAX_UPLOAD_BYTES", &mut raw.server.max_upload_bytes)?;
+    set_parsed(&variable, "REGIE_SERVER_MAX_OPEN_UPLOADS", &mut raw.server.max_open_uploads)?;
+    set_parsed(&variable, "REGIE_SERVER_MAX_CONNECTIONS", &mut raw.server.max_connections)?;
+    set_parsed(&variable, "REGIE_SERVER_HEADER_TIMEOUT_S", &mut raw.server.header_timeout_s)?;
+    set_parsed(&variable, "REGIE_SERVER_BODY_IDLE_TIMEOUT_S", &mut raw.server.body_idle_timeout_s)?;
+    set_parsed(&variable, "REGIE_INGEST_CONCURRENCY", &mut raw.ingest.concurrency)?;
     if let Some(value) = variable("REGIE_INGEST_HOUSE_ID_TEMPLATE") {
         raw.ingest.house_id_template = value;
     }
@@ -331,12 +318,8 @@ fn apply_environment(raw: &mut RawConfig, variable: impl Fn(&str) -> Option<Stri
             .filter(|extension| !extension.is_empty())
             .collect();
     }
-    if let Some(value) = variable("REGIE_NAMING_MAX_LENGTH") {
-        raw.naming.max_length = parsed("REGIE_NAMING_MAX_LENGTH", &value)?;
-    }
-    if let Some(value) = variable("REGIE_PROBE_TIMEOUT_S") {
-        raw.probe.timeout_s = parsed("REGIE_PROBE_TIMEOUT_S", &value)?;
-    }
+    set_parsed(&variable, "REGIE_NAMING_MAX_LENGTH", &mut raw.naming.max_length)?;
+    set_parsed(&variable, "REGIE_PROBE_TIMEOUT_S", &mut raw.probe.timeout_s)?;
     Ok(())
 }
 

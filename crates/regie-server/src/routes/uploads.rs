@@ -109,11 +109,7 @@ pub async fn create(State(state): State<SharedState>, who: Authenticated, header
         )
         .await?;
     let mut headers = tus_headers();
-    headers.insert(
-        header::LOCATION,
-        HeaderValue::from_str(&format!("/api/v1/uploads/{id}"))
-            .map_err(|error| ApiError::internal(error.to_string()))?,
-    );
+    headers.insert(header::LOCATION, header_value(&format!("/api/v1/uploads/{id}"))?);
     headers.insert("upload-offset", HeaderValue::from(0u64));
     Ok((StatusCode::CREATED, headers).into_response())
 }
@@ -128,10 +124,7 @@ pub async fn head(State(state): State<SharedState>, who: Authenticated, Path(id)
     headers.insert("upload-offset", HeaderValue::from(offset));
     headers.insert("upload-length", HeaderValue::from(info.length));
     if let Some(asset_id) = &info.asset_id {
-        headers.insert(
-            HeaderName::from_static("regie-asset-id"),
-            HeaderValue::from_str(asset_id).map_err(|error| ApiError::internal(error.to_string()))?,
-        );
+        headers.insert(HeaderName::from_static("regie-asset-id"), header_value(asset_id)?);
     }
     Ok((StatusCode::OK, headers).into_response())
 }
