@@ -193,13 +193,15 @@ fn login_throttling_counts_addresses_and_accounts_independently() {
 #[test]
 fn refused_tokens_are_audited_once_per_interval_with_a_count_and_rate_limited() {
     let (mut served, _) = newsroom();
-    let mut statuses = Vec::new();
-    for attempt in 0..300 {
-        let token = format!("rg_{attempt:064}");
-        statuses.push(served.get("/api/v1/assets", &token).status);
-    }
-    assert_eq!(statuses[0], 401);
-    assert!(statuses.iter().skip(150).all(|status| *status == 429), "refusals are rate-limited past a bound");
+    let started = std::time::Instant::now();
+    let statuses: Vec<u16> =
+        (0..300).map(|attempt| served.get("/api/v1/assets", &format!("rg_{attempt:064}")).status).collect();
+    let quick = started.elapsed() < std::time::Duration::from_secs(10);
+    let refused = statuses.iter().filter(|status| **status == 401).count();
+    let limited = statuses.iter().filter(|status| **status == 429).count();
+    assert_eq!((statuses[0], refused + limited), (401, 300));
+    // Within one 10-second interval an address gets 100 refusals, then 429 without a lookup.
+    assert!(if quick { limited == 199 } else { limited > 0 }, "{refused} refused, {limited} limited");
     let rows = |served: &Served| {
         served
             .regie
@@ -208,11 +210,19 @@ fn refused_tokens_are_audited_once_per_interval_with_a_count_and_rate_limited() 
             .map(|row| row[0].clone())
             .collect::<Vec<_>>()
     };
-    assert_eq!(rows(&served).len(), 1, "one entry at once, not one per request");
+    let during = rows(&served).len();
+    assert!(during <= 4, "{during} audit entries for 300 refusals: one per interval, not one per request");
     assert!(served.stop().success());
+    // Every refusal is accounted for: one entry each for the first of an interval, the rest summed.
     let entries = rows(&served);
-    assert_eq!(entries.len(), 2, "{entries:?}");
-    assert!(entries[1].starts_with("100 further refusals"), "{entries:?}");
+    let counted: usize = entries
+        .iter()
+        .map(|detail| match detail.split_once(" further refusals") {
+            Some((count, _)) => count.parse::<usize>().unwrap(),
+            None => 1,
+        })
+        .sum();
+    assert_eq!(counted, refused, "{entries:?}");
 }
 
 #[test]
