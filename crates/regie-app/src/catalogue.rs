@@ -42,6 +42,32 @@ impl Regie {
         Ok(self.db.list_collections().await?)
     }
 
+    /// The collections `access` may read, and their ancestors with a count of 0 (a folder above a
+    /// granted collection is shown, never what it holds).
+    pub async fn collections_as(&self, access: &regie_core::access::Access) -> Result<Vec<CollectionRecord>, AppError> {
+        use regie_core::access::Permission;
+        let all = self.db.list_collections().await?;
+        let readable: Vec<&str> = all
+            .iter()
+            .filter(|collection| access.allows(Permission::Read, &collection.path, None))
+            .map(|collection| collection.path.as_str())
+            .collect();
+        let is_above_readable =
+            |path: &str| readable.iter().any(|below| below.starts_with(path) && below[path.len()..].starts_with('/'));
+        Ok(all
+            .iter()
+            .filter_map(|collection| {
+                if readable.contains(&collection.path.as_str()) {
+                    Some(collection.clone())
+                } else if is_above_readable(&collection.path) {
+                    Some(CollectionRecord { asset_count: 0, ..collection.clone() })
+                } else {
+                    None
+                }
+            })
+            .collect())
+    }
+
     pub async fn tag_asset(&self, reference: &str, tags: &[String]) -> Result<AssetRecord, AppError> {
         let asset_id = self.resolve_asset(reference).await?;
         self.db.add_tags(asset_id, &normalise_tags(tags)?).await?;

@@ -12,6 +12,7 @@ mod openapi;
 mod routes;
 mod state;
 mod throttle;
+mod web;
 
 use std::sync::Arc;
 
@@ -70,8 +71,18 @@ fn router_on(state: SharedState) -> Router {
             .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
             .on_response(DefaultOnResponse::new().level(Level::INFO)),
     )
-    .fallback(|| async { ApiError::not_found("no such route: the API is described at /api/v1/openapi.json") })
+    .fallback(fallback)
     .with_state(state)
+}
+
+/// Unknown API paths are JSON 404s; everything else belongs to the web desk.
+async fn fallback(method: axum::http::Method, uri: axum::http::Uri) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let path = uri.path();
+    if path.starts_with("/api/") || !matches!(method, axum::http::Method::GET | axum::http::Method::HEAD) {
+        return ApiError::not_found("no such route: the API is described at /api/v1/openapi.json").into_response();
+    }
+    web::serve(uri).await
 }
 
 /// Serves until `shutdown` turns true: the listener stops accepting, requests in flight finish,

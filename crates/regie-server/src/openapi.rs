@@ -6,7 +6,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::routes::{assets, audit, auth, health, jobs, tokens, uploads, users};
+use crate::routes::{assets, audit, auth, collections, health, jobs, tokens, uploads, users};
 use crate::state::SharedState;
 
 #[derive(OpenApi)]
@@ -60,6 +60,7 @@ pub fn routes() -> OpenApiRouter<SharedState> {
         .routes(routes!(tokens::create, tokens::list))
         .routes(routes!(tokens::revoke))
         .routes(routes!(assets::list))
+        .routes(routes!(collections::list))
         .routes(routes!(assets::show))
         .routes(routes!(assets::tags))
         .routes(routes!(assets::download))

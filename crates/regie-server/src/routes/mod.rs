@@ -3,6 +3,7 @@
 pub mod assets;
 pub mod audit;
 pub mod auth;
+pub mod collections;
 pub mod health;
 pub mod jobs;
 pub mod tokens;
