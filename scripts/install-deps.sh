@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
 # Installs what regie needs at run time and in tests when it is missing: ffmpeg (ffmpeg, ffprobe)
-# and mediainfo (the benchmarks' peer tool). Debian/Ubuntu; uses sudo when not root.
+# and mediainfo (the benchmarks' peer tool). With --tests, also what the web desk's tests need:
+# Node.js and npm (to build the desk) and Chromium (the end-to-end tests drive it headless).
+# Debian/Ubuntu; uses sudo when not root.
 set -euo pipefail
 missing=()
 command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
 command -v mediainfo >/dev/null 2>&1 || missing+=(mediainfo)
+if [ "${1:-}" = "--tests" ]; then
+  command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
+  command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+fi
 if [ ${#missing[@]} -eq 0 ]; then exit 0; fi
 as_root=()
 [ "$(id -u)" -eq 0 ] || as_root=(sudo)

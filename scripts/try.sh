@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# regie's main job on the embedded default: build the binary, generate a sample delivery folder
-# with ffmpeg (video, audio, stills, a sidecar, a broken file), ingest it into ./regie-data
-# (SQLite + local store, created on first use), make the previews with a worker and list the
-# catalogue.
+# regie's main job on the embedded default: build the web desk and the binary, generate a sample
+# delivery folder with ffmpeg (video, audio, stills, a sidecar, a broken file), ingest it into
+# ./regie-data (SQLite + local store, created on first use), make the previews with a worker, list
+# the catalogue, then serve the media desk on it: a demo administrator gets a new random password,
+# printed once, and the server runs until Ctrl-C (LISTEN=host:port to choose the address).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
+bash scripts/build-web.sh || echo "warning: the web desk was not built (it needs Node.js 20.19 or newer); regie will serve the API only" >&2
 cargo build --release --locked --bin regie
 regie=target/release/regie
 sample=${SAMPLE:-./sample-delivery}
@@ -31,3 +33,13 @@ echo "== regie collections"
 "$regie" collections
 echo "== regie check-names $sample"
 "$regie" check-names "$sample" || true
+echo "== regie serve: the media desk on this catalogue (Ctrl-C stops it)"
+password=$(head -c 24 /dev/urandom | base64 | tr -d '/+=' | head -c 24)
+if "$regie" users list --json | grep -q '"name": *"demo-admin"'; then
+  printf '%s\n' "$password" | "$regie" users reset demo-admin >/dev/null
+else
+  printf '%s\n' "$password" | "$regie" users add demo-admin --role admin --password-stdin >/dev/null
+fi
+listen=${LISTEN:-127.0.0.1:8080}
+echo "sign in at http://$listen as demo-admin with this password (shown only now): $password"
+exec "$regie" serve --listen "$listen"

@@ -1,0 +1,205 @@
+// The media desk end to end: a real `regie serve` on its own data folder (media made with ffmpeg
+// here), driven in Debian's headless Chromium by playwright-core. Screenshots of the main pages
+// go to $REGIE_WEB_ARTIFACTS (default: web/test-output/, ignored by git).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { chromium } from 'playwright-core';
+
+const regie = resolve(process.env.REGIE_BIN ?? new URL('../../../target/debug/regie', import.meta.url).pathname);
+const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const folder = mkdtempSync(join(tmpdir(), 'regie-desk-'));
+const data = join(folder, 'data');
+const artifacts = resolve(process.env.REGIE_WEB_ARTIFACTS ?? new URL('../../test-output', import.meta.url).pathname);
+const PASSWORD = 'correct horse battery staple';
+
+let server;
+let base;
+let browser;
+
+function run(args, input) {
+  const result = spawnSync(regie, ['--data', data, ...args], {
+    input,
+    encoding: 'utf8',
+    env: { ...process.env, REGIE_JOBS_PREVIEWS_AT_INGEST: '1' },
+  });
+  assert.equal(result.status, 0, `regie ${args.join(' ')}: ${result.stderr}`);
+  return result.stdout;
+}
+
+function ffmpeg(args) {
+  const result = spawnSync('ffmpeg', ['-nostdin', '-hide_banner', '-loglevel', 'error', '-y', ...args], { encoding: 'utf8' });
+  assert.equal(result.status, 0, result.stderr);
+}
+
+before(async () => {
+  mkdirSync(artifacts, { recursive: true });
+  const news = join(folder, 'news');
+  const sport = join(folder, 'sport');
+  mkdirSync(news);
+  mkdirSync(sport);
+  // Video whose frame number is its colour (base-5 digits in R, G and B), at 25 fps, starting
+  // at timecode 10:00:00:00: the test reads the picture on screen to know which frame it is.
+  const colour = "r='15+60*mod(N,5)':g='15+60*mod(floor(N/5),5)':b='15+60*mod(floor(N/25),5)'";
+  ffmpeg(['-f', 'lavfi', '-i', `color=c=black:s=320x180:r=25:d=4,format=rgb24,geq=${colour}`,
+    '-f', 'lavfi', '-i', 'sine=frequency=1000:sample_rate=48000', '-t', '4', '-c:v', 'libx264', '-pix_fmt', 'yuv420p',
+    '-c:a', 'aac', '-timecode', '10:00:00:00', join(news, 'evening_news.mp4')]);
+  writeFileSync(join(news, 'evening_news.json'), JSON.stringify({ title: 'Journal du soir', keywords: ['météo'] }));
+  writeFileSync(join(news, 'evening_news.srt'), '1\n00:00:02,000 --> 00:00:03,000\nLa tempête arrive sur la côte\n');
+  ffmpeg(['-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000', '-t', '2', '-c:a', 'pcm_s16le', join(news, 'voice_over.wav')]);
+  ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25', '-t', '1', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', join(sport, 'match.mp4')]);
+  run(['ingest', '--collection', 'news/2026', news]);
+  run(['ingest', '--collection', 'sport', sport]);
+  run(['worker', '--until-idle']);
+  run(['users', 'add', 'anne', '--role', 'admin', '--password-stdin'], `${PASSWORD}\n`);
+  run(['users', 'add', 'val', '--role', 'viewer', '--password-stdin'], `${PASSWORD}\n`);
+  run(['grants', 'add', '--collection', 'news', '--to', 'user:val', '--role', 'viewer']);
+
+  server = spawn(regie, ['--data', data, 'serve', '--listen', '127.0.0.1:0', '--workers', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const line = await new Promise((done) => createInterface({ input: server.stdout }).once('line', done));
+  base = line.replace('listening on ', '').trim();
+  browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox', '--autoplay-policy=no-user-gesture-required'] });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.kill();
+  rmSync(folder, { recursive: true, force: true });
+});
+
+/** The frame on screen, read from the picture's colour (see the fixture). */
+async function frameOnScreen(page) {
+  return page.evaluate(() => {
+    const video = document.querySelector('.player video');
+    const canvas = document.createElement('canvas');
+    canvas.width = video.videoWidth;
+    canvas.height = video.videoHeight;
+    const context = canvas.getContext('2d');
+    context.drawImage(video, 0, 0);
+    const [r, g, b] = context.getImageData(canvas.width / 2, canvas.height / 2, 1, 1).data;
+    const digit = (value) => Math.max(0, Math.min(4, Math.round((value - 15) / 60)));
+    return digit(r) + 5 * digit(g) + 25 * digit(b);
+  });
+}
+
+async function signedIn(user, locale = 'en-US') {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale });
+  const page = await context.newPage();
+  await page.goto(base);
+  await page.getByLabel(locale.startsWith('fr') ? "Nom d'utilisateur" : 'Username').fill(user);
+  await page.getByLabel(locale.startsWith('fr') ? 'Mot de passe' : 'Password').fill(PASSWORD);
+  await page.getByRole('button', { name: locale.startsWith('fr') ? 'Se connecter' : 'Sign in' }).click();
+  await page.locator('.grid li').first().waitFor();
+  return page;
+}
+
+test('a wrong password is refused in words', async () => {
+  const page = await browser.newPage();
+  await page.goto(base);
+  await page.getByLabel('Username').fill('anne');
+  await page.getByLabel('Password').fill('not the password at all');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await assert.doesNotReject(page.getByRole('alert').filter({ hasText: 'wrong user name or password' }).waitFor());
+  await page.close();
+});
+
+test('an administrator browses every collection and opens an asset', async () => {
+  const page = await signedIn('anne');
+  assert.equal(await page.locator('.grid li').count(), 3);
+  await page.screenshot({ path: join(artifacts, 'grid.png') });
+  await page.getByRole('link', { name: 'sport' }).click();
+  await page.waitForFunction(() => document.querySelectorAll('.grid li').length === 1);
+  await page.getByRole('link', { name: 'All assets' }).click();
+  await page.waitForFunction(() => document.querySelectorAll('.grid li').length === 3);
+  await page.getByRole('button', { name: /evening_news\.mp4/ }).click();
+  await page.locator('.player video').waitFor();
+  await page.screenshot({ path: join(artifacts, 'asset.png') });
+  await page.context().close();
+});
+
+test('the player starts at the source timecode, plays, and steps frame by frame', async () => {
+  const page = await signedIn('anne');
+  await page.getByRole('button', { name: /evening_news\.mp4/ }).click();
+  const timecode = page.getByLabel('Timecode');
+  await page.waitForFunction(() => document.querySelector('.player video').readyState >= 2);
+  assert.equal(await timecode.textContent(), '10:00:00:00');
+  await page.getByRole('button', { name: 'Play' }).click();
+  await page.waitForFunction(() => document.querySelector('.timecode').textContent !== '10:00:00:00', null, { timeout: 10000 });
+  await page.getByRole('button', { name: 'Pause' }).click();
+  await page.getByRole('button', { name: 'Previous frame' }).click();
+  await page.getByRole('button', { name: 'Previous frame' }).click();
+  // Back to the first frame, then three frames forward with the arrow key.
+  await page.evaluate(() => {
+    const video = document.querySelector('.player video');
+    video.currentTime = 0.02;
+  });
+  await page.waitForFunction(() => document.querySelector('.timecode').dataset.frame === '0');
+  assert.equal(await frameOnScreen(page), 0);
+  for (let step = 0; step < 3; step += 1) await page.keyboard.press('ArrowRight');
+  await page.waitForFunction(() => document.querySelector('.timecode').dataset.frame === '3');
+  await page.waitForFunction(() => !document.querySelector('.player video').seeking);
+  assert.equal(await timecode.textContent(), '10:00:00:03');
+  assert.equal(await frameOnScreen(page), 3, 'the picture on screen is the frame the timecode names');
+  for (const target of [37, 80, 12]) {
+    await page.evaluate((frame) => { document.querySelector('.player video').currentTime = (frame + 0.5) / 25; }, target);
+    await page.waitForFunction((frame) => document.querySelector('.timecode').dataset.frame === String(frame), target);
+    await page.waitForFunction(() => !document.querySelector('.player video').seeking);
+    assert.equal(await frameOnScreen(page), target, `after a seek to frame ${target}`);
+  }
+  await page.getByRole('button', { name: 'Previous frame' }).click();
+  await page.waitForFunction(() => document.querySelector('.timecode').dataset.frame === '11');
+  await page.waitForFunction(() => !document.querySelector('.player video').seeking);
+  assert.equal(await frameOnScreen(page), 11);
+  assert.equal(await timecode.textContent(), '10:00:00:11');
+  await page.context().close();
+});
+
+test('a subtitle word finds the asset and opens the player at its moment', async () => {
+  const page = await signedIn('anne');
+  await page.getByLabel('Search').fill('tempête');
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
+  await page.getByText('1 results').waitFor();
+  await page.screenshot({ path: join(artifacts, 'search.png') });
+  await page.locator('.grid li button').first().click();
+  await page.waitForFunction(() => document.querySelector('.player video')?.readyState >= 1);
+  await page.waitForFunction(() => Number(document.querySelector('.timecode').dataset.frame) >= 50, null, { timeout: 10000 });
+  await page.context().close();
+});
+
+test('tags added on the asset page are kept and found', async () => {
+  const page = await signedIn('anne');
+  await page.getByRole('button', { name: /voice_over\.wav/ }).click();
+  await page.getByLabel('Add a tag').fill('urgent');
+  await page.getByLabel('Add a tag').press('Enter');
+  await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+  await page.reload();
+  await page.locator('.tags li', { hasText: 'urgent' }).waitFor();
+  await page.context().close();
+});
+
+test('a viewer sees only the collections granted and cannot edit', async () => {
+  const page = await signedIn('val');
+  assert.equal(await page.locator('.grid li').count(), 2);
+  assert.equal(await page.getByRole('link', { name: 'sport' }).count(), 0);
+  await page.getByRole('button', { name: /voice_over\.wav/ }).click();
+  await page.getByLabel('Add a tag').fill('mine');
+  await page.getByLabel('Add a tag').press('Enter');
+  await page.getByRole('alert').waitFor();
+  await page.context().close();
+});
+
+test('the French interface speaks French and is remembered', async () => {
+  const page = await signedIn('anne', 'fr-FR');
+  await page.getByRole('button', { name: 'Se déconnecter' }).waitFor();
+  assert.equal(await page.getByRole('link', { name: 'Tous les médias' }).count(), 1);
+  await page.getByLabel('Langue').selectOption('en');
+  await page.getByRole('button', { name: 'Sign out' }).waitFor();
+  await page.reload();
+  await page.getByRole('button', { name: 'Sign out' }).waitFor();
+  await page.screenshot({ path: join(artifacts, 'language.png') });
+  await page.context().close();
+});
