@@ -80,6 +80,19 @@ impl Regie {
         self.reindexed(asset_id).await
     }
 
+    /// Applies an edit of the descriptive metadata (only the fields sent) and reindexes the asset.
+    pub async fn edit_metadata(
+        &self,
+        reference: &str,
+        change: &regie_core::metadata_change::MetadataChange,
+    ) -> Result<AssetRecord, AppError> {
+        let asset_id = self.resolve_asset(reference).await?;
+        let current = self.db.get_asset(asset_id).await?;
+        let changed = change.apply(&current.metadata)?;
+        self.db.set_metadata(asset_id, &changed).await?;
+        self.reindexed(asset_id).await
+    }
+
     /// The record of an asset just edited, after updating its search document.
     async fn reindexed(&self, asset_id: AssetId) -> Result<AssetRecord, AppError> {
         self.index_assets(&[asset_id]).await;

@@ -36,6 +36,11 @@ impl Regie {
         redacted.replace(&data_dir, "DATA")
     }
 
+    /// An asset record as `access` may read it (server paths for administrators only).
+    pub fn record_as_seen_by(&self, access: &Access, record: AssetRecord) -> AssetRecord {
+        if access.is_admin() { record } else { without_paths(record) }
+    }
+
     /// A job as `access` may read it.
     pub fn redact_job(&self, access: &Access, mut details: JobDetails) -> JobDetails {
         if access.is_admin() {

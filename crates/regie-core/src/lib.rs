@@ -13,6 +13,7 @@ pub mod format;
 pub mod house_id;
 pub mod id;
 pub mod media;
+pub mod metadata_change;
 pub mod naming;
 pub mod plain_name;
 pub mod policy;

@@ -480,3 +480,24 @@ fn parse_asset_id(text: String) -> Result<AssetId, DbError> {
 fn corrupt(what: &'static str) -> impl Fn(serde_json::Error) -> DbError {
     move |error| DbError::Corrupt { what, reason: error.to_string() }
 }
+
+impl Database {
+    /// Replaces an asset's descriptive metadata.
+    pub async fn set_metadata(
+        &self,
+        asset_id: AssetId,
+        metadata: &regie_core::sidecar::DescriptiveMetadata,
+    ) -> Result<(), DbError> {
+        let text = serde_json::to_string(metadata)
+            .map_err(|error| DbError::Corrupt { what: "metadata", reason: error.to_string() })?;
+        let mut transaction = self.begin_write().await?;
+        ensure_exists(&mut transaction, asset_id).await?;
+        sqlx::query("UPDATE assets SET metadata = $1 WHERE id = $2")
+            .bind(text)
+            .bind(asset_id.to_string())
+            .execute(&mut *transaction)
+            .await
+            .during("updating metadata")?;
+        transaction.commit().await.during("committing metadata")
+    }
+}

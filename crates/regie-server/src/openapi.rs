@@ -63,6 +63,7 @@ pub fn routes() -> OpenApiRouter<SharedState> {
         .routes(routes!(collections::list))
         .routes(routes!(assets::show))
         .routes(routes!(assets::tags))
+        .routes(routes!(assets::metadata))
         .routes(routes!(assets::download))
         .routes(routes!(assets::rendition_file))
         .routes(routes!(assets::search))

@@ -181,6 +181,26 @@ test('tags added on the asset page are kept and found', async () => {
   await page.context().close();
 });
 
+test('metadata edited on the asset page is kept, found by search, and a refused save keeps the form', async () => {
+  const page = await signedIn('anne');
+  await page.getByRole('button', { name: /voice_over\.wav/ }).click();
+  await page.getByRole('button', { name: 'Edit' }).click();
+  await page.getByLabel('Title').fill('Bulletin du matin');
+  await page.getByLabel('Air date').fill('2026-13-45');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('alert').filter({ hasText: 'air date' }).waitFor();
+  assert.equal(await page.getByLabel('Title').inputValue(), 'Bulletin du matin', 'nothing typed is lost');
+  await page.getByLabel('Air date').fill('2026-11-29');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+  await page.reload();
+  await page.getByRole('heading', { name: /Bulletin du matin/ }).waitFor();
+  await page.getByLabel('Search').fill('bulletin');
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
+  await page.getByText('1 results').waitFor();
+  await page.context().close();
+});
+
 test('a viewer sees only the collections granted and cannot edit', async () => {
   const page = await signedIn('val');
   assert.equal(await page.locator('.grid li').count(), 2);

@@ -74,6 +74,26 @@ pub async fn show(
     Ok(axum::Json(state.regie.asset_as(&who.access, &id).await?))
 }
 
+/// Edits the descriptive metadata (write-metadata): only the fields sent change, an empty text
+/// clears one. The answer is the whole record; the edit is audited and the asset reindexed.
+#[utoipa::path(patch, path = "/api/v1/assets/{id}/metadata", tag = "assets", params(("id" = String, Path)),
+    request_body = serde_json::Value,
+    responses((status = 200, body = serde_json::Value), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn metadata(
+    State(state): State<SharedState>,
+    who: Authenticated,
+    Path(id): Path<String>,
+    ApiJson(change): ApiJson<regie_core::metadata_change::MetadataChange>,
+) -> ApiResult<axum::Json<AssetRecord>> {
+    let asset_id =
+        state.permitted(&who, &id, Permission::WriteMetadata, "asset.metadata", format!("asset {id}")).await?;
+    let reference = asset_id.to_string();
+    let record = state.regie.edit_metadata(&reference, &change).await?;
+    let detail = format!("fields {}", change.touched().join(" "));
+    state.audit_by(&who, "asset.metadata", Some(reference), "ok", detail).await?;
+    Ok(axum::Json(state.regie.record_as_seen_by(&who.access, record)))
+}
+
 /// Adds and removes tags (write-metadata).
 #[utoipa::path(post, path = "/api/v1/assets/{id}/tags", tag = "assets", params(("id" = String, Path)), request_body = TagChange,
     responses((status = 200, body = serde_json::Value), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
@@ -98,7 +118,7 @@ pub async fn tags(
     };
     let detail = serde_json::json!({ "add": change.add, "remove": change.remove }).to_string();
     state.audit_by(&who, "asset.tag", Some(reference), "ok", detail).await?;
-    Ok(axum::Json(record))
+    Ok(axum::Json(state.regie.record_as_seen_by(&who.access, record)))
 }
 
 /// A stored file of an asset (`original`, `proxy`, `poster`...), with Range support (download).

@@ -627,3 +627,33 @@ fn jobs_run_inside_the_server_and_are_managed_over_the_api() {
     assert_eq!((cancel.status, cancel.code()), (409, "job-finished".to_owned()));
     assert_eq!(served.send("POST", &format!("/api/v1/jobs/{job_id}/retry"), Some(&val), None).status, 403);
 }
+
+#[test]
+fn metadata_edits_change_only_the_fields_sent_and_are_checked_audited_and_searchable() {
+    let (served, news, sport) = newsroom();
+    served.add_user("eve", "editor");
+    served.regie.json(&["grants", "add", "--collection", "news", "--to", "user:eve", "--role", "editor", "--json"]);
+    let eve = served.login("eve");
+    let path = format!("/api/v1/assets/{news}/metadata");
+    let edited =
+        served.send("PATCH", &path, Some(&eve), Some(json!({"title": "Journal de 13h", "keywords": ["météo"]})));
+    assert_eq!(edited.status, 200, "{}", String::from_utf8_lossy(&edited.body));
+    let record = edited.json();
+    assert_eq!(record["metadata"]["title"], json!("Journal de 13h"));
+    assert!(!record["source_path"].as_str().unwrap().contains('/'), "server paths are for administrators");
+    let cleared = served.send("PATCH", &path, Some(&eve), Some(json!({"title": ""}))).json();
+    assert!(cleared["metadata"].get("title").is_none());
+    assert_eq!(cleared["metadata"]["keywords"], json!(["météo"]), "fields not sent are kept");
+    let bad = served.send("PATCH", &path, Some(&eve), Some(json!({"air_date": "yesterday"})));
+    assert_eq!((bad.status, bad.code()), (400, "invalid-value".to_owned()));
+    let unknown = served.send("PATCH", &path, Some(&eve), Some(json!({"owner": "eve"})));
+    assert_eq!(unknown.status, 400);
+    let elsewhere =
+        served.send("PATCH", &format!("/api/v1/assets/{sport}/metadata"), Some(&eve), Some(json!({"title": "x"})));
+    assert_eq!(elsewhere.status, 404, "an asset eve cannot read does not exist for her");
+    let found = served.get("/api/v1/search?q=m%C3%A9t%C3%A9o", &eve).json();
+    assert_eq!(found["total"], json!(1));
+    let audited =
+        served.regie.query("SELECT COUNT(*) FROM audit_log WHERE action = 'asset.metadata' AND outcome = 'ok'");
+    assert_eq!(audited[0][0], "2");
+}
