@@ -52,6 +52,11 @@ before(async () => {
   writeFileSync(join(news, 'evening_news.srt'), '1\n00:00:02,000 --> 00:00:03,000\nLa tempête arrive sur la côte\n');
   ffmpeg(['-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000', '-t', '2', '-c:a', 'pcm_s16le', join(news, 'voice_over.wav')]);
   ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25', '-t', '1', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', join(sport, 'match.mp4')]);
+  const outbox = join(folder, 'outbox');
+  mkdirSync(outbox);
+  for (const [name, frequency] of [['interview.wav', 300], ['ambience.wav', 700]]) {
+    ffmpeg(['-f', 'lavfi', '-i', `sine=frequency=${frequency}:sample_rate=48000`, '-t', '2', '-ac', '2', '-c:a', 'pcm_s16le', join(outbox, name)]);
+  }
   run(['ingest', '--collection', 'news/2026', news]);
   run(['ingest', '--collection', 'sport', sport]);
   run(['worker', '--until-idle']);
@@ -109,7 +114,7 @@ test('a wrong password is refused in words', async () => {
 
 test('an administrator browses every collection and opens an asset', async () => {
   const page = await signedIn('anne');
-  assert.equal(await page.locator('.grid li').count(), 3);
+  await page.waitForFunction(() => document.querySelectorAll('.grid li').length === 3);
   await page.screenshot({ path: join(artifacts, 'grid.png') });
   await page.getByRole('link', { name: 'sport' }).click();
   await page.waitForFunction(() => document.querySelectorAll('.grid li').length === 1);
@@ -201,9 +206,39 @@ test('metadata edited on the asset page is kept, found by search, and a refused 
   await page.context().close();
 });
 
+test('two files upload, one through a broken connection, and both are ingested', async () => {
+  const page = await signedIn('anne');
+  await page.evaluate(() => localStorage.setItem('regie.upload.chunkBytes', String(64 * 1024)));
+  let patches = 0;
+  let broken = false;
+  await page.route('**/api/v1/uploads/*', (route) => {
+    if (route.request().method() === 'PATCH' && (patches += 1) === 2) {
+      broken = true;
+      return route.abort('connectionreset');
+    }
+    return route.continue();
+  });
+  await page.getByRole('link', { name: 'Upload' }).click();
+  await page.getByLabel('Into the collection').fill('news/uploads');
+  await page.locator('input[type=file]:not([webkitdirectory])').setInputFiles([
+    join(folder, 'outbox', 'interview.wav'),
+    join(folder, 'outbox', 'ambience.wav'),
+  ]);
+  for (const name of ['interview.wav', 'ambience.wav']) {
+    await page.locator(`.uploads li[data-name="${name}"].done`).waitFor({ timeout: 30000 });
+  }
+  assert.ok(broken, 'a connection was broken on the way');
+  await page.screenshot({ path: join(artifacts, 'upload.png') });
+  const listed = await page.evaluate(async () => (await (await fetch('/api/v1/assets?collection=news/uploads')).json()).items.map((item) => item.name).sort());
+  assert.deepEqual(listed, ['ambience.wav', 'interview.wav']);
+  await page.context().close();
+});
+
 test('a viewer sees only the collections granted and cannot edit', async () => {
   const page = await signedIn('val');
-  assert.equal(await page.locator('.grid li').count(), 2);
+  const visible = await page.evaluate(async () => (await (await fetch('/api/v1/assets')).json()).items.map((item) => item.collection));
+  assert.ok(visible.length >= 2 && visible.every((collection) => collection.startsWith('news')), String(visible));
+  await page.waitForFunction((count) => document.querySelectorAll('.grid li').length === count, visible.length);
   assert.equal(await page.getByRole('link', { name: 'sport' }).count(), 0);
   await page.getByRole('button', { name: /voice_over\.wav/ }).click();
   await page.getByLabel('Add a tag').fill('mine');
