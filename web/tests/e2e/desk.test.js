@@ -4,7 +4,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -76,6 +77,17 @@ after(async () => {
   rmSync(folder, { recursive: true, force: true });
 });
 
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** Serious and critical accessibility violations on the page (axe-core), as readable lines. */
+async function accessibilityProblems(page) {
+  await page.evaluate(axeSource);
+  const results = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+  return results.violations
+    .filter((violation) => ['serious', 'critical'].includes(violation.impact))
+    .map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`);
+}
+
 /** The frame on screen, read from the picture's colour (see the fixture). */
 async function frameOnScreen(page) {
   return page.evaluate(() => {
@@ -101,6 +113,23 @@ async function signedIn(user, locale = 'en-US') {
   await page.locator('.grid li').first().waitFor();
   return page;
 }
+
+test('the main pages have no serious accessibility violation', async () => {
+  const signIn = await browser.newPage();
+  await signIn.goto(base);
+  await signIn.getByLabel('Username').waitFor();
+  assert.deepEqual(await accessibilityProblems(signIn), [], 'sign-in page');
+  await signIn.close();
+  const page = await signedIn('anne');
+  assert.deepEqual(await accessibilityProblems(page), [], 'asset grid');
+  await page.getByRole('button', { name: /evening_news\.mp4/ }).click();
+  await page.locator('.player video').waitFor();
+  assert.deepEqual(await accessibilityProblems(page), [], 'asset page');
+  await page.getByRole('link', { name: 'Upload' }).click();
+  await page.getByLabel('Into the collection').waitFor();
+  assert.deepEqual(await accessibilityProblems(page), [], 'upload page');
+  await page.context().close();
+});
 
 test('a wrong password is refused in words', async () => {
   const page = await browser.newPage();
