@@ -35,7 +35,7 @@ pub use named_toml::Lookup;
 pub use names::{NameCheck, check_names};
 pub use normalize::{NormalizeReport, normalize_file};
 pub use probe::probe_file;
-pub use profiles::{BUILT_IN_PROFILES, LoadedProfile, load_profile};
+pub use profiles::{BUILT_IN_PROFILES, LoadedProfile, ProfileSummary, load_profile};
 pub use regie::Regie;
 pub use regie_search::{
     DEFAULT_FACETS, FacetCount, FieldRule, Hit, IndexRules, SearchResults, SortOrder, ThesaurusEntry,

@@ -35,6 +35,41 @@ pub fn load_profile(name: &str, data_dir: &Path, lookup: Lookup) -> Result<Loade
     Ok(LoadedProfile { profile, text })
 }
 
+/// A profile as a list shows it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ProfileSummary {
+    pub name: String,
+    pub description: String,
+    /// `built-in` or `house`.
+    pub origin: &'static str,
+}
+
+impl crate::Regie {
+    /// The built-in profiles, then the valid house profiles of `DATA/profiles/` (by plain name).
+    pub fn profiles(&self) -> Vec<ProfileSummary> {
+        let mut list: Vec<ProfileSummary> = BUILT_IN_PROFILES
+            .iter()
+            .filter_map(|(name, text)| parse_profile(text, name).ok())
+            .map(|profile| ProfileSummary { name: profile.name, description: profile.description, origin: "built-in" })
+            .collect();
+        let folder = self.settings.data_dir.join("profiles");
+        let mut house: Vec<ProfileSummary> = std::fs::read_dir(&folder)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|entry| {
+                let name = entry.file_name().to_str()?.strip_suffix(".toml")?.to_owned();
+                let loaded = load_profile(&name, &self.settings.data_dir, Lookup::ByName).ok()?;
+                Some(ProfileSummary { name, description: loaded.profile.description, origin: "house" })
+            })
+            .filter(|summary| !list.iter().any(|built_in| built_in.name == summary.name))
+            .collect();
+        house.sort_by(|left, right| left.name.cmp(&right.name));
+        list.extend(house);
+        list
+    }
+}
+
 pub(crate) fn parse_profile(text: &str, origin: &str) -> Result<Profile, AppError> {
     let invalid = |reason: String| AppError::InvalidProfile { origin: origin.to_owned(), reason };
     let profile: Profile = toml::from_str(text).map_err(|error| invalid(toml_reason(&error, text)))?;

@@ -6,7 +6,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::routes::{assets, audit, auth, collections, health, jobs, tokens, uploads, users};
+use crate::routes::{assets, audit, auth, collections, health, jobs, profiles, tokens, uploads, users};
 use crate::state::SharedState;
 
 #[derive(OpenApi)]
@@ -78,6 +78,8 @@ pub fn routes() -> OpenApiRouter<SharedState> {
         .routes(routes!(users::list_grants, users::add_grant))
         .routes(routes!(users::remove_grant))
         .routes(routes!(audit::list))
+        .routes(routes!(audit::verify))
+        .routes(routes!(profiles::list))
         .routes(routes!(uploads::options, uploads::create))
         .routes(routes!(uploads::head, uploads::status, uploads::patch, uploads::terminate))
 }

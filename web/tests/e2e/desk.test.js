@@ -90,6 +90,9 @@ async function accessibilityProblems(page) {
 
 /** The frame on screen, read from the picture's colour (see the fixture). */
 async function frameOnScreen(page) {
+  await page.waitForFunction(() => !document.querySelector('.player video').seeking);
+  // Let the compositor present the frame the seek decoded.
+  await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
   return page.evaluate(() => {
     const video = document.querySelector('.player video');
     const canvas = document.createElement('canvas');
@@ -128,6 +131,9 @@ test('the main pages have no serious accessibility violation', async () => {
   await page.getByRole('link', { name: 'Upload' }).click();
   await page.getByLabel('Into the collection').waitFor();
   assert.deepEqual(await accessibilityProblems(page), [], 'upload page');
+  await page.getByRole('link', { name: 'Jobs' }).click();
+  await page.getByRole('heading', { name: 'Jobs' }).waitFor();
+  assert.deepEqual(await accessibilityProblems(page), [], 'jobs page');
   await page.context().close();
 });
 
@@ -260,6 +266,28 @@ test('two files upload, one through a broken connection, and both are ingested',
   await page.screenshot({ path: join(artifacts, 'upload.png') });
   const listed = await page.evaluate(async () => (await (await fetch('/api/v1/assets?collection=news/uploads')).json()).items.map((item) => item.name).sort());
   assert.deepEqual(listed, ['ambience.wav', 'interview.wav']);
+  await page.context().close();
+});
+
+test('a rendition is queued from the asset page and the jobs page shows it', async () => {
+  const page = await signedIn('anne');
+  await page.getByRole('button', { name: /voice_over\.wav/ }).click();
+  await page.getByLabel('Profile').selectOption('audio-bwf');
+  await page.getByRole('button', { name: 'Make this rendition' }).click();
+  await page.getByRole('status').filter({ hasText: 'queued' }).waitFor();
+  await page.locator('.jobs tr.queued', { hasText: 'audio-bwf' }).waitFor();
+  await page.locator('.history li', { hasText: 'transcode.queue' }).first().waitFor({ timeout: 5000 }).catch(async () => {
+    await page.reload();
+    await page.locator('.history li', { hasText: 'transcode.queue' }).first().waitFor();
+  });
+  await page.getByRole('link', { name: 'Jobs' }).click();
+  const row = page.locator('.jobs tr', { hasText: 'audio-bwf' });
+  await row.waitFor();
+  await row.getByRole('button', { name: 'Cancel' }).click();
+  await page.locator('.jobs tr.cancelled', { hasText: 'audio-bwf' }).waitFor();
+  await page.locator('.jobs tr.cancelled', { hasText: 'audio-bwf' }).getByRole('button', { name: 'Retry' }).click();
+  await page.locator('.jobs tr.queued', { hasText: 'audio-bwf' }).waitFor();
+  await page.screenshot({ path: join(artifacts, 'jobs.png') });
   await page.context().close();
 });
 

@@ -56,3 +56,14 @@ pub async fn list(
         (items.len() == limit as usize).then(|| items.last().map(|entry| entry.seq.to_string())).flatten();
     Ok(axum::Json(Page { items, next_cursor }))
 }
+
+/// Walks the whole chain and names the first entry altered, removed or inserted (admin).
+#[utoipa::path(get, path = "/api/v1/audit/verify", tag = "admin",
+    responses((status = 200, body = serde_json::Value), (status = 403, body = ErrorBody)))]
+pub async fn verify(
+    State(state): State<SharedState>,
+    who: Authenticated,
+) -> ApiResult<axum::Json<regie_app::AuditVerification>> {
+    who.require_admin()?;
+    Ok(axum::Json(state.regie.verify_audit().await?))
+}

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod collections;
 pub mod health;
 pub mod jobs;
+pub mod profiles;
 pub mod tokens;
 pub mod uploads;
 pub mod users;

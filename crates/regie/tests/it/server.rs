@@ -657,3 +657,19 @@ fn metadata_edits_change_only_the_fields_sent_and_are_checked_audited_and_search
         served.regie.query("SELECT COUNT(*) FROM audit_log WHERE action = 'asset.metadata' AND outcome = 'ok'");
     assert_eq!(audited[0][0], "2");
 }
+
+#[test]
+fn profiles_are_listed_by_name_and_the_audit_chain_is_verified_over_the_api() {
+    let (served, _, _) = newsroom();
+    let anne = served.login("anne");
+    served.add_user("val", "viewer");
+    let val = served.login("val");
+    let profiles = served.get("/api/v1/profiles", &val).json();
+    let names: Vec<&str> =
+        profiles.as_array().unwrap().iter().map(|profile| profile["name"].as_str().unwrap()).collect();
+    assert!(names.contains(&"web-ladder") && names.contains(&"proxy"), "{names:?}");
+    assert_eq!(served.get("/api/v1/audit/verify", &val).status, 403);
+    let verified = served.get("/api/v1/audit/verify", &anne).json();
+    assert_eq!(verified["intact"], json!(true));
+    assert!(verified["entries_checked"].as_u64().unwrap() >= 2);
+}
