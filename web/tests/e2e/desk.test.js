@@ -134,6 +134,9 @@ test('the main pages have no serious accessibility violation', async () => {
   await page.getByRole('link', { name: 'Jobs' }).click();
   await page.getByRole('heading', { name: 'Jobs' }).waitFor();
   assert.deepEqual(await accessibilityProblems(page), [], 'jobs page');
+  await page.getByRole('link', { name: 'Administration' }).click();
+  await page.getByRole('heading', { name: 'Users' }).waitFor();
+  assert.deepEqual(await accessibilityProblems(page), [], 'administration page');
   await page.context().close();
 });
 
@@ -288,6 +291,29 @@ test('a rendition is queued from the asset page and the jobs page shows it', asy
   await page.locator('.jobs tr.cancelled', { hasText: 'audio-bwf' }).getByRole('button', { name: 'Retry' }).click();
   await page.locator('.jobs tr.queued', { hasText: 'audio-bwf' }).waitFor();
   await page.screenshot({ path: join(artifacts, 'jobs.png') });
+  await page.context().close();
+});
+
+test('an administrator adds a user and a grant, makes a token and verifies the audit chain', async () => {
+  const page = await signedIn('anne');
+  await page.getByRole('link', { name: 'Administration' }).click();
+  await page.getByRole('heading', { name: 'Users' }).waitFor();
+  const users = page.locator('form.inline').nth(0);
+  await users.getByLabel('Name').fill('ines');
+  await users.getByLabel('Role').selectOption('editor');
+  await users.getByLabel('Password').fill('a long enough password');
+  await users.getByRole('button', { name: 'Add' }).click();
+  await page.locator('td', { hasText: 'ines' }).first().waitFor();
+  const grant = page.locator('form.inline').nth(2);
+  await grant.getByLabel('Collection').fill('sport');
+  await grant.getByLabel('To', { exact: true }).fill('user:ines');
+  await grant.getByRole('button', { name: 'Add' }).click();
+  await page.locator('td', { hasText: 'user:ines' }).waitFor();
+  await page.locator('form.inline').nth(3).getByRole('button', { name: 'Add' }).click();
+  await page.getByRole('status').filter({ hasText: 'shown this once' }).waitFor();
+  await page.getByRole('button', { name: 'Verify the chain' }).click();
+  await page.getByRole('status').filter({ hasText: 'Intact' }).waitFor();
+  await page.screenshot({ path: join(artifacts, 'admin.png') });
   await page.context().close();
 });
 
