@@ -193,6 +193,14 @@ test('the player starts at the source timecode, plays, and steps frame by frame'
     await page.waitForFunction(() => !document.querySelector('.player video').seeking);
     assert.equal(await frameOnScreen(page), target, `after a seek to frame ${target}`);
   }
+  // The timeline: storyboard thumbnails on hover, the waveform under it, and a position slider.
+  await page.locator('.timeline .waveform rect').first().waitFor();
+  const timeline = await page.locator('.timeline').boundingBox();
+  await page.mouse.move(timeline.x + timeline.width * 0.6, timeline.y + timeline.height / 2);
+  await page.locator('.timeline .thumb').waitFor();
+  await page.mouse.move(timeline.x, timeline.y - 200);
+  await page.getByLabel('Position').fill('12');
+  await page.waitForFunction(() => document.querySelector('.timecode').dataset.frame === '12');
   await page.getByRole('button', { name: 'Previous frame' }).click();
   await page.waitForFunction(() => document.querySelector('.timecode').dataset.frame === '11');
   await page.waitForFunction(() => !document.querySelector('.player video').seeking);
