@@ -64,6 +64,7 @@ pub fn routes() -> OpenApiRouter<SharedState> {
         .routes(routes!(assets::show))
         .routes(routes!(assets::tags))
         .routes(routes!(assets::metadata))
+        .routes(routes!(assets::verdict_report))
         .routes(routes!(assets::download))
         .routes(routes!(assets::rendition_file))
         .routes(routes!(assets::search))

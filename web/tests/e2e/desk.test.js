@@ -58,6 +58,8 @@ before(async () => {
   for (const [name, frequency] of [['interview.wav', 300], ['ambience.wav', 700]]) {
     ffmpeg(['-f', 'lavfi', '-i', `sine=frequency=${frequency}:sample_rate=48000`, '-t', '2', '-ac', '2', '-c:a', 'pcm_s16le', join(outbox, name)]);
   }
+  mkdirSync(data, { recursive: true });
+  writeFileSync(join(data, 'regie.toml'), '[policies]\n"news" = ["xdcamhd50-playout"]\n');
   run(['ingest', '--collection', 'news/2026', news]);
   run(['ingest', '--collection', 'sport', sport]);
   run(['worker', '--until-idle']);
@@ -160,7 +162,11 @@ test('an administrator browses every collection and opens an asset', async () =>
   await page.waitForFunction(() => document.querySelectorAll('.grid li').length === 3);
   await page.getByRole('button', { name: /evening_news\.mp4/ }).click();
   await page.locator('.player video').waitFor();
-  await page.screenshot({ path: join(artifacts, 'asset.png') });
+  // The collection's policy verdict opens to its full report; the subtitle file is listed.
+  await page.getByText('xdcamhd50-playout: failed').click();
+  await page.locator('.report tr.failed').first().waitFor();
+  await page.getByText('evening_news.srt').waitFor();
+  await page.screenshot({ path: join(artifacts, 'asset.png'), fullPage: true });
   await page.context().close();
 });
 

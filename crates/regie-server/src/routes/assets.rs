@@ -94,6 +94,27 @@ pub async fn metadata(
     Ok(axum::Json(state.regie.record_as_seen_by(&who.access, record)))
 }
 
+/// The full report of an asset's verdict against one of its collection's policies: every rule
+/// with what was measured and what was expected.
+#[utoipa::path(get, path = "/api/v1/assets/{id}/verdicts/{policy}", tag = "assets",
+    params(("id" = String, Path), ("policy" = String, Path)),
+    responses((status = 200, body = serde_json::Value), (status = 404, body = ErrorBody)))]
+pub async fn verdict_report(
+    State(state): State<SharedState>,
+    who: Authenticated,
+    Path((id, policy)): Path<(String, String)>,
+) -> ApiResult<axum::Json<serde_json::Value>> {
+    let record = state.regie.asset_as(&who.access, &id).await?;
+    let verdict = record
+        .verdicts
+        .iter()
+        .find(|verdict| verdict.policy == policy)
+        .ok_or_else(|| ApiError::not_found(format!("asset {id} has no verdict for policy {policy:?}")))?;
+    let report = serde_json::from_str(&verdict.report)
+        .map_err(|error| ApiError::internal(format!("the stored report does not parse: {error}")))?;
+    Ok(axum::Json(report))
+}
+
 /// Adds and removes tags (write-metadata).
 #[utoipa::path(post, path = "/api/v1/assets/{id}/tags", tag = "assets", params(("id" = String, Path)), request_body = TagChange,
     responses((status = 200, body = serde_json::Value), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]

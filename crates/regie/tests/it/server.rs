@@ -673,3 +673,20 @@ fn profiles_are_listed_by_name_and_the_audit_chain_is_verified_over_the_api() {
     assert_eq!(verified["intact"], json!(true));
     assert!(verified["entries_checked"].as_u64().unwrap() >= 2);
 }
+
+#[test]
+fn a_verdicts_full_report_is_read_over_the_api() {
+    let regie = TestRegie::new();
+    std::fs::create_dir_all(regie.data()).unwrap();
+    std::fs::write(regie.data().join("regie.toml"), "[policies]\n\"news\" = [\"xdcamhd50-playout\"]\n").unwrap();
+    let wav = &distinct_wavs(&regie.scratch("inbox"), 1)[0];
+    let asset = ingest_into(&regie, wav, "news");
+    let served = Served::start(regie);
+    served.add_user("anne", "admin");
+    let anne = served.login("anne");
+    let report = served.get(&format!("/api/v1/assets/{asset}/verdicts/xdcamhd50-playout"), &anne).json();
+    assert_eq!((report["policy"].as_str(), report["passed"].as_bool()), (Some("xdcamhd50-playout"), Some(false)));
+    let rules = report["rules"].as_array().unwrap();
+    assert!(rules.iter().any(|rule| rule["passed"] == json!(false) && rule["expected"].is_string()), "{report:#}");
+    assert_eq!(served.get(&format!("/api/v1/assets/{asset}/verdicts/ebu-r128"), &anne).status, 404);
+}
