@@ -203,7 +203,9 @@ impl Database {
     ) -> Result<Vec<AssetSummary>, DbError> {
         let mut sql = String::from(
             "SELECT a.id, a.house_id, a.name, c.path AS collection, a.created_at, f.size, f.format,
-                    (SELECT COUNT(*) FROM findings x WHERE x.asset_id = a.id) AS finding_count
+                    json_extract(f.media, '$.duration_s') AS duration_s,
+                    (SELECT COUNT(*) FROM findings x WHERE x.asset_id = a.id) AS finding_count,
+                    (SELECT COUNT(*) FROM verdicts v WHERE v.asset_id = a.id AND v.passed = 0) AS failed_verdicts
              FROM assets a
              JOIN collections c ON c.id = a.collection_id
              LEFT JOIN asset_files f ON f.asset_id = a.id AND f.role = 'original'
@@ -470,6 +472,8 @@ fn summary_from_row(row: &SqliteRow) -> Result<AssetSummary, DbError> {
         size: row.get::<Option<i64>, _>("size").unwrap_or(0) as u64,
         format: row.get::<Option<String>, _>("format").unwrap_or_default(),
         finding_count: row.get::<i64, _>("finding_count") as u64,
+        duration_s: row.try_get::<Option<f64>, _>("duration_s").ok().flatten(),
+        failed_verdicts: row.get::<i64, _>("failed_verdicts") as u64,
     })
 }
 

@@ -107,6 +107,10 @@ pub struct AssetSummary {
     pub size: u64,
     pub format: String,
     pub finding_count: u64,
+    /// The original's duration, when it has one.
+    pub duration_s: Option<f64>,
+    /// Policies of its collection the asset fails.
+    pub failed_verdicts: u64,
 }
 
 /// One node of the collection tree.

@@ -156,6 +156,10 @@ test('an administrator browses every collection and opens an asset', async () =>
   const page = await signedIn('anne');
   await page.waitForFunction(() => document.querySelectorAll('.grid li').length === 3);
   await page.screenshot({ path: join(artifacts, 'grid.png') });
+  // Duration and policy badges on the cards.
+  const card = page.getByRole('button', { name: /evening_news\.mp4/ });
+  await card.getByText('0:04').waitFor();
+  await card.getByText('policies failed: 1').waitFor();
   await page.getByRole('link', { name: 'sport' }).click();
   await page.waitForFunction(() => document.querySelectorAll('.grid li').length === 1);
   await page.getByRole('link', { name: 'All assets' }).click();
