@@ -62,6 +62,9 @@ before(async () => {
   writeFileSync(join(data, 'regie.toml'), '[policies]\n"news" = ["xdcamhd50-playout"]\n');
   run(['ingest', '--collection', 'news/2026', news]);
   run(['ingest', '--collection', 'sport', sport]);
+  const listed = JSON.parse(run(['assets', 'list', '--json']));
+  const evening = listed.find((asset) => asset.name === 'evening_news.mp4');
+  run(['transcode', evening.id, '--profile', 'web-ladder']);
   run(['worker', '--until-idle']);
   run(['users', 'add', 'anne', '--role', 'admin', '--password-stdin'], `${PASSWORD}\n`);
   run(['users', 'add', 'val', '--role', 'viewer', '--password-stdin'], `${PASSWORD}\n`);
@@ -216,6 +219,18 @@ test('the player starts at the source timecode, plays, and steps frame by frame'
   await page.waitForFunction(() => !document.querySelector('.player video').seeking);
   assert.equal(await frameOnScreen(page), 11);
   assert.equal(await timecode.textContent(), '10:00:00:11');
+  await page.context().close();
+});
+
+test('the HLS ladder plays in the same player through hls.js', async () => {
+  const page = await signedIn('anne');
+  await page.getByRole('button', { name: /evening_news\.mp4/ }).click();
+  await page.waitForFunction(() => document.querySelector('.player video')?.readyState >= 2);
+  await page.getByLabel('Source').selectOption('ladder');
+  await page.waitForFunction(() => document.querySelector('.player video').src.startsWith('blob:'));
+  await page.waitForFunction(() => document.querySelector('.player video').readyState >= 2, null, { timeout: 15000 });
+  await page.getByRole('button', { name: 'Play' }).click();
+  await page.waitForFunction(() => document.querySelector('.player video').currentTime > 0.5, null, { timeout: 15000 });
   await page.context().close();
 });
 
