@@ -54,6 +54,24 @@ pub fn load_policy(name: &str, data_dir: &Path, lookup: Lookup) -> Result<Policy
     Policy::from_file(file).map_err(|error| AppError::InvalidPolicy { origin, reason: error.to_string() })
 }
 
+impl Regie {
+    /// The names of the built-in policy packs, then of the valid house policies in `DATA/policies/`.
+    pub fn policies(&self) -> Vec<String> {
+        let mut names: Vec<String> = BUILT_IN_POLICIES.iter().map(|(name, _)| (*name).to_owned()).collect();
+        let mut house: Vec<String> = std::fs::read_dir(self.settings.data_dir.join("policies"))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|entry| entry.file_name().to_str()?.strip_suffix(".toml").map(str::to_owned))
+            .filter(|name| !names.contains(name))
+            .filter(|name| load_policy(name, &self.settings.data_dir, Lookup::ByName).is_ok())
+            .collect();
+        house.sort();
+        names.extend(house);
+        names
+    }
+}
+
 /// Checks a file on disk against `policy`, without ingesting it.
 pub async fn check_file(settings: &Settings, path: &Path, policy: &Policy) -> Result<CheckReport, AppError> {
     crate::probe::ensure_file(path)?;

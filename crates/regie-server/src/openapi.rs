@@ -81,6 +81,8 @@ pub fn routes() -> OpenApiRouter<SharedState> {
         .routes(routes!(audit::list))
         .routes(routes!(audit::verify))
         .routes(routes!(profiles::list))
+        .routes(routes!(profiles::policies))
+        .routes(routes!(assets::check))
         .routes(routes!(uploads::options, uploads::create))
         .routes(routes!(uploads::head, uploads::status, uploads::patch, uploads::terminate))
 }

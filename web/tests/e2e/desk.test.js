@@ -173,6 +173,10 @@ test('an administrator browses every collection and opens an asset', async () =>
   await page.getByText('xdcamhd50-playout: failed').click();
   await page.locator('.report tr.failed').first().waitFor();
   await page.getByText('evening_news.srt').waitFor();
+  // A check on demand against another policy, its report shown rule by rule.
+  await page.getByLabel('Policy', { exact: true }).selectOption('ebu-r128');
+  await page.getByRole('button', { name: 'Check', exact: true }).click();
+  await page.getByRole('status').filter({ hasText: 'ebu-r128:' }).waitFor({ timeout: 20000 });
   await page.screenshot({ path: join(artifacts, 'asset.png'), fullPage: true });
   await page.context().close();
 });

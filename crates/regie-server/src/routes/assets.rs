@@ -115,6 +115,35 @@ pub async fn verdict_report(
     Ok(axum::Json(report))
 }
 
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CheckRequest {
+    /// A built-in policy pack or one in DATA/policies/, by name.
+    pub policy: String,
+}
+
+/// Checks an asset against a delivery policy now (ingest permission: it may decode the whole
+/// file); the report is answered and the check audited, the asset is not changed.
+#[utoipa::path(post, path = "/api/v1/assets/{id}/check", tag = "assets", params(("id" = String, Path)),
+    request_body = CheckRequest,
+    responses((status = 200, body = serde_json::Value), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn check(
+    State(state): State<SharedState>,
+    who: Authenticated,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<CheckRequest>,
+) -> ApiResult<axum::Json<regie_app::CheckReport>> {
+    let asset_id = state.permitted(&who, &id, Permission::Ingest, "asset.check", format!("asset {id}")).await?;
+    let policy = regie_app::load_policy(&request.policy, state.regie.data_dir(), regie_app::Lookup::ByName)?;
+    let reference = asset_id.to_string();
+    let mut report = state.regie.check_asset(&reference, &policy).await?;
+    // The file checked is the asset's original; its place in the store is nobody's business.
+    report.path = state.regie.asset(&reference).await?.name;
+    let outcome = if report.report.passed { "passed" } else { "failed" };
+    state.audit_by(&who, "asset.check", Some(reference), "ok", format!("policy {}: {outcome}", request.policy)).await?;
+    Ok(axum::Json(report))
+}
+
 /// Adds and removes tags (write-metadata).
 #[utoipa::path(post, path = "/api/v1/assets/{id}/tags", tag = "assets", params(("id" = String, Path)), request_body = TagChange,
     responses((status = 200, body = serde_json::Value), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]

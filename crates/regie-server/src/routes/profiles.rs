@@ -1,4 +1,4 @@
-//! The transcoding profiles a caller may ask for, by name.
+//! The transcoding profiles and delivery policies a caller may ask for, by name.
 
 use axum::extract::State;
 
@@ -14,4 +14,11 @@ pub async fn list(
     _who: Authenticated,
 ) -> ApiResult<axum::Json<Vec<regie_app::ProfileSummary>>> {
     Ok(axum::Json(state.regie.profiles()))
+}
+
+/// The built-in policy packs and the house's own (`DATA/policies/`), by name.
+#[utoipa::path(get, path = "/api/v1/policies", tag = "assets",
+    responses((status = 200, body = serde_json::Value), (status = 401, body = crate::error::ErrorBody)))]
+pub async fn policies(State(state): State<SharedState>, _who: Authenticated) -> ApiResult<axum::Json<Vec<String>>> {
+    Ok(axum::Json(state.regie.policies()))
 }

@@ -689,4 +689,19 @@ fn a_verdicts_full_report_is_read_over_the_api() {
     let rules = report["rules"].as_array().unwrap();
     assert!(rules.iter().any(|rule| rule["passed"] == json!(false) && rule["expected"].is_string()), "{report:#}");
     assert_eq!(served.get(&format!("/api/v1/assets/{asset}/verdicts/ebu-r128"), &anne).status, 404);
+
+    // A check on demand: by policy name, reported, audited, the asset unchanged.
+    let policies = served.get("/api/v1/policies", &anne).json();
+    assert!(policies.as_array().unwrap().contains(&json!("ebu-r128")));
+    let check = format!("/api/v1/assets/{asset}/check");
+    let checked = served.send("POST", &check, Some(&anne), Some(json!({"policy": "ebu-r128"})));
+    assert_eq!(checked.status, 200, "{}", String::from_utf8_lossy(&checked.body));
+    let checked = checked.json();
+    assert_eq!(checked["policy"], json!("ebu-r128"));
+    assert!(checked["loudness"]["integrated"].is_number(), "{checked:#}");
+    assert!(!checked["path"].as_str().unwrap().contains('/'), "no store path in the answer");
+    let path_policy = served.send("POST", &check, Some(&anne), Some(json!({"policy": "/etc/passwd"})));
+    assert_eq!((path_policy.status, path_policy.code()), (400, "invalid-name".to_owned()));
+    let audited = served.regie.query("SELECT COUNT(*) FROM audit_log WHERE action = 'asset.check'");
+    assert_eq!(audited[0][0], "1");
 }
