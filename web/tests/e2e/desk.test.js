@@ -189,6 +189,8 @@ test('the player starts at the source timecode, plays, and steps frame by frame'
   assert.equal(await timecode.textContent(), '10:00:00:00');
   await page.getByRole('button', { name: 'Play' }).click();
   await page.waitForFunction(() => document.querySelector('.timecode').textContent !== '10:00:00:00', null, { timeout: 10000 });
+  // The tone moves the audio meters.
+  await page.waitForFunction(() => [...document.querySelectorAll('.meter')].some((meter) => Number(meter.dataset.level) > -40), null, { timeout: 10000 });
   await page.getByRole('button', { name: 'Pause' }).click();
   await page.getByRole('button', { name: 'Previous frame' }).click();
   await page.getByRole('button', { name: 'Previous frame' }).click();
