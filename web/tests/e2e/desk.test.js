@@ -95,7 +95,7 @@ async function accessibilityProblems(page) {
 
 /** The frame on screen, read from the picture's colour (see the fixture). */
 async function frameOnScreen(page) {
-  await page.waitForFunction(() => !document.querySelector('.player video').seeking);
+  await page.waitForFunction(() => !document.querySelector('.player video')?.seeking);
   // Let the compositor present the frame the seek decoded.
   await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
   return page.evaluate(() => {
@@ -185,10 +185,10 @@ test('the player starts at the source timecode, plays, and steps frame by frame'
   const page = await signedIn('anne');
   await page.getByRole('button', { name: /evening_news\.mp4/ }).click();
   const timecode = page.getByLabel('Timecode');
-  await page.waitForFunction(() => document.querySelector('.player video').readyState >= 2);
+  await page.waitForFunction(() => (document.querySelector('.player video')?.readyState ?? 0) >= 2);
   assert.equal(await timecode.textContent(), '10:00:00:00');
   await page.getByRole('button', { name: 'Play' }).click();
-  await page.waitForFunction(() => document.querySelector('.timecode').textContent !== '10:00:00:00', null, { timeout: 10000 });
+  await page.waitForFunction(() => document.querySelector('.timecode')?.textContent !== '10:00:00:00', null, { timeout: 10000 });
   // The tone moves the audio meters.
   await page.waitForFunction(() => [...document.querySelectorAll('.meter')].some((meter) => Number(meter.dataset.level) > -40), null, { timeout: 10000 });
   await page.getByRole('button', { name: 'Pause' }).click();
@@ -199,17 +199,17 @@ test('the player starts at the source timecode, plays, and steps frame by frame'
     const video = document.querySelector('.player video');
     video.currentTime = 0.02;
   });
-  await page.waitForFunction(() => document.querySelector('.timecode').dataset.frame === '0');
+  await page.waitForFunction(() => document.querySelector('.timecode')?.dataset.frame === '0');
   assert.equal(await frameOnScreen(page), 0);
   for (let step = 0; step < 3; step += 1) await page.keyboard.press('ArrowRight');
-  await page.waitForFunction(() => document.querySelector('.timecode').dataset.frame === '3');
-  await page.waitForFunction(() => !document.querySelector('.player video').seeking);
+  await page.waitForFunction(() => document.querySelector('.timecode')?.dataset.frame === '3');
+  await page.waitForFunction(() => !document.querySelector('.player video')?.seeking);
   assert.equal(await timecode.textContent(), '10:00:00:03');
   assert.equal(await frameOnScreen(page), 3, 'the picture on screen is the frame the timecode names');
   for (const target of [37, 80, 12]) {
     await page.evaluate((frame) => { document.querySelector('.player video').currentTime = (frame + 0.5) / 25; }, target);
-    await page.waitForFunction((frame) => document.querySelector('.timecode').dataset.frame === String(frame), target);
-    await page.waitForFunction(() => !document.querySelector('.player video').seeking);
+    await page.waitForFunction((frame) => document.querySelector('.timecode')?.dataset.frame === String(frame), target);
+    await page.waitForFunction(() => !document.querySelector('.player video')?.seeking);
     assert.equal(await frameOnScreen(page), target, `after a seek to frame ${target}`);
   }
   // The timeline: storyboard thumbnails on hover, the waveform under it, and a position slider.
@@ -219,10 +219,10 @@ test('the player starts at the source timecode, plays, and steps frame by frame'
   await page.locator('.timeline .thumb').waitFor();
   await page.mouse.move(timeline.x, timeline.y - 200);
   await page.getByLabel('Position').fill('12');
-  await page.waitForFunction(() => document.querySelector('.timecode').dataset.frame === '12');
+  await page.waitForFunction(() => document.querySelector('.timecode')?.dataset.frame === '12');
   await page.getByRole('button', { name: 'Previous frame' }).click();
-  await page.waitForFunction(() => document.querySelector('.timecode').dataset.frame === '11');
-  await page.waitForFunction(() => !document.querySelector('.player video').seeking);
+  await page.waitForFunction(() => document.querySelector('.timecode')?.dataset.frame === '11');
+  await page.waitForFunction(() => !document.querySelector('.player video')?.seeking);
   assert.equal(await frameOnScreen(page), 11);
   assert.equal(await timecode.textContent(), '10:00:00:11');
   await page.context().close();
@@ -231,12 +231,12 @@ test('the player starts at the source timecode, plays, and steps frame by frame'
 test('the HLS ladder plays in the same player through hls.js', async () => {
   const page = await signedIn('anne');
   await page.getByRole('button', { name: /evening_news\.mp4/ }).click();
-  await page.waitForFunction(() => document.querySelector('.player video')?.readyState >= 2);
+  await page.waitForFunction(() => (document.querySelector('.player video')?.readyState ?? 0) >= 2);
   await page.getByLabel('Source').selectOption('ladder');
-  await page.waitForFunction(() => document.querySelector('.player video').src.startsWith('blob:'));
-  await page.waitForFunction(() => document.querySelector('.player video').readyState >= 2, null, { timeout: 15000 });
+  await page.waitForFunction(() => (document.querySelector('.player video')?.src ?? '').startsWith('blob:'));
+  await page.waitForFunction(() => (document.querySelector('.player video')?.readyState ?? 0) >= 2, null, { timeout: 15000 });
   await page.getByRole('button', { name: 'Play' }).click();
-  await page.waitForFunction(() => document.querySelector('.player video').currentTime > 0.5, null, { timeout: 15000 });
+  await page.waitForFunction(() => (document.querySelector('.player video')?.currentTime ?? 0) > 0.5, null, { timeout: 15000 });
   await page.context().close();
 });
 
@@ -247,8 +247,8 @@ test('a subtitle word finds the asset and opens the player at its moment', async
   await page.getByText('1 results').waitFor();
   await page.screenshot({ path: join(artifacts, 'search.png') });
   await page.locator('.grid li button').first().click();
-  await page.waitForFunction(() => document.querySelector('.player video')?.readyState >= 1);
-  await page.waitForFunction(() => Number(document.querySelector('.timecode').dataset.frame) >= 50, null, { timeout: 10000 });
+  await page.waitForFunction(() => (document.querySelector('.player video')?.readyState ?? 0) >= 1);
+  await page.waitForFunction(() => Number(document.querySelector('.timecode')?.dataset.frame) >= 50, null, { timeout: 10000 });
   await page.context().close();
 });
 
@@ -343,12 +343,21 @@ test('an administrator adds a user and a grant, makes a token and verifies the a
   await users.getByLabel('Password').fill('a long enough password');
   await users.getByRole('button', { name: 'Add' }).click();
   await page.locator('td', { hasText: 'ines' }).first().waitFor();
-  const grant = page.locator('form.inline').nth(2);
+  const groups = page.locator('form.inline').nth(1);
+  await groups.getByLabel('Name').fill('newsroom');
+  await groups.getByRole('button', { name: 'Add' }).click();
+  await page.locator('.admin li', { hasText: 'newsroom' }).waitFor();
+  const members = page.locator('form.inline').nth(2);
+  await members.getByLabel('Group').selectOption('newsroom');
+  await members.getByLabel('User').selectOption('ines');
+  await members.getByRole('button', { name: 'Add to the group' }).click();
+  await page.locator('.admin li', { hasText: 'newsroom' }).locator('.member', { hasText: 'ines' }).waitFor();
+  const grant = page.locator('form.inline').nth(3);
   await grant.getByLabel('Collection').fill('sport');
   await grant.getByLabel('To', { exact: true }).fill('user:ines');
   await grant.getByRole('button', { name: 'Add' }).click();
   await page.locator('td', { hasText: 'user:ines' }).waitFor();
-  await page.locator('form.inline').nth(3).getByRole('button', { name: 'Add' }).click();
+  await page.locator('form.inline').nth(4).getByRole('button', { name: 'Add' }).click();
   await page.getByRole('status').filter({ hasText: 'shown this once' }).waitFor();
   await page.getByRole('button', { name: 'Verify the chain' }).click();
   await page.getByRole('status').filter({ hasText: 'Intact' }).waitFor();
@@ -367,6 +376,26 @@ test('a viewer sees only the collections granted and cannot edit', async () => {
   await page.getByLabel('Add a tag').press('Enter');
   await page.getByRole('alert').waitFor();
   await page.context().close();
+});
+
+test('on a tablet the grid and the asset page fit the screen', async () => {
+  const context = await browser.newContext({ viewport: { width: 768, height: 1024 }, locale: 'en-US', hasTouch: true });
+  const page = await context.newPage();
+  await page.goto(base);
+  await page.getByLabel('Username').fill('val');
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.locator('.grid li').first().waitFor();
+  const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.equal(await overflow(), 0, 'no sideways scrolling on the grid');
+  await page.screenshot({ path: join(artifacts, 'tablet-grid.png') });
+  await page.getByRole('button', { name: /evening_news\.mp4/ }).click();
+  await page.locator('.player video').waitFor();
+  assert.equal(await overflow(), 0, 'no sideways scrolling on the asset page');
+  await page.screenshot({ path: join(artifacts, 'tablet-asset.png') });
+  await page.getByRole('link', { name: 'Jobs' }).click();
+  await page.getByRole('heading', { name: 'Jobs' }).waitFor();
+  await context.close();
 });
 
 test('the French interface speaks French and is remembered', async () => {

@@ -108,6 +108,29 @@ impl Regie {
         Ok(self.db.list_jobs(state, asset_id, limit).await?)
     }
 
+    /// The most recent jobs of assets `access` may read (looked for among the latest jobs, at most
+    /// 2,000 back), errors without server paths for others than administrators.
+    pub async fn recent_jobs_as(
+        &self,
+        access: &Access,
+        state: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<JobRecord>, AppError> {
+        let recent = self.list_jobs(state, None, limit.saturating_mul(5).clamp(100, 2_000)).await?;
+        let mut visible = Vec::new();
+        for mut job in recent {
+            let Some(asset) = &job.asset_id else { continue };
+            if self.asset_for(access, asset, regie_core::access::Permission::Read).await.is_ok() {
+                job.error = job.error.map(|error| self.redact_paths(access, &error));
+                visible.push(job);
+                if visible.len() == limit as usize {
+                    break;
+                }
+            }
+        }
+        Ok(visible)
+    }
+
     /// A job by id or id prefix as `access` sees it: prefixes are resolved among the jobs of
     /// assets the caller may read only (others are "not found", never counted as ambiguous), and
     /// server paths in its log are shown to administrators only.
