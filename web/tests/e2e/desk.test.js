@@ -346,12 +346,12 @@ test('an administrator adds a user and a grant, makes a token and verifies the a
   const groups = page.locator('form.inline').nth(1);
   await groups.getByLabel('Name').fill('newsroom');
   await groups.getByRole('button', { name: 'Add' }).click();
-  await page.locator('.admin li', { hasText: 'newsroom' }).waitFor();
+  await page.locator('ul.groups li', { hasText: 'newsroom' }).waitFor();
   const members = page.locator('form.inline').nth(2);
   await members.getByLabel('Group').selectOption('newsroom');
   await members.getByLabel('User').selectOption('ines');
   await members.getByRole('button', { name: 'Add to the group' }).click();
-  await page.locator('.admin li', { hasText: 'newsroom' }).locator('.member', { hasText: 'ines' }).waitFor();
+  await page.locator('ul.groups li', { hasText: 'newsroom' }).locator('.member', { hasText: 'ines' }).waitFor();
   const grant = page.locator('form.inline').nth(3);
   await grant.getByLabel('Collection').fill('sport');
   await grant.getByLabel('To', { exact: true }).fill('user:ines');
