@@ -74,6 +74,7 @@ pub fn routes() -> OpenApiRouter<SharedState> {
         .routes(routes!(jobs::cancel))
         .routes(routes!(jobs::retry))
         .routes(routes!(users::list_users, users::add_user))
+        .routes(routes!(users::change_user))
         .routes(routes!(users::list_groups, users::add_group))
         .routes(routes!(users::add_member, users::remove_member))
         .routes(routes!(users::list_grants, users::add_grant))

@@ -343,6 +343,10 @@ test('an administrator adds a user and a grant, makes a token and verifies the a
   await users.getByLabel('Password').fill('a long enough password');
   await users.getByRole('button', { name: 'Add' }).click();
   await page.locator('td', { hasText: 'ines' }).first().waitFor();
+  await page.locator('tr[data-user="ines"]').getByRole('button', { name: 'Disable' }).click();
+  await page.locator('tr[data-user="ines"]').getByText('disabled').waitFor();
+  await page.locator('tr[data-user="ines"]').getByRole('button', { name: 'Enable' }).click();
+  await page.locator('tr[data-user="ines"]').getByRole('button', { name: 'Disable' }).waitFor();
   const groups = page.locator('form.inline').nth(1);
   await groups.getByLabel('Name').fill('newsroom');
   await groups.getByRole('button', { name: 'Add' }).click();

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::auth::Authenticated;
-use crate::error::{ApiResult, ErrorBody};
+use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::ApiJson;
 use crate::state::SharedState;
 
@@ -55,6 +55,45 @@ pub async fn add_user(
     let user = state.regie.add_user(&request.name, &request.role, request.password.as_deref()).await?;
     state.audit_by(&who, "user.add", None, "ok", format!("user {} role {}", user.name, user.role)).await?;
     Ok((StatusCode::CREATED, axum::Json(user)))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserChange {
+    /// `true` disables the user (their sessions and login tokens end, their API tokens stop
+    /// working), `false` enables them again.
+    pub disabled: Option<bool>,
+    /// A new password (at least 12 characters): their sessions and login tokens end.
+    pub password: Option<String>,
+}
+
+/// Disables or enables a user, or sets a new password (admin; audited).
+#[utoipa::path(patch, path = "/api/v1/users/{name}", tag = "admin", params(("name" = String, Path)), request_body = UserChange,
+    responses((status = 200, body = serde_json::Value), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn change_user(
+    State(state): State<SharedState>,
+    who: Authenticated,
+    Path(name): Path<String>,
+    ApiJson(change): ApiJson<UserChange>,
+) -> ApiResult<axum::Json<UserRecord>> {
+    who.require_admin()?;
+    if change.disabled == Some(true) && name == who.caller.user.name {
+        return Err(ApiError::bad_request("invalid-value", "an administrator cannot disable their own account"));
+    }
+    let mut user = None;
+    if let Some(password) = &change.password {
+        user = Some(state.regie.reset_password(&name, password).await?);
+        state.audit_by(&who, "user.password", None, "ok", format!("user {name}")).await?;
+    }
+    if let Some(disabled) = change.disabled {
+        user = Some(state.regie.set_user_disabled(&name, disabled).await?);
+        let action = if disabled { "user.disable" } else { "user.enable" };
+        state.audit_by(&who, action, None, "ok", format!("user {name}")).await?;
+    }
+    match user {
+        Some(user) => Ok(axum::Json(user)),
+        None => Err(ApiError::bad_request("invalid-value", "send disabled or password")),
+    }
 }
 
 #[utoipa::path(get, path = "/api/v1/groups", tag = "admin", responses((status = 200, body = serde_json::Value)))]

@@ -707,3 +707,37 @@ fn a_verdicts_full_report_is_read_over_the_api() {
     let audited = served.regie.query("SELECT COUNT(*) FROM audit_log WHERE action = 'asset.check'");
     assert_eq!(audited[0][0], "1");
 }
+
+#[test]
+fn an_administrator_disables_enables_and_resets_users_over_the_api() {
+    let (served, _, _) = newsroom();
+    let anne = served.login("anne");
+    served.add_user("eve", "editor");
+    let eve = served.login("eve");
+    let change = |body: Value| served.send("PATCH", "/api/v1/users/eve", Some(&anne), Some(body));
+    assert_eq!(change(json!({"disabled": true})).json()["disabled"], json!(true));
+    assert_eq!(served.get("/api/v1/auth/me", &eve).status, 401, "a disabled user's login token ends");
+    assert_eq!(change(json!({"disabled": false})).status, 200);
+    assert_eq!(change(json!({"password": "short"})).code(), "invalid-value");
+    assert_eq!(change(json!({"password": "a brand new passphrase"})).status, 200);
+    let login = served.send(
+        "POST",
+        "/api/v1/auth/login",
+        None,
+        Some(json!({"username": "eve", "password": "a brand new passphrase"})),
+    );
+    assert_eq!(login.status, 200);
+    let myself = served.send("PATCH", "/api/v1/users/anne", Some(&anne), Some(json!({"disabled": true})));
+    assert_eq!(myself.status, 400, "an administrator does not lock themself out");
+    let by_eve = served.send(
+        "PATCH",
+        "/api/v1/users/anne",
+        Some(&login.json()["token"].as_str().unwrap().to_owned()),
+        Some(json!({"disabled": true})),
+    );
+    assert_eq!(by_eve.status, 403);
+    let audited = served
+        .regie
+        .query("SELECT COUNT(*) FROM audit_log WHERE action IN ('user.disable', 'user.enable', 'user.password')");
+    assert_eq!(audited[0][0], "3");
+}
