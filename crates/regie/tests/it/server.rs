@@ -732,7 +732,7 @@ fn an_administrator_disables_enables_and_resets_users_over_the_api() {
     let by_eve = served.send(
         "PATCH",
         "/api/v1/users/anne",
-        Some(&login.json()["token"].as_str().unwrap().to_owned()),
+        Some(login.json()["token"].as_str().unwrap()),
         Some(json!({"disabled": true})),
     );
     assert_eq!(by_eve.status, 403);
