@@ -273,10 +273,14 @@ test('metadata edited on the asset page is kept, found by search, and a refused 
   await page.getByRole('alert').filter({ hasText: 'air date' }).waitFor();
   assert.equal(await page.getByLabel('Title').inputValue(), 'Bulletin du matin', 'nothing typed is lost');
   await page.getByLabel('Air date').fill('2026-11-29');
+  await page.getByLabel(/^Contributors/).fill('Anne Durand (editor); Paul Martin');
+  await page.getByLabel(/^House fields/).fill('department: Rédaction');
   await page.getByRole('button', { name: 'Save' }).click();
   await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
   await page.reload();
   await page.getByRole('heading', { name: /Bulletin du matin/ }).waitFor();
+  await page.getByText('Anne Durand, Paul Martin').waitFor();
+  await page.getByText('department: Rédaction').waitFor();
   await page.getByLabel('Search').fill('bulletin');
   await page.getByRole('button', { name: 'Search', exact: true }).click();
   await page.getByText('1 results').waitFor();
