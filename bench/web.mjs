@@ -8,7 +8,8 @@ const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', arg
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 async function session() {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US' });
+  // Tall enough for the first 50 cards to be on screen: posters load lazily, as they come into view.
+  const context = await browser.newContext({ viewport: { width: 1280, height: 2600 }, locale: 'en-US' });
   const page = await context.newPage();
   await page.goto(base);
   await page.getByLabel('Username').fill('bench');
@@ -36,7 +37,10 @@ for (let run = 0; run < runs; run += 1) {
   let started = Date.now();
   await page.goto(`${base}/#/?run=${run}`);
   await page.reload();
-  await page.waitForFunction(() => document.querySelectorAll('.grid li').length >= 50);
+  await page.waitForFunction(() => {
+    const posters = [...document.querySelectorAll('.grid li img')].slice(0, 50);
+    return posters.length === 50 && posters.every((image) => image.complete && image.naturalWidth > 0);
+  });
   grid.push(Date.now() - started);
 
   await page.getByLabel('Search').fill('journal');
@@ -55,7 +59,7 @@ for (let run = 0; run < runs; run += 1) {
   await page.context().close();
 }
 await browser.close();
-console.log(`navigation to the first grid of 50 cards   median ${median(grid)} ms   (runs: ${grid.join(', ')})`);
+console.log(`navigation to 50 cards with their posters median ${median(grid)} ms   (runs: ${grid.join(', ')})`);
 console.log(`search submit to results                   median ${median(search)} ms   (runs: ${search.join(', ')})`);
 console.log(`click on an asset to its first video frame median ${median(frame)} ms   (runs: ${frame.join(', ')})`);
 console.log(`JavaScript on first load                    ${(scriptBytes / 1024).toFixed(1)} KB gzip`);
