@@ -112,7 +112,13 @@ impl MetadataChange {
                     || key.len() > 64
                     || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
                 {
-                    return Err(CoreError::invalid("house field", key, "a field name is letters, digits, '_' and '-'"));
+                    // The name is quoted back shortened: a request's text is not echoed at length.
+                    let shown: String = key.chars().take(64).collect();
+                    return Err(CoreError::invalid(
+                        "house field",
+                        shown,
+                        "a field name is letters, digits, '_' and '-'",
+                    ));
                 }
                 match checked_text("house field", value, MAX_TEXT)? {
                     Some(value) => changed.fields.insert(key.clone(), value),

@@ -24,6 +24,10 @@ regie again; the API is at <a href=\"/api/v1/openapi.json\">/api/v1</a>.";
 
 pub(crate) async fn serve(uri: Uri) -> Response {
     let path = uri.path().trim_start_matches('/');
+    // Only names inside the embedded folder: a debug build reads it from disk.
+    if path.split('/').any(|part| part == ".." || part.contains('\\')) {
+        return (StatusCode::NOT_FOUND, "no such file").into_response();
+    }
     let (file, name) = match Assets::get(path).filter(|_| !path.is_empty()) {
         Some(file) => (file, path),
         // The application's own routes (and `/`) are index.html.

@@ -102,3 +102,19 @@ fn metrics_labels_take_known_values_only() {
     assert!(metrics.contains("method=\"other\""), "{metrics}");
     assert!(metrics.len() < 200_000, "metrics grew to {} bytes", metrics.len());
 }
+
+#[test]
+fn the_web_desk_serves_its_own_files_only() {
+    let served = Served::start(TestRegie::new());
+    for path in ["/../../../../etc/passwd", "/assets/../../Cargo.toml", "/%2e%2e/%2e%2e/etc/passwd"] {
+        let mut stream = TcpStream::connect(served.address()).unwrap();
+        stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        stream.write_all(format!("GET {path} HTTP/1.1\r\nHost: regie\r\nConnection: close\r\n\r\n").as_bytes()).unwrap();
+        let mut answer = String::new();
+        let _ = stream.read_to_string(&mut answer);
+        assert!(!answer.contains("root:") && !answer.contains("[workspace]"), "{path}: {answer}");
+    }
+    let page = served.send("GET", "/", None, None);
+    assert_eq!(page.status, 200);
+    assert!(page.header("content-security-policy").unwrap().contains("default-src 'self'"));
+}
