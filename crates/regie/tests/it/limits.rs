@@ -109,7 +109,9 @@ fn the_web_desk_serves_its_own_files_only() {
     for path in ["/../../../../etc/passwd", "/assets/../../Cargo.toml", "/%2e%2e/%2e%2e/etc/passwd"] {
         let mut stream = TcpStream::connect(served.address()).unwrap();
         stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-        stream.write_all(format!("GET {path} HTTP/1.1\r\nHost: regie\r\nConnection: close\r\n\r\n").as_bytes()).unwrap();
+        stream
+            .write_all(format!("GET {path} HTTP/1.1\r\nHost: regie\r\nConnection: close\r\n\r\n").as_bytes())
+            .unwrap();
         let mut answer = String::new();
         let _ = stream.read_to_string(&mut answer);
         assert!(!answer.contains("root:") && !answer.contains("[workspace]"), "{path}: {answer}");
