@@ -23,12 +23,20 @@ pub(crate) async fn refuse_writes_on_a_full_disk(
         return next.run(request).await;
     }
     match state.regie.free_bytes() {
-        Ok(free) if free < LOW_DISK_BYTES => ApiError::new(
-            StatusCode::INSUFFICIENT_STORAGE,
-            "disk-full",
-            format!("the server's disk is full ({free} bytes free): nothing can be changed until space is freed"),
-        )
-        .into_response(),
+        Ok(free) if free < LOW_DISK_BYTES => {
+            let mut response = ApiError::new(
+                StatusCode::INSUFFICIENT_STORAGE,
+                "disk-full",
+                format!("the server's disk is full ({free} bytes free): nothing can be changed until space is freed"),
+            )
+            .into_response();
+            // The request's body is left unread, so this connection cannot carry another request:
+            // say so, and the client opens a new one instead of finding this one closed.
+            response
+                .headers_mut()
+                .insert(axum::http::header::CONNECTION, axum::http::HeaderValue::from_static("close"));
+            response
+        }
         _ => next.run(request).await,
     }
 }
