@@ -6,17 +6,33 @@
 # Ends with one line "tests: N passed, N failed, N skipped" summed over every test binary and
 # the web tests; a test that cannot run here (the full-disk tests need root to mount a small
 # tmpfs) is listed as skipped, and under CI=true it fails instead.
+# A throwaway PostgreSQL server is started for the run (scripts/postgres.sh): the database suite
+# runs on both backends, and the integration tests run a second time with every catalogue on it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh --tests
 bash scripts/build-web.sh
 log=$(mktemp)
 web_log=$(mktemp)
+pg_dir=$(mktemp -d)
 export REGIE_SKIPPED_LOG
 REGIE_SKIPPED_LOG=$(mktemp)
-trap 'rm -f "$log" "$web_log" "$REGIE_SKIPPED_LOG"' EXIT
+trap 'bash scripts/postgres.sh stop "$pg_dir/cluster"; rm -rf "$log" "$web_log" "$REGIE_SKIPPED_LOG" "$pg_dir"' EXIT
+if url=$(bash scripts/postgres.sh start "$pg_dir/cluster" "${REGIE_TEST_PG_PORT:-54329}"); then
+  export REGIE_TEST_POSTGRES=$url
+elif [ "${CI:-}" = true ]; then
+  echo "cannot start PostgreSQL for the tests (scripts/postgres.sh)" >&2
+  exit 1
+else
+  echo "warning: no PostgreSQL server for the tests; its cases are listed as skipped" >&2
+fi
 status=0
 cargo test --workspace --all-targets --locked -- --test-threads="${TEST_THREADS:-4}" 2>&1 | tee "$log" || status=$?
+if [ -n "${REGIE_TEST_POSTGRES:-}" ]; then
+  # The integration tests again, every catalogue on PostgreSQL.
+  REGIE_TEST_BACKEND=postgres cargo test --locked -p regie --test it -- --test-threads="${TEST_THREADS:-4}" 2>&1 \
+    | sed 's/^test result:/test result (postgres):/; s/^\(test .*\) \.\.\. /\1 [postgres] ... /' | tee -a "$log" || status=1
+fi
 # The web desk against the binary just built.
 (cd web && REGIE_BIN=../target/debug/regie node --test --test-concurrency=1 tests/unit/ tests/e2e/) 2>&1 | tee "$web_log" || status=1
 if [ -s "$REGIE_SKIPPED_LOG" ]; then
@@ -25,6 +41,6 @@ fi
 skipped=$(wc -l < "$REGIE_SKIPPED_LOG")
 web_passed=$(awk '/^# pass / {print $3}' "$web_log"); web_failed=$(awk '/^# fail / {print $3}' "$web_log")
 awk -v skipped="$skipped" -v web_passed="${web_passed:-0}" -v web_failed="${web_failed:-0}" \
-  '/^test result:/ { for (i = 1; i <= NF; i++) { if ($i ~ /^passed/) passed += $(i-1); if ($i ~ /^failed/) failed += $(i-1) } }
+  '/^test result/ { for (i = 1; i <= NF; i++) { if ($i ~ /^passed/) passed += $(i-1); if ($i ~ /^failed/) failed += $(i-1) } }
    END { printf "tests: %d passed, %d failed, %d skipped\n", passed - skipped + web_passed, failed + web_failed, skipped }' "$log"
 exit "$status"

@@ -50,3 +50,4 @@ pub use regie_core::audit::AuditEntry;
 pub use regie_core::media::MediaDescription;
 pub use regie_db::{AssetRecord, AssetSummary, CollectionRecord, Enqueued, JobRecord, JobState};
 pub use regie_db::{AuditFilter, GrantRecord, GroupRecord, NewAuditEntry, TokenRecord, UserRecord};
+pub use regie_db::{Backend, redact_url};

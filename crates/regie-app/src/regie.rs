@@ -33,7 +33,10 @@ impl Regie {
     pub async fn open(settings: Settings) -> Result<Self, AppError> {
         let data_dir = &settings.data_dir;
         std::fs::create_dir_all(data_dir).map_err(|source| AppError::DataFolder { path: data_dir.clone(), source })?;
-        let db = Database::open_sqlite(&data_dir.join("catalogue.sqlite")).await?;
+        let db = match &settings.database_url {
+            Some(url) => Database::open_url(url).await?,
+            None => Database::open_sqlite(&data_dir.join("catalogue.sqlite")).await?,
+        };
         let store = BlobStore::open(data_dir.join("store"))?;
         let runner = ToolRunner::new(settings.ingest_concurrency.max(1), settings.probe_timeout);
         let measurer =

@@ -11,6 +11,8 @@ use regie_core::naming::NamingRule;
 pub struct Settings {
     /// Holds `catalogue.sqlite` and the `store/` folder.
     pub data_dir: PathBuf,
+    /// The catalogue's PostgreSQL URL; `None` keeps SQLite in the data folder.
+    pub database_url: Option<String>,
     /// Compute SHA-256 besides MD5 and BLAKE3.
     pub sha256: bool,
     pub house_id_template: HouseIdTemplate,

@@ -2,12 +2,11 @@
 //! SHA-256 digests: nothing here can reveal a secret.
 
 use serde::Serialize;
-use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
 use uuid::Uuid;
 
 use crate::assets::now;
 use crate::error::QueryContext;
+use crate::sql::{Row, query};
 use crate::{Database, DbError};
 
 /// A user as `users list` presents it (never the password hash).
@@ -67,7 +66,7 @@ impl Database {
         let mut transaction = self.begin_write().await?;
         let now = now();
         let id = Uuid::now_v7().to_string();
-        sqlx::query(
+        query(
             "INSERT INTO users (id, name, role, password_hash, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)",
         )
         .bind(&id)
@@ -75,7 +74,7 @@ impl Database {
         .bind(role)
         .bind(password_hash)
         .bind(&now)
-        .execute(&mut *transaction)
+        .execute(&mut transaction)
         .await
         .map_err(|error| match &error {
             sqlx::Error::Database(database_error) if database_error.is_unique_violation() => {
@@ -88,13 +87,12 @@ impl Database {
     }
 
     pub async fn list_users(&self) -> Result<Vec<UserRecord>, DbError> {
-        let rows =
-            sqlx::query("SELECT * FROM users ORDER BY name").fetch_all(&self.pool).await.during("listing users")?;
+        let rows = query("SELECT * FROM users ORDER BY name").fetch_all(&self.pool).await.during("listing users")?;
         Ok(rows.iter().map(user_from_row).collect())
     }
 
     pub async fn user_credentials(&self, name: &str) -> Result<Option<UserCredentials>, DbError> {
-        let row = sqlx::query("SELECT * FROM users WHERE name = $1")
+        let row = query("SELECT * FROM users WHERE name = $1")
             .bind(name)
             .fetch_optional(&self.pool)
             .await
@@ -113,23 +111,23 @@ impl Database {
     ) -> Result<UserRecord, DbError> {
         let mut transaction = self.begin_write().await?;
         if password_hash.is_some() || disabled == Some(true) {
-            sqlx::query("DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE name = $1)")
+            query("DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE name = $1)")
                 .bind(name)
-                .execute(&mut *transaction)
+                .execute(&mut transaction)
                 .await
                 .during("ending a user's sessions")?;
-            sqlx::query(
+            query(
                 "UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, $2)
                  WHERE user_id = (SELECT id FROM users WHERE name = $1) AND label = $3",
             )
             .bind(name)
             .bind(now())
             .bind(LOGIN_LABEL)
-            .execute(&mut *transaction)
+            .execute(&mut transaction)
             .await
             .during("revoking a user's login tokens")?;
         }
-        let changed = sqlx::query(
+        let changed = query(
             "UPDATE users SET password_hash = COALESCE($2, password_hash), disabled = COALESCE($3, disabled),
                     updated_at = $4
              WHERE name = $1",
@@ -138,7 +136,7 @@ impl Database {
         .bind(password_hash)
         .bind(disabled.map(i64::from))
         .bind(now())
-        .execute(&mut *transaction)
+        .execute(&mut transaction)
         .await
         .during("updating a user")?
         .rows_affected();
@@ -152,7 +150,7 @@ impl Database {
     pub async fn insert_token(&self, token: &NewToken<'_>) -> Result<TokenRecord, DbError> {
         let mut transaction = self.begin_write().await?;
         let id = Uuid::now_v7().to_string();
-        sqlx::query(
+        query(
             "INSERT INTO api_tokens (id, user_id, label, token_sha256, scopes, expires_at, created_at, parent_id)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
@@ -164,7 +162,7 @@ impl Database {
         .bind(token.expires_at)
         .bind(now())
         .bind(token.parent_id)
-        .execute(&mut *transaction)
+        .execute(&mut transaction)
         .await
         .during("recording a token")?;
         transaction.commit().await.during("committing a token")?;
@@ -174,7 +172,7 @@ impl Database {
     /// The live token with this digest (not revoked, not expired) and its enabled user.
     pub async fn token_by_digest(&self, token_sha256: &str) -> Result<Option<(TokenRecord, UserRecord)>, DbError> {
         let now = now();
-        let row = sqlx::query(
+        let row = query(
             "SELECT t.id AS token_id, t.label, t.scopes, t.expires_at, t.revoked_at, t.created_at AS token_created,
                     t.last_used_at, u.*
              FROM api_tokens t JOIN users u ON u.id = t.user_id
@@ -207,7 +205,7 @@ impl Database {
     }
 
     async fn tokens_where(&self, user: Option<&str>, id: Option<&str>) -> Result<Vec<TokenRecord>, DbError> {
-        let rows = sqlx::query(
+        let rows = query(
             "SELECT t.*, u.name AS user_name FROM api_tokens t JOIN users u ON u.id = t.user_id
              WHERE ($1 IS NULL OR u.name = $1) AND ($2 IS NULL OR t.id = $2) ORDER BY t.id",
         )
@@ -234,7 +232,7 @@ impl Database {
     /// Revokes a token and every token made with it, down the lineage.
     pub async fn revoke_token(&self, id: &str) -> Result<(), DbError> {
         let mut transaction = self.begin_write().await?;
-        let changed = sqlx::query(
+        let changed = query(
             "WITH RECURSIVE lineage (id) AS (
                  SELECT id FROM api_tokens WHERE id = $1
                  UNION SELECT t.id FROM api_tokens t JOIN lineage l ON t.parent_id = l.id)
@@ -242,7 +240,7 @@ impl Database {
         )
         .bind(id)
         .bind(now())
-        .execute(&mut *transaction)
+        .execute(&mut transaction)
         .await
         .during("revoking a token")?
         .rows_affected();
@@ -257,7 +255,7 @@ fn split_scopes(text: &str) -> Vec<String> {
     text.split_whitespace().map(str::to_owned).collect()
 }
 
-pub(crate) fn user_from_row(row: &SqliteRow) -> UserRecord {
+pub(crate) fn user_from_row(row: &Row) -> UserRecord {
     let hash: Option<String> = row.get("password_hash");
     UserRecord {
         id: row.get("id"),

@@ -3,13 +3,12 @@
 
 use std::collections::BTreeSet;
 
+use crate::sql::{Row, Tx, query, query_scalar};
 use chrono::{SecondsFormat, Utc};
 use regie_core::access::Visibility;
 use regie_core::house_id::HouseIdContext;
 use regie_core::sidecar::DescriptiveMetadata;
 use regie_core::{AssetId, Blake3Hex, CollectionPath, Finding, MediaDescription, Severity};
-use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, Sqlite, Transaction};
 use uuid::Uuid;
 
 use crate::collections::ensure_collection;
@@ -31,7 +30,7 @@ pub(crate) fn now() -> String {
 impl Database {
     /// The asset whose original file has this BLAKE3, if any.
     pub async fn find_by_content(&self, blake3: &Blake3Hex) -> Result<Option<ExistingContent>, DbError> {
-        let row = sqlx::query(
+        let row = query(
             "SELECT a.id, a.source_path FROM asset_files f JOIN assets a ON a.id = f.asset_id
              WHERE f.blake3 = $1 AND f.role = 'original' ORDER BY a.id LIMIT 1",
         )
@@ -54,7 +53,7 @@ impl Database {
         let sequence = next_in_sequence(&mut transaction, &asset.house_id_template.scope(&context)).await?;
         let house_id = asset.house_id_template.render(&context, sequence);
         let metadata = serde_json::to_string(&asset.metadata).map_err(corrupt("metadata"))?;
-        sqlx::query(
+        query(
             "INSERT INTO assets (id, house_id, name, collection_id, source_path, metadata, created_at, owner_id)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
@@ -66,7 +65,7 @@ impl Database {
         .bind(&metadata)
         .bind(&now)
         .bind(&asset.owner_id)
-        .execute(&mut *transaction)
+        .execute(&mut transaction)
         .await
         .during("recording an asset")?;
         let file = &asset.file;
@@ -86,7 +85,7 @@ impl Database {
     /// recorded before (so re-running an ingest changes nothing).
     pub async fn record_duplicate(&self, asset_id: AssetId, source_path: &str) -> Result<bool, DbError> {
         let mut transaction = self.begin_write().await?;
-        let inserted = sqlx::query(
+        let inserted = query(
             "INSERT INTO duplicates (id, asset_id, source_path, detected_at) VALUES ($1, $2, $3, $4)
              ON CONFLICT (asset_id, source_path) DO NOTHING",
         )
@@ -94,7 +93,7 @@ impl Database {
         .bind(asset_id.to_string())
         .bind(source_path)
         .bind(now())
-        .execute(&mut *transaction)
+        .execute(&mut transaction)
         .await
         .during("recording a duplicate")?
         .rows_affected()
@@ -115,10 +114,10 @@ impl Database {
         let mut transaction = self.begin_write().await?;
         ensure_exists(&mut transaction, asset_id).await?;
         for tag in tags {
-            sqlx::query("DELETE FROM asset_tags WHERE asset_id = $1 AND tag = $2")
+            query("DELETE FROM asset_tags WHERE asset_id = $1 AND tag = $2")
                 .bind(asset_id.to_string())
                 .bind(tag)
-                .execute(&mut *transaction)
+                .execute(&mut transaction)
                 .await
                 .during("removing a tag")?;
         }
@@ -127,7 +126,7 @@ impl Database {
 
     /// Finds an asset by its id or its house id.
     pub async fn resolve_asset(&self, reference: &str) -> Result<AssetId, DbError> {
-        let id: Option<String> = sqlx::query_scalar("SELECT id FROM assets WHERE id = $1 OR house_id = $1")
+        let id: Option<String> = query_scalar("SELECT id FROM assets WHERE id = $1 OR house_id = $1")
             .bind(reference.trim())
             .fetch_optional(&self.pool)
             .await
@@ -138,7 +137,7 @@ impl Database {
     /// The whole record of one asset.
     pub async fn get_asset(&self, asset_id: AssetId) -> Result<AssetRecord, DbError> {
         let id = asset_id.to_string();
-        let row = sqlx::query(
+        let row = query(
             "SELECT a.id, a.house_id, a.name, c.path AS collection, a.source_path, a.metadata, a.created_at,
                     u.name AS owner, a.owner_id
              FROM assets a JOIN collections c ON c.id = a.collection_id LEFT JOIN users u ON u.id = a.owner_id
@@ -166,17 +165,17 @@ impl Database {
             files: self.files_of(&id).await?,
             verdicts: self.verdicts_of(&id).await?,
             renditions: self.renditions_of(asset_id).await?,
-            duplicates: sqlx::query_scalar(
-                "SELECT source_path FROM duplicates WHERE asset_id = $1 ORDER BY source_path",
-            )
-            .bind(&id)
-            .fetch_all(&self.pool)
-            .await
-            .during("reading duplicates")?,
-            subtitles: sqlx::query(
+            duplicates: query_scalar("SELECT source_path FROM duplicates WHERE asset_id = $1 ORDER BY source_path")
+                .bind(&id)
+                .fetch_all(&self.pool)
+                .await
+                .during("reading duplicates")?,
+            subtitles: query(self.backend().pick(
                 "SELECT source, language, json_array_length(cues) AS cues FROM subtitles
                  WHERE asset_id = $1 ORDER BY source",
-            )
+                "SELECT source, language, CAST(json_array_length(CAST(cues AS json)) AS BIGINT) AS cues
+                 FROM subtitles WHERE asset_id = $1 ORDER BY source",
+            ))
             .bind(&id)
             .fetch_all(&self.pool)
             .await
@@ -201,9 +200,13 @@ impl Database {
         limit: u32,
         visible: &Visibility,
     ) -> Result<Vec<AssetSummary>, DbError> {
-        let mut sql = String::from(
+        let duration = self.backend().pick(
+            "json_extract(f.media, '$.duration_s')",
+            "CAST(CAST(f.media AS json) ->> 'duration_s' AS DOUBLE PRECISION)",
+        );
+        let mut sql = format!(
             "SELECT a.id, a.house_id, a.name, c.path AS collection, a.created_at, f.size, f.format,
-                    json_extract(f.media, '$.duration_s') AS duration_s,
+                    {duration} AS duration_s,
                     (SELECT COUNT(*) FROM findings x WHERE x.asset_id = a.id) AS finding_count,
                     (SELECT COUNT(*) FROM verdicts v WHERE v.asset_id = a.id AND v.passed = 0) AS failed_verdicts
              FROM assets a
@@ -227,7 +230,7 @@ impl Database {
         }
         sql += " ORDER BY a.id LIMIT $4";
         // Safe: the text holds only fixed SQL and numbered placeholders; every value is bound.
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
+        let mut query = query(sql)
             .bind(collection.map(CollectionPath::as_str))
             .bind(tag)
             .bind(after.map(|id| id.to_string()))
@@ -241,7 +244,7 @@ impl Database {
 
     /// The asset an id or house id names, with its collection and owner (who may touch it).
     pub async fn asset_access(&self, reference: &str) -> Result<(AssetId, String, Option<String>), DbError> {
-        let row = sqlx::query(
+        let row = query(
             "SELECT a.id, c.path, a.owner_id FROM assets a JOIN collections c ON c.id = a.collection_id
              WHERE a.id = $1 OR a.house_id = $1",
         )
@@ -256,7 +259,7 @@ impl Database {
     /// The content address of every file the catalogue refers to.
     pub async fn referenced_blobs(&self) -> Result<BTreeSet<String>, DbError> {
         let digests: Vec<String> =
-            sqlx::query_scalar("SELECT blake3 FROM asset_files UNION SELECT blake3 FROM rendition_files")
+            query_scalar("SELECT blake3 FROM asset_files UNION SELECT blake3 FROM rendition_files")
                 .fetch_all(&self.pool)
                 .await
                 .during("listing referenced content")?;
@@ -264,7 +267,7 @@ impl Database {
     }
 
     async fn tags_of(&self, id: &str) -> Result<Vec<String>, DbError> {
-        sqlx::query_scalar("SELECT tag FROM asset_tags WHERE asset_id = $1 ORDER BY tag")
+        query_scalar("SELECT tag FROM asset_tags WHERE asset_id = $1 ORDER BY tag")
             .bind(id)
             .fetch_all(&self.pool)
             .await
@@ -272,7 +275,7 @@ impl Database {
     }
 
     async fn findings_of(&self, id: &str) -> Result<Vec<Finding>, DbError> {
-        let rows = sqlx::query("SELECT code, severity, message FROM findings WHERE asset_id = $1 ORDER BY id")
+        let rows = query("SELECT code, severity, message FROM findings WHERE asset_id = $1 ORDER BY id")
             .bind(id)
             .fetch_all(&self.pool)
             .await
@@ -291,13 +294,12 @@ impl Database {
     }
 
     async fn verdicts_of(&self, id: &str) -> Result<Vec<Verdict>, DbError> {
-        let rows = sqlx::query(
-            "SELECT policy, passed, errors, warnings, report FROM verdicts WHERE asset_id = $1 ORDER BY id",
-        )
-        .bind(id)
-        .fetch_all(&self.pool)
-        .await
-        .during("reading verdicts")?;
+        let rows =
+            query("SELECT policy, passed, errors, warnings, report FROM verdicts WHERE asset_id = $1 ORDER BY id")
+                .bind(id)
+                .fetch_all(&self.pool)
+                .await
+                .during("reading verdicts")?;
         Ok(rows
             .into_iter()
             .map(|row| Verdict {
@@ -311,7 +313,7 @@ impl Database {
     }
 
     async fn files_of(&self, id: &str) -> Result<Vec<FileRecord>, DbError> {
-        let rows = sqlx::query(
+        let rows = query(
             "SELECT role, size, md5, blake3, sha256, format, media FROM asset_files WHERE asset_id = $1 ORDER BY role",
         )
         .bind(id)
@@ -335,17 +337,14 @@ impl Database {
     }
 }
 
-pub(crate) async fn next_in_sequence(
-    transaction: &mut Transaction<'static, Sqlite>,
-    scope: &str,
-) -> Result<u64, DbError> {
-    let value: i64 = sqlx::query_scalar(
+pub(crate) async fn next_in_sequence(transaction: &mut Tx, scope: &str) -> Result<u64, DbError> {
+    let value: i64 = query_scalar(
         "INSERT INTO house_id_counters (scope, last_value) VALUES ($1, 1)
          ON CONFLICT (scope) DO UPDATE SET last_value = house_id_counters.last_value + 1
          RETURNING last_value",
     )
     .bind(scope)
-    .fetch_one(&mut **transaction)
+    .fetch_one(&mut *transaction)
     .await
     .during("taking the next house id")?;
     Ok(value as u64)
@@ -354,13 +353,13 @@ pub(crate) async fn next_in_sequence(
 /// Records a file of an asset; a file already there under the same role is replaced (a job
 /// making a proxy again). The same original content twice is `ContentAlreadyCatalogued`.
 pub(crate) async fn upsert_file(
-    transaction: &mut Transaction<'static, Sqlite>,
+    transaction: &mut Tx,
     asset_id: AssetId,
     file: &NewFile,
     now: &str,
 ) -> Result<(), DbError> {
     let media = file.media.as_ref().map(serde_json::to_string).transpose().map_err(corrupt("media"))?;
-    sqlx::query(
+    query(
         "INSERT INTO asset_files (id, asset_id, role, blake3, md5, sha256, size, format, media, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
          ON CONFLICT (asset_id, role) DO UPDATE SET blake3 = excluded.blake3, md5 = excluded.md5,
@@ -377,7 +376,7 @@ pub(crate) async fn upsert_file(
     .bind(file.format.as_str())
     .bind(media)
     .bind(now)
-    .execute(&mut **transaction)
+    .execute(&mut *transaction)
     .await
     .map_err(|error| match &error {
         sqlx::Error::Database(database_error) if database_error.is_unique_violation() => {
@@ -389,13 +388,13 @@ pub(crate) async fn upsert_file(
 }
 
 async fn insert_findings(
-    transaction: &mut Transaction<'static, Sqlite>,
+    transaction: &mut Tx,
     asset_id: AssetId,
     findings: &[Finding],
     now: &str,
 ) -> Result<(), DbError> {
     for finding in findings {
-        sqlx::query(
+        query(
             "INSERT INTO findings (id, asset_id, code, severity, message, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(Uuid::now_v7().to_string())
@@ -404,7 +403,7 @@ async fn insert_findings(
         .bind(finding.severity.as_str())
         .bind(&finding.message)
         .bind(now)
-        .execute(&mut **transaction)
+        .execute(&mut *transaction)
         .await
         .during("recording a finding")?;
     }
@@ -412,13 +411,13 @@ async fn insert_findings(
 }
 
 async fn insert_verdicts(
-    transaction: &mut Transaction<'static, Sqlite>,
+    transaction: &mut Tx,
     asset_id: AssetId,
     verdicts: &[Verdict],
     now: &str,
 ) -> Result<(), DbError> {
     for verdict in verdicts {
-        sqlx::query(
+        query(
             "INSERT INTO verdicts (id, asset_id, policy, passed, errors, warnings, report, checked_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
@@ -430,39 +429,35 @@ async fn insert_verdicts(
         .bind(verdict.warnings as i64)
         .bind(&verdict.report)
         .bind(now)
-        .execute(&mut **transaction)
+        .execute(&mut *transaction)
         .await
         .during("recording a verdict")?;
     }
     Ok(())
 }
 
-async fn insert_tags(
-    transaction: &mut Transaction<'static, Sqlite>,
-    asset_id: AssetId,
-    tags: &[String],
-) -> Result<(), DbError> {
+async fn insert_tags(transaction: &mut Tx, asset_id: AssetId, tags: &[String]) -> Result<(), DbError> {
     for tag in tags {
-        sqlx::query("INSERT INTO asset_tags (asset_id, tag) VALUES ($1, $2) ON CONFLICT (asset_id, tag) DO NOTHING")
+        query("INSERT INTO asset_tags (asset_id, tag) VALUES ($1, $2) ON CONFLICT (asset_id, tag) DO NOTHING")
             .bind(asset_id.to_string())
             .bind(tag)
-            .execute(&mut **transaction)
+            .execute(&mut *transaction)
             .await
             .during("recording a tag")?;
     }
     Ok(())
 }
 
-async fn ensure_exists(transaction: &mut Transaction<'static, Sqlite>, asset_id: AssetId) -> Result<(), DbError> {
-    let found: Option<String> = sqlx::query_scalar("SELECT id FROM assets WHERE id = $1")
+async fn ensure_exists(transaction: &mut Tx, asset_id: AssetId) -> Result<(), DbError> {
+    let found: Option<String> = query_scalar("SELECT id FROM assets WHERE id = $1")
         .bind(asset_id.to_string())
-        .fetch_optional(&mut **transaction)
+        .fetch_optional(&mut *transaction)
         .await
         .during("looking up an asset")?;
     found.map(|_| ()).ok_or_else(|| DbError::AssetNotFound(asset_id.to_string()))
 }
 
-fn summary_from_row(row: &SqliteRow) -> Result<AssetSummary, DbError> {
+fn summary_from_row(row: &Row) -> Result<AssetSummary, DbError> {
     Ok(AssetSummary {
         id: parse_asset_id(row.get("id"))?,
         house_id: row.get("house_id"),
@@ -496,10 +491,10 @@ impl Database {
             .map_err(|error| DbError::Corrupt { what: "metadata", reason: error.to_string() })?;
         let mut transaction = self.begin_write().await?;
         ensure_exists(&mut transaction, asset_id).await?;
-        sqlx::query("UPDATE assets SET metadata = $1 WHERE id = $2")
+        query("UPDATE assets SET metadata = $1 WHERE id = $2")
             .bind(text)
             .bind(asset_id.to_string())
-            .execute(&mut *transaction)
+            .execute(&mut transaction)
             .await
             .during("updating metadata")?;
         transaction.commit().await.during("committing metadata")

@@ -2,11 +2,10 @@
 //! of the entry before it. Nothing here updates or deletes an entry.
 
 use regie_core::audit::{AuditEntry, GENESIS};
-use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
 
 use crate::assets::now;
 use crate::error::QueryContext;
+use crate::sql::{Exclusive, Row, query};
 use crate::{Database, DbError};
 
 /// An action to record; the sequence number, time and hashes are added when it is appended.
@@ -37,8 +36,9 @@ impl Database {
     /// Appends one entry and returns it sealed.
     pub async fn append_audit(&self, entry: NewAuditEntry) -> Result<AuditEntry, DbError> {
         let mut transaction = self.begin_write().await?;
-        let last = sqlx::query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
-            .fetch_optional(&mut *transaction)
+        transaction.hold(Exclusive::AuditChain).await.during("waiting for the end of the audit trail")?;
+        let last = query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(&mut transaction)
             .await
             .during("reading the end of the audit trail")?;
         let (seq, prev_hash) = match last {
@@ -58,7 +58,7 @@ impl Database {
             hash: String::new(),
         }
         .seal();
-        sqlx::query(
+        query(
             "INSERT INTO audit_log (seq, at, actor, action, asset_id, address, outcome, detail, prev_hash, hash)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
@@ -72,7 +72,7 @@ impl Database {
         .bind(&sealed.detail)
         .bind(&sealed.prev_hash)
         .bind(&sealed.hash)
-        .execute(&mut *transaction)
+        .execute(&mut transaction)
         .await
         .during("appending to the audit trail")?;
         transaction.commit().await.during("committing an audit entry")?;
@@ -81,7 +81,7 @@ impl Database {
 
     /// One page of the trail in sequence order, for verification.
     pub async fn audit_page(&self, after: u64, limit: u32) -> Result<Vec<AuditEntry>, DbError> {
-        let rows = sqlx::query("SELECT * FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2")
+        let rows = query("SELECT * FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2")
             .bind(after as i64)
             .bind(i64::from(limit))
             .fetch_all(&self.pool)
@@ -91,7 +91,7 @@ impl Database {
     }
 
     pub async fn list_audit(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>, DbError> {
-        let rows = sqlx::query(
+        let rows = query(
             "SELECT * FROM audit_log
              WHERE ($1 IS NULL OR actor = $1) AND ($2 IS NULL OR asset_id = $2)
                AND ($3 IS NULL OR at >= $3) AND ($4 IS NULL OR at < $4) AND seq > $5
@@ -110,7 +110,7 @@ impl Database {
     }
 }
 
-fn entry_from_row(row: &SqliteRow) -> AuditEntry {
+fn entry_from_row(row: &Row) -> AuditEntry {
     AuditEntry {
         seq: row.get::<i64, _>("seq") as u64,
         at: row.get("at"),

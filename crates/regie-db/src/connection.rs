@@ -1,28 +1,35 @@
-//! Opening the database: WAL, foreign keys, a busy timeout, and migrations run on every open.
+//! Opening the database, SQLite (WAL, foreign keys, a busy timeout) or PostgreSQL, with migrations
+//! run on every open and serialised across processes on both.
 
 use std::path::Path;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
-use sqlx::{ConnectOptions, Connection, Sqlite, Transaction};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{ConnectOptions, Connection};
 
 use crate::DbError;
 use crate::error::QueryContext;
+use crate::sql::{Backend, Pool, Tx};
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
 /// A handle on the catalogue; cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Database {
-    pub(crate) pool: SqlitePool,
-    /// A connection that never writes, asked for `PRAGMA data_version` (see `data_version`).
+    pub(crate) pool: Pool,
+    /// SQLite only: a connection that never writes, asked for `PRAGMA data_version` (see
+    /// `data_version`), and how to open it again.
     watcher: Arc<tokio::sync::Mutex<Option<SqliteConnection>>>,
-    options: SqliteConnectOptions,
+    options: Option<SqliteConnectOptions>,
 }
+
+/// How many connections a process keeps to PostgreSQL at most (its server allows 100 by default,
+/// shared by every regie process: remote workers use the server's lease API instead).
+const POSTGRES_CONNECTIONS: u32 = 8;
 
 /// Takes the exclusive migration lock of the database at `path` (released when dropped).
 async fn migration_lock(path: &Path) -> Result<std::fs::File, DbError> {
@@ -71,21 +78,65 @@ impl Database {
         let migrated = SQLITE_MIGRATIONS.run(&pool).await;
         drop(lock);
         migrated?;
-        Ok(Self { pool, watcher: Arc::default(), options: watcher_options })
+        Ok(Self { pool: Pool::Sqlite(pool), watcher: Arc::default(), options: Some(watcher_options) })
     }
 
-    /// Starts a write transaction that takes the write lock at once, so two writers queue on the
-    /// busy timeout instead of failing when a read transaction tries to upgrade.
-    pub(crate) async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>, DbError> {
-        self.pool.begin_with("BEGIN IMMEDIATE").await.during("starting a write transaction")
+    /// Connects to the PostgreSQL database at `url` (`postgres://user:password@host:port/name`)
+    /// and migrates it; sqlx's migrator holds an advisory lock, so processes migrate one at a time.
+    pub async fn open_postgres(url: &str) -> Result<Self, DbError> {
+        let options =
+            PgConnectOptions::from_str(url).map_err(|source| DbError::Open { path: redact_url(url), source })?;
+        let pool = PgPoolOptions::new()
+            .max_connections(POSTGRES_CONNECTIONS)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await
+            .map_err(|source| DbError::Open { path: redact_url(url), source })?;
+        POSTGRES_MIGRATIONS.run(&pool).await?;
+        Ok(Self { pool: Pool::Postgres(pool), watcher: Arc::default(), options: None })
     }
 
-    /// A number that changes whenever any other connection, in this process or another, commits
-    /// to the catalogue: read caches are valid while it stays the same.
+    /// Opens a catalogue by URL: `postgres://...` or `sqlite://PATH`.
+    pub async fn open_url(url: &str) -> Result<Self, DbError> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Self::open_postgres(url).await
+        } else if let Some(path) = url.strip_prefix("sqlite://") {
+            Self::open_sqlite(Path::new(path)).await
+        } else {
+            Err(DbError::UnknownUrl(redact_url(url)))
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.pool.backend()
+    }
+
+    /// Starts a write transaction. On SQLite it takes the write lock at once, so two writers queue
+    /// on the busy timeout instead of failing when a read transaction tries to upgrade; on
+    /// PostgreSQL writers run side by side, and each read-then-write says what it must hold
+    /// (row locks, `Tx::hold`, conflict clauses).
+    pub(crate) async fn begin_write(&self) -> Result<Tx, DbError> {
+        match &self.pool {
+            Pool::Sqlite(pool) => {
+                Ok(Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await.during("starting a write transaction")?))
+            }
+            Pool::Postgres(pool) => Ok(Tx::Postgres(pool.begin().await.during("starting a write transaction")?)),
+        }
+    }
+
+    /// A number that changes whenever any connection, in this process or another, commits to the
+    /// catalogue: read caches are valid while it stays the same. SQLite's `PRAGMA data_version`;
+    /// on PostgreSQL the position in the write-ahead log (which every commit moves).
     pub async fn data_version(&self) -> Result<i64, DbError> {
+        let Some(options) = &self.options else {
+            return crate::sql::query_scalar("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::BIGINT")
+                .fetch_one(&self.pool)
+                .await
+                .during("reading the catalogue's data version");
+        };
         let mut watcher = self.watcher.lock().await;
         if watcher.is_none() {
-            *watcher = Some(self.options.connect().await.during("opening the change watcher")?);
+            *watcher = Some(options.connect().await.during("opening the change watcher")?);
         }
         let connection = watcher.as_mut().expect("connected above");
         let version = sqlx::query_scalar("PRAGMA data_version").fetch_one(&mut *connection).await;
@@ -101,5 +152,17 @@ impl Database {
             let _ = watcher.close().await;
         }
         self.pool.close().await;
+    }
+}
+
+/// The URL with its password hidden, for messages.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
+    match rest.split_once('@') {
+        Some((credentials, host)) => {
+            let user = credentials.split(':').next().unwrap_or_default();
+            format!("{scheme}://{user}:***@{host}")
+        }
+        None => url.to_owned(),
     }
 }

@@ -10,6 +10,8 @@ pub enum DbError {
         #[source]
         source: sqlx::Error,
     },
+    #[error("{0} is not a catalogue address: give postgres://USER:PASSWORD@HOST:PORT/NAME or sqlite://PATH")]
+    UnknownUrl(String),
     #[error("cannot bring the catalogue schema up to date: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("catalogue query failed while {step}: {source}")]
@@ -55,9 +57,11 @@ impl DbError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::Open { .. } => "database-unavailable",
+            Self::UnknownUrl(_) => "invalid-database-url",
             Self::Migrate(_) => "database-migration-failed",
             Self::Query { source, .. } if is_full(source) => "disk-full",
             Self::Query { source, .. } if is_busy(source) => "database-busy",
+            Self::Query { source, .. } if is_unreachable(source) => "database-unavailable",
             Self::Query { .. } => "database-error",
             Self::Corrupt { .. } => "database-corrupt",
             Self::AssetNotFound(_) => "not-found",
@@ -80,7 +84,7 @@ impl DbError {
         match self {
             Self::Open { .. } => ErrorKind::Unavailable,
             Self::Query { source, .. } if is_full(source) => ErrorKind::StorageFull,
-            Self::Query { source, .. } if is_busy(source) => ErrorKind::Unavailable,
+            Self::Query { source, .. } if is_busy(source) || is_unreachable(source) => ErrorKind::Unavailable,
             Self::Migrate(_) | Self::Query { .. } | Self::Corrupt { .. } => ErrorKind::Internal,
             Self::AssetNotFound(_)
             | Self::JobNotFound(_)
@@ -94,7 +98,7 @@ impl DbError {
             | Self::GroupExists(_)
             | Self::JobFinished { .. }
             | Self::JobNotRetryable { .. } => ErrorKind::Conflict,
-            Self::JobAmbiguous(_) => ErrorKind::Invalid,
+            Self::JobAmbiguous(_) | Self::UnknownUrl(_) => ErrorKind::Invalid,
         }
     }
 }
@@ -102,19 +106,43 @@ impl DbError {
 /// SQLite's primary result code of a failed statement (extended codes carry it in the low byte).
 fn sqlite_code(error: &sqlx::Error) -> Option<i64> {
     match error {
-        sqlx::Error::Database(database) => database.code()?.parse::<i64>().ok().map(|code| code & 0xff),
+        sqlx::Error::Database(database) if database.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() => {
+            database.code()?.parse::<i64>().ok().map(|code| code & 0xff)
+        }
         _ => None,
     }
 }
 
-/// SQLITE_FULL: the disk (or the quota) under the catalogue is full.
-fn is_full(error: &sqlx::Error) -> bool {
-    sqlite_code(error) == Some(13) || matches!(error, sqlx::Error::Io(io) if io.raw_os_error() == Some(28))
+/// PostgreSQL's SQLSTATE of a failed statement.
+fn postgres_state(error: &sqlx::Error) -> Option<String> {
+    match error {
+        sqlx::Error::Database(database) => {
+            database.try_downcast_ref::<sqlx::postgres::PgDatabaseError>().map(|error| error.code().to_owned())
+        }
+        _ => None,
+    }
 }
 
-/// SQLITE_BUSY or SQLITE_LOCKED: another writer held the database longer than the busy timeout.
+/// SQLITE_FULL, PostgreSQL's disk_full: the disk (or the quota) under the catalogue is full.
+fn is_full(error: &sqlx::Error) -> bool {
+    sqlite_code(error) == Some(13)
+        || postgres_state(error).as_deref() == Some("53100")
+        || matches!(error, sqlx::Error::Io(io) if io.raw_os_error() == Some(28))
+}
+
+/// SQLITE_BUSY or SQLITE_LOCKED (another writer held the database longer than the busy
+/// timeout); on PostgreSQL a serialisation failure, a deadlock or a lock not available.
 fn is_busy(error: &sqlx::Error) -> bool {
-    matches!(sqlite_code(error), Some(5 | 6)) || matches!(error, sqlx::Error::PoolTimedOut)
+    matches!(sqlite_code(error), Some(5 | 6))
+        || matches!(postgres_state(error).as_deref(), Some("40001" | "40P01" | "55P03"))
+        || matches!(error, sqlx::Error::PoolTimedOut)
+}
+
+/// The database server cannot be reached or is shutting down: worth retrying later.
+fn is_unreachable(error: &sqlx::Error) -> bool {
+    let state = postgres_state(error);
+    matches!(error, sqlx::Error::Io(_) | sqlx::Error::PoolClosed | sqlx::Error::Tls(_) | sqlx::Error::Protocol(_))
+        || state.as_deref().is_some_and(|state| state.starts_with("08") || state.starts_with("57P"))
 }
 
 /// Attaches the step to a sqlx error.

@@ -1,11 +1,11 @@
 //! Groups of users and the roles granted to users or groups on collections.
 
 use serde::Serialize;
-use sqlx::Row;
 use uuid::Uuid;
 
 use crate::assets::now;
 use crate::error::QueryContext;
+use crate::sql::{Tx, query, query_scalar};
 use crate::{Database, DbError};
 
 /// A group and its members' names.
@@ -38,11 +38,11 @@ pub enum Principal<'a> {
 impl Database {
     pub async fn insert_group(&self, name: &str) -> Result<(), DbError> {
         let mut transaction = self.begin_write().await?;
-        sqlx::query("INSERT INTO user_groups (id, name, created_at) VALUES ($1, $2, $3)")
+        query("INSERT INTO user_groups (id, name, created_at) VALUES ($1, $2, $3)")
             .bind(Uuid::now_v7().to_string())
             .bind(name)
             .bind(now())
-            .execute(&mut *transaction)
+            .execute(&mut transaction)
             .await
             .map_err(|error| match &error {
                 sqlx::Error::Database(database_error) if database_error.is_unique_violation() => {
@@ -54,7 +54,7 @@ impl Database {
     }
 
     pub async fn list_groups(&self) -> Result<Vec<GroupRecord>, DbError> {
-        let rows = sqlx::query(
+        let rows = query(
             "SELECT g.name, g.created_at, u.name AS member FROM user_groups g
              LEFT JOIN group_members m ON m.group_id = g.id LEFT JOIN users u ON u.id = m.user_id
              ORDER BY g.name, u.name",
@@ -85,12 +85,8 @@ impl Database {
         } else {
             "DELETE FROM group_members WHERE group_id = $1 AND user_id = $2"
         };
-        let changed = sqlx::query(sql)
-            .bind(&group_id)
-            .bind(&user_id)
-            .execute(&mut *transaction)
-            .await
-            .during("changing a group")?;
+        let changed =
+            query(sql).bind(&group_id).bind(&user_id).execute(&mut transaction).await.during("changing a group")?;
         transaction.commit().await.during("committing a group change")?;
         Ok(changed.rows_affected() > 0)
     }
@@ -107,18 +103,18 @@ impl Database {
             Principal::User(name) => (Some(user_id(&mut transaction, name).await?), None),
             Principal::Group(name) => (None, Some(self.group_id(&mut transaction, name).await?)),
         };
-        sqlx::query(
+        query(
             "DELETE FROM grants WHERE collection = $1 AND COALESCE(user_id, '') = COALESCE($2, '')
                AND COALESCE(group_id, '') = COALESCE($3, '')",
         )
         .bind(collection)
         .bind(&user_id)
         .bind(&group_id)
-        .execute(&mut *transaction)
+        .execute(&mut transaction)
         .await
         .during("replacing a grant")?;
         let id = Uuid::now_v7().to_string();
-        sqlx::query(
+        query(
             "INSERT INTO grants (id, collection, user_id, group_id, role, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(&id)
@@ -127,7 +123,7 @@ impl Database {
         .bind(&group_id)
         .bind(role)
         .bind(now())
-        .execute(&mut *transaction)
+        .execute(&mut transaction)
         .await
         .during("recording a grant")?;
         transaction.commit().await.during("committing a grant")?;
@@ -141,9 +137,9 @@ impl Database {
     pub async fn delete_grant(&self, id: &str) -> Result<GrantRecord, DbError> {
         let grant = self.grants_where(Some(id)).await?.pop().ok_or_else(|| DbError::GrantNotFound(id.to_owned()))?;
         let mut transaction = self.begin_write().await?;
-        sqlx::query("DELETE FROM grants WHERE id = $1")
+        query("DELETE FROM grants WHERE id = $1")
             .bind(id)
-            .execute(&mut *transaction)
+            .execute(&mut transaction)
             .await
             .during("removing a grant")?;
         transaction.commit().await.during("committing a grant removal")?;
@@ -152,7 +148,7 @@ impl Database {
 
     /// The (collection, role) pairs granted to a user directly or through their groups.
     pub async fn grants_of_user(&self, user_id: &str) -> Result<Vec<(String, String)>, DbError> {
-        let rows = sqlx::query(
+        let rows = query(
             "SELECT collection, role FROM grants WHERE user_id = $1
              UNION SELECT g.collection, g.role FROM grants g JOIN group_members m ON m.group_id = g.group_id
              WHERE m.user_id = $1",
@@ -165,7 +161,7 @@ impl Database {
     }
 
     async fn grants_where(&self, id: Option<&str>) -> Result<Vec<GrantRecord>, DbError> {
-        let rows = sqlx::query(
+        let rows = query(
             "SELECT g.id, g.collection, g.role, g.created_at, u.name AS user_name, ug.name AS group_name
              FROM grants g LEFT JOIN users u ON u.id = g.user_id LEFT JOIN user_groups ug ON ug.id = g.group_id
              WHERE ($1 IS NULL OR g.id = $1) ORDER BY g.collection, g.id",
@@ -194,24 +190,20 @@ impl Database {
             .collect())
     }
 
-    async fn group_id(
-        &self,
-        transaction: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
-        name: &str,
-    ) -> Result<String, DbError> {
-        let id: Option<String> = sqlx::query_scalar("SELECT id FROM user_groups WHERE name = $1")
+    async fn group_id(&self, transaction: &mut Tx, name: &str) -> Result<String, DbError> {
+        let id: Option<String> = query_scalar("SELECT id FROM user_groups WHERE name = $1")
             .bind(name)
-            .fetch_optional(&mut **transaction)
+            .fetch_optional(&mut *transaction)
             .await
             .during("looking up a group")?;
         id.ok_or_else(|| DbError::GroupNotFound(name.to_owned()))
     }
 }
 
-async fn user_id(transaction: &mut sqlx::Transaction<'static, sqlx::Sqlite>, name: &str) -> Result<String, DbError> {
-    let id: Option<String> = sqlx::query_scalar("SELECT id FROM users WHERE name = $1")
+async fn user_id(transaction: &mut Tx, name: &str) -> Result<String, DbError> {
+    let id: Option<String> = query_scalar("SELECT id FROM users WHERE name = $1")
         .bind(name)
-        .fetch_optional(&mut **transaction)
+        .fetch_optional(&mut *transaction)
         .await
         .during("looking up a user")?;
     id.ok_or_else(|| DbError::UserNotFound(name.to_owned()))

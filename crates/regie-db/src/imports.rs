@@ -4,10 +4,10 @@
 
 use std::collections::HashMap;
 
+use crate::sql::{Tx, query};
 use regie_core::house_id::{HouseIdContext, HouseIdTemplate};
 use regie_core::sidecar::DescriptiveMetadata;
 use regie_core::{AssetId, CollectionPath};
-use sqlx::{Row, Sqlite, Transaction};
 
 use crate::assets::{next_in_sequence, now};
 use crate::collections::ensure_collection;
@@ -133,11 +133,11 @@ impl Database {
         insert_assets(&mut transaction, &pending, &batch.source, &now).await?;
         for (id, (house_id, collection_id)) in &updated {
             let metadata = serde_json::to_string(&existing[house_id].1).map_err(corrupt)?;
-            sqlx::query("UPDATE assets SET metadata = $1, collection_id = COALESCE($2, collection_id) WHERE id = $3")
+            query("UPDATE assets SET metadata = $1, collection_id = COALESCE($2, collection_id) WHERE id = $3")
                 .bind(metadata)
                 .bind(collection_id)
                 .bind(id.to_string())
-                .execute(&mut *transaction)
+                .execute(&mut transaction)
                 .await
                 .during("updating an imported record")?;
         }
@@ -148,7 +148,7 @@ impl Database {
 }
 
 async fn collection_row(
-    transaction: &mut Transaction<'static, Sqlite>,
+    transaction: &mut Tx,
     known: &mut HashMap<String, String>,
     path: &CollectionPath,
     now: &str,
@@ -173,7 +173,7 @@ fn placeholders(rows: usize, width: usize) -> String {
 }
 
 async fn existing_by_house_id(
-    transaction: &mut Transaction<'static, Sqlite>,
+    transaction: &mut Tx,
     house_ids: &[&str],
 ) -> Result<HashMap<String, (AssetId, DescriptiveMetadata)>, DbError> {
     let mut found = HashMap::new();
@@ -181,11 +181,11 @@ async fn existing_by_house_id(
         let list: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
         let sql = format!("SELECT id, house_id, metadata FROM assets WHERE house_id IN ({})", list.join(", "));
         // Safe: the text holds only fixed SQL and numbered placeholders; every value is bound.
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        let mut query = query(sql);
         for house_id in chunk {
             query = query.bind(*house_id);
         }
-        for row in query.fetch_all(&mut **transaction).await.during("looking up imported records")? {
+        for row in query.fetch_all(&mut *transaction).await.during("looking up imported records")? {
             let id: String = row.get("id");
             let id = id.parse().map_err(|_| DbError::Corrupt { what: "asset id", reason: id })?;
             let metadata = serde_json::from_str(row.get::<&str, _>("metadata")).map_err(corrupt)?;
@@ -195,19 +195,14 @@ async fn existing_by_house_id(
     Ok(found)
 }
 
-async fn insert_assets(
-    transaction: &mut Transaction<'static, Sqlite>,
-    assets: &[PendingAsset],
-    source: &str,
-    now: &str,
-) -> Result<(), DbError> {
+async fn insert_assets(transaction: &mut Tx, assets: &[PendingAsset], source: &str, now: &str) -> Result<(), DbError> {
     for chunk in assets.chunks(ROWS_PER_INSERT) {
         let sql = format!(
             "INSERT INTO assets (id, house_id, name, collection_id, source_path, metadata, created_at) VALUES {}",
             placeholders(chunk.len(), 7)
         );
         // Safe: the text holds only fixed SQL and numbered placeholders; every value is bound.
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        let mut query = query(sql);
         for asset in chunk {
             query = query
                 .bind(asset.id.to_string())
@@ -218,7 +213,7 @@ async fn insert_assets(
                 .bind(serde_json::to_string(&asset.metadata).map_err(corrupt)?)
                 .bind(now);
         }
-        query.execute(&mut **transaction).await.map_err(|error| match &error {
+        query.execute(&mut *transaction).await.map_err(|error| match &error {
             sqlx::Error::Database(database_error) if database_error.is_unique_violation() => {
                 DbError::HouseIdTaken(chunk.iter().map(|asset| asset.house_id.clone()).collect::<Vec<_>>().join(", "))
             }
@@ -228,21 +223,18 @@ async fn insert_assets(
     Ok(())
 }
 
-async fn insert_tags(
-    transaction: &mut Transaction<'static, Sqlite>,
-    tags: &[(AssetId, String)],
-) -> Result<(), DbError> {
+async fn insert_tags(transaction: &mut Tx, tags: &[(AssetId, String)]) -> Result<(), DbError> {
     for chunk in tags.chunks(ROWS_PER_INSERT * 4) {
         let sql = format!(
             "INSERT INTO asset_tags (asset_id, tag) VALUES {} ON CONFLICT (asset_id, tag) DO NOTHING",
             placeholders(chunk.len(), 2)
         );
         // Safe: the text holds only fixed SQL and numbered placeholders; every value is bound.
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        let mut query = query(sql);
         for (asset_id, tag) in chunk {
             query = query.bind(asset_id.to_string()).bind(tag);
         }
-        query.execute(&mut **transaction).await.during("recording imported tags")?;
+        query.execute(&mut *transaction).await.during("recording imported tags")?;
     }
     Ok(())
 }

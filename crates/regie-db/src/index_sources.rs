@@ -3,11 +3,10 @@
 
 use std::collections::HashMap;
 
+use crate::sql::{Backend, Row, Tx, query};
 use regie_core::sidecar::DescriptiveMetadata;
 use regie_core::subtitle::SubtitleTrack;
 use regie_core::{AssetId, MediaDescription};
-use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, Sqlite, Transaction};
 use uuid::Uuid;
 
 use crate::error::QueryContext;
@@ -16,13 +15,26 @@ use crate::{Database, DbError};
 /// Separates tags and finding codes inside one column (a control character no tag holds).
 const SEPARATOR: char = '\u{1f}';
 
-const SELECT: &str = "SELECT a.id, a.house_id, a.name, c.path AS collection, a.owner_id, a.metadata, a.created_at,
-        f.media,
-        (SELECT group_concat(t.tag, char(31)) FROM asset_tags t WHERE t.asset_id = a.id) AS tags,
-        (SELECT group_concat(x.code, char(31)) FROM findings x WHERE x.asset_id = a.id) AS findings
-     FROM assets a
-     JOIN collections c ON c.id = a.collection_id
-     LEFT JOIN asset_files f ON f.asset_id = a.id AND f.role = 'original'";
+/// The columns of an index source, in each dialect (tags and finding codes joined in one column).
+fn select(backend: Backend) -> String {
+    let joined = backend.pick("group_concat({}, char(31))", "string_agg({}, chr(31))");
+    format!(
+        "SELECT a.id, a.house_id, a.name, c.path AS collection, a.owner_id, a.metadata, a.created_at,
+            f.media,
+            (SELECT {tags} FROM asset_tags t WHERE t.asset_id = a.id) AS tags,
+            (SELECT {codes} FROM findings x WHERE x.asset_id = a.id) AS findings
+         FROM assets a
+         JOIN collections c ON c.id = a.collection_id
+         LEFT JOIN asset_files f ON f.asset_id = a.id AND f.role = 'original'",
+        tags = joined.replace("{}", "t.tag"),
+        codes = joined.replace("{}", "x.code"),
+    )
+}
+
+/// `IN (...)` over the ids of a JSON array bound as one text value.
+fn in_json_list(backend: Backend) -> &'static str {
+    backend.pick("(SELECT value FROM json_each($1))", "(SELECT json_array_elements_text(CAST($1 AS json)))")
+}
 
 /// One asset as the search index sees it.
 #[derive(Debug, Clone)]
@@ -44,8 +56,8 @@ pub struct IndexSource {
 impl Database {
     /// Up to `limit` assets after `after`, in id order.
     pub async fn index_sources(&self, after: Option<AssetId>, limit: u32) -> Result<Vec<IndexSource>, DbError> {
-        let sql = format!("{SELECT} WHERE ($1 IS NULL OR a.id > $1) ORDER BY a.id LIMIT $2");
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        let sql = format!("{} WHERE ($1 IS NULL OR a.id > $1) ORDER BY a.id LIMIT $2", select(self.backend()));
+        let rows = query(sql)
             .bind(after.map(|id| id.to_string()))
             .bind(i64::from(limit))
             .fetch_all(&self.pool)
@@ -58,12 +70,8 @@ impl Database {
     pub async fn index_sources_of(&self, ids: &[AssetId]) -> Result<Vec<IndexSource>, DbError> {
         let list: Vec<String> = ids.iter().map(AssetId::to_string).collect();
         let list = serde_json::to_string(&list).map_err(corrupt("asset ids"))?;
-        let sql = format!("{SELECT} WHERE a.id IN (SELECT value FROM json_each($1)) ORDER BY a.id");
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(list)
-            .fetch_all(&self.pool)
-            .await
-            .during("reading assets to index")?;
+        let sql = format!("{} WHERE a.id IN {} ORDER BY a.id", select(self.backend()), in_json_list(self.backend()));
+        let rows = query(sql).bind(list).fetch_all(&self.pool).await.during("reading assets to index")?;
         self.with_subtitles(rows.iter().map(source_from_row).collect::<Result<_, _>>()?).await
     }
 
@@ -71,10 +79,10 @@ impl Database {
     async fn with_subtitles(&self, mut sources: Vec<IndexSource>) -> Result<Vec<IndexSource>, DbError> {
         let ids: Vec<String> = sources.iter().map(|source| source.id.to_string()).collect();
         let ids = serde_json::to_string(&ids).map_err(corrupt("asset ids"))?;
-        let rows = sqlx::query(
-            "SELECT asset_id, language, source, cues FROM subtitles
-             WHERE asset_id IN (SELECT value FROM json_each($1)) ORDER BY asset_id, source",
-        )
+        let rows = query(format!(
+            "SELECT asset_id, language, source, cues FROM subtitles WHERE asset_id IN {} ORDER BY asset_id, source",
+            in_json_list(self.backend())
+        ))
         .bind(ids)
         .fetch_all(&self.pool)
         .await
@@ -95,13 +103,13 @@ impl Database {
 
 /// Records the subtitle tracks of a new asset.
 pub(crate) async fn insert_subtitles(
-    transaction: &mut Transaction<'static, Sqlite>,
+    transaction: &mut Tx,
     asset_id: AssetId,
     tracks: &[SubtitleTrack],
     now: &str,
 ) -> Result<(), DbError> {
     for track in tracks {
-        sqlx::query(
+        query(
             "INSERT INTO subtitles (id, asset_id, language, source, cues, created_at) VALUES ($1, $2, $3, $4, $5, $6)
              ON CONFLICT (asset_id, source) DO UPDATE SET language = excluded.language, cues = excluded.cues",
         )
@@ -111,7 +119,7 @@ pub(crate) async fn insert_subtitles(
         .bind(&track.source)
         .bind(serde_json::to_string(&track.cues).map_err(corrupt("subtitles"))?)
         .bind(now)
-        .execute(&mut **transaction)
+        .execute(&mut *transaction)
         .await
         .during("recording subtitles")?;
     }
@@ -122,7 +130,7 @@ fn corrupt(what: &'static str) -> impl Fn(serde_json::Error) -> DbError {
     move |error| DbError::Corrupt { what, reason: error.to_string() }
 }
 
-fn source_from_row(row: &SqliteRow) -> Result<IndexSource, DbError> {
+fn source_from_row(row: &Row) -> Result<IndexSource, DbError> {
     let id: String = row.get("id");
     let list = |column: &str| -> Vec<String> {
         row.get::<Option<String>, _>(column)

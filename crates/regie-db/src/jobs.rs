@@ -5,11 +5,10 @@
 
 use std::time::Duration;
 
+use crate::sql::{Row, Tx, query, query_scalar};
 use chrono::{SecondsFormat, Utc};
 use regie_core::AssetId;
 use serde::Serialize;
-use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, Sqlite, Transaction};
 use uuid::Uuid;
 
 use crate::assets::now;
@@ -157,13 +156,18 @@ impl Database {
         let mut transaction = self.begin_write().await?;
         let now = now();
         loop {
-            let Some(row) = sqlx::query(
+            // On PostgreSQL the row is locked for this claim and skipped by every other claimer,
+            // so workers take different jobs side by side (one job, one holder).
+            let Some(row) = query(transaction.backend().pick(
                 "SELECT id, state, lease_owner, attempts, max_attempts, cancel_requested FROM jobs
                  WHERE (state = 'queued' AND run_after <= $1) OR (state = 'running' AND lease_expires_at < $1)
                  ORDER BY priority DESC, run_after, id LIMIT 1",
-            )
+                "SELECT id, state, lease_owner, attempts, max_attempts, cancel_requested FROM jobs
+                 WHERE (state = 'queued' AND run_after <= $1) OR (state = 'running' AND lease_expires_at < $1)
+                 ORDER BY priority DESC, run_after, id LIMIT 1 FOR UPDATE SKIP LOCKED",
+            ))
             .bind(&now)
-            .fetch_optional(&mut *transaction)
+            .fetch_optional(&mut transaction)
             .await
             .during("looking for a job to run")?
             else {
@@ -192,7 +196,7 @@ impl Database {
                 log_in(&mut transaction, &id, "warn", &format!("{message}; worker {worker} takes the job over"))
                     .await?;
             }
-            sqlx::query(
+            query(
                 "UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_owner = $2,
                         lease_expires_at = $3, started_at = $4, progress = 0, eta_seconds = NULL
                  WHERE id = $1",
@@ -201,17 +205,16 @@ impl Database {
             .bind(worker)
             .bind(timestamp_in(lease))
             .bind(&now)
-            .execute(&mut *transaction)
+            .execute(&mut transaction)
             .await
             .during("claiming a job")?;
             log_in(&mut transaction, &id, "info", &format!("attempt {} started by worker {worker}", attempts + 1))
                 .await?;
-            let claimed =
-                sqlx::query("SELECT id, kind, asset_id, payload, attempts, max_attempts FROM jobs WHERE id = $1")
-                    .bind(&id)
-                    .fetch_one(&mut *transaction)
-                    .await
-                    .during("reading a claimed job")?;
+            let claimed = query("SELECT id, kind, asset_id, payload, attempts, max_attempts FROM jobs WHERE id = $1")
+                .bind(&id)
+                .fetch_one(&mut transaction)
+                .await
+                .during("reading a claimed job")?;
             let claimed = claimed_from_row(&claimed)?;
             transaction.commit().await.during("committing a claim")?;
             return Ok(Some(claimed));
@@ -228,7 +231,7 @@ impl Database {
         eta_seconds: Option<f64>,
     ) -> Result<Heartbeat, DbError> {
         let mut transaction = self.begin_write().await?;
-        let cancel: Option<i64> = sqlx::query_scalar(
+        let cancel: Option<i64> = query_scalar(
             "UPDATE jobs SET lease_expires_at = $3, progress = COALESCE($4, progress), eta_seconds = $5
              WHERE id = $1 AND lease_owner = $2 AND state = 'running'
              RETURNING cancel_requested",
@@ -238,7 +241,7 @@ impl Database {
         .bind(timestamp_in(lease))
         .bind(progress)
         .bind(eta_seconds)
-        .fetch_optional(&mut *transaction)
+        .fetch_optional(&mut transaction)
         .await
         .during("renewing a lease")?;
         transaction.commit().await.during("committing a heartbeat")?;
@@ -260,7 +263,7 @@ impl Database {
     ) -> Result<bool, DbError> {
         let mut transaction = self.begin_write().await?;
         let now = now();
-        let held = sqlx::query(
+        let held = query(
             "UPDATE jobs SET state = 'succeeded', finished_at = $3, progress = 100, eta_seconds = 0,
                     lease_owner = NULL, lease_expires_at = NULL, error = NULL, result = $4
              WHERE id = $1 AND lease_owner = $2 AND state = 'running'",
@@ -269,7 +272,7 @@ impl Database {
         .bind(worker)
         .bind(&now)
         .bind(result.to_string())
-        .execute(&mut *transaction)
+        .execute(&mut transaction)
         .await
         .during("finishing a job")?
         .rows_affected()
@@ -295,18 +298,20 @@ impl Database {
     ) -> Result<FailureOutcome, DbError> {
         let mut transaction = self.begin_write().await?;
         let now = now();
-        let row = sqlx::query("SELECT attempts, max_attempts FROM jobs WHERE id = $1 AND lease_owner = $2")
-            .bind(job_id)
-            .bind(worker)
-            .fetch_optional(&mut *transaction)
-            .await
-            .during("reading a failed job")?;
+        let row = query(
+            transaction.backend().locking("SELECT attempts, max_attempts FROM jobs WHERE id = $1 AND lease_owner = $2"),
+        )
+        .bind(job_id)
+        .bind(worker)
+        .fetch_optional(&mut transaction)
+        .await
+        .during("reading a failed job")?;
         let Some(row) = row else {
             return Ok(FailureOutcome { state: JobState::Running, retry_in_seconds: None });
         };
         let attempts = row.get::<i64, _>("attempts");
         let outcome = if retryable && attempts < row.get::<i64, _>("max_attempts") {
-            sqlx::query(
+            query(
                 "UPDATE jobs SET state = 'queued', run_after = $2, lease_owner = NULL, lease_expires_at = NULL,
                         error = $3, progress = NULL, eta_seconds = NULL
                  WHERE id = $1",
@@ -314,7 +319,7 @@ impl Database {
             .bind(job_id)
             .bind(timestamp_in(backoff))
             .bind(error)
-            .execute(&mut *transaction)
+            .execute(&mut transaction)
             .await
             .during("queuing a job again")?;
             log_in(&mut transaction, job_id, "error", &format!("{error}; retrying in {} s", backoff.as_secs())).await?;
@@ -332,13 +337,17 @@ impl Database {
     pub async fn confirm_cancelled(&self, job_id: &str, worker: &str) -> Result<(), DbError> {
         let mut transaction = self.begin_write().await?;
         let now = now();
-        let held = sqlx::query("SELECT id FROM jobs WHERE id = $1 AND lease_owner = $2 AND state = 'running'")
-            .bind(job_id)
-            .bind(worker)
-            .fetch_optional(&mut *transaction)
-            .await
-            .during("reading a cancelled job")?
-            .is_some();
+        let held = query(
+            transaction
+                .backend()
+                .locking("SELECT id FROM jobs WHERE id = $1 AND lease_owner = $2 AND state = 'running'"),
+        )
+        .bind(job_id)
+        .bind(worker)
+        .fetch_optional(&mut transaction)
+        .await
+        .during("reading a cancelled job")?
+        .is_some();
         if held {
             close(&mut transaction, job_id, JobState::Cancelled, None, &now).await?;
             log_in(&mut transaction, job_id, "warn", "cancelled; the running process was stopped").await?;
@@ -359,9 +368,9 @@ impl Database {
                 JobState::Cancelled
             }
             JobState::Running => {
-                sqlx::query("UPDATE jobs SET cancel_requested = 1 WHERE id = $1")
+                query("UPDATE jobs SET cancel_requested = 1 WHERE id = $1")
                     .bind(job_id)
-                    .execute(&mut *transaction)
+                    .execute(&mut transaction)
                     .await
                     .during("asking a job to cancel")?;
                 log_in(&mut transaction, job_id, "warn", "cancellation asked").await?;
@@ -380,14 +389,14 @@ impl Database {
         if !matches!(state, JobState::Failed | JobState::Cancelled) {
             return Err(DbError::JobNotRetryable { id: job_id.to_owned(), state: state.as_str() });
         }
-        sqlx::query(
+        query(
             "UPDATE jobs SET state = 'queued', attempts = 0, cancel_requested = 0, run_after = $2,
                     finished_at = NULL, error = NULL, progress = NULL, eta_seconds = NULL
              WHERE id = $1",
         )
         .bind(job_id)
         .bind(now())
-        .execute(&mut *transaction)
+        .execute(&mut transaction)
         .await
         .during("queuing a job again")?;
         log_in(&mut transaction, job_id, "info", "queued again by hand").await?;
@@ -405,7 +414,7 @@ impl Database {
     pub async fn resolve_job(&self, reference: &str) -> Result<String, DbError> {
         let reference = reference.trim();
         let pattern = format!("{}%", reference.replace(['%', '_'], ""));
-        let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM jobs WHERE id = $1 OR id LIKE $2 LIMIT 2")
+        let ids: Vec<String> = query_scalar("SELECT id FROM jobs WHERE id = $1 OR id LIKE $2 LIMIT 2")
             .bind(reference)
             .bind(&pattern)
             .fetch_all(&self.pool)
@@ -424,7 +433,7 @@ impl Database {
     pub async fn job_candidates(&self, reference: &str, limit: u32) -> Result<Vec<(String, Option<String>)>, DbError> {
         let reference = reference.trim();
         let pattern = format!("{}%", reference.replace(['%', '_'], ""));
-        let rows = sqlx::query("SELECT id, asset_id FROM jobs WHERE id = $1 OR id LIKE $2 ORDER BY id LIMIT $3")
+        let rows = query("SELECT id, asset_id FROM jobs WHERE id = $1 OR id LIKE $2 ORDER BY id LIMIT $3")
             .bind(reference)
             .bind(&pattern)
             .bind(i64::from(limit))
@@ -435,7 +444,7 @@ impl Database {
     }
 
     pub async fn get_job(&self, job_id: &str) -> Result<JobRecord, DbError> {
-        let row = sqlx::query("SELECT * FROM jobs WHERE id = $1")
+        let row = query("SELECT * FROM jobs WHERE id = $1")
             .bind(job_id)
             .fetch_optional(&self.pool)
             .await
@@ -445,7 +454,7 @@ impl Database {
     }
 
     pub async fn job_log(&self, job_id: &str) -> Result<Vec<JobLogLine>, DbError> {
-        let rows = sqlx::query("SELECT logged_at, level, message FROM job_log WHERE job_id = $1 ORDER BY id")
+        let rows = query("SELECT logged_at, level, message FROM job_log WHERE job_id = $1 ORDER BY id")
             .bind(job_id)
             .fetch_all(&self.pool)
             .await
@@ -463,7 +472,7 @@ impl Database {
         asset_id: Option<AssetId>,
         limit: u32,
     ) -> Result<Vec<JobRecord>, DbError> {
-        let rows = sqlx::query(
+        let rows = query(
             "SELECT * FROM jobs WHERE ($1 IS NULL OR state = $1) AND ($2 IS NULL OR asset_id = $2)
              ORDER BY id DESC LIMIT $3",
         )
@@ -478,7 +487,7 @@ impl Database {
 
     /// How many jobs are queued or running (a worker told to stop when idle waits for these).
     pub async fn live_job_count(&self) -> Result<u64, DbError> {
-        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE state IN ('queued', 'running')")
+        let count: i64 = query_scalar("SELECT COUNT(*) FROM jobs WHERE state IN ('queued', 'running')")
             .fetch_one(&self.pool)
             .await
             .during("counting live jobs")?;
@@ -487,25 +496,18 @@ impl Database {
 }
 
 /// Queues a job inside a caller's transaction (ingest queues its derivatives with the asset).
-pub(crate) async fn enqueue_in(
-    transaction: &mut Transaction<'static, Sqlite>,
-    job: &NewJob,
-) -> Result<Enqueued, DbError> {
-    if let Some(key) = &job.idempotency_key {
-        let existing = sqlx::query("SELECT id, state FROM jobs WHERE idempotency_key = $1")
-            .bind(key)
-            .fetch_optional(&mut **transaction)
-            .await
-            .during("looking up a job by key")?;
-        if let Some(row) = existing {
-            return Ok(Enqueued { job_id: row.get("id"), created: false, state: parse_state(row.get("state"))? });
-        }
+pub(crate) async fn enqueue_in(transaction: &mut Tx, job: &NewJob) -> Result<Enqueued, DbError> {
+    if let Some(existing) = job_with_key(transaction, job).await? {
+        return Ok(existing);
     }
     let id = Uuid::now_v7().to_string();
     let now = now();
-    sqlx::query(
+    // Two callers may queue the same key at once (side by side on PostgreSQL): the second insert
+    // does nothing and answers the first caller's job.
+    let created = query(
         "INSERT INTO jobs (id, kind, asset_id, payload, idempotency_key, state, priority, max_attempts, run_after, created_at)
-         VALUES ($1, $2, $3, $4, $5, 'queued', $6, $7, $8, $8)",
+         VALUES ($1, $2, $3, $4, $5, 'queued', $6, $7, $8, $8)
+         ON CONFLICT (idempotency_key) DO NOTHING",
     )
     .bind(&id)
     .bind(&job.kind)
@@ -515,21 +517,39 @@ pub(crate) async fn enqueue_in(
     .bind(job.priority)
     .bind(i64::from(job.max_attempts.max(1)))
     .bind(&now)
-    .execute(&mut **transaction)
+    .execute(&mut *transaction)
     .await
-    .during("queuing a job")?;
+    .during("queuing a job")?
+    .rows_affected()
+        == 1;
+    if !created {
+        return job_with_key(transaction, job).await?.ok_or(DbError::JobNotFound(id));
+    }
     log_in(transaction, &id, "info", &format!("queued ({})", job.kind)).await?;
     Ok(Enqueued { job_id: id, created: true, state: JobState::Queued })
 }
 
+/// The job already queued under the idempotency key of `job`, if any.
+async fn job_with_key(transaction: &mut Tx, job: &NewJob) -> Result<Option<Enqueued>, DbError> {
+    let Some(key) = &job.idempotency_key else { return Ok(None) };
+    let existing = query("SELECT id, state FROM jobs WHERE idempotency_key = $1")
+        .bind(key)
+        .fetch_optional(&mut *transaction)
+        .await
+        .during("looking up a job by key")?;
+    existing
+        .map(|row| Ok(Enqueued { job_id: row.get("id"), created: false, state: parse_state(row.get("state"))? }))
+        .transpose()
+}
+
 async fn close(
-    transaction: &mut Transaction<'static, Sqlite>,
+    transaction: &mut Tx,
     job_id: &str,
     state: JobState,
     error: Option<&str>,
     now: &str,
 ) -> Result<(), DbError> {
-    sqlx::query(
+    query(
         "UPDATE jobs SET state = $2, finished_at = $3, lease_owner = NULL, lease_expires_at = NULL,
                 eta_seconds = NULL, error = COALESCE($4, error)
          WHERE id = $1",
@@ -538,34 +558,29 @@ async fn close(
     .bind(state.as_str())
     .bind(now)
     .bind(error)
-    .execute(&mut **transaction)
+    .execute(&mut *transaction)
     .await
     .during("closing a job")?;
     Ok(())
 }
 
-async fn log_in(
-    transaction: &mut Transaction<'static, Sqlite>,
-    job_id: &str,
-    level: &str,
-    message: &str,
-) -> Result<(), DbError> {
-    sqlx::query("INSERT INTO job_log (id, job_id, logged_at, level, message) VALUES ($1, $2, $3, $4, $5)")
+async fn log_in(transaction: &mut Tx, job_id: &str, level: &str, message: &str) -> Result<(), DbError> {
+    query("INSERT INTO job_log (id, job_id, logged_at, level, message) VALUES ($1, $2, $3, $4, $5)")
         .bind(Uuid::now_v7().to_string())
         .bind(job_id)
         .bind(now())
         .bind(level)
         .bind(message)
-        .execute(&mut **transaction)
+        .execute(&mut *transaction)
         .await
         .during("writing a job log line")?;
     Ok(())
 }
 
-async fn state_of(transaction: &mut Transaction<'static, Sqlite>, job_id: &str) -> Result<JobState, DbError> {
-    let state: Option<String> = sqlx::query_scalar("SELECT state FROM jobs WHERE id = $1")
+async fn state_of(transaction: &mut Tx, job_id: &str) -> Result<JobState, DbError> {
+    let state: Option<String> = query_scalar(transaction.backend().locking("SELECT state FROM jobs WHERE id = $1"))
         .bind(job_id)
-        .fetch_optional(&mut **transaction)
+        .fetch_optional(&mut *transaction)
         .await
         .during("reading a job state")?;
     parse_state(state.ok_or_else(|| DbError::JobNotFound(job_id.to_owned()))?)
@@ -579,7 +594,7 @@ fn parse_json(text: &str, what: &'static str) -> Result<serde_json::Value, DbErr
     serde_json::from_str(text).map_err(|error| DbError::Corrupt { what, reason: error.to_string() })
 }
 
-fn claimed_from_row(row: &SqliteRow) -> Result<ClaimedJob, DbError> {
+fn claimed_from_row(row: &Row) -> Result<ClaimedJob, DbError> {
     let asset_id: Option<String> = row.get("asset_id");
     Ok(ClaimedJob {
         id: row.get("id"),
@@ -593,7 +608,7 @@ fn claimed_from_row(row: &SqliteRow) -> Result<ClaimedJob, DbError> {
     })
 }
 
-fn record_from_row(row: &SqliteRow) -> Result<JobRecord, DbError> {
+fn record_from_row(row: &Row) -> Result<JobRecord, DbError> {
     let result: Option<&str> = row.get("result");
     Ok(JobRecord {
         id: row.get("id"),

@@ -15,6 +15,7 @@ mod jobs;
 mod outputs;
 mod records;
 mod sessions;
+mod sql;
 
 pub use assets::ExistingContent;
 pub use audit::{AuditFilter, NewAuditEntry};
@@ -23,10 +24,11 @@ pub use imports::{ImportBatch, ImportOutcome, ImportedRecord};
 pub use index_sources::IndexSource;
 
 pub use accounts::{LOGIN_LABEL, NewToken, TokenRecord, UserCredentials, UserRecord};
-pub use connection::Database;
+pub use connection::{Database, redact_url};
 pub use error::DbError;
 pub use jobs::{ClaimedJob, Enqueued, FailureOutcome, Heartbeat, JobLogLine, JobRecord, JobState, NewJob};
 pub use outputs::{JobOutputs, NewRendition, RenditionFile, RenditionRecord};
 pub use records::{
     AssetRecord, AssetSummary, CollectionRecord, FileRecord, NewAsset, NewFile, SubtitleSummary, Verdict,
 };
+pub use sql::Backend;

@@ -1,9 +1,9 @@
 //! What a finished job leaves in the catalogue: derived files of the asset (proxy, poster...) and
 //! renditions, recorded in the transaction that marks the job succeeded.
 
+use crate::sql::{Tx, query, query_scalar};
 use regie_core::{AssetId, MediaDescription, StreamKind};
 use serde::Serialize;
-use sqlx::{Row, Sqlite, Transaction};
 use uuid::Uuid;
 
 use crate::assets::upsert_file;
@@ -59,7 +59,7 @@ pub struct RenditionRecord {
 }
 
 pub(crate) async fn record_outputs(
-    transaction: &mut Transaction<'static, Sqlite>,
+    transaction: &mut Tx,
     job_id: &str,
     outputs: &JobOutputs,
     now: &str,
@@ -72,26 +72,21 @@ pub(crate) async fn record_outputs(
     }
     let asset = asset_id.to_string();
     if let Some(rendition) = &outputs.rendition {
-        let previous: Option<String> =
-            sqlx::query_scalar("SELECT id FROM renditions WHERE asset_id = $1 AND profile = $2")
-                .bind(&asset)
-                .bind(&rendition.profile)
-                .fetch_optional(&mut **transaction)
-                .await
-                .during("looking up a rendition")?;
+        let previous: Option<String> = query_scalar("SELECT id FROM renditions WHERE asset_id = $1 AND profile = $2")
+            .bind(&asset)
+            .bind(&rendition.profile)
+            .fetch_optional(&mut *transaction)
+            .await
+            .during("looking up a rendition")?;
         if let Some(previous) = previous {
             for statement in
                 ["DELETE FROM rendition_files WHERE rendition_id = $1", "DELETE FROM renditions WHERE id = $1"]
             {
-                sqlx::query(statement)
-                    .bind(&previous)
-                    .execute(&mut **transaction)
-                    .await
-                    .during("replacing a rendition")?;
+                query(statement).bind(&previous).execute(&mut *transaction).await.during("replacing a rendition")?;
             }
         }
         let rendition_id = Uuid::now_v7().to_string();
-        sqlx::query(
+        query(
             "INSERT INTO renditions (id, asset_id, profile, job_id, main_file, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(&rendition_id)
@@ -100,12 +95,12 @@ pub(crate) async fn record_outputs(
         .bind(job_id)
         .bind(&rendition.main_file)
         .bind(now)
-        .execute(&mut **transaction)
+        .execute(&mut *transaction)
         .await
         .during("recording a rendition")?;
         for file in &rendition.files {
             let media = file.media.as_ref().map(serde_json::to_string).transpose().map_err(corrupt)?;
-            sqlx::query(
+            query(
                 "INSERT INTO rendition_files (rendition_id, path, blake3, md5, size, media) VALUES ($1, $2, $3, $4, $5, $6)",
             )
             .bind(&rendition_id)
@@ -114,7 +109,7 @@ pub(crate) async fn record_outputs(
             .bind(&file.md5)
             .bind(file.size as i64)
             .bind(media)
-            .execute(&mut **transaction)
+            .execute(&mut *transaction)
             .await
             .during("recording a rendition file")?;
         }
@@ -131,7 +126,7 @@ impl Database {
         profile: &str,
         path: &str,
     ) -> Result<Option<(String, u64)>, DbError> {
-        let row = sqlx::query(
+        let row = query(
             "SELECT f.blake3, f.size FROM renditions r JOIN rendition_files f ON f.rendition_id = r.id
              WHERE r.asset_id = $1 AND r.profile = $2 AND f.path = $3",
         )
@@ -145,9 +140,9 @@ impl Database {
     }
 
     pub async fn renditions_of(&self, asset_id: AssetId) -> Result<Vec<RenditionRecord>, DbError> {
-        let rows = sqlx::query(
+        let rows = query(
             "SELECT r.profile, r.main_file, r.job_id, r.created_at, COUNT(f.path) AS file_count,
-                    COALESCE(SUM(f.size), 0) AS size
+                    CAST(COALESCE(SUM(f.size), 0) AS BIGINT) AS size
              FROM renditions r LEFT JOIN rendition_files f ON f.rendition_id = r.id
              WHERE r.asset_id = $1 GROUP BY r.id, r.profile, r.main_file, r.job_id, r.created_at ORDER BY r.profile",
         )
@@ -172,7 +167,7 @@ impl Database {
         if renditions.is_empty() {
             return Ok(renditions);
         }
-        let files = sqlx::query(
+        let files = query(
             "SELECT r.profile, f.path, f.blake3, f.md5, f.size, f.media
              FROM renditions r JOIN rendition_files f ON f.rendition_id = r.id
              WHERE r.asset_id = $1 ORDER BY r.profile, f.path",

@@ -1,9 +1,8 @@
 //! Browser sessions: the cookie's digest, its user, its CSRF token and its expiry.
 
-use sqlx::Row;
-
 use crate::assets::now;
 use crate::error::QueryContext;
+use crate::sql::query;
 use crate::{Database, DbError, UserRecord};
 
 impl Database {
@@ -16,12 +15,12 @@ impl Database {
     ) -> Result<(), DbError> {
         let mut transaction = self.begin_write().await?;
         let now = now();
-        sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+        query("DELETE FROM sessions WHERE expires_at <= $1")
             .bind(&now)
-            .execute(&mut *transaction)
+            .execute(&mut transaction)
             .await
             .during("removing expired sessions")?;
-        sqlx::query(
+        query(
             "INSERT INTO sessions (id_sha256, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(id_sha256)
@@ -29,7 +28,7 @@ impl Database {
         .bind(csrf_token)
         .bind(&now)
         .bind(expires_at)
-        .execute(&mut *transaction)
+        .execute(&mut transaction)
         .await
         .during("recording a session")?;
         transaction.commit().await.during("committing a session")
@@ -37,7 +36,7 @@ impl Database {
 
     /// The live session with this digest, its CSRF token and its enabled user.
     pub async fn session_by_digest(&self, id_sha256: &str) -> Result<Option<(String, UserRecord)>, DbError> {
-        let row = sqlx::query(
+        let row = query(
             "SELECT s.csrf_token, u.* FROM sessions s JOIN users u ON u.id = s.user_id
              WHERE s.id_sha256 = $1 AND s.expires_at > $2 AND u.disabled = 0",
         )
@@ -51,9 +50,9 @@ impl Database {
 
     pub async fn delete_session(&self, id_sha256: &str) -> Result<(), DbError> {
         let mut transaction = self.begin_write().await?;
-        sqlx::query("DELETE FROM sessions WHERE id_sha256 = $1")
+        query("DELETE FROM sessions WHERE id_sha256 = $1")
             .bind(id_sha256)
-            .execute(&mut *transaction)
+            .execute(&mut transaction)
             .await
             .during("ending a session")?;
         transaction.commit().await.during("committing a logout")

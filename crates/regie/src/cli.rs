@@ -13,6 +13,10 @@ pub struct Cli {
     /// A config file (TOML); by default DATA/regie.toml when it exists.
     #[arg(long, global = true, env = "REGIE_CONFIG")]
     pub config: Option<PathBuf>,
+    /// The catalogue database: postgres://USER:PASSWORD@HOST:PORT/NAME (also REGIE_DATABASE_URL or
+    /// [database] url); by default SQLite in the data folder.
+    #[arg(long, global = true, value_name = "URL")]
+    pub database: Option<String>,
     #[command(subcommand)]
     pub command: Command,
 }

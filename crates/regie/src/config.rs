@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RawConfig {
+    pub database: DatabaseConfig,
     pub ingest: IngestConfig,
     pub naming: NamingConfig,
     pub probe: ProbeConfig,
@@ -24,6 +25,15 @@ pub struct RawConfig {
     /// Policies checked on every asset ingested into a collection or below it:
     /// `"news" = ["ebu-r128"]`.
     pub policies: BTreeMap<String, Vec<String>>,
+}
+
+/// Where the catalogue lives: `postgres://USER:PASSWORD@HOST:PORT/NAME`; without it, SQLite in
+/// the data folder.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseConfig {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -215,7 +225,7 @@ pub struct LoadedConfig {
 
 impl LoadedConfig {
     /// Reads the layers for `data_dir`; `explicit_file` must exist when given.
-    pub fn load(data_dir: &Path, explicit_file: Option<&Path>) -> Result<Self> {
+    pub fn load(data_dir: &Path, explicit_file: Option<&Path>, database: Option<&str>) -> Result<Self> {
         let default_file = data_dir.join("regie.toml");
         let file = match explicit_file {
             Some(file) if !file.is_file() => bail!("config file {} does not exist", file.display()),
@@ -231,6 +241,9 @@ impl LoadedConfig {
             None => RawConfig::default(),
         };
         apply_environment(&mut raw, |name| std::env::var(name).ok())?;
+        if let Some(url) = database {
+            raw.database.url = Some(url.to_owned());
+        }
         Ok(Self { raw, data_dir: data_dir.to_owned(), file })
     }
 
@@ -239,6 +252,7 @@ impl LoadedConfig {
         let raw = &self.raw;
         Ok(Settings {
             data_dir: self.data_dir.clone(),
+            database_url: raw.database.url.clone().filter(|url| !url.trim().is_empty()),
             sha256: raw.ingest.sha256,
             house_id_template: HouseIdTemplate::parse(&raw.ingest.house_id_template)
                 .context("ingest.house_id_template")?,
@@ -264,7 +278,7 @@ impl LoadedConfig {
     }
 }
 
-/// `REGIE_INGEST_SHA256`, `REGIE_INGEST_CONCURRENCY`, `REGIE_INGEST_HOUSE_ID_TEMPLATE`,
+/// `REGIE_DATABASE_URL`, `REGIE_INGEST_SHA256`, `REGIE_INGEST_CONCURRENCY`, `REGIE_INGEST_HOUSE_ID_TEMPLATE`,
 /// `REGIE_NAMING_PATTERN`, `REGIE_NAMING_EXTENSIONS` (comma-separated), `REGIE_NAMING_MAX_LENGTH`,
 /// `REGIE_PROBE_TIMEOUT_S`, `REGIE_JOBS_LEASE_S`, `REGIE_JOBS_RETRY_BACKOFF_S`, `REGIE_JOBS_MAX_ATTEMPTS`,
 /// `REGIE_JOBS_PREVIEWS_AT_INGEST`, `REGIE_JOBS_CONCURRENCY`, `REGIE_SERVER_LISTEN`,
@@ -284,6 +298,9 @@ fn apply_environment(raw: &mut RawConfig, variable: impl Fn(&str) -> Option<Stri
     }
     fn flag(value: &str) -> bool {
         matches!(value.trim().to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on")
+    }
+    if let Some(value) = variable("REGIE_DATABASE_URL") {
+        raw.database.url = Some(value);
     }
     if let Some(value) = variable("REGIE_INGEST_SHA256") {
         raw.ingest.sha256 = flag(&value);
@@ -331,6 +348,10 @@ pub fn mask_secrets(value: &mut toml::Value) {
                 let secret = ["password", "secret", "token", "key"].iter().any(|word| key.contains(word));
                 if secret && entry.is_str() {
                     *entry = toml::Value::String("********".to_owned());
+                } else if key == "url"
+                    && let toml::Value::String(url) = entry
+                {
+                    *url = regie_app::redact_url(url);
                 } else {
                     mask_secrets(entry);
                 }

@@ -1,17 +1,15 @@
-//! The catalogue on a real SQLite file: the suite every backend must pass (PostgreSQL joins it).
+//! The catalogue on a real SQLite file and on a real PostgreSQL: the suite every backend must pass.
+
+mod backend;
+mod concurrency;
+mod parity;
 
 use regie_core::access::Visibility;
 use regie_core::house_id::HouseIdTemplate;
 use regie_core::{AssetId, Blake3Hex, Checksums, CollectionPath, FileFormat, Finding, Md5Hex, Severity};
 use regie_db::{Database, NewAsset, NewFile};
 
-async fn open() -> (tempfile::TempDir, Database) {
-    let folder = tempfile::tempdir().unwrap();
-    let database = Database::open_sqlite(&folder.path().join("catalogue.sqlite")).await.unwrap();
-    (folder, database)
-}
-
-fn new_asset<'a>(template: &'a HouseIdTemplate, collection: &str, content: u8) -> NewAsset<'a> {
+pub(crate) fn new_asset<'a>(template: &'a HouseIdTemplate, collection: &str, content: u8) -> NewAsset<'a> {
     let digest = format!("{content:02x}").repeat(32);
     NewAsset {
         id: AssetId::new(),
@@ -41,9 +39,7 @@ fn new_asset<'a>(template: &'a HouseIdTemplate, collection: &str, content: u8) -
     }
 }
 
-#[tokio::test]
-async fn assets_round_trip_with_house_ids_counted_per_collection() {
-    let (_folder, database) = open().await;
+async fn assets_round_trip_with_house_ids_counted_per_collection(database: Database) {
     let template = HouseIdTemplate::parse("{collection}-{date}-{seq:03}").unwrap();
     let first = database.insert_asset(new_asset(&template, "news/evening", 1)).await.unwrap();
     let second = database.insert_asset(new_asset(&template, "news/evening", 2)).await.unwrap();
@@ -65,9 +61,7 @@ async fn assets_round_trip_with_house_ids_counted_per_collection() {
     assert_eq!(database.resolve_asset("NOPE").await.unwrap_err().code(), "not-found");
 }
 
-#[tokio::test]
-async fn listing_pages_with_a_keyset_cursor_and_filters_by_subtree() {
-    let (_folder, database) = open().await;
+async fn listing_pages_with_a_keyset_cursor_and_filters_by_subtree(database: Database) {
     let template = HouseIdTemplate::parse("{seq}").unwrap();
     for content in 0..7u8 {
         let collection = if content % 2 == 0 { "news/a" } else { "newsroom" };
@@ -95,9 +89,7 @@ async fn listing_pages_with_a_keyset_cursor_and_filters_by_subtree() {
     assert_eq!(paths, ["news", "news/a", "newsroom"]);
 }
 
-#[tokio::test]
-async fn a_duplicate_path_is_recorded_once() {
-    let (_folder, database) = open().await;
+async fn a_duplicate_path_is_recorded_once(database: Database) {
     let template = HouseIdTemplate::parse("{seq}").unwrap();
     database.insert_asset(new_asset(&template, "default", 9)).await.unwrap();
     let asset_id = database.resolve_asset("1").await.unwrap();
@@ -106,9 +98,7 @@ async fn a_duplicate_path_is_recorded_once() {
     assert_eq!(database.get_asset(asset_id).await.unwrap().duplicates, ["/elsewhere/copy.mxf"]);
 }
 
-#[tokio::test]
-async fn sql_metacharacters_are_plain_data() {
-    let (_folder, database) = open().await;
+async fn sql_metacharacters_are_plain_data(database: Database) {
     let template = HouseIdTemplate::parse("{seq}").unwrap();
     database.insert_asset(new_asset(&template, "default", 5)).await.unwrap();
     let asset_id = database.resolve_asset("1").await.unwrap();
@@ -119,9 +109,7 @@ async fn sql_metacharacters_are_plain_data() {
     assert_eq!(database.get_asset(asset_id).await.unwrap().tags.len(), 3);
 }
 
-#[tokio::test]
-async fn the_same_content_cannot_become_two_originals() {
-    let (_folder, database) = open().await;
+async fn the_same_content_cannot_become_two_originals(database: Database) {
     let template = HouseIdTemplate::parse("{seq}").unwrap();
     database.insert_asset(new_asset(&template, "default", 4)).await.unwrap();
     let error = database.insert_asset(new_asset(&template, "other", 4)).await.unwrap_err();
@@ -132,3 +120,11 @@ async fn the_same_content_cannot_become_two_originals() {
         "nothing of the second was written"
     );
 }
+
+on_both_backends!(
+    assets_round_trip_with_house_ids_counted_per_collection,
+    listing_pages_with_a_keyset_cursor_and_filters_by_subtree,
+    a_duplicate_path_is_recorded_once,
+    sql_metacharacters_are_plain_data,
+    the_same_content_cannot_become_two_originals,
+);

@@ -30,7 +30,7 @@ use crate::cli::{AuditCommand, GrantsCommand, GroupsCommand, TokensCommand, User
 use crate::config::LoadedConfig;
 
 pub async fn run(cli: Cli) -> Result<ExitCode> {
-    let config = LoadedConfig::load(&cli.data, cli.config.as_deref())?;
+    let config = LoadedConfig::load(&cli.data, cli.config.as_deref(), cli.database.as_deref())?;
     match cli.command {
         Command::Ingest(args) => ingest::run(&config, args).await,
         Command::Probe { file, json } => probe::run(&config, &file, json).await,

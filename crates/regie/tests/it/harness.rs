@@ -6,14 +6,46 @@ use std::process::{Command, Output};
 use serde_json::Value;
 use tempfile::TempDir;
 
-/// A data folder of its own and the commands to drive regie on it.
+/// A data folder of its own and the commands to drive regie on it. Under
+/// `REGIE_TEST_BACKEND=postgres` its catalogue is a new database on the server named by
+/// `REGIE_TEST_POSTGRES`, so the same tests run on both backends.
 pub struct TestRegie {
     pub folder: TempDir,
+    /// The PostgreSQL catalogue of this test, when the suite runs on PostgreSQL.
+    pub database_url: Option<String>,
+}
+
+/// The URL of a new, empty database on the PostgreSQL test server.
+pub fn new_postgres_database() -> String {
+    let admin = std::env::var("REGIE_TEST_POSTGRES")
+        .expect("REGIE_TEST_BACKEND=postgres needs REGIE_TEST_POSTGRES (scripts/postgres.sh prints it)");
+    let name = format!("regie_it_{}", uuid_like());
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        use sqlx::Connection;
+        let mut connection = sqlx::PgConnection::connect(&admin).await.expect("the PostgreSQL test server answers");
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut connection).await.unwrap();
+    });
+    let (base, _) = admin.rsplit_once('/').expect("a URL with a database name");
+    format!("{base}/{name}")
+}
+
+/// A name no other test of this run takes.
+fn uuid_like() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+    format!("{}_{}_{}", std::process::id(), nanos, NEXT.fetch_add(1, Ordering::Relaxed))
+}
+
+pub fn on_postgres() -> bool {
+    std::env::var("REGIE_TEST_BACKEND").as_deref() == Ok("postgres")
 }
 
 impl TestRegie {
     pub fn new() -> Self {
-        Self { folder: tempfile::tempdir().expect("a temporary folder") }
+        let database_url = on_postgres().then(new_postgres_database);
+        Self { folder: tempfile::tempdir().expect("a temporary folder"), database_url }
     }
 
     pub fn data(&self) -> PathBuf {
@@ -30,7 +62,10 @@ impl TestRegie {
     pub fn command(&self) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_regie"));
         command.arg("--data").arg(self.data());
-        command.env_remove("REGIE_DATA").env_remove("REGIE_CONFIG");
+        command.env_remove("REGIE_DATA").env_remove("REGIE_CONFIG").env_remove("REGIE_DATABASE_URL");
+        if let Some(url) = &self.database_url {
+            command.env("REGIE_DATABASE_URL", url);
+        }
         command
     }
 
@@ -56,39 +91,40 @@ impl TestRegie {
 
     /// Runs SQL against the catalogue and returns the rows as strings.
     pub fn query(&self, sql: &'static str) -> Vec<Vec<String>> {
-        let database = self.data().join("catalogue.sqlite");
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         runtime.block_on(async {
-            use sqlx::{Connection, Row, ValueRef};
-            let url = format!("sqlite://{}", database.display());
-            let mut connection = sqlx::SqliteConnection::connect(&url).await.unwrap();
-            let rows = sqlx::query(sql).fetch_all(&mut connection).await.unwrap();
-            rows.iter()
-                .map(|row| {
-                    (0..row.columns().len())
-                        .map(|index| {
-                            if row.try_get_raw(index).unwrap().is_null() {
-                                return "NULL".to_owned();
-                            }
-                            row.try_get::<String, _>(index)
-                                .or_else(|_| row.try_get::<i64, _>(index).map(|value| value.to_string()))
-                                .unwrap_or_default()
-                        })
-                        .collect()
-                })
-                .collect()
+            use sqlx::Connection;
+            match &self.database_url {
+                Some(url) => {
+                    let mut connection = sqlx::PgConnection::connect(url).await.unwrap();
+                    rows_as_text(sqlx::query(sql).fetch_all(&mut connection).await.unwrap())
+                }
+                None => {
+                    let url = format!("sqlite://{}", self.data().join("catalogue.sqlite").display());
+                    let mut connection = sqlx::SqliteConnection::connect(&url).await.unwrap();
+                    rows_as_text(sqlx::query(sql).fetch_all(&mut connection).await.unwrap())
+                }
+            }
         })
     }
 
     /// Runs one SQL statement against the catalogue (to tamper with it, as an attacker would).
     pub fn execute(&self, sql: &str) {
-        let database = self.data().join("catalogue.sqlite");
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         runtime.block_on(async {
             use sqlx::Connection;
-            let mut connection =
-                sqlx::SqliteConnection::connect(&format!("sqlite://{}", database.display())).await.unwrap();
-            sqlx::query(sqlx::AssertSqlSafe(sql.to_owned())).execute(&mut connection).await.unwrap();
+            let statement = sqlx::AssertSqlSafe(sql.to_owned());
+            match &self.database_url {
+                Some(url) => {
+                    let mut connection = sqlx::PgConnection::connect(url).await.unwrap();
+                    sqlx::query(statement).execute(&mut connection).await.unwrap();
+                }
+                None => {
+                    let url = format!("sqlite://{}", self.data().join("catalogue.sqlite").display());
+                    let mut connection = sqlx::SqliteConnection::connect(&url).await.unwrap();
+                    sqlx::query(statement).execute(&mut connection).await.unwrap();
+                }
+            }
         });
     }
 
@@ -182,4 +218,29 @@ impl Drop for SmallDisk {
     fn drop(&mut self) {
         let _ = Command::new("umount").arg("-l").arg(&self.folder).status();
     }
+}
+
+/// Rows of either backend as strings (integers printed, NULL as "NULL").
+fn rows_as_text<R>(rows: Vec<R>) -> Vec<Vec<String>>
+where
+    R: sqlx::Row,
+    usize: sqlx::ColumnIndex<R>,
+    String: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    i64: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    use sqlx::ValueRef;
+    rows.iter()
+        .map(|row| {
+            (0..row.columns().len())
+                .map(|index| {
+                    if row.try_get_raw(index).unwrap().is_null() {
+                        return "NULL".to_owned();
+                    }
+                    row.try_get::<String, _>(index)
+                        .or_else(|_| row.try_get::<i64, _>(index).map(|value| value.to_string()))
+                        .unwrap_or_default()
+                })
+                .collect()
+        })
+        .collect()
 }
