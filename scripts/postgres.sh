@@ -2,6 +2,8 @@
 # A throwaway PostgreSQL server for tests and benchmarks, on loopback only.
 #   scripts/postgres.sh start DIR [PORT]   initdb into DIR, start on PORT (default 54329), print the URL
 #   scripts/postgres.sh stop DIR           stop it and remove DIR
+#   scripts/postgres.sh halt DIR           stop it at once, keeping its data (a server going down)
+#   scripts/postgres.sh resume DIR         start a halted server again on its port
 # Installs Debian's postgresql package when no server binaries are found. As root the server runs
 # as the `postgres` user. The URL printed is for the superuser `postgres` (trust on loopback).
 set -euo pipefail
@@ -33,9 +35,19 @@ case "$action" in
     mkdir -p "$dir"
     [ "$(id -u)" -ne 0 ] || chown postgres:postgres "$dir"
     as_owner "$bin/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 --no-sync >/dev/null
-    as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/log" -w -t 30 \
-      -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300" start >/dev/null
+    # The options go into the cluster's own configuration, so `resume` starts it the same way.
+    printf "port = %s\nunix_socket_directories = '%s'\nlisten_addresses = '127.0.0.1'\nfsync = off\nmax_connections = 300\n" \
+      "$port" "$dir" >> "$dir/data/postgresql.conf"
+    as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/log" -w -t 30 start >/dev/null
     echo "postgres://postgres@127.0.0.1:$port/postgres"
+    ;;
+  halt)
+    bin=$(find_bin)
+    as_owner "$bin/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null
+    ;;
+  resume)
+    bin=$(find_bin)
+    as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/log" -w -t 30 start >/dev/null
     ;;
   stop)
     bin=$(find_bin)
@@ -45,7 +57,7 @@ case "$action" in
     rm -rf "$dir"
     ;;
   *)
-    echo "usage: scripts/postgres.sh start|stop DIR [PORT]" >&2
+    echo "usage: scripts/postgres.sh start|stop|halt|resume DIR [PORT]" >&2
     exit 2
     ;;
 esac

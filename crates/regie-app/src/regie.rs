@@ -26,6 +26,8 @@ pub struct Regie {
     pub(crate) reads: Arc<crate::read_cache::ReadCache>,
     /// The search index, opened on first use.
     pub(crate) search: Arc<tokio::sync::Mutex<Option<Arc<regie_search::SearchIndex>>>>,
+    /// Taken while the index follows the change feed.
+    pub(crate) feed: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Regie {
@@ -49,6 +51,7 @@ impl Regie {
             settings: Arc::new(settings),
             reads: Arc::default(),
             search: Arc::default(),
+            feed: Arc::default(),
         })
     }
 

@@ -2,6 +2,10 @@
 //! after each ingest run and each edit, in bulk by imports and `regie search reindex`, and
 //! rebuilt by itself when found missing, corrupt, of an older schema or made under other
 //! indexing rules. Queries run under the caller's visibility.
+//!
+//! Several processes, on several machines, may write the catalogue: each node's index follows the
+//! catalogue's change feed (`asset_changes`) and applies what it has not seen before answering a
+//! search; how far it has read is kept in `DATA/search.position`.
 
 mod documents;
 mod feeder;
@@ -21,6 +25,31 @@ use crate::{AppError, Regie};
 
 /// Assets read and indexed per batch while rebuilding.
 const REINDEX_BATCH: u32 = 5_000;
+
+/// Changes of the feed applied per batch.
+const FEED_BATCH: u32 = 2_000;
+
+/// Changes the feed keeps; a node further behind fills its index again.
+const FEED_KEPT: u64 = 1_000_000;
+
+/// Where a node records the last change of the feed its index holds.
+fn position_file(data_dir: &std::path::Path) -> std::path::PathBuf {
+    folder_in(data_dir).with_extension("position")
+}
+
+fn read_position(data_dir: &std::path::Path) -> u64 {
+    std::fs::read_to_string(position_file(data_dir)).ok().and_then(|text| text.trim().parse().ok()).unwrap_or(0)
+}
+
+/// Records the position (temporary file, then rename: a crash leaves the old one, which only
+/// means changes applied twice).
+fn write_position(data_dir: &std::path::Path, seq: u64) -> Result<(), AppError> {
+    let path = position_file(data_dir);
+    let temporary = path.with_extension("position.tmp");
+    std::fs::write(&temporary, seq.to_string())
+        .and_then(|()| std::fs::rename(&temporary, &path))
+        .map_err(|source| AppError::DataFolder { path, source })
+}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ReindexReport {
@@ -96,6 +125,7 @@ impl Regie {
         options: SearchOptions,
     ) -> Result<SearchResults, AppError> {
         let index = self.search_index().await?;
+        self.follow_changes().await?;
         let query = query.to_owned();
         let run = move || {
             index.search(&SearchRequest {
@@ -135,6 +165,40 @@ impl Regie {
         }
     }
 
+    /// Applies to this node's index the changes other processes (other servers, CLIs, workers)
+    /// committed since it last looked; one follower at a time per process.
+    pub async fn follow_changes(&self) -> Result<(), AppError> {
+        let _turn = self.feed.lock().await;
+        self.search_index().await?;
+        let data_dir = &self.settings.data_dir;
+        let mut position = read_position(data_dir);
+        if let Some(first) = self.db.first_change().await?
+            && first > position + 1
+        {
+            // Changes this node never saw were pruned: only a full fill is sure to hold them.
+            tracing::info!(position, first, "the search index is behind the change feed; filling it again");
+            self.reindex().await?;
+            position = read_position(data_dir);
+        }
+        loop {
+            let changes = self.db.changes_after(position, FEED_BATCH).await?;
+            let Some(last) = changes.last() else { break };
+            let ids: Vec<AssetId> = changes.iter().filter_map(|change| change.asset_id.parse().ok()).collect();
+            self.index_assets(&ids).await;
+            position = last.seq;
+            write_position(data_dir, position)?;
+            if changes.len() < FEED_BATCH as usize {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// Forgets the oldest changes of the feed (kept: the last million).
+    pub async fn prune_change_feed(&self) -> Result<u64, AppError> {
+        Ok(self.db.prune_changes(FEED_KEPT).await?)
+    }
+
     /// After a failed index write the index no longer matches the catalogue: it is marked for
     /// a rebuild, which its next opening (here or in another process) does by itself.
     pub(crate) async fn index_failed(&self, error: &AppError) {
@@ -146,6 +210,8 @@ impl Regie {
     /// Writes every asset of the catalogue into `index` in bulk; with `rebuild`, what it held
     /// before is dropped in the same commit (searches see the old contents until then).
     async fn fill(&self, index: &Arc<SearchIndex>, rebuild: bool) -> Result<u64, AppError> {
+        // Every change up to here is in what is read below; later ones are applied from the feed.
+        let covered = self.db.last_change().await?;
         let mut feeder = IndexFeeder::start(index, rebuild).await?;
         let mut after: Option<AssetId> = None;
         loop {
@@ -157,7 +223,9 @@ impl Regie {
                 break;
             }
         }
-        feeder.finish().await
+        let documents = feeder.finish().await?;
+        write_position(&self.settings.data_dir, covered)?;
+        Ok(documents)
     }
 }
 

@@ -11,6 +11,7 @@ use regie_core::sidecar::DescriptiveMetadata;
 use regie_core::{AssetId, Blake3Hex, CollectionPath, Finding, MediaDescription, Severity};
 use uuid::Uuid;
 
+use crate::changes::note_changes;
 use crate::collections::ensure_collection;
 use crate::error::QueryContext;
 use crate::jobs::enqueue_in;
@@ -77,6 +78,7 @@ impl Database {
         for job in &asset.jobs {
             enqueue_in(&mut transaction, job).await?;
         }
+        note_changes(&mut transaction, &[asset.id]).await?;
         transaction.commit().await.during("committing an asset")?;
         Ok(house_id)
     }
@@ -107,6 +109,7 @@ impl Database {
         let mut transaction = self.begin_write().await?;
         ensure_exists(&mut transaction, asset_id).await?;
         insert_tags(&mut transaction, asset_id, tags).await?;
+        note_changes(&mut transaction, &[asset_id]).await?;
         transaction.commit().await.during("committing tags")
     }
 
@@ -121,6 +124,7 @@ impl Database {
                 .await
                 .during("removing a tag")?;
         }
+        note_changes(&mut transaction, &[asset_id]).await?;
         transaction.commit().await.during("committing tags")
     }
 
@@ -497,6 +501,7 @@ impl Database {
             .execute(&mut transaction)
             .await
             .during("updating metadata")?;
+        note_changes(&mut transaction, &[asset_id]).await?;
         transaction.commit().await.during("committing metadata")
     }
 }

@@ -10,6 +10,7 @@ use regie_core::sidecar::DescriptiveMetadata;
 use regie_core::{AssetId, CollectionPath};
 
 use crate::assets::{next_in_sequence, now};
+use crate::changes::note_changes;
 use crate::collections::ensure_collection;
 use crate::error::QueryContext;
 use crate::{Database, DbError};
@@ -142,6 +143,8 @@ impl Database {
                 .during("updating an imported record")?;
         }
         insert_tags(&mut transaction, &tags).await?;
+        let changed: Vec<AssetId> = outcomes.iter().map(|outcome| outcome.asset_id()).collect();
+        note_changes(&mut transaction, &changed).await?;
         transaction.commit().await.during("committing imported records")?;
         Ok(outcomes)
     }

@@ -5,6 +5,7 @@
 mod accounts;
 mod assets;
 mod audit;
+mod changes;
 mod collections;
 mod connection;
 mod error;
@@ -19,6 +20,7 @@ mod sql;
 
 pub use assets::ExistingContent;
 pub use audit::{AuditFilter, NewAuditEntry};
+pub use changes::AssetChange;
 pub use grants::{GrantRecord, GroupRecord, Principal};
 pub use imports::{ImportBatch, ImportOutcome, ImportedRecord};
 pub use index_sources::IndexSource;

@@ -79,6 +79,8 @@ pub(crate) enum Tx {
 pub(crate) enum Exclusive {
     /// The end of the audit chain: one linear chain whoever appends.
     AuditChain,
+    /// The end of the change feed: numbers committed in the order they are taken.
+    ChangeFeed,
 }
 
 impl Exclusive {
@@ -86,6 +88,7 @@ impl Exclusive {
         // Arbitrary but fixed numbers, in a range no other tool is likely to use.
         match self {
             Self::AuditChain => 0x7265_6769_6500_0001,
+            Self::ChangeFeed => 0x7265_6769_6500_0002,
         }
     }
 }

@@ -48,6 +48,11 @@ impl TestRegie {
         Self { folder: tempfile::tempdir().expect("a temporary folder"), database_url }
     }
 
+    /// Another data folder (another node) on the same PostgreSQL catalogue as `other`.
+    pub fn sharing_database(other: &TestRegie) -> Self {
+        Self { folder: tempfile::tempdir().expect("a temporary folder"), database_url: other.database_url.clone() }
+    }
+
     pub fn data(&self) -> PathBuf {
         self.folder.path().join("data")
     }

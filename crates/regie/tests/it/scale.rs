@@ -1,0 +1,133 @@
+//! Several processes on one catalogue: CLIs appending to one audit chain, two servers on one
+//! PostgreSQL database seeing each other's changes (records and search), and a PostgreSQL server
+//! going down and coming back under a running regie.
+
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::fixtures;
+use crate::harness::{TestRegie, on_postgres};
+use crate::served::{Served, ingest_into};
+
+#[test]
+fn processes_appending_at_once_keep_one_audit_chain() {
+    let regie = TestRegie::new();
+    let fixture = fixtures::media().join("pcm24.wav");
+    let asset = ingest_into(&regie, &fixture, "news");
+    std::thread::scope(|scope| {
+        for process in 0..4 {
+            let regie = &regie;
+            let asset = &asset;
+            scope.spawn(move || {
+                for round in 0..6 {
+                    let tag = format!("p{process}r{round}");
+                    let output = regie.run(&["assets", "tag", asset, &tag]);
+                    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+                }
+            });
+        }
+    });
+    let verified = regie.run(&["audit", "verify", "--json"]);
+    let report: Value = serde_json::from_slice(&verified.stdout).unwrap();
+    assert!(verified.status.success(), "{report}");
+    assert_eq!(report["intact"], json!(true));
+    let sequence = regie.query("SELECT seq FROM audit_log ORDER BY seq");
+    let numbers: Vec<u64> = sequence.iter().map(|row| row[0].parse().unwrap()).collect();
+    assert_eq!(numbers, (1..=numbers.len() as u64).collect::<Vec<_>>(), "no number repeats or is skipped");
+    assert!(numbers.len() >= 25, "one ingest and 24 tag changes at least: {}", numbers.len());
+    let shown = regie.json(&["assets", "show", &asset, "--json"]);
+    assert_eq!(shown["tags"].as_array().unwrap().len(), 24, "{shown}");
+}
+
+#[test]
+fn two_servers_on_one_database_see_each_others_changes() {
+    if !on_postgres() {
+        return; // two servers share one catalogue only on PostgreSQL; this runs in the PostgreSQL pass
+    }
+    let first = Served::start(TestRegie::new());
+    let second = Served::start(TestRegie::sharing_database(&first.regie));
+    first.add_user("ada", "admin");
+    let asset = ingest_into(&first.regie, &fixtures::media().join("pcm24.wav"), "news");
+    let on_first = first.login("ada");
+    let on_second = second.login("ada");
+
+    // Read through the second server first, so its caches hold the asset before the change.
+    let before = second.get(&format!("/api/v1/assets/{asset}"), &on_second).json();
+    assert_eq!(before["tags"], json!([]));
+    assert_eq!(second.get("/api/v1/search?q=tag:exclusive", &on_second).json()["total"], json!(0));
+
+    let changed = first.send(
+        "POST",
+        &format!("/api/v1/assets/{asset}/tags"),
+        Some(&on_first),
+        Some(json!({"add": ["exclusive"]})),
+    );
+    assert_eq!(changed.status, 200);
+    let record = second.get(&format!("/api/v1/assets/{asset}"), &on_second).json();
+    assert_eq!(record["tags"], json!(["exclusive"]), "the next request on the other server sees the change");
+    let started = Instant::now();
+    loop {
+        let found = second.get("/api/v1/search?q=tag:exclusive", &on_second).json();
+        if found["total"] == json!(1) {
+            assert_eq!(found["hits"][0]["asset_id"], json!(asset));
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(1), "found through the other server within a second");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn a_postgres_restart_fails_requests_cleanly_and_regie_recovers() {
+    if !on_postgres() {
+        return; // the PostgreSQL pass runs it
+    }
+    let cluster = tempfile::tempdir().unwrap();
+    let folder = cluster.path().join("pg");
+    let port = free_port();
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../scripts/postgres.sh");
+    let postgres = |action: &str| {
+        let status = std::process::Command::new("bash")
+            .arg(script)
+            .arg(action)
+            .arg(&folder)
+            .arg(port.to_string())
+            .stdout(std::process::Stdio::null())
+            .status()
+            .unwrap();
+        assert!(status.success(), "scripts/postgres.sh {action}");
+    };
+    postgres("start");
+    let mut regie = TestRegie::new();
+    regie.database_url = Some(format!("postgres://postgres@127.0.0.1:{port}/postgres"));
+    let served = Served::start(regie);
+    served.add_user("ada", "admin");
+    let token = served.login("ada");
+    assert_eq!(served.get("/api/v1/assets", &token).status, 200);
+
+    postgres("halt");
+    let started = Instant::now();
+    let down = served.get("/api/v1/assets", &token);
+    assert_eq!(down.status, 503, "{}", String::from_utf8_lossy(&down.body));
+    assert!(matches!(down.code().as_str(), "database-unavailable" | "database-busy"), "{}", down.code());
+    assert!(started.elapsed() < Duration::from_secs(15), "an unreachable database answers within the pool's timeout");
+    assert_eq!(served.raw("GET", "/readyz", &[], None).status, 503);
+
+    postgres("resume");
+    let started = Instant::now();
+    loop {
+        let answer = served.get("/api/v1/assets", &token);
+        if answer.status == 200 {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(20), "regie recovers without a restart: {}", answer.status);
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert_eq!(served.raw("GET", "/readyz", &[], None).status, 200);
+    postgres("stop");
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
