@@ -33,7 +33,13 @@ case "$action" in
   start)
     bin=$(find_bin)
     mkdir -p "$dir"
-    [ "$(id -u)" -ne 0 ] || chown postgres:postgres "$dir"
+    if [ "$(id -u)" -eq 0 ]; then
+      chown postgres:postgres "$dir"
+      if ! runuser -u postgres -- test -x "$dir"; then
+        echo "the postgres user cannot reach $dir: make its parent folders traversable (chmod o+x)" >&2
+        exit 1
+      fi
+    fi
     as_owner "$bin/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 --no-sync >/dev/null
     # The options go into the cluster's own configuration, so `resume` starts it the same way.
     printf "port = %s\nunix_socket_directories = '%s'\nlisten_addresses = '127.0.0.1'\nfsync = off\nmax_connections = 300\n" \

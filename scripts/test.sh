@@ -15,6 +15,7 @@ bash scripts/build-web.sh
 log=$(mktemp)
 web_log=$(mktemp)
 pg_dir=$(mktemp -d)
+chmod 755 "$pg_dir"   # the server runs as the postgres user, which must reach its folder
 export REGIE_SKIPPED_LOG
 REGIE_SKIPPED_LOG=$(mktemp)
 trap 'bash scripts/postgres.sh stop "$pg_dir/cluster"; rm -rf "$log" "$web_log" "$REGIE_SKIPPED_LOG" "$pg_dir"' EXIT

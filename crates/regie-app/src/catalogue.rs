@@ -131,14 +131,14 @@ impl Regie {
         asset_id: AssetId,
         profile: &str,
         path: &str,
-    ) -> Result<(std::path::PathBuf, String, u64), AppError> {
+    ) -> Result<(regie_storage::LocalBlob, String, u64), AppError> {
         let (blake3, size) = self
             .db
             .rendition_file(asset_id, profile, path)
             .await?
             .ok_or_else(|| AppError::NoSuchFile(format!("the {profile} rendition has no file {path}")))?;
         let address = regie_core::Blake3Hex::parse(&blake3)?;
-        Ok((self.store.blob_path(&address), blake3, size))
+        Ok((self.store.local_copy(&address).await?, blake3, size))
     }
 
     /// Where the stored file `role` of an asset lies, with its record.
@@ -146,13 +146,13 @@ impl Regie {
         &self,
         asset_id: AssetId,
         role: &str,
-    ) -> Result<(std::path::PathBuf, regie_db::FileRecord, AssetRecord), AppError> {
+    ) -> Result<(regie_storage::LocalBlob, regie_db::FileRecord, AssetRecord), AppError> {
         let asset = self.db.get_asset(asset_id).await?;
         let file = asset.files.iter().find(|file| file.role == role).cloned().ok_or_else(|| {
             let roles: Vec<&str> = asset.files.iter().map(|file| file.role.as_str()).collect();
             AppError::NoSuchFile(format!("asset {} has no {role} file (it has {})", asset.house_id, roles.join(", ")))
         })?;
         let blake3 = regie_core::Blake3Hex::parse(&file.blake3)?;
-        Ok((self.store.blob_path(&blake3), file, asset))
+        Ok((self.store.local_copy(&blake3).await?, file, asset))
     }
 }

@@ -90,12 +90,12 @@ impl Regie {
             .find(|file| file.role == "original")
             .ok_or_else(|| AppError::Internal(format!("asset {} has no original file", asset.id)))?;
         let blake3 = regie_core::Blake3Hex::parse(&original.blake3)?;
-        let blob = self.store.blob_path(&blake3);
+        let blob = self.store.local_copy(&blake3).await?;
         let media = match &original.media {
             Some(media) => media.clone(),
-            None => self.prober.describe(&blob, None).await?,
+            None => self.prober.describe(blob.path(), None).await?,
         };
-        check_described(&self.measurer, &blob, Path::new(&asset.source_path), media, policy).await
+        check_described(&self.measurer, blob.path(), Path::new(&asset.source_path), media, policy).await
     }
 }
 

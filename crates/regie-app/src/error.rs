@@ -61,6 +61,12 @@ pub enum AppError {
     InvalidName { what: &'static str, name: String },
     #[error("{0}")]
     NoSuchFile(String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("the server {server} did not answer while {step}: {message}; the worker tries again")]
+    Remote { server: String, step: &'static str, message: String },
+    #[error("the server {server} refused this worker while {step}: {message}")]
+    Refused { server: String, step: &'static str, message: String },
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -90,6 +96,9 @@ impl AppError {
             Self::NotRegularFile { .. } => "not-regular-file",
             Self::InvalidName { .. } => "invalid-name",
             Self::NoSuchFile(_) => "not-found",
+            Self::Invalid(_) => "invalid-input",
+            Self::Remote { .. } => "server-unavailable",
+            Self::Refused { .. } => "server-refused",
             Self::Internal(_) => "internal",
         }
     }
@@ -104,7 +113,8 @@ impl AppError {
             Self::Media(error) => error.kind(),
             Self::Search(error) => error.kind(),
             Self::DataFolder { .. } | Self::Internal(_) => ErrorKind::Internal,
-            Self::Busy { .. } => ErrorKind::Unavailable,
+            Self::Busy { .. } | Self::Remote { .. } => ErrorKind::Unavailable,
+            Self::Refused { .. } => ErrorKind::Forbidden,
             Self::InputMissing { .. }
             | Self::UnknownPolicy { .. }
             | Self::UnknownProfile { .. }
@@ -114,7 +124,8 @@ impl AppError {
             | Self::NotRegularFile { .. }
             | Self::InvalidPolicy { .. }
             | Self::InvalidProfile { .. }
-            | Self::InvalidName { .. } => ErrorKind::Invalid,
+            | Self::InvalidName { .. }
+            | Self::Invalid(_) => ErrorKind::Invalid,
             Self::OutputExists { .. } => ErrorKind::Conflict,
             Self::JobFailed(_) => ErrorKind::Failed,
             Self::Forbidden(_) => ErrorKind::Forbidden,

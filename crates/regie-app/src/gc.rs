@@ -60,19 +60,20 @@ impl Regie {
                 report.bytes_freed += size;
                 report.removed_temporaries.push(path.display().to_string());
             }
-            for blob in store.list()? {
-                if referenced.contains(blob.as_str()) {
-                    continue;
-                }
-                if let Some(size) = store.remove(&blob)? {
-                    report.bytes_freed += size;
-                    report.removed_blobs.push(RemovedBlob { blake3: blob.to_string(), size });
-                }
-            }
             Ok(report)
         })
         .await
         .map_err(|error| AppError::Internal(error.to_string()))??;
+        let mut report = report;
+        for blob in self.store.list_blobs().await? {
+            if referenced.contains(blob.as_str()) {
+                continue;
+            }
+            if let Some(size) = self.store.remove_blob(&blob).await? {
+                report.bytes_freed += size;
+                report.removed_blobs.push(RemovedBlob { blake3: blob.to_string(), size });
+            }
+        }
         drop(lock);
         Ok(report)
     }

@@ -7,6 +7,7 @@ mod accounts;
 mod audit;
 mod catalogue;
 mod check;
+mod doctor;
 mod error;
 mod gc;
 mod import;
@@ -29,6 +30,7 @@ mod walk;
 pub use accounts::{Caller, CreatedToken, OpenedSession, constant_time_eq};
 pub use audit::{AuditVerification, audit_time};
 pub use check::{BUILT_IN_POLICIES, CheckReport, check_file, load_policy};
+pub use doctor::{DoctorCheck, DoctorReport, doctor};
 pub use error::AppError;
 pub use gc::GcReport;
 pub use named_toml::Lookup;
@@ -37,10 +39,11 @@ pub use normalize::{NormalizeReport, normalize_file};
 pub use probe::probe_file;
 pub use profiles::{BUILT_IN_PROFILES, LoadedProfile, ProfileSummary, load_profile};
 pub use regie::Regie;
+pub use regie_db::SchemaState;
 pub use regie_search::{
     DEFAULT_FACETS, FacetCount, FieldRule, Hit, IndexRules, SearchResults, SortOrder, ThesaurusEntry,
 };
-pub use regie_storage::is_disk_full;
+pub use regie_storage::{LocalBlob, is_disk_full};
 pub use search::{ImportReport, ReindexReport, SearchOptions};
 pub use settings::{JobSettings, Settings};
 pub use uploads::{Completion, NewUpload, UploadInfo, UploadLimits};

@@ -28,6 +28,8 @@ pub struct Regie {
     pub(crate) search: Arc<tokio::sync::Mutex<Option<Arc<regie_search::SearchIndex>>>>,
     /// Taken while the index follows the change feed.
     pub(crate) feed: Arc<tokio::sync::Mutex<()>>,
+    /// Where workers get their jobs: the catalogue, or a server's lease API.
+    pub(crate) queue: crate::jobs::queue::JobQueue,
 }
 
 impl Regie {
@@ -40,10 +42,15 @@ impl Regie {
             None => Database::open_sqlite(&data_dir.join("catalogue.sqlite")).await?,
         };
         let store = BlobStore::open(data_dir.join("store"))?;
+        let store = match &settings.store_url {
+            Some(url) => store.with_remote(regie_storage::S3Blobs::open(url)?),
+            None => store,
+        };
         let runner = ToolRunner::new(settings.ingest_concurrency.max(1), settings.probe_timeout);
         let measurer =
             ToolRunner::new(settings.ingest_concurrency.max(1), settings.probe_timeout * MEASURE_TIMEOUT_FACTOR);
         Ok(Self {
+            queue: crate::jobs::queue::JobQueue::Local(db.clone()),
             db,
             store,
             prober: Prober::new(runner),
@@ -55,12 +62,39 @@ impl Regie {
         })
     }
 
+    /// Makes this process's workers claim, renew and complete jobs through the lease API of the
+    /// server at `server` (`http(s)://HOST:PORT`) with a worker-scoped token, instead of the
+    /// catalogue: a render-farm node needs the shared store, not the database.
+    pub fn with_lease_server(mut self, server: &str, token: &str) -> Result<Self, AppError> {
+        self.queue = crate::jobs::queue::JobQueue::Remote(crate::jobs::queue::RemoteQueue::new(server, token)?);
+        Ok(self)
+    }
+
     /// Turns the read cache on (first call) and empties it if anything was committed to the
     /// catalogue since the last call; the server calls it at the start of every request.
     pub async fn refresh_read_cache(&self) -> Result<(), AppError> {
         let version = self.db.data_version().await?;
         self.reads.validate(version);
         Ok(())
+    }
+
+    /// The catalogue's migrations, applied against expected.
+    pub async fn schema_state(&self) -> Result<regie_db::SchemaState, AppError> {
+        Ok(self.db.schema_state().await?)
+    }
+
+    /// Whether the blob store answers (the folder exists; the bucket lists with these credentials).
+    pub async fn check_store(&self) -> Result<(), AppError> {
+        let check = tokio::time::timeout(std::time::Duration::from_secs(10), self.store.check()).await;
+        match check {
+            Ok(outcome) => Ok(outcome?),
+            Err(_) => Err(AppError::Internal(format!("{} did not answer within 10 s", self.store.location()))),
+        }
+    }
+
+    /// Which database the catalogue lives in.
+    pub fn backend(&self) -> regie_db::Backend {
+        self.db.backend()
     }
 
     /// The data folder.

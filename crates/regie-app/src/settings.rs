@@ -13,6 +13,8 @@ pub struct Settings {
     pub data_dir: PathBuf,
     /// The catalogue's PostgreSQL URL; `None` keeps SQLite in the data folder.
     pub database_url: Option<String>,
+    /// The S3 bucket blobs are kept in; `None` keeps them in the data folder.
+    pub store_url: Option<String>,
     /// Compute SHA-256 besides MD5 and BLAKE3.
     pub sha256: bool,
     pub house_id_template: HouseIdTemplate,

@@ -15,11 +15,21 @@ pub enum Permission {
     Deliver,
     Delete,
     Administer,
+    /// Claim, renew and complete jobs through the server's lease API (a render-farm worker).
+    Work,
 }
 
 impl Permission {
-    pub const ALL: [Self; 7] =
-        [Self::Read, Self::Download, Self::WriteMetadata, Self::Ingest, Self::Deliver, Self::Delete, Self::Administer];
+    pub const ALL: [Self; 8] = [
+        Self::Read,
+        Self::Download,
+        Self::WriteMetadata,
+        Self::Ingest,
+        Self::Deliver,
+        Self::Delete,
+        Self::Administer,
+        Self::Work,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -30,6 +40,7 @@ impl Permission {
             Self::Deliver => "deliver",
             Self::Delete => "delete",
             Self::Administer => "administer",
+            Self::Work => "worker",
         }
     }
 
@@ -38,7 +49,7 @@ impl Permission {
             CoreError::invalid(
                 "permission",
                 text,
-                "use read, download, write-metadata, ingest, deliver, delete or administer",
+                "use read, download, write-metadata, ingest, deliver, delete, administer or worker",
             )
         })
     }
@@ -101,7 +112,7 @@ impl Role {
         use Permission::*;
         match self {
             Self::Admin => &Permission::ALL,
-            Self::MediaManager => &[Read, Download, WriteMetadata, Ingest, Deliver, Delete],
+            Self::MediaManager => &[Read, Download, WriteMetadata, Ingest, Deliver, Delete, Work],
             Self::Editor => &[Read, Download, WriteMetadata, Ingest],
             Self::Viewer => &[Read],
             Self::Partner => &[Read, Download],
@@ -284,6 +295,8 @@ mod tests {
     fn roles_grant_nested_permissions() {
         assert!(Role::Admin.permissions().contains(&Permission::Administer));
         assert!(!Role::MediaManager.permissions().contains(&Permission::Administer));
+        assert!(Role::MediaManager.permissions().contains(&Permission::Work), "a media manager may run a render farm");
+        assert!(!Role::Editor.permissions().contains(&Permission::Work), "an editor may not act as a worker");
         assert_eq!(Role::Viewer.permissions(), &[Permission::Read]);
         assert_eq!(Role::parse("Media_Manager").unwrap(), Role::MediaManager);
         assert!(Role::parse("root").is_err());

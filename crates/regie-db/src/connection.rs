@@ -24,7 +24,7 @@ pub struct Database {
     /// SQLite only: a connection that never writes, asked for `PRAGMA data_version` (see
     /// `data_version`), and how to open it again.
     watcher: Arc<tokio::sync::Mutex<Option<SqliteConnection>>>,
-    options: Option<SqliteConnectOptions>,
+    options: Option<Arc<SqliteConnectOptions>>,
 }
 
 /// How many connections a process keeps to PostgreSQL at most (its server allows 100 by default,
@@ -78,7 +78,7 @@ impl Database {
         let migrated = SQLITE_MIGRATIONS.run(&pool).await;
         drop(lock);
         migrated?;
-        Ok(Self { pool: Pool::Sqlite(pool), watcher: Arc::default(), options: Some(watcher_options) })
+        Ok(Self { pool: Pool::Sqlite(pool), watcher: Arc::default(), options: Some(Arc::new(watcher_options)) })
     }
 
     /// Connects to the PostgreSQL database at `url` (`postgres://user:password@host:port/name`)
@@ -164,5 +164,51 @@ pub fn redact_url(url: &str) -> String {
             format!("{scheme}://{user}:***@{host}")
         }
         None => url.to_owned(),
+    }
+}
+
+/// What `regie migrate` and `regie doctor` report of a catalogue's schema.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SchemaState {
+    /// The newest migration applied.
+    pub version: i64,
+    /// The newest migration this build knows.
+    pub expected: i64,
+    pub applied: Vec<String>,
+}
+
+impl Database {
+    /// The migrations applied to this catalogue, against those this build carries.
+    pub async fn schema_state(&self) -> Result<SchemaState, DbError> {
+        let rows =
+            crate::sql::query("SELECT version, description FROM _sqlx_migrations WHERE success ORDER BY version")
+                .fetch_all(&self.pool)
+                .await
+                .during("reading the applied migrations")?;
+        let migrator = match self.backend() {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        let expected = migrator.iter().map(|migration| migration.version).max().unwrap_or(0);
+        let applied: Vec<(i64, String)> = rows.iter().map(|row| (row.get("version"), row.get("description"))).collect();
+        Ok(SchemaState {
+            version: applied.last().map_or(0, |(version, _)| *version),
+            expected,
+            applied: applied.iter().map(|(version, description)| format!("{version:04} {description}")).collect(),
+        })
+    }
+
+    /// The database server's clock (seconds since the epoch), to compare with this machine's;
+    /// `None` for SQLite, which has no clock of its own.
+    pub async fn server_clock(&self) -> Result<Option<f64>, DbError> {
+        if self.backend() == Backend::Sqlite {
+            return Ok(None);
+        }
+        let seconds: f64 =
+            crate::sql::query_scalar("SELECT CAST(EXTRACT(EPOCH FROM clock_timestamp()) AS DOUBLE PRECISION)")
+                .fetch_one(&self.pool)
+                .await
+                .during("reading the database server's clock")?;
+        Ok(Some(seconds))
     }
 }

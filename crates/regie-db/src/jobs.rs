@@ -17,7 +17,7 @@ use crate::outputs::{JobOutputs, record_outputs};
 use crate::{Database, DbError};
 
 /// Where a job stands. `queued` and `running` are live; the other three are final.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum JobState {
     Queued,
@@ -105,7 +105,7 @@ pub struct JobLogLine {
 }
 
 /// A job a worker now holds.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct ClaimedJob {
     pub id: String,
     pub kind: String,
@@ -117,7 +117,8 @@ pub struct ClaimedJob {
 }
 
 /// What a heartbeat learns.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Heartbeat {
     /// Keep going; the lease is renewed.
     Continue,
@@ -129,7 +130,7 @@ pub enum Heartbeat {
 }
 
 /// How a failed run ends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct FailureOutcome {
     pub state: JobState,
     /// When the job will run again, for a retried failure.

@@ -26,7 +26,7 @@ pub use imports::{ImportBatch, ImportOutcome, ImportedRecord};
 pub use index_sources::IndexSource;
 
 pub use accounts::{LOGIN_LABEL, NewToken, TokenRecord, UserCredentials, UserRecord};
-pub use connection::{Database, redact_url};
+pub use connection::{Database, SchemaState, redact_url};
 pub use error::DbError;
 pub use jobs::{ClaimedJob, Enqueued, FailureOutcome, Heartbeat, JobLogLine, JobRecord, JobState, NewJob};
 pub use outputs::{JobOutputs, NewRendition, RenditionFile, RenditionRecord};

@@ -3,7 +3,7 @@
 
 use crate::sql::{Tx, query, query_scalar};
 use regie_core::{AssetId, MediaDescription, StreamKind};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::assets::upsert_file;
@@ -11,7 +11,7 @@ use crate::error::QueryContext;
 use crate::{Database, DbError, NewFile};
 
 /// The outputs of one job, all stored in the blob store before they are recorded.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub struct JobOutputs {
     pub asset_id: Option<AssetId>,
     /// Files of the asset under their role; a file already there under the same role is replaced.
@@ -20,7 +20,7 @@ pub struct JobOutputs {
 }
 
 /// A profile's result: one file, or a package (playlists, manifests and segments).
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct NewRendition {
     pub profile: String,
     /// The file a player or a playout server opens first (the master playlist of a ladder).
@@ -29,7 +29,7 @@ pub struct NewRendition {
 }
 
 /// One file of a rendition, by its path inside the package.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RenditionFile {
     pub path: String,
     pub blake3: String,
@@ -41,7 +41,7 @@ pub struct RenditionFile {
 
 /// A rendition as `assets show` presents it: its files with their checksums, and the technical
 /// description of its main file and, for a ladder, of each rung.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RenditionRecord {
     pub profile: String,
     pub main_file: String,

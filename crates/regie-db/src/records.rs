@@ -3,7 +3,7 @@
 use regie_core::house_id::HouseIdTemplate;
 use regie_core::sidecar::DescriptiveMetadata;
 use regie_core::{AssetId, Checksums, CollectionPath, FileFormat, Finding, MediaDescription};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// An asset to record, with its first file.
 #[derive(Debug)]
@@ -29,7 +29,7 @@ pub struct NewAsset<'a> {
 }
 
 /// A stored file of an asset.
-#[derive(Debug)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct NewFile {
     pub role: String,
     pub checksums: Checksums,
@@ -38,7 +38,7 @@ pub struct NewFile {
 }
 
 /// One asset as `assets show` presents it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AssetRecord {
     pub id: AssetId,
     pub house_id: String,
@@ -66,14 +66,14 @@ pub struct AssetRecord {
 }
 
 /// One subtitle file of an asset, as `assets show` lists it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SubtitleSummary {
     pub source: String,
     pub language: Option<String>,
     pub cues: u64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FileRecord {
     pub role: String,
     pub size: u64,
@@ -86,7 +86,7 @@ pub struct FileRecord {
 }
 
 /// The outcome of checking an asset against one policy; `report` is the whole report as JSON.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Verdict {
     pub policy: String,
     pub passed: bool,
@@ -97,7 +97,7 @@ pub struct Verdict {
 }
 
 /// One line of `assets list`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AssetSummary {
     pub id: AssetId,
     pub house_id: String,
@@ -114,7 +114,7 @@ pub struct AssetSummary {
 }
 
 /// One node of the collection tree.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CollectionRecord {
     pub path: String,
     pub name: String,

@@ -73,6 +73,18 @@ impl ToolRunner {
 }
 
 impl ToolRunner {
+    /// The first line `ffmpeg -version` and `ffprobe -version` print, each; a missing tool is
+    /// `ToolMissing`, naming the package to install.
+    pub async fn tool_versions(&self) -> Result<Vec<String>, MediaError> {
+        let mut versions = Vec::new();
+        for tool in [FFMPEG, FFPROBE] {
+            let output = self.run(tool, vec!["-version".into()], Path::new(tool.program)).await?;
+            let text = String::from_utf8_lossy(&output.stdout);
+            versions.push(text.lines().next().unwrap_or(tool.program).to_owned());
+        }
+        Ok(versions)
+    }
+
     /// Runs a tool whose stdout is a stream (decoded PCM, say): each chunk goes to `sink` as it
     /// arrives, stderr is kept for the error, and the whole run is bounded by the timeout.
     /// Returns whether the tool succeeded and its stderr tail.

@@ -29,6 +29,12 @@ pub enum StorageError {
     },
     #[error("a checksum thread stopped unexpectedly")]
     HasherFailed,
+    #[error("the object store {url} failed while {step}: {message}")]
+    Remote { url: String, step: &'static str, message: String },
+    #[error("{url} is not a store address ({reason}): give s3://BUCKET[/PREFIX], or nothing for the data folder")]
+    BadStoreUrl { url: String, reason: &'static str },
+    #[error("blob {blake3} is catalogued but missing from the store: restore it from a copy (regie gc does not)")]
+    BlobMissing { blake3: String },
 }
 
 impl StorageError {
@@ -41,6 +47,9 @@ impl StorageError {
             Self::DiskFull { .. } => "disk-full",
             Self::WriteStore { .. } => "store-write-failed",
             Self::HasherFailed => "internal",
+            Self::Remote { .. } => "store-unavailable",
+            Self::BadStoreUrl { .. } => "invalid-store-url",
+            Self::BlobMissing { .. } => "blob-missing",
         }
     }
 
@@ -48,7 +57,9 @@ impl StorageError {
         match self {
             Self::ReadSource { .. } | Self::SourceChanged { .. } | Self::SourceVanished { .. } => ErrorKind::Invalid,
             Self::DiskFull { .. } => ErrorKind::StorageFull,
-            Self::WriteStore { .. } | Self::HasherFailed => ErrorKind::Internal,
+            Self::WriteStore { .. } | Self::HasherFailed | Self::BlobMissing { .. } => ErrorKind::Internal,
+            Self::Remote { .. } => ErrorKind::Unavailable,
+            Self::BadStoreUrl { .. } => ErrorKind::Invalid,
         }
     }
 

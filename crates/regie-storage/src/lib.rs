@@ -5,8 +5,10 @@
 mod error;
 mod hashing;
 mod local;
+mod s3;
 mod writeback;
 
 pub use error::{StorageError, is_disk_full};
 pub use hashing::HashOptions;
-pub use local::{BlobStore, StagedBlob};
+pub use local::{BlobStore, LocalBlob, StagedBlob};
+pub use s3::S3Blobs;

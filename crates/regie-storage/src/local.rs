@@ -13,6 +13,7 @@ use tempfile::NamedTempFile;
 
 use crate::StorageError;
 use crate::hashing::{HashOptions, HasherSet};
+use crate::s3::S3Blobs;
 use crate::writeback::start_writeback;
 
 /// Read size of the copy loop: large enough for full-speed sequential I/O.
@@ -20,10 +21,34 @@ const CHUNK_LEN: usize = 1 << 20;
 /// How much is written before asking the kernel to start flushing it.
 const WRITEBACK_EVERY: u64 = 16 << 20;
 
-/// A content-addressed store in a local folder.
+/// A content-addressed store: blobs in a local folder, or in an S3 bucket with the local folder
+/// kept for copies being staged and for local copies handed to tools.
 #[derive(Debug, Clone)]
 pub struct BlobStore {
     root: PathBuf,
+    remote: Option<S3Blobs>,
+}
+
+/// A blob as a local file for a tool that needs one (ffmpeg): the stored file itself in a local
+/// store, a fetched copy from a bucket, removed when this is dropped.
+#[derive(Debug)]
+pub struct LocalBlob {
+    path: PathBuf,
+    _fetched: Option<tempfile::TempPath>,
+}
+
+impl LocalBlob {
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl std::ops::Deref for LocalBlob {
+    type Target = Path;
+
+    fn deref(&self) -> &Path {
+        &self.path
+    }
 }
 
 /// A copy that is complete and durable in the temporary folder, with its checksums, waiting to be
@@ -50,7 +75,117 @@ impl BlobStore {
         for folder in [root.join("blobs"), root.join("tmp")] {
             fs::create_dir_all(&folder).map_err(|error| StorageError::write(&folder, error))?;
         }
-        Ok(Self { root })
+        Ok(Self { root, remote: None })
+    }
+
+    /// Keeps the blobs in `remote`; the folder at `root` only stages copies.
+    pub fn with_remote(mut self, remote: S3Blobs) -> Self {
+        self.remote = Some(remote);
+        self
+    }
+
+    /// Where blobs are kept, for messages: the bucket's URL or the folder.
+    pub fn location(&self) -> String {
+        match &self.remote {
+            Some(remote) => remote.url().to_owned(),
+            None => self.root.join("blobs").display().to_string(),
+        }
+    }
+
+    pub fn is_remote(&self) -> bool {
+        self.remote.is_some()
+    }
+
+    /// Makes a staged copy a stored blob: renamed into the folder, or uploaded to the bucket (the
+    /// staged copy is removed once the object exists).
+    pub async fn store(&self, staged: StagedBlob) -> Result<(), StorageError> {
+        match &self.remote {
+            Some(remote) => {
+                remote.put_file(&staged.checksums.blake3, staged.path(), staged.checksums.size).await?;
+                drop(staged);
+                Ok(())
+            }
+            None => {
+                let store = self.clone();
+                tokio::task::spawn_blocking(move || store.commit(staged).map(|_| ()))
+                    .await
+                    .map_err(|_| StorageError::HasherFailed)?
+            }
+        }
+    }
+
+    /// The blob as a local file, fetched into `tmp/` from a bucket.
+    pub async fn local_copy(&self, blake3: &Blake3Hex) -> Result<LocalBlob, StorageError> {
+        let Some(remote) = &self.remote else {
+            let path = self.blob_path(blake3);
+            if !path.is_file() {
+                return Err(StorageError::BlobMissing { blake3: blake3.to_string() });
+            }
+            return Ok(LocalBlob { path, _fetched: None });
+        };
+        let folder = self.root.join("tmp");
+        let fetched = tempfile::Builder::new()
+            .prefix("fetch-")
+            .tempfile_in(&folder)
+            .map_err(|error| StorageError::write(&folder, error))?
+            .into_temp_path();
+        remote.download(blake3, &fetched).await?;
+        Ok(LocalBlob { path: fetched.to_path_buf(), _fetched: Some(fetched) })
+    }
+
+    /// The blob's size, or `None` when it is not stored.
+    pub async fn size(&self, blake3: &Blake3Hex) -> Result<Option<u64>, StorageError> {
+        match &self.remote {
+            Some(remote) => remote.size(blake3).await,
+            None => Ok(fs::metadata(self.blob_path(blake3)).ok().map(|metadata| metadata.len())),
+        }
+    }
+
+    /// Every stored blob, by content address. In a bucket, which processes on other machines
+    /// write too, only blobs written over an hour ago: a blob just uploaded may be waiting for its
+    /// catalogue row, which that machine writes next.
+    pub async fn list_blobs(&self) -> Result<Vec<Blake3Hex>, StorageError> {
+        match &self.remote {
+            Some(remote) => {
+                let now = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default().as_secs() as i64;
+                remote.list(Some(now - 3600)).await
+            }
+            None => {
+                let store = self.clone();
+                tokio::task::spawn_blocking(move || store.list()).await.map_err(|_| StorageError::HasherFailed)?
+            }
+        }
+    }
+
+    /// Deletes one blob; its size, or `None` when it was not there.
+    pub async fn remove_blob(&self, blake3: &Blake3Hex) -> Result<Option<u64>, StorageError> {
+        match &self.remote {
+            Some(remote) => remote.remove(blake3).await,
+            None => self.remove(blake3),
+        }
+    }
+
+    /// Reads a stored blob in full: true when its content still matches its address.
+    pub async fn verify_blob(&self, blake3: &Blake3Hex) -> Result<bool, StorageError> {
+        match &self.remote {
+            Some(remote) => remote.verify(blake3).await,
+            None => {
+                let (store, blake3) = (self.clone(), blake3.clone());
+                tokio::task::spawn_blocking(move || store.verify(&blake3))
+                    .await
+                    .map_err(|_| StorageError::HasherFailed)?
+            }
+        }
+    }
+
+    /// Whether the store answers: the folder exists, or the bucket lists with these credentials.
+    pub async fn check(&self) -> Result<(), StorageError> {
+        match &self.remote {
+            Some(remote) => remote.check().await,
+            None => fs::metadata(self.root.join("blobs"))
+                .map(|_| ())
+                .map_err(|error| StorageError::write(&self.root, error)),
+        }
     }
 
     pub fn blob_path(&self, blake3: &Blake3Hex) -> PathBuf {

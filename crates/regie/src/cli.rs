@@ -17,6 +17,11 @@ pub struct Cli {
     /// [database] url); by default SQLite in the data folder.
     #[arg(long, global = true, value_name = "URL")]
     pub database: Option<String>,
+    /// Where blobs are kept: s3://BUCKET[/PREFIX] (also REGIE_STORE or [storage] url; endpoint and
+    /// credentials from AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION,
+    /// AWS_ALLOW_HTTP); by default store/ in the data folder.
+    #[arg(long, global = true, value_name = "URL")]
+    pub store: Option<String>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -71,6 +76,18 @@ pub enum Command {
         /// Where to write the corrected file (never overwritten; the input is never touched).
         #[arg(long)]
         output: std::path::PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Bring the catalogue's schema up to date (every command also does it when it opens the
+    /// catalogue; processes migrate one at a time) and show its version.
+    Migrate {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Say what is wrong with this configuration: data folder, database, schema, clocks, ffmpeg;
+    /// exit 1 when anything is.
+    Doctor {
         #[arg(long)]
         json: bool,
     },

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 #[serde(default, deny_unknown_fields)]
 pub struct RawConfig {
     pub database: DatabaseConfig,
+    pub storage: StorageConfig,
     pub ingest: IngestConfig,
     pub naming: NamingConfig,
     pub probe: ProbeConfig,
@@ -32,6 +33,15 @@ pub struct RawConfig {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DatabaseConfig {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+/// Where blobs are kept: `s3://BUCKET[/PREFIX]` (credentials and endpoint from the standard
+/// `AWS_*` variables); without it, `store/` in the data folder.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StorageConfig {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
@@ -225,7 +235,12 @@ pub struct LoadedConfig {
 
 impl LoadedConfig {
     /// Reads the layers for `data_dir`; `explicit_file` must exist when given.
-    pub fn load(data_dir: &Path, explicit_file: Option<&Path>, database: Option<&str>) -> Result<Self> {
+    pub fn load(
+        data_dir: &Path,
+        explicit_file: Option<&Path>,
+        database: Option<&str>,
+        store: Option<&str>,
+    ) -> Result<Self> {
         let default_file = data_dir.join("regie.toml");
         let file = match explicit_file {
             Some(file) if !file.is_file() => bail!("config file {} does not exist", file.display()),
@@ -244,6 +259,9 @@ impl LoadedConfig {
         if let Some(url) = database {
             raw.database.url = Some(url.to_owned());
         }
+        if let Some(url) = store {
+            raw.storage.url = Some(url.to_owned());
+        }
         Ok(Self { raw, data_dir: data_dir.to_owned(), file })
     }
 
@@ -253,6 +271,7 @@ impl LoadedConfig {
         Ok(Settings {
             data_dir: self.data_dir.clone(),
             database_url: raw.database.url.clone().filter(|url| !url.trim().is_empty()),
+            store_url: raw.storage.url.clone().filter(|url| !url.trim().is_empty()),
             sha256: raw.ingest.sha256,
             house_id_template: HouseIdTemplate::parse(&raw.ingest.house_id_template)
                 .context("ingest.house_id_template")?,
@@ -278,7 +297,7 @@ impl LoadedConfig {
     }
 }
 
-/// `REGIE_DATABASE_URL`, `REGIE_INGEST_SHA256`, `REGIE_INGEST_CONCURRENCY`, `REGIE_INGEST_HOUSE_ID_TEMPLATE`,
+/// `REGIE_DATABASE_URL`, `REGIE_STORE`, `REGIE_INGEST_SHA256`, `REGIE_INGEST_CONCURRENCY`, `REGIE_INGEST_HOUSE_ID_TEMPLATE`,
 /// `REGIE_NAMING_PATTERN`, `REGIE_NAMING_EXTENSIONS` (comma-separated), `REGIE_NAMING_MAX_LENGTH`,
 /// `REGIE_PROBE_TIMEOUT_S`, `REGIE_JOBS_LEASE_S`, `REGIE_JOBS_RETRY_BACKOFF_S`, `REGIE_JOBS_MAX_ATTEMPTS`,
 /// `REGIE_JOBS_PREVIEWS_AT_INGEST`, `REGIE_JOBS_CONCURRENCY`, `REGIE_SERVER_LISTEN`,
@@ -301,6 +320,9 @@ fn apply_environment(raw: &mut RawConfig, variable: impl Fn(&str) -> Option<Stri
     }
     if let Some(value) = variable("REGIE_DATABASE_URL") {
         raw.database.url = Some(value);
+    }
+    if let Some(value) = variable("REGIE_STORE") {
+        raw.storage.url = Some(value);
     }
     if let Some(value) = variable("REGIE_INGEST_SHA256") {
         raw.ingest.sha256 = flag(&value);

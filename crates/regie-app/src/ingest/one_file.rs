@@ -99,13 +99,10 @@ impl Run {
         Ok(staged)
     }
 
-    /// Moves a staged copy under its content address (a no-op when already there), off the async threads.
+    /// Stores a staged copy under its content address (a no-op when already there): renamed into
+    /// the folder or uploaded to the bucket, before any row names it.
     async fn keep_blob(&self, staged: StagedBlob) -> Result<(), AppError> {
-        let store = self.regie.store.clone();
-        tokio::task::spawn_blocking(move || store.commit(staged))
-            .await
-            .map_err(|error| AppError::Internal(error.to_string()))??;
-        Ok(())
+        Ok(self.regie.store.store(staged).await?)
     }
 
     /// When the content is already catalogued, the duplicate outcome (recorded once per path).

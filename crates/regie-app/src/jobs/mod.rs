@@ -4,6 +4,7 @@
 mod failure;
 mod outputs;
 mod previews;
+pub(crate) mod queue;
 mod transcode;
 mod worker;
 
@@ -12,6 +13,9 @@ use regie_core::access::Access;
 use regie_db::{Enqueued, JobLogLine, JobRecord, JobState, NewJob};
 use serde::Serialize;
 
+pub use queue::{
+    ClaimAnswer, ClaimRequest, Completion, CompletionAnswer, HeartbeatAnswer, HeartbeatRequest, LogRequest,
+};
 pub use regie_db::ClaimedJob;
 pub use regie_media::RunProgress;
 pub use worker::{JobEnd, WorkerObserver, WorkerOptions, WorkerReport};

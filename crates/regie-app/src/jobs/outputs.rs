@@ -2,12 +2,12 @@
 //! probing them.
 
 use std::ffi::OsString;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use regie_core::{Checksums, FileFormat, MediaDescription};
 use regie_db::AssetRecord;
 use regie_media::{FfmpegReport, FfmpegRun, RunProgress};
-use regie_storage::HashOptions;
+use regie_storage::{HashOptions, LocalBlob};
 
 use super::failure::JobFailure;
 use super::worker::JobContext;
@@ -19,9 +19,9 @@ const TIMEOUT_FLOOR_S: f64 = 600.0;
 
 impl JobContext {
     /// The asset the job is about and its original file in the store, with its description.
-    pub(crate) async fn source(&self) -> Result<(AssetRecord, PathBuf, MediaDescription), JobFailure> {
+    pub(crate) async fn source(&self) -> Result<(AssetRecord, LocalBlob, MediaDescription), JobFailure> {
         let asset_id = self.job.asset_id.ok_or_else(|| JobFailure::permanent("the job names no asset"))?;
-        let asset = self.regie.db.get_asset(asset_id).await?;
+        let asset = self.regie.queue.asset(&self.job.id, &self.worker, asset_id).await?;
         let original = asset
             .files
             .iter()
@@ -29,7 +29,7 @@ impl JobContext {
             .ok_or_else(|| JobFailure::permanent(format!("asset {asset_id} has no original file")))?;
         let blake3 =
             regie_core::Blake3Hex::parse(&original.blake3).map_err(|error| JobFailure::permanent(error.to_string()))?;
-        let path = self.regie.store.blob_path(&blake3);
+        let path = self.regie.store.local_copy(&blake3).await.map_err(AppError::from)?;
         let media = original
             .media
             .clone()
@@ -38,7 +38,7 @@ impl JobContext {
     }
 
     pub(crate) async fn log(&self, level: &str, message: &str) {
-        if let Err(error) = self.regie.db.log_job(&self.job.id, level, message).await {
+        if let Err(error) = self.regie.queue.log(&self.job.id, &self.worker, level, message).await {
             tracing::warn!(job = %self.job.id, %error, "cannot write the job log");
         }
     }
@@ -92,15 +92,12 @@ impl JobContext {
         let store = self.regie.store.clone();
         let path = path.to_owned();
         let options = HashOptions { sha256: self.regie.settings.sha256 };
-        let stored = tokio::task::spawn_blocking(move || {
-            let staged = store.stage(&path, options, &|_| {})?;
-            let checksums = staged.checksums.clone();
-            let format = FileFormat::sniff(&staged.head);
-            store.commit(staged)?;
-            Ok::<_, regie_storage::StorageError>((checksums, format))
-        })
-        .await
-        .map_err(|error| AppError::Internal(error.to_string()))??;
+        let staged = tokio::task::spawn_blocking(move || store.stage(&path, options, &|_| {}))
+            .await
+            .map_err(|error| AppError::Internal(error.to_string()))?
+            .map_err(AppError::from)?;
+        let stored = (staged.checksums.clone(), FileFormat::sniff(&staged.head));
+        self.regie.store.store(staged).await.map_err(AppError::from)?;
         Ok(stored)
     }
 

@@ -13,6 +13,7 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 use super::failure::JobFailure;
+use super::queue::Completion;
 use super::{PREVIEWS, TRANSCODE, previews, transcode};
 use crate::{AppError, Regie};
 
@@ -66,6 +67,8 @@ pub(crate) struct JobContext {
     /// Emptied before the run and removed after it: outputs are made here, then stored.
     pub work_dir: PathBuf,
     pub cancel: watch::Receiver<bool>,
+    /// The name this worker holds the lease under.
+    pub worker: String,
     pub progress: Arc<dyn Fn(RunProgress) + Send + Sync>,
     /// Starts ffmpeg for jobs (one permit per concurrent job).
     pub runner: ToolRunner,
@@ -89,14 +92,20 @@ impl Regie {
             if *shutdown.borrow() {
                 break;
             }
+            // Jobs queued or running anywhere, as of the last claim that found nothing due.
+            let mut live_when_idle = None;
             while running.len() < concurrency {
-                let Some(job) = self.db.claim_job(&name, self.settings.jobs.lease).await? else { break };
+                let (job, live) = self.queue.claim(&name, self.settings.jobs.lease).await?;
+                let Some(job) = job else {
+                    live_when_idle = Some(live);
+                    break;
+                };
                 observer.started(&job);
                 let (regie, observer, name, runner) =
                     (self.clone(), Arc::clone(&observer), name.clone(), runner.clone());
                 running.spawn(async move { regie.run_one(job, &name, runner, observer).await });
             }
-            if running.is_empty() && options.until_idle && self.db.live_job_count().await? == 0 {
+            if running.is_empty() && options.until_idle && live_when_idle == Some(0) {
                 break;
             }
             tokio::select! {
@@ -137,8 +146,15 @@ impl Regie {
                 observer.progress(&id, progress);
             })
         };
-        let context =
-            JobContext { regie: self.clone(), job: job.clone(), work_dir: work_dir.clone(), cancel, progress, runner };
+        let context = JobContext {
+            regie: self.clone(),
+            job: job.clone(),
+            work_dir: work_dir.clone(),
+            cancel,
+            worker: worker.to_owned(),
+            progress,
+            runner,
+        };
         // The shared lock keeps gc from removing blobs stored by this job before its row is written.
         let lock = self.shared_lock().await;
         let outcome = match lock {
@@ -176,17 +192,20 @@ impl Regie {
             retry_in_seconds: None,
             lease_lost: false,
         };
+        let worker = worker.to_owned();
         let recorded = match outcome {
-            Ok(completed) => match self.db.succeed_job(&job.id, worker, &completed.outputs, &completed.result).await {
-                Ok(true) => Ok(JobState::Succeeded),
-                Ok(false) => {
-                    end.lease_lost = true;
-                    Ok(JobState::Running)
+            Ok(Completed { outputs, result }) => {
+                match self.queue.complete(&job.id, Completion::Succeeded { worker, outputs, result }).await {
+                    Ok(answer) if answer.recorded => Ok(JobState::Succeeded),
+                    Ok(_) => {
+                        end.lease_lost = true;
+                        Ok(JobState::Running)
+                    }
+                    Err(error) => Err(error),
                 }
-                Err(error) => Err(error),
-            },
+            }
             Err(JobFailure::Stopped) if reason == Some(Heartbeat::CancelRequested) => {
-                self.db.confirm_cancelled(&job.id, worker).await.map(|()| JobState::Cancelled)
+                self.queue.complete(&job.id, Completion::Cancelled { worker }).await.map(|_| JobState::Cancelled)
             }
             Err(JobFailure::Stopped) => {
                 end.lease_lost = true;
@@ -195,7 +214,11 @@ impl Regie {
             Err(JobFailure::Error { message, retryable }) => {
                 let backoff = self.settings.jobs.retry_backoff * 2u32.saturating_pow(job.attempt.saturating_sub(1));
                 end.error = Some(message.clone());
-                self.db.fail_job(&job.id, worker, &message, retryable, backoff).await.map(|outcome| {
+                let failed = Completion::Failed { worker, error: message, retryable, backoff_s: backoff.as_secs() };
+                self.queue.complete(&job.id, failed).await.map(|answer| {
+                    let outcome = answer
+                        .failure
+                        .unwrap_or(regie_db::FailureOutcome { state: JobState::Failed, retry_in_seconds: None });
                     end.retry_in_seconds = outcome.retry_in_seconds;
                     outcome.state
                 })
@@ -256,8 +279,8 @@ async fn heartbeat_loop(
         tokio::time::sleep(every).await;
         let progress = *latest.lock().expect("progress lock");
         let beat = regie
-            .db
-            .heartbeat_job(
+            .queue
+            .heartbeat(
                 &job_id,
                 &worker,
                 lease,

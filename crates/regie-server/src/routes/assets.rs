@@ -187,7 +187,7 @@ pub async fn download(
     let (path, file, asset) = state.regie.stored_file(asset_id, &role).await?;
     let what = format!("file {role} ({} bytes)", file.size);
     audit_download(&state, &who, asset_id, what, range_of(&request).as_deref()).await?;
-    let blob = Blob { path, blake3: file.blake3, name: download_name(&asset.name, &role), content_type: None };
+    let blob = Blob { local: path, blake3: file.blake3, name: download_name(&asset.name, &role), content_type: None };
     serve_blob(blob, request).await
 }
 
@@ -209,7 +209,8 @@ pub async fn rendition_file(
     let (path, blake3, size) = state.regie.stored_rendition_file(asset_id, &profile, &file).await?;
     audit_download(&state, &who, asset_id, format!("{what} ({size} bytes)"), range_of(&request).as_deref()).await?;
     let name = file.rsplit('/').next().unwrap_or(&file);
-    let blob = Blob { path, blake3, name: download_name(name, "original"), content_type: Some(media_type(&file)) };
+    let blob =
+        Blob { local: path, blake3, name: download_name(name, "original"), content_type: Some(media_type(&file)) };
     serve_blob(blob, request).await
 }
 
@@ -236,7 +237,8 @@ fn range_of(request: &Request) -> Option<String> {
 
 /// A stored file to send.
 struct Blob {
-    path: std::path::PathBuf,
+    /// The stored file, or a copy fetched from a bucket (removed once the response has opened it).
+    local: regie_app::LocalBlob,
     blake3: String,
     name: String,
     /// `None` for `application/octet-stream`.
@@ -245,7 +247,7 @@ struct Blob {
 
 /// Sends a blob with Range support (tower-http's ServeFile), named for saving, tagged by content.
 async fn serve_blob(blob: Blob, request: Request) -> ApiResult<Response> {
-    let mut response = ServeFile::new(&blob.path)
+    let mut response = ServeFile::new(blob.local.path())
         .oneshot(request)
         .await
         .map_err(|error| ApiError::internal(format!("cannot read the stored file: {error}")))?

@@ -14,13 +14,17 @@ pub async fn healthz() -> &'static str {
     "ok\n"
 }
 
-/// The catalogue answers, the data folder's disk has room, and every audit entry was written.
+/// The catalogue and the blob store answer, the data folder's disk has room, and every audit
+/// entry was written.
 /// A full disk or lost audit entries answer 503 with code `degraded` (reads still work).
 #[utoipa::path(get, path = "/readyz", tag = "health",
-    responses((status = 200, description = "ready"), (status = 503, description = "the catalogue does not answer, or degraded")))]
+    responses((status = 200, description = "ready"), (status = 503, description = "the catalogue or the store does not answer, or degraded")))]
 pub async fn readyz(State(state): State<SharedState>) -> ApiResult<&'static str> {
     state.regie.live_jobs().await.map_err(|error| {
         ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "not-ready", format!("the catalogue does not answer: {error}"))
+    })?;
+    state.regie.check_store().await.map_err(|error| {
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "not-ready", format!("the blob store does not answer: {error}"))
     })?;
     let free = state.regie.free_bytes()?;
     let mut problems = Vec::new();

@@ -13,6 +13,7 @@ mod import;
 mod ingest;
 mod jobs;
 mod normalize;
+mod operations;
 mod probe;
 mod search;
 mod serve;
@@ -30,7 +31,7 @@ use crate::cli::{AuditCommand, GrantsCommand, GroupsCommand, TokensCommand, User
 use crate::config::LoadedConfig;
 
 pub async fn run(cli: Cli) -> Result<ExitCode> {
-    let config = LoadedConfig::load(&cli.data, cli.config.as_deref(), cli.database.as_deref())?;
+    let config = LoadedConfig::load(&cli.data, cli.config.as_deref(), cli.database.as_deref(), cli.store.as_deref())?;
     match cli.command {
         Command::Ingest(args) => ingest::run(&config, args).await,
         Command::Probe { file, json } => probe::run(&config, &file, json).await,
@@ -153,6 +154,8 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             code
         }
         Command::Serve { listen, workers, json } => serve::run(&config, listen, workers, json).await,
+        Command::Migrate { json } => operations::migrate(&config, json).await,
+        Command::Doctor { json } => operations::doctor(&config, json).await,
     }
 }
 

@@ -13,6 +13,8 @@ pub struct TestRegie {
     pub folder: TempDir,
     /// The PostgreSQL catalogue of this test, when the suite runs on PostgreSQL.
     pub database_url: Option<String>,
+    /// Variables every command of this test gets (an S3 store's address and credentials).
+    pub environment: Vec<(String, String)>,
 }
 
 /// The URL of a new, empty database on the PostgreSQL test server.
@@ -45,12 +47,16 @@ pub fn on_postgres() -> bool {
 impl TestRegie {
     pub fn new() -> Self {
         let database_url = on_postgres().then(new_postgres_database);
-        Self { folder: tempfile::tempdir().expect("a temporary folder"), database_url }
+        Self { folder: tempfile::tempdir().expect("a temporary folder"), database_url, environment: Vec::new() }
     }
 
     /// Another data folder (another node) on the same PostgreSQL catalogue as `other`.
     pub fn sharing_database(other: &TestRegie) -> Self {
-        Self { folder: tempfile::tempdir().expect("a temporary folder"), database_url: other.database_url.clone() }
+        Self {
+            folder: tempfile::tempdir().expect("a temporary folder"),
+            database_url: other.database_url.clone(),
+            environment: other.environment.clone(),
+        }
     }
 
     pub fn data(&self) -> PathBuf {
@@ -71,6 +77,7 @@ impl TestRegie {
         if let Some(url) = &self.database_url {
             command.env("REGIE_DATABASE_URL", url);
         }
+        command.envs(self.environment.iter().map(|(name, value)| (name.as_str(), value.as_str())));
         command
     }
 

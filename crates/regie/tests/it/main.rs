@@ -19,6 +19,7 @@ mod names;
 mod previews;
 mod probe;
 mod renditions;
+mod s3;
 mod scale;
 mod search;
 mod served;

@@ -1,0 +1,107 @@
+//! The blob store in a bucket of a real S3-protocol server (s3s-fs, which verifies checksums):
+//! ingest uploads before the row, jobs work on fetched copies, downloads (with Range) and gc work,
+//! nothing of the data folder's own store is used; an unreachable bucket fails each file cleanly.
+
+use serde_json::json;
+
+#[path = "../../../regie-storage/tests/support/s3_server.rs"]
+mod s3_server;
+
+use crate::fixtures;
+use crate::harness::TestRegie;
+use crate::served::Served;
+use s3_server::S3Server;
+
+fn on_bucket(server: &S3Server, url: &str) -> TestRegie {
+    let mut regie = TestRegie::new();
+    regie.environment = server.environment().into_iter().map(|(name, value)| (name.to_owned(), value)).collect();
+    regie.environment.push(("REGIE_STORE".to_owned(), url.to_owned()));
+    regie
+}
+
+fn files_under(folder: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(folder).into_iter().flatten().flatten() {
+        if entry.path().is_dir() {
+            found.extend(files_under(&entry.path()));
+        } else {
+            found.push(entry.path());
+        }
+    }
+    found
+}
+
+#[test]
+fn ingest_jobs_downloads_and_gc_work_on_a_bucket() {
+    let server = S3Server::start("media");
+    let regie = on_bucket(&server, "s3://media/house");
+    let inbox = regie.scratch("inbox");
+    let paths = fixtures::copy_into(&inbox, &["h264_aac.mp4"]);
+    let inputs: Vec<&std::path::Path> = paths.iter().map(std::path::PathBuf::as_path).collect();
+    let (code, lines) = regie.ingest(&inputs, &[]);
+    assert_eq!(code, 0, "{lines:?}");
+    let asset = lines[0]["asset_id"].as_str().unwrap().to_owned();
+    let original_blake3 = lines[0]["blake3"].as_str().map(str::to_owned);
+    let objects = server.objects("media");
+    assert_eq!(objects.len(), 1, "the original is in the bucket: {objects:?}");
+    if let Some(blake3) = original_blake3 {
+        assert!(objects[0].ends_with(&blake3), "{objects:?}");
+    }
+
+    let worker = regie.run(&["worker", "--until-idle", "--json"]);
+    assert!(worker.status.success(), "{}", String::from_utf8_lossy(&worker.stderr));
+    let shown = regie.json(&["assets", "show", &asset, "--json"]);
+    let roles: Vec<&str> =
+        shown["files"].as_array().unwrap().iter().map(|file| file["role"].as_str().unwrap()).collect();
+    assert!(roles.contains(&"proxy") && roles.contains(&"poster"), "previews made from a fetched copy: {roles:?}");
+    assert_eq!(server.objects("media").len(), shown["files"].as_array().unwrap().len(), "every file is an object");
+    let local = files_under(&regie.data().join("store"));
+    assert!(
+        local.is_empty(),
+        "nothing stays in the data folder's store (staged and fetched copies removed): {local:?}"
+    );
+
+    let gc = regie.json(&["gc", "--json"]);
+    assert_eq!(gc["removed_blobs"], json!([]), "referenced (and fresh) blobs are kept");
+
+    let served = Served::start(regie);
+    served.add_user("ada", "admin");
+    let token = served.login("ada");
+    let original = std::fs::read(&paths[0]).unwrap();
+    let ranged = served.raw(
+        "GET",
+        &format!("/api/v1/assets/{asset}/files/original"),
+        &[("authorization".to_owned(), format!("Bearer {token}")), ("range".to_owned(), "bytes=100-1123".to_owned())],
+        None,
+    );
+    assert_eq!(ranged.status, 206);
+    assert_eq!(ranged.body, original[100..1124].to_vec());
+    let whole = served.get(&format!("/api/v1/assets/{asset}/files/original"), &token);
+    assert_eq!(whole.body, original);
+    assert!(files_under(&served.regie.data().join("store")).is_empty(), "fetched copies are removed after serving");
+    assert_eq!(served.raw("GET", "/readyz", &[], None).status, 200);
+}
+
+#[test]
+fn an_unreachable_bucket_fails_each_file_and_writes_no_row() {
+    let server = S3Server::start("media");
+    let regie = on_bucket(&server, "s3://media");
+    drop(server);
+    let inbox = regie.scratch("inbox");
+    let paths = fixtures::copy_into(&inbox, &["pcm24.wav", "h264_aac.mp4"]);
+    let inputs: Vec<&std::path::Path> = paths.iter().map(std::path::PathBuf::as_path).collect();
+    let (code, lines) = regie.ingest(&inputs, &[]);
+    assert_eq!(code, 1, "{lines:?}");
+    let failed: Vec<_> = lines.iter().filter(|line| line["status"] == "failed").collect();
+    assert_eq!(failed.len(), 2, "{lines:?}");
+    for line in failed {
+        assert!(line["error"].as_str().unwrap().contains("s3://media"), "the error names the store: {line}");
+    }
+    let listed = regie.json(&["assets", "list", "--json"]);
+    assert_eq!(listed.as_array().map(Vec::len).unwrap_or(0), 0, "no row without its object: {listed}");
+    let doctor = regie.run(&["doctor", "--json"]);
+    assert_eq!(doctor.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&doctor.stdout).unwrap();
+    let store = report["checks"].as_array().unwrap().iter().find(|check| check["name"] == "store").unwrap().clone();
+    assert_eq!(store["ok"], json!(false), "{report}");
+}
