@@ -203,6 +203,12 @@ impl Access {
                 || self.grants.iter().any(|grant| grant.role.permissions().contains(&permission)))
     }
 
+    /// Whether the caller may do `permission` where no collection is concerned (running jobs for
+    /// the whole house): the role and the token's scopes decide, not grants.
+    pub fn allows_system(&self, permission: Permission) -> bool {
+        self.may_ever(permission)
+    }
+
     /// Whether the caller may administer the whole system (users, grants, audit).
     pub fn is_admin(&self) -> bool {
         self.role == Role::Admin && self.may_ever(Permission::Administer)
@@ -300,6 +306,17 @@ mod tests {
         assert_eq!(Role::Viewer.permissions(), &[Permission::Read]);
         assert_eq!(Role::parse("Media_Manager").unwrap(), Role::MediaManager);
         assert!(Role::parse("root").is_err());
+    }
+
+    #[test]
+    fn running_jobs_follows_the_role_and_the_token_not_grants() {
+        let manager = access(Role::MediaManager, &[]);
+        assert!(manager.allows_system(Permission::Work), "no grant is needed to run the house's jobs");
+        assert!(!access(Role::Editor, &[("*", Role::MediaManager)]).allows_system(Permission::Work));
+        let mut reader = access(Role::Admin, &[]);
+        reader.scopes = Some(vec![Permission::Read]);
+        assert!(!reader.allows_system(Permission::Work), "a read token of an admin cannot act as a worker");
+        assert_eq!(parse_scopes(&["worker".to_owned()]).unwrap(), vec![Permission::Work]);
     }
 
     #[test]

@@ -6,7 +6,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::routes::{assets, audit, auth, collections, health, jobs, profiles, tokens, uploads, users};
+use crate::routes::{assets, audit, auth, collections, health, jobs, profiles, tokens, uploads, users, worker};
 use crate::state::SharedState;
 
 #[derive(OpenApi)]
@@ -73,6 +73,11 @@ pub fn routes() -> OpenApiRouter<SharedState> {
         .routes(routes!(jobs::transcode))
         .routes(routes!(jobs::cancel))
         .routes(routes!(jobs::retry))
+        .routes(routes!(worker::claim))
+        .routes(routes!(worker::heartbeat))
+        .routes(routes!(worker::complete))
+        .routes(routes!(worker::log))
+        .routes(routes!(worker::asset))
         .routes(routes!(users::list_users, users::add_user))
         .routes(routes!(users::change_user))
         .routes(routes!(users::list_groups, users::add_group))

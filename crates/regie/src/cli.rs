@@ -104,6 +104,14 @@ pub enum Command {
         /// Exit once no job is queued or running.
         #[arg(long)]
         until_idle: bool,
+        /// Take jobs from this server's lease API (http(s)://HOST:PORT) instead of the
+        /// catalogue: a render-farm node needs only the shared store (--store) and a token.
+        #[arg(long, value_name = "URL", requires = "token")]
+        server: Option<String>,
+        /// A token with the worker scope (`regie tokens create --scope worker`); also
+        /// REGIE_WORKER_TOKEN, which keeps it out of the process list.
+        #[arg(long, env = "REGIE_WORKER_TOKEN", hide_env_values = true)]
+        token: Option<String>,
         /// One JSON object per finished job on stdout.
         #[arg(long)]
         json: bool,

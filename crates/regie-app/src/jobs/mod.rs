@@ -2,6 +2,7 @@
 //! catalogue and run by workers that may crash: see `regie_db::jobs` for the queue's guarantees.
 
 mod failure;
+mod lease;
 mod outputs;
 mod previews;
 pub(crate) mod queue;

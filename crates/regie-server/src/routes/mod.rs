@@ -10,6 +10,7 @@ pub mod profiles;
 pub mod tokens;
 pub mod uploads;
 pub mod users;
+pub mod worker;
 
 use serde::Serialize;
 

@@ -56,8 +56,13 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Gc { json } => gc::run(&open(&config).await?, json).await,
         Command::Config(ConfigCommand::Show { json }) => config_show::run(&config, json),
-        Command::Worker { concurrency, until_idle, json } => {
-            worker::run(&open(&config).await?, concurrency, until_idle, json).await
+        Command::Worker { concurrency, until_idle, server, token, json } => {
+            let regie = open(&config).await?;
+            let regie = match (server, token) {
+                (Some(server), Some(token)) => regie.with_lease_server(&server, &token)?,
+                _ => regie,
+            };
+            worker::run(&regie, concurrency, until_idle, json).await
         }
         Command::Jobs(command) => {
             let regie = open(&config).await?;

@@ -12,6 +12,22 @@ use crate::harness::TestRegie;
 use crate::served::Served;
 use s3_server::S3Server;
 
+/// A bucket on a running S3 server, for tests elsewhere that need a shared store.
+pub struct S3Bucket {
+    server: S3Server,
+}
+
+impl S3Bucket {
+    pub fn start() -> Self {
+        Self { server: S3Server::start("media") }
+    }
+
+    /// A data folder whose blobs live in the bucket.
+    pub fn regie(&self) -> TestRegie {
+        on_bucket(&self.server, "s3://media/shared")
+    }
+}
+
 fn on_bucket(server: &S3Server, url: &str) -> TestRegie {
     let mut regie = TestRegie::new();
     regie.environment = server.environment().into_iter().map(|(name, value)| (name.to_owned(), value)).collect();

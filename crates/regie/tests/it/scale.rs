@@ -131,3 +131,56 @@ fn a_postgres_restart_fails_requests_cleanly_and_regie_recovers() {
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
+
+#[test]
+fn render_farm_workers_take_jobs_through_the_lease_api() {
+    let bucket = crate::s3::S3Bucket::start();
+    let node = bucket.regie();
+    let served = Served::start(node);
+    served.add_user("farm", "media-manager");
+    served.add_user("eddie", "editor");
+    let created = served.regie.json(&["tokens", "create", "--user", "farm", "--scope", "worker", "--json"]);
+    let token = created["token"].as_str().unwrap().to_owned();
+    let inbox = served.regie.scratch("inbox");
+    let paths = fixtures::copy_into(&inbox, &["h264_aac.mp4"]);
+    let output = served.regie.command().args(["ingest", "--json"]).arg(&paths[0]).output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let line: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let asset = line["asset_id"].as_str().unwrap().to_owned();
+
+    // The farm node: its own data folder, the shared bucket, no database of the server's.
+    let mut farm = bucket.regie();
+    farm.database_url = None;
+    let worker = farm
+        .command()
+        .env("REGIE_WORKER_TOKEN", &token)
+        .args(["worker", "--server", &served.base, "--until-idle", "--json"])
+        .output()
+        .unwrap();
+    assert!(worker.status.success(), "{}", String::from_utf8_lossy(&worker.stderr));
+    let shown = served.regie.json(&["assets", "show", &asset, "--json"]);
+    let roles: Vec<&str> =
+        shown["files"].as_array().unwrap().iter().map(|file| file["role"].as_str().unwrap()).collect();
+    assert!(roles.contains(&"proxy") && roles.contains(&"poster"), "made by the farm node: {roles:?}");
+    let jobs = served.regie.json(&["jobs", "list", "--json"]);
+    let job = &jobs.as_array().unwrap()[0];
+    assert_eq!(job["state"], json!("succeeded"), "{job}");
+    let log = served.regie.json(&["jobs", "show", job["id"].as_str().unwrap(), "--json"]);
+    let text = log.to_string();
+    assert!(text.contains("farm/"), "the lease is held under the account's name: {text}");
+
+    // Without the worker scope, or with a name that is not plain: refused.
+    let editor = served.login("eddie");
+    let refused =
+        served.send("POST", "/api/v1/worker/claim", Some(&editor), Some(json!({"worker": "w1", "lease_s": 30})));
+    assert_eq!(refused.status, 403, "{}", String::from_utf8_lossy(&refused.body));
+    let bad_name =
+        served.send("POST", "/api/v1/worker/claim", Some(&token), Some(json!({"worker": "../w 1", "lease_s": 30})));
+    assert_eq!(bad_name.status, 400);
+    let idle = served.send("POST", "/api/v1/worker/claim", Some(&token), Some(json!({"worker": "w1", "lease_s": 30})));
+    assert_eq!(idle.json(), json!({"job": null, "live_jobs": 0}));
+    // Outputs that are not in the store are not recorded.
+    let fake = json!({"outcome": "succeeded", "worker": "w1", "result": {}, "outputs": {"asset_id": null, "files": [], "rendition": null}});
+    let not_held = served.send("POST", "/api/v1/worker/jobs/nope/complete", Some(&token), Some(fake));
+    assert!(matches!(not_held.status, 403 | 404), "{}", not_held.status);
+}
