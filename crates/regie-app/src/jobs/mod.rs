@@ -7,6 +7,7 @@ mod outputs;
 mod previews;
 pub(crate) mod queue;
 mod transcode;
+mod verify;
 mod worker;
 
 use regie_core::AssetId;
@@ -28,6 +29,8 @@ use crate::{AppError, Regie, Settings};
 /// The kinds of job a worker knows.
 pub(crate) const PREVIEWS: &str = "previews";
 pub(crate) const TRANSCODE: &str = "transcode";
+/// Re-reads an asset's stored files and compares them with their BLAKE3 (fixity).
+pub(crate) const VERIFY: &str = "verify";
 
 /// Previews run before transcodes: people are waiting to look at what just arrived.
 const PREVIEWS_PRIORITY: i64 = 10;

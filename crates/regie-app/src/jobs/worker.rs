@@ -14,7 +14,7 @@ use tokio::task::JoinSet;
 
 use super::failure::JobFailure;
 use super::queue::Completion;
-use super::{PREVIEWS, TRANSCODE, previews, transcode};
+use super::{PREVIEWS, TRANSCODE, VERIFY, previews, transcode, verify};
 use crate::{AppError, Regie};
 
 #[derive(Debug, Clone)]
@@ -258,6 +258,7 @@ impl JobContext {
         match self.job.kind.as_str() {
             PREVIEWS => previews::run(self).await,
             TRANSCODE => transcode::run(self).await,
+            VERIFY => verify::run(self).await,
             other => Err(JobFailure::permanent(format!("this worker does not know jobs of kind {other:?}"))),
         }
     }

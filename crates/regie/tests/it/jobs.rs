@@ -191,3 +191,40 @@ fn a_partial_output_is_never_reported_as_a_success() {
     assert!(error.contains("the source lasts 5.000 s"), "{error}");
     assert_eq!(regie.query("SELECT COUNT(*) FROM renditions"), [["0"]]);
 }
+
+#[test]
+fn a_verify_job_rereads_every_stored_file_and_names_the_one_that_rotted() {
+    let regie = TestRegie::new();
+    let asset = regie.ingest_without_previews("pcm24.wav");
+    let queue = |id: &str| {
+        // No command queues fixity checks yet: the job goes into the catalogue as a scheduler would put it.
+        let sql = format!(
+            "INSERT INTO jobs (id, kind, asset_id, payload, state, priority, max_attempts, run_after, created_at)
+             VALUES ('{id}', 'verify', '{asset}', '{{}}', 'queued', 0, 1, '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')"
+        );
+        regie.execute(&sql);
+    };
+    queue("verify-1");
+    let worker = regie.run(&["worker", "--until-idle", "--json"]);
+    assert!(worker.status.success(), "{}", String::from_utf8_lossy(&worker.stderr));
+    let checked = job(&regie, "verify-1");
+    assert_eq!(checked["state"], "succeeded", "{checked}");
+    assert_eq!(checked["result"]["files_verified"], 1);
+
+    let stored = regie.blobs();
+    assert_eq!(stored.len(), 1);
+    let mut permissions = std::fs::metadata(&stored[0]).unwrap().permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    permissions.set_readonly(false);
+    std::fs::set_permissions(&stored[0], permissions).unwrap();
+    let mut bytes = std::fs::read(&stored[0]).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x01;
+    std::fs::write(&stored[0], bytes).unwrap();
+    queue("verify-2");
+    let worker = regie.run(&["worker", "--until-idle", "--json"]);
+    assert_eq!(worker.status.code(), Some(1), "a failed check makes the worker's exit code non-zero");
+    let failed = job(&regie, "verify-2");
+    assert_eq!(failed["state"], "failed", "{failed}");
+    assert!(failed["error"].as_str().unwrap().contains("original file"), "{failed}");
+}
