@@ -184,3 +184,58 @@ fn render_farm_workers_take_jobs_through_the_lease_api() {
     let not_held = served.send("POST", "/api/v1/worker/jobs/nope/complete", Some(&token), Some(fake));
     assert!(matches!(not_held.status, 403 | 404), "{}", not_held.status);
 }
+
+#[test]
+fn eight_worker_processes_run_each_of_2000_jobs_exactly_once() {
+    let regie = TestRegie::new();
+    let inbox = regie.scratch("inbox");
+    let paths = fixtures::distinct_wavs(&inbox, 4);
+    let inputs: Vec<&std::path::Path> = paths.iter().map(std::path::PathBuf::as_path).collect();
+    let (code, lines) = regie.ingest(&inputs, &[]);
+    assert_eq!(code, 0, "{lines:?}");
+    let assets: Vec<String> = lines.iter().map(|line| line["asset_id"].as_str().unwrap().to_owned()).collect();
+    regie.execute("DELETE FROM job_log");
+    regie.execute("DELETE FROM jobs");
+    // Fixity checks queued as a scheduler would, 400 rows per statement.
+    for batch in 0..5 {
+        let rows: Vec<String> = (0..400)
+            .map(|n| {
+                let number = batch * 400 + n;
+                let asset = &assets[number % assets.len()];
+                format!(
+                    "('job-{number:04}', 'verify', '{asset}', '{{}}', 'queued', 0, 3, '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')"
+                )
+            })
+            .collect();
+        regie.execute(&format!(
+            "INSERT INTO jobs (id, kind, asset_id, payload, state, priority, max_attempts, run_after, created_at) VALUES {}",
+            rows.join(", ")
+        ));
+    }
+    let workers: Vec<_> = (0..8)
+        .map(|_| {
+            regie
+                .command()
+                .env("REGIE_JOBS_CONCURRENCY", "1")
+                .args(["worker", "--until-idle", "--json"])
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for worker in workers {
+        let output = worker.wait_with_output().unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    }
+    let states = regie.query("SELECT state, COUNT(*) FROM jobs GROUP BY state");
+    assert_eq!(states, [["succeeded".to_owned(), "2000".to_owned()]]);
+    let attempts = regie.query("SELECT COUNT(*) FROM jobs WHERE attempts <> 1");
+    assert_eq!(attempts, [["0".to_owned()]], "no job was run twice");
+    let started = regie.query("SELECT COUNT(*) FROM job_log WHERE message LIKE 'attempt % started by worker %'");
+    assert_eq!(started, [["2000".to_owned()]], "each job was started once");
+    let holders =
+        regie.query("SELECT COUNT(DISTINCT message) FROM job_log WHERE message LIKE 'attempt 1 started by worker %'");
+    let holders: usize = holders[0][0].parse().unwrap();
+    assert!(holders >= 2, "the work was shared between processes: {holders} distinct workers");
+}
