@@ -12,6 +12,8 @@ pub enum DbError {
     },
     #[error("{0} is not a catalogue address: give postgres://USER:PASSWORD@HOST:PORT/NAME or sqlite://PATH")]
     UnknownUrl(String),
+    #[error("only a SQLite catalogue can be moved with regie (to move out of PostgreSQL, use pg_dump)")]
+    MoveSource,
     #[error("cannot bring the catalogue schema up to date: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("catalogue query failed while {step}: {source}")]
@@ -58,6 +60,7 @@ impl DbError {
         match self {
             Self::Open { .. } => "database-unavailable",
             Self::UnknownUrl(_) => "invalid-database-url",
+            Self::MoveSource => "move-unsupported",
             Self::Migrate(_) => "database-migration-failed",
             Self::Query { source, .. } if is_full(source) => "disk-full",
             Self::Query { source, .. } if is_busy(source) => "database-busy",
@@ -98,7 +101,7 @@ impl DbError {
             | Self::GroupExists(_)
             | Self::JobFinished { .. }
             | Self::JobNotRetryable { .. } => ErrorKind::Conflict,
-            Self::JobAmbiguous(_) | Self::UnknownUrl(_) => ErrorKind::Invalid,
+            Self::JobAmbiguous(_) | Self::UnknownUrl(_) | Self::MoveSource => ErrorKind::Invalid,
         }
     }
 }

@@ -13,6 +13,7 @@ mod grants;
 mod imports;
 mod index_sources;
 mod jobs;
+mod moving;
 mod outputs;
 mod records;
 mod sessions;
@@ -29,6 +30,7 @@ pub use accounts::{LOGIN_LABEL, NewToken, TokenRecord, UserCredentials, UserReco
 pub use connection::{Database, SchemaState, redact_url};
 pub use error::DbError;
 pub use jobs::{ClaimedJob, Enqueued, FailureOutcome, Heartbeat, JobLogLine, JobRecord, JobState, NewJob};
+pub use moving::TABLES_IN_ORDER;
 pub use outputs::{JobOutputs, NewRendition, RenditionFile, RenditionRecord};
 pub use records::{
     AssetRecord, AssetSummary, CollectionRecord, FileRecord, NewAsset, NewFile, SubtitleSummary, Verdict,

@@ -85,6 +85,18 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Carry this installation (SQLite, blobs in the data folder) to PostgreSQL and S3: blobs
+    /// first, each re-checked against its BLAKE3, then every row; run it again to resume.
+    Move {
+        /// The PostgreSQL database to move the catalogue into (created tables, kept rows).
+        #[arg(long, value_name = "URL")]
+        to_database: String,
+        /// The bucket to move the blobs into (s3://BUCKET[/PREFIX]); without it they stay.
+        #[arg(long, value_name = "URL")]
+        to_store: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Say what is wrong with this configuration: data folder, database, schema, clocks, ffmpeg;
     /// exit 1 when anything is.
     Doctor {

@@ -12,6 +12,7 @@ mod gc;
 mod import;
 mod ingest;
 mod jobs;
+mod moving;
 mod normalize;
 mod operations;
 mod probe;
@@ -161,6 +162,9 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Serve { listen, workers, json } => serve::run(&config, listen, workers, json).await,
         Command::Migrate { json } => operations::migrate(&config, json).await,
         Command::Doctor { json } => operations::doctor(&config, json).await,
+        Command::Move { to_database, to_store, json } => {
+            moving::run(&open(&config).await?, to_database, to_store, json).await
+        }
     }
 }
 

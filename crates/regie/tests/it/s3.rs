@@ -121,3 +121,91 @@ fn an_unreachable_bucket_fails_each_file_and_writes_no_row() {
     let store = report["checks"].as_array().unwrap().iter().find(|check| check["name"] == "store").unwrap().clone();
     assert_eq!(store["ok"], json!(false), "{report}");
 }
+
+#[test]
+fn an_installation_moves_to_postgres_and_s3_verified_and_resumable() {
+    if crate::harness::on_postgres() {
+        return; // the source of a move is a SQLite installation: the SQLite pass runs it
+    }
+    let Some(_) = postgres_server() else { return };
+    let regie = TestRegie::new();
+    let inbox = regie.scratch("inbox");
+    let paths = fixtures::copy_into(&inbox, &["h264_aac.mp4", "pcm24.wav"]);
+    let inputs: Vec<&std::path::Path> = paths.iter().map(std::path::PathBuf::as_path).collect();
+    let (code, lines) = regie.ingest(&inputs, &["--collection", "news/2026"]);
+    assert_eq!(code, 0, "{lines:?}");
+    let worker = regie.run(&["worker", "--until-idle"]);
+    assert!(worker.status.success());
+    let video = lines.iter().find(|line| line["path"].as_str().unwrap().ends_with("h264_aac.mp4")).unwrap();
+    let asset = video["asset_id"].as_str().unwrap().to_owned();
+    assert!(regie.run(&["assets", "tag", &asset, "moved"]).status.success());
+    let local_blobs = regie.blobs().len();
+    let before = regie.json(&["assets", "list", "--json"]);
+
+    let server = S3Server::start("media");
+    let target = crate::harness::new_postgres_database();
+    let move_once = || {
+        let mut command = regie.command();
+        command.envs(server.environment());
+        command.args(["move", "--to-database", &target, "--to-store", "s3://media/moved", "--json"]);
+        command.output().unwrap()
+    };
+    let first = move_once();
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&first.stdout).unwrap();
+    assert_eq!(report["blobs_copied"], json!(local_blobs), "{report}");
+    assert!(!report.to_string().contains("postgres@"), "no credentials in the report: {report}");
+    let again: serde_json::Value = serde_json::from_slice(&move_once().stdout).unwrap();
+    assert_eq!((again["blobs_copied"].clone(), again["blobs_already_there"].clone()), (json!(0), json!(local_blobs)));
+
+    // Another node on the moved catalogue and bucket sees the same installation.
+    let mut node = TestRegie::new();
+    node.database_url = Some(target.clone());
+    node.environment = server.environment().into_iter().map(|(name, value)| (name.to_owned(), value)).collect();
+    node.environment.push(("REGIE_STORE".to_owned(), "s3://media/moved".to_owned()));
+    assert_eq!(node.json(&["assets", "list", "--json"]), before);
+    let verified = node.json(&["audit", "verify", "--json"]);
+    assert_eq!(verified["intact"], json!(true), "{verified}");
+    let shown = node.json(&["assets", "show", &asset, "--json"]);
+    assert_eq!(shown["tags"], json!(["moved"]));
+    let served = Served::start(node);
+    served.add_user("ada", "admin");
+    let token = served.login("ada");
+    let original = served.get(&format!("/api/v1/assets/{asset}/files/original"), &token);
+    assert!(original.body == std::fs::read(&paths[0]).unwrap(), "the original comes back from the bucket intact");
+
+    // A blob that rotted in the source is not carried over, and no row moves without its blob.
+    let rotten = regie.blobs()[0].clone();
+    let mut permissions = std::fs::metadata(&rotten).unwrap().permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    permissions.set_readonly(false);
+    std::fs::set_permissions(&rotten, permissions).unwrap();
+    let mut bytes = std::fs::read(&rotten).unwrap();
+    bytes[0] ^= 0xff;
+    std::fs::write(&rotten, bytes).unwrap();
+    let fresh = crate::harness::new_postgres_database();
+    let mut command = regie.command();
+    command.envs(server.environment());
+    let refused =
+        command.args(["move", "--to-database", &fresh, "--to-store", "s3://media/second", "--json"]).output().unwrap();
+    assert_eq!(refused.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&refused.stdout).unwrap();
+    assert_eq!(report["blobs_failed"].as_array().unwrap().len(), 1, "{report}");
+    assert_eq!(report["rows"], json!([]), "no row was moved");
+}
+
+/// The PostgreSQL test server, when there is one (under CI there must be).
+fn postgres_server() -> Option<String> {
+    match std::env::var("REGIE_TEST_POSTGRES") {
+        Ok(url) => Some(url),
+        Err(_) => {
+            assert!(std::env::var("CI").as_deref() != Ok("true"), "under CI the PostgreSQL tests must run");
+            if let Ok(log) = std::env::var("REGIE_SKIPPED_LOG") {
+                use std::io::Write;
+                let mut file = std::fs::File::options().append(true).create(true).open(log).unwrap();
+                writeln!(file, "s3::an_installation_moves_to_postgres_and_s3 (REGIE_TEST_POSTGRES not set)").unwrap();
+            }
+            None
+        }
+    }
+}
