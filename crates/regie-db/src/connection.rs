@@ -86,6 +86,16 @@ impl Database {
     pub async fn open_postgres(url: &str) -> Result<Self, DbError> {
         let options =
             PgConnectOptions::from_str(url).map_err(|source| DbError::Open { path: redact_url(url), source })?;
+        // One direct connection first: a pool retries until its timeout and then reports only
+        // that it timed out, where this says what is wrong (refused, password, no database).
+        let probe = tokio::time::timeout(Duration::from_secs(10), sqlx::PgConnection::connect_with(&options)).await;
+        match probe {
+            Err(_) => return Err(DbError::Open { path: redact_url(url), source: sqlx::Error::PoolTimedOut }),
+            Ok(Err(source)) => return Err(DbError::Open { path: redact_url(url), source }),
+            Ok(Ok(connection)) => {
+                let _ = connection.close().await;
+            }
+        }
         let pool = PgPoolOptions::new()
             .max_connections(POSTGRES_CONNECTIONS)
             .acquire_timeout(Duration::from_secs(10))

@@ -239,3 +239,31 @@ fn eight_worker_processes_run_each_of_2000_jobs_exactly_once() {
     let holders: usize = holders[0][0].parse().unwrap();
     assert!(holders >= 2, "the work was shared between processes: {holders} distinct workers");
 }
+
+#[test]
+fn doctor_and_config_show_name_the_database_without_its_password() {
+    let regie = TestRegie::new();
+    let unreachable = "postgres://regie:s3cret-pw@127.0.0.1:1/catalogue";
+    let shown =
+        regie.command().env("REGIE_DATABASE_URL", unreachable).args(["config", "show", "--json"]).output().unwrap();
+    assert!(shown.status.success(), "{}", String::from_utf8_lossy(&shown.stderr));
+    let text = String::from_utf8_lossy(&shown.stdout);
+    assert!(text.contains("postgres://regie:***@127.0.0.1:1/catalogue"), "{text}");
+    assert!(!text.contains("s3cret-pw"), "{text}");
+
+    let doctor = regie.command().env("REGIE_DATABASE_URL", unreachable).args(["doctor", "--json"]).output().unwrap();
+    assert_eq!(doctor.status.code(), Some(1));
+    let report: Value = serde_json::from_slice(&doctor.stdout).unwrap();
+    let database = report["checks"].as_array().unwrap().iter().find(|check| check["name"] == "database").unwrap();
+    assert_eq!(database["ok"], json!(false));
+    let message = database["message"].as_str().unwrap();
+    assert!(message.contains("nothing listens"), "the fault in words: {message}");
+    assert!(!report.to_string().contains("s3cret-pw"), "{report}");
+
+    let healthy = regie.run(&["doctor", "--json"]);
+    let report: Value = serde_json::from_slice(&healthy.stdout).unwrap();
+    assert_eq!(healthy.status.code(), Some(0), "{report}");
+    let names: Vec<&str> =
+        report["checks"].as_array().unwrap().iter().map(|check| check["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["data-folder", "database", "schema", "clock", "store", "ffmpeg"]);
+}
