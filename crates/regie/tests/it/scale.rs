@@ -106,6 +106,35 @@ fn a_postgres_restart_fails_requests_cleanly_and_regie_recovers() {
     let token = served.login("ada");
     assert_eq!(served.get("/api/v1/assets", &token).status, 200);
 
+    // Load: four clients asking all along, through the halt and the restart.
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let statuses = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..4 {
+            scope.spawn(|| {
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let asked = Instant::now();
+                    let status = served.get("/api/v1/assets", &token).status;
+                    statuses.lock().unwrap().push((status, asked.elapsed()));
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+            });
+        }
+        std::thread::sleep(Duration::from_millis(500));
+        postgres("halt");
+        std::thread::sleep(Duration::from_secs(2));
+        postgres("resume");
+        std::thread::sleep(Duration::from_secs(3));
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    });
+    let statuses = statuses.into_inner().unwrap();
+    assert!(
+        statuses.iter().all(|(status, _)| matches!(status, 200 | 503)),
+        "only answers or clean refusals: {statuses:?}"
+    );
+    assert!(statuses.iter().all(|(_, took)| *took < Duration::from_secs(15)), "no request hangs: {statuses:?}");
+    assert!(statuses.iter().any(|(status, _)| *status == 503), "the outage was seen: {statuses:?}");
+
     postgres("halt");
     let started = Instant::now();
     let down = served.get("/api/v1/assets", &token);
