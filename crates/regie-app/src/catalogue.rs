@@ -131,14 +131,14 @@ impl Regie {
         asset_id: AssetId,
         profile: &str,
         path: &str,
-    ) -> Result<(regie_storage::LocalBlob, String, u64), AppError> {
+    ) -> Result<(StoredBlob, String, u64), AppError> {
         let (blake3, size) = self
             .db
             .rendition_file(asset_id, profile, path)
             .await?
             .ok_or_else(|| AppError::NoSuchFile(format!("the {profile} rendition has no file {path}")))?;
         let address = regie_core::Blake3Hex::parse(&blake3)?;
-        Ok((self.store.local_copy(&address).await?, blake3, size))
+        Ok((self.stored_blob(address, size).await?, blake3, size))
     }
 
     /// Where the stored file `role` of an asset lies, with its record.
@@ -146,13 +146,40 @@ impl Regie {
         &self,
         asset_id: AssetId,
         role: &str,
-    ) -> Result<(regie_storage::LocalBlob, regie_db::FileRecord, AssetRecord), AppError> {
+    ) -> Result<(StoredBlob, regie_db::FileRecord, AssetRecord), AppError> {
         let asset = self.db.get_asset(asset_id).await?;
         let file = asset.files.iter().find(|file| file.role == role).cloned().ok_or_else(|| {
             let roles: Vec<&str> = asset.files.iter().map(|file| file.role.as_str()).collect();
             AppError::NoSuchFile(format!("asset {} has no {role} file (it has {})", asset.house_id, roles.join(", ")))
         })?;
         let blake3 = regie_core::Blake3Hex::parse(&file.blake3)?;
-        Ok((self.store.local_copy(&blake3).await?, file, asset))
+        Ok((self.stored_blob(blake3, file.size).await?, file, asset))
     }
+
+    /// How a blob is served: the stored file itself from a folder; from a bucket, by ranges read
+    /// as they are sent (`read_blob_range`), never fetched whole first.
+    async fn stored_blob(&self, blake3: regie_core::Blake3Hex, size: u64) -> Result<StoredBlob, AppError> {
+        if self.store.is_remote() {
+            return Ok(StoredBlob::Remote { blake3, size });
+        }
+        Ok(StoredBlob::File(self.store.local_copy(&blake3).await?))
+    }
+
+    /// The bytes `range` of a blob in the bucket (or the folder), as they are read.
+    pub async fn read_blob_range(
+        &self,
+        blake3: &regie_core::Blake3Hex,
+        range: std::ops::Range<u64>,
+    ) -> Result<regie_storage::BlobStream, AppError> {
+        Ok(self.store.read_range(blake3, range).await?)
+    }
+}
+
+/// A stored blob as a download route serves it.
+#[derive(Debug)]
+pub enum StoredBlob {
+    /// A file on this machine (sent with sendfile and Range by the HTTP layer).
+    File(regie_storage::LocalBlob),
+    /// An object in the bucket, of this size.
+    Remote { blake3: regie_core::Blake3Hex, size: u64 },
 }

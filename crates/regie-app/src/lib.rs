@@ -30,6 +30,7 @@ mod walk;
 
 pub use accounts::{Caller, CreatedToken, OpenedSession, constant_time_eq};
 pub use audit::{AuditVerification, audit_time};
+pub use catalogue::StoredBlob;
 pub use check::{BUILT_IN_POLICIES, CheckReport, check_file, load_policy};
 pub use doctor::{DoctorCheck, DoctorReport, doctor};
 pub use error::AppError;
@@ -45,7 +46,7 @@ pub use regie_db::SchemaState;
 pub use regie_search::{
     DEFAULT_FACETS, FacetCount, FieldRule, Hit, IndexRules, SearchResults, SortOrder, ThesaurusEntry,
 };
-pub use regie_storage::{LocalBlob, is_disk_full};
+pub use regie_storage::{BlobStream, LocalBlob, is_disk_full};
 pub use search::{ImportReport, ReindexReport, SearchOptions};
 pub use settings::{JobSettings, Settings};
 pub use uploads::{Completion, NewUpload, UploadInfo, UploadLimits};

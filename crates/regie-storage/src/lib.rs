@@ -11,4 +11,4 @@ mod writeback;
 pub use error::{StorageError, is_disk_full};
 pub use hashing::HashOptions;
 pub use local::{BlobStore, LocalBlob, StagedBlob};
-pub use s3::S3Blobs;
+pub use s3::{BlobStream, S3Blobs};

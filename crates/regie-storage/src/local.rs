@@ -13,7 +13,7 @@ use tempfile::NamedTempFile;
 
 use crate::StorageError;
 use crate::hashing::{HashOptions, HasherSet};
-use crate::s3::S3Blobs;
+use crate::s3::{BlobStream, S3Blobs};
 use crate::writeback::start_writeback;
 
 /// Read size of the copy loop: large enough for full-speed sequential I/O.
@@ -131,6 +131,40 @@ impl BlobStore {
             .into_temp_path();
         remote.download(blake3, &fetched).await?;
         Ok(LocalBlob { path: fetched.to_path_buf(), _fetched: Some(fetched) })
+    }
+
+    /// The bytes `range` of a stored blob as a stream (the caller has checked the range against
+    /// the size), read from the folder or the bucket without holding it whole.
+    pub async fn read_range(
+        &self,
+        blake3: &Blake3Hex,
+        range: std::ops::Range<u64>,
+    ) -> Result<BlobStream, StorageError> {
+        if let Some(remote) = &self.remote {
+            return remote.read_range(blake3, range).await;
+        }
+        use tokio::io::{AsyncReadExt, AsyncSeekExt};
+        let path = self.blob_path(blake3);
+        let mut file = tokio::fs::File::open(&path).await.map_err(|error| match error.kind() {
+            ErrorKind::NotFound => StorageError::BlobMissing { blake3: blake3.to_string() },
+            _ => StorageError::read(&path, error),
+        })?;
+        file.seek(std::io::SeekFrom::Start(range.start)).await.map_err(|error| StorageError::read(&path, error))?;
+        let reader = file.take(range.end.saturating_sub(range.start));
+        let stream = futures::stream::unfold(Some((reader, path)), |state| async move {
+            let (mut reader, path) = state?;
+            let mut chunk = vec![0u8; 256 * 1024];
+            match reader.read(&mut chunk).await {
+                Ok(0) => None,
+                Ok(read) => {
+                    chunk.truncate(read);
+                    Some((Ok(bytes::Bytes::from(chunk)), Some((reader, path))))
+                }
+                // The error ends the stream.
+                Err(error) => Some((Err(StorageError::read(&path, error)), None)),
+            }
+        });
+        Ok(Box::pin(stream))
     }
 
     /// The blob's size, or `None` when it is not stored.

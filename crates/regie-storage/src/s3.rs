@@ -20,6 +20,9 @@ const PART_LEN: usize = 16 << 20;
 /// Parts in flight at once during a multipart upload.
 const PARTS_IN_FLIGHT: usize = 4;
 
+/// Bytes of a blob as they are read.
+pub type BlobStream = futures::stream::BoxStream<'static, Result<bytes::Bytes, StorageError>>;
+
 /// A bucket (and prefix) holding blobs.
 #[derive(Debug, Clone)]
 pub struct S3Blobs {
@@ -157,6 +160,24 @@ impl S3Blobs {
         }
         output.sync_all().await.map_err(|error| StorageError::write(target, error))?;
         Ok(size)
+    }
+
+    /// The bytes `range` of the blob as they arrive (nothing is held whole).
+    pub async fn read_range(
+        &self,
+        blake3: &Blake3Hex,
+        range: std::ops::Range<u64>,
+    ) -> Result<BlobStream, StorageError> {
+        let options = object_store::GetOptions {
+            range: Some(object_store::GetRange::Bounded(range)),
+            ..object_store::GetOptions::default()
+        };
+        let found = self.store.get_opts(&self.key(blake3), options).await.map_err(|error| match error {
+            object_store::Error::NotFound { .. } => StorageError::BlobMissing { blake3: blake3.to_string() },
+            error => failed(&self.url, "reading a blob")(error),
+        })?;
+        let url = self.url.clone();
+        Ok(Box::pin(found.into_stream().map(move |chunk| chunk.map_err(failed(&url, "reading a blob")))))
     }
 
     /// Reads the blob in full and compares its BLAKE3 with its address.

@@ -187,8 +187,8 @@ pub async fn download(
     let (path, file, asset) = state.regie.stored_file(asset_id, &role).await?;
     let what = format!("file {role} ({} bytes)", file.size);
     audit_download(&state, &who, asset_id, what, range_of(&request).as_deref()).await?;
-    let blob = Blob { local: path, blake3: file.blake3, name: download_name(&asset.name, &role), content_type: None };
-    serve_blob(blob, request).await
+    let blob = Blob { stored: path, blake3: file.blake3, name: download_name(&asset.name, &role), content_type: None };
+    serve_blob(&state, blob, request).await
 }
 
 /// A file of a rendition (a ladder's playlist or segment, a broadcast file), by its path in the
@@ -210,8 +210,8 @@ pub async fn rendition_file(
     audit_download(&state, &who, asset_id, format!("{what} ({size} bytes)"), range_of(&request).as_deref()).await?;
     let name = file.rsplit('/').next().unwrap_or(&file);
     let blob =
-        Blob { local: path, blake3, name: download_name(name, "original"), content_type: Some(media_type(&file)) };
-    serve_blob(blob, request).await
+        Blob { stored: path, blake3, name: download_name(name, "original"), content_type: Some(media_type(&file)) };
+    serve_blob(&state, blob, request).await
 }
 
 /// Records a download (with the range asked for) before a byte is sent; a trail that cannot be
@@ -235,10 +235,47 @@ fn range_of(request: &Request) -> Option<String> {
     request.headers().get(header::RANGE).and_then(|value| value.to_str().ok()).map(str::to_owned)
 }
 
+/// A blob of the bucket, the range asked for read as it is sent.
+async fn serve_from_bucket(
+    state: &SharedState,
+    blake3: &regie_core::Blake3Hex,
+    size: u64,
+    range: Option<&str>,
+) -> ApiResult<Response> {
+    use crate::routes::ranges::{Wanted, wanted};
+    let (status, part) = match wanted(range, size) {
+        Wanted::Whole => (StatusCode::OK, 0..size),
+        Wanted::Part(part) => (StatusCode::PARTIAL_CONTENT, part),
+        Wanted::Unsatisfiable => {
+            let mut response = StatusCode::RANGE_NOT_SATISFIABLE.into_response();
+            if let Ok(value) = HeaderValue::from_str(&format!("bytes */{size}")) {
+                response.headers_mut().insert(header::CONTENT_RANGE, value);
+            }
+            return Ok(response);
+        }
+    };
+    let stream = if part.is_empty() {
+        Box::pin(futures_util::stream::empty()) as regie_app::BlobStream
+    } else {
+        state.regie.read_blob_range(blake3, part.clone()).await?
+    };
+    let mut response = Response::new(axum::body::Body::from_stream(stream));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(part.end - part.start));
+    if status == StatusCode::PARTIAL_CONTENT
+        && let Ok(value) = HeaderValue::from_str(&format!("bytes {}-{}/{size}", part.start, part.end - 1))
+    {
+        headers.insert(header::CONTENT_RANGE, value);
+    }
+    Ok(response)
+}
+
 /// A stored file to send.
 struct Blob {
-    /// The stored file, or a copy fetched from a bucket (removed once the response has opened it).
-    local: regie_app::LocalBlob,
+    /// The stored file, or an object in the bucket.
+    stored: regie_app::StoredBlob,
     blake3: String,
     name: String,
     /// `None` for `application/octet-stream`.
@@ -246,12 +283,17 @@ struct Blob {
 }
 
 /// Sends a blob with Range support (tower-http's ServeFile), named for saving, tagged by content.
-async fn serve_blob(blob: Blob, request: Request) -> ApiResult<Response> {
-    let mut response = ServeFile::new(blob.local.path())
-        .oneshot(request)
-        .await
-        .map_err(|error| ApiError::internal(format!("cannot read the stored file: {error}")))?
-        .into_response();
+async fn serve_blob(state: &SharedState, blob: Blob, request: Request) -> ApiResult<Response> {
+    let mut response = match &blob.stored {
+        regie_app::StoredBlob::File(local) => ServeFile::new(local.path())
+            .oneshot(request)
+            .await
+            .map_err(|error| ApiError::internal(format!("cannot read the stored file: {error}")))?
+            .into_response(),
+        regie_app::StoredBlob::Remote { blake3, size } => {
+            serve_from_bucket(state, blake3, *size, range_of(&request).as_deref()).await?
+        }
+    };
     if response.status() == StatusCode::NOT_FOUND {
         return Err(ApiError::internal(format!(
             "stored content {} is missing from the store: restore it from a backup or replica",

@@ -7,6 +7,7 @@ pub mod collections;
 pub mod health;
 pub mod jobs;
 pub mod profiles;
+pub mod ranges;
 pub mod tokens;
 pub mod uploads;
 pub mod users;

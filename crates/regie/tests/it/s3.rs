@@ -92,9 +92,25 @@ fn ingest_jobs_downloads_and_gc_work_on_a_bucket() {
     );
     assert_eq!(ranged.status, 206);
     assert_eq!(ranged.body, original[100..1124].to_vec());
+    assert_eq!(ranged.header("content-range"), Some(format!("bytes 100-1123/{}", original.len())));
     let whole = served.get(&format!("/api/v1/assets/{asset}/files/original"), &token);
-    assert_eq!(whole.body, original);
-    assert!(files_under(&served.regie.data().join("store")).is_empty(), "fetched copies are removed after serving");
+    assert!(whole.body == original, "the whole original, read from the bucket as it is sent");
+    let auth = ("authorization".to_owned(), format!("Bearer {token}"));
+    let tail = served.raw(
+        "GET",
+        &format!("/api/v1/assets/{asset}/files/original"),
+        &[auth.clone(), ("range".to_owned(), "bytes=-10".to_owned())],
+        None,
+    );
+    assert_eq!((tail.status, tail.body.clone()), (206, original[original.len() - 10..].to_vec()));
+    let past = served.raw(
+        "GET",
+        &format!("/api/v1/assets/{asset}/files/original"),
+        &[auth, ("range".to_owned(), format!("bytes={}-", original.len()))],
+        None,
+    );
+    assert_eq!(past.status, 416);
+    assert!(files_under(&served.regie.data().join("store")).is_empty(), "downloads from a bucket leave nothing behind");
     assert_eq!(served.raw("GET", "/readyz", &[], None).status, 200);
 }
 
