@@ -16,6 +16,9 @@ pub struct GcReport {
     pub removed_blobs: Vec<RemovedBlob>,
     pub removed_temporaries: Vec<String>,
     pub bytes_freed: u64,
+    /// Entries of the change feed forgotten (the newest million are kept for the search
+    /// indexes of other nodes to catch up from).
+    pub changes_pruned: u64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -74,6 +77,7 @@ impl Regie {
                 report.removed_blobs.push(RemovedBlob { blake3: blob.to_string(), size });
             }
         }
+        report.changes_pruned = self.prune_change_feed().await?;
         drop(lock);
         Ok(report)
     }

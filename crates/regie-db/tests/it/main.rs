@@ -121,7 +121,24 @@ async fn the_same_content_cannot_become_two_originals(database: Database) {
     );
 }
 
+async fn every_change_is_in_the_feed_in_order_and_old_ones_can_be_pruned(database: Database) {
+    let template = HouseIdTemplate::parse("{seq}").unwrap();
+    for content in 0..4u8 {
+        database.insert_asset(new_asset(&template, "news", content)).await.unwrap();
+    }
+    let first = database.resolve_asset("1").await.unwrap();
+    database.add_tags(first, &["late".to_owned()]).await.unwrap();
+    let changes = database.changes_after(0, 100).await.unwrap();
+    let numbers: Vec<u64> = changes.iter().map(|change| change.seq).collect();
+    assert_eq!(numbers, [1, 2, 3, 4, 5]);
+    assert_eq!(changes[4].asset_id, first.to_string(), "the tag change names its asset");
+    assert_eq!(database.changes_after(3, 100).await.unwrap().len(), 2, "only what comes after the position");
+    assert_eq!(database.prune_changes(2).await.unwrap(), 3);
+    assert_eq!((database.first_change().await.unwrap(), database.last_change().await.unwrap()), (Some(4), 5));
+}
+
 on_both_backends!(
+    every_change_is_in_the_feed_in_order_and_old_ones_can_be_pruned,
     assets_round_trip_with_house_ids_counted_per_collection,
     listing_pages_with_a_keyset_cursor_and_filters_by_subtree,
     a_duplicate_path_is_recorded_once,
