@@ -167,6 +167,19 @@ impl BlobStore {
         Ok(Box::pin(stream))
     }
 
+    /// A URL that reads the blob from the bucket without credentials for `expires_in`; `None` for
+    /// a store in a folder (read through regie itself).
+    pub async fn presign(
+        &self,
+        blake3: &Blake3Hex,
+        expires_in: std::time::Duration,
+    ) -> Result<Option<String>, StorageError> {
+        match &self.remote {
+            Some(remote) => remote.presign(blake3, expires_in).await.map(Some),
+            None => Ok(None),
+        }
+    }
+
     /// The blob's size, or `None` when it is not stored.
     pub async fn size(&self, blake3: &Blake3Hex) -> Result<Option<u64>, StorageError> {
         match &self.remote {

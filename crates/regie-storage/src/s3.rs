@@ -180,6 +180,18 @@ impl S3Blobs {
         Ok(Box::pin(found.into_stream().map(move |chunk| chunk.map_err(failed(&url, "reading a blob")))))
     }
 
+    /// A URL that reads the blob without credentials until `expires_in` has passed (for a tool or
+    /// a partner that must not hold the bucket's keys).
+    pub async fn presign(&self, blake3: &Blake3Hex, expires_in: std::time::Duration) -> Result<String, StorageError> {
+        use object_store::signer::Signer;
+        let url = self
+            .store
+            .signed_url(object_store::signer::Method::GET, &self.key(blake3), expires_in)
+            .await
+            .map_err(failed(&self.url, "signing a URL"))?;
+        Ok(url.to_string())
+    }
+
     /// Reads the blob in full and compares its BLAKE3 with its address.
     pub async fn verify(&self, blake3: &Blake3Hex) -> Result<bool, StorageError> {
         let found = match self.store.get(&self.key(blake3)).await {

@@ -64,6 +64,15 @@ async fn blobs_go_to_the_bucket_whole_or_in_parts_and_come_back_intact() {
     std::fs::write(object, bytes).unwrap();
     assert!(!store.verify_blob(&addresses[0]).await.unwrap(), "bit rot in the bucket is found");
 
+    // A presigned URL reads the blob with no credentials; altered, it is refused.
+    let url = store.presign(&addresses[1], std::time::Duration::from_secs(300)).await.unwrap().unwrap();
+    assert!(!url.contains(s3_server::SECRET_KEY), "the secret never appears in a URL");
+    let fetched = reqwest::get(&url).await.unwrap();
+    assert_eq!(fetched.status(), 200);
+    assert!(fetched.bytes().await.unwrap() == std::fs::read(&large).unwrap());
+    let forged = url.replace(addresses[1].as_str(), addresses[0].as_str());
+    assert_eq!(reqwest::get(&forged).await.unwrap().status(), 403, "a URL signed for one blob reads no other");
+
     assert_eq!(store.remove_blob(&addresses[1]).await.unwrap(), Some(40 << 20));
     assert_eq!(store.size(&addresses[1]).await.unwrap(), None);
     assert_eq!(store.remove_blob(&addresses[1]).await.unwrap(), None);

@@ -296,3 +296,16 @@ fn doctor_and_config_show_name_the_database_without_its_password() {
         report["checks"].as_array().unwrap().iter().map(|check| check["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["data-folder", "database", "schema", "clock", "store", "ffmpeg"]);
 }
+
+#[test]
+fn migrate_brings_the_schema_up_to_date_and_says_where() {
+    let regie = TestRegie::new();
+    let migrated = regie.json(&["migrate", "--json"]);
+    let expected = if on_postgres() { "postgres" } else { "sqlite" };
+    assert_eq!(migrated["backend"], json!(expected), "{migrated}");
+    let applied = migrated["applied"].as_array().unwrap();
+    assert_eq!(migrated["schema_version"], json!(applied.len()), "{migrated}");
+    assert!(applied.last().unwrap().as_str().unwrap().contains("change feed"), "{migrated}");
+    let again = regie.json(&["migrate", "--json"]);
+    assert_eq!(again["applied"], migrated["applied"], "a second run changes nothing");
+}
