@@ -61,7 +61,8 @@ fn a_crafted_profile_cannot_inject_filters_or_options() {
     // The CLI refuses it the same way, so no job carrying it is ever queued.
     let cli = served.regie.run(&["transcode", &news, "--profile", "evil"]);
     assert_eq!(cli.status.code(), Some(2), "{}", String::from_utf8_lossy(&cli.stderr));
-    assert_eq!(served.regie.query("SELECT COUNT(*) FROM jobs WHERE kind = 'transcode'")[0][0], "0");
+    let jobs = served.regie.json(&["jobs", "list", "--json"]);
+    assert!(jobs.as_array().unwrap().iter().all(|job| job["kind"] != "transcode"), "{jobs}");
 }
 
 #[test]
@@ -205,9 +206,9 @@ fn refused_tokens_are_audited_once_per_interval_with_a_count_and_rate_limited() 
     let rows = |served: &Served| {
         served
             .regie
-            .query("SELECT detail FROM audit_log WHERE action = 'auth.refused'")
+            .audit_entries("auth.refused")
             .into_iter()
-            .map(|row| row[0].clone())
+            .map(|entry| entry["detail"].as_str().unwrap().to_owned())
             .collect::<Vec<_>>()
     };
     let during = rows(&served).len();

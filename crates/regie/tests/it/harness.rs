@@ -101,7 +101,9 @@ impl TestRegie {
         (output.status.code().unwrap_or(-1), json_lines(&output.stdout))
     }
 
-    /// Runs SQL against the catalogue and returns the rows as strings.
+    /// Runs SQL against the catalogue and returns the rows as strings. Assertions go through the
+    /// CLI or the API (`assets`, `audit_entries`...); this is for what no command shows on
+    /// purpose: how secrets are stored, or the job logs of thousands of jobs at once.
     pub fn query(&self, sql: &'static str) -> Vec<Vec<String>> {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         runtime.block_on(async {
@@ -120,7 +122,8 @@ impl TestRegie {
         })
     }
 
-    /// Runs one SQL statement against the catalogue (to tamper with it, as an attacker would).
+    /// Runs one SQL statement against the catalogue: to tamper with it as an attacker would, to
+    /// age a token, or to queue jobs as a scheduler would where no command does yet.
     pub fn execute(&self, sql: &str) {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         runtime.block_on(async {
@@ -154,6 +157,42 @@ impl TestRegie {
         assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
         let line: Value = serde_json::from_slice(&output.stdout).unwrap();
         line["asset_id"].as_str().unwrap().to_owned()
+    }
+
+    /// How many assets the catalogue lists (`assets list`, whichever backend).
+    pub fn asset_count(&self) -> usize {
+        self.json(&["assets", "list", "--json"]).as_array().map_or(0, Vec::len)
+    }
+
+    /// Every asset as `assets show --json` gives it, in listing order.
+    pub fn assets(&self) -> Vec<Value> {
+        let listed = self.json(&["assets", "list", "--json"]);
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|asset| self.json(&["assets", "show", asset["id"].as_str().unwrap(), "--json"]))
+            .collect()
+    }
+
+    /// Renditions of every asset (`assets show`).
+    pub fn rendition_count(&self) -> usize {
+        self.assets().iter().map(|asset| asset["renditions"].as_array().map_or(0, Vec::len)).sum()
+    }
+
+    /// The BLAKE3 of the original file of the only asset.
+    pub fn original_blake3(&self) -> String {
+        let assets = self.assets();
+        assert_eq!(assets.len(), 1, "one asset expected");
+        let files = assets[0]["files"].as_array().unwrap();
+        let original = files.iter().find(|file| file["role"] == "original").unwrap();
+        original["blake3"].as_str().unwrap().to_owned()
+    }
+
+    /// The audit entries of `action`, oldest first (`audit list`).
+    pub fn audit_entries(&self, action: &str) -> Vec<Value> {
+        let entries = self.json(&["audit", "list", "--limit", "100000", "--json"]);
+        entries.as_array().unwrap().iter().filter(|entry| entry["action"] == action).cloned().collect()
     }
 
     /// Every blob file in the store.

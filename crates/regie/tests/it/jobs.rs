@@ -62,7 +62,7 @@ fn queuing_the_same_work_twice_gives_the_same_job_and_cancel_then_retry_runs_it_
     let record = job(&regie, id);
     assert_eq!(record["state"], "succeeded");
     assert_eq!(record["attempts"], 1);
-    assert_eq!(regie.query("SELECT COUNT(*) FROM renditions"), [["1"]]);
+    assert_eq!(regie.rendition_count(), 1);
 }
 
 #[test]
@@ -79,7 +79,7 @@ fn cancelling_a_running_transcode_kills_ffmpeg_and_keeps_nothing() {
     assert!(status.success());
     let record = job(&regie, &id);
     assert_eq!(record["state"], "cancelled", "{record:#}");
-    assert_eq!(regie.query("SELECT COUNT(*) FROM renditions"), [["0"]]);
+    assert_eq!(regie.rendition_count(), 0);
     assert!(!regie.data().join("work").join(&id).exists(), "the work folder is removed");
     let ffmpeg_left = std::process::Command::new("pgrep").args(["-f", &id]).output().unwrap();
     assert!(ffmpeg_left.stdout.is_empty(), "no ffmpeg left running for the job");
@@ -97,7 +97,7 @@ fn a_killed_worker_leaves_no_rendition_and_the_job_completes_after_its_lease_run
     wait_for_progress(&regie, &id);
     worker.kill().unwrap(); // SIGKILL
     worker.wait().unwrap();
-    assert_eq!(regie.query("SELECT COUNT(*) FROM renditions"), [["0"]], "no partial rendition");
+    assert_eq!(regie.rendition_count(), 0, "no partial rendition");
     assert_eq!(job(&regie, &id)["state"], "running", "the queue still believes the dead worker runs it");
 
     let output =
@@ -109,11 +109,15 @@ fn a_killed_worker_leaves_no_rendition_and_the_job_completes_after_its_lease_run
     let log: Vec<&str> =
         record["log"].as_array().unwrap().iter().map(|line| line["message"].as_str().unwrap()).collect();
     assert!(log.iter().any(|line| line.contains("ran out")), "{log:#?}");
-    assert_eq!(regie.query("SELECT COUNT(*) FROM rendition_files"), [["1"]]);
-    let rendition = &regie.query("SELECT blake3, size FROM rendition_files")[0];
-    let bytes = std::fs::read(blob(&regie, &rendition[0])).unwrap();
-    assert_eq!(bytes.len().to_string(), rendition[1]);
-    assert_eq!(blake3::hash(&bytes).to_hex().as_str(), rendition[0]);
+    let renditions: Vec<Value> =
+        regie.assets().iter().flat_map(|asset| asset["renditions"].as_array().unwrap().clone()).collect();
+    assert_eq!(renditions.len(), 1);
+    let files = renditions[0]["files"].as_array().unwrap();
+    assert_eq!(files.len(), 1);
+    let digest = files[0]["blake3"].as_str().unwrap();
+    let bytes = std::fs::read(blob(&regie, digest)).unwrap();
+    assert_eq!(bytes.len() as u64, files[0]["size"].as_u64().unwrap());
+    assert_eq!(blake3::hash(&bytes).to_hex().as_str(), digest);
     assert!(!regie.data().join("work").join(&id).exists());
 }
 
@@ -122,7 +126,7 @@ fn a_source_ffmpeg_cannot_decode_fails_at_once_with_ffmpegs_words() {
     let regie = TestRegie::new();
     let asset = regie.ingest_without_previews("h264_aac.mp4");
     // The stored original rots: its bytes are no longer media.
-    let original = regie.query("SELECT blake3 FROM asset_files WHERE role = 'original'")[0][0].clone();
+    let original = regie.original_blake3();
     let path = blob(&regie, &original);
     let mut permissions = std::fs::metadata(&path).unwrap().permissions();
     #[allow(clippy::permissions_set_readonly_false)]
@@ -138,7 +142,8 @@ fn a_source_ffmpeg_cannot_decode_fails_at_once_with_ffmpegs_words() {
     assert_eq!(record["attempts"], 1, "bad input is not retried");
     let error = record["error"].as_str().unwrap();
     assert!(error.contains("Invalid data found when processing input"), "{error}");
-    assert_eq!(regie.query("SELECT COUNT(*) FROM asset_files WHERE role != 'original'"), [["0"]]);
+    let files = regie.json(&["assets", "show", &asset, "--json"])["files"].as_array().unwrap().len();
+    assert_eq!(files, 1, "nothing but the original");
 }
 
 #[test]
@@ -157,14 +162,14 @@ fn a_full_disk_fails_the_transcode_cleanly() {
     let worker = regie.run(&["worker", "--until-idle", "--json"]);
     let record = job(&regie, &id);
     let work_left = data.join("work").join(&id).exists();
-    let renditions = regie.query("SELECT COUNT(*) FROM renditions");
+    let renditions = regie.rendition_count();
     drop(disk);
 
     assert_eq!(worker.status.code(), Some(1), "{}", String::from_utf8_lossy(&worker.stderr));
     assert_eq!(record["state"], "failed", "{record:#}");
     assert!(record["error"].as_str().unwrap().contains("disk is full"), "{record:#}");
     assert!(!work_left, "the partial output is removed");
-    assert_eq!(renditions, [["0"]]);
+    assert_eq!(renditions, 0);
 }
 
 #[test]
@@ -172,7 +177,7 @@ fn a_partial_output_is_never_reported_as_a_success() {
     let regie = TestRegie::new();
     let asset = regie.ingest_without_previews("interlaced_1080i25.mxf");
     // The stored original loses its second half: ffmpeg decodes what is left and stops early.
-    let original = regie.query("SELECT blake3 FROM asset_files WHERE role = 'original'")[0][0].clone();
+    let original = regie.original_blake3();
     let path = blob(&regie, &original);
     let bytes = std::fs::read(&path).unwrap();
     let mut permissions = std::fs::metadata(&path).unwrap().permissions();
@@ -189,7 +194,7 @@ fn a_partial_output_is_never_reported_as_a_success() {
     assert_eq!(record["state"], "failed", "{record:#}");
     let error = record["error"].as_str().unwrap();
     assert!(error.contains("the source lasts 5.000 s"), "{error}");
-    assert_eq!(regie.query("SELECT COUNT(*) FROM renditions"), [["0"]]);
+    assert_eq!(regie.rendition_count(), 0);
 }
 
 #[test]

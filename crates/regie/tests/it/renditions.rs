@@ -25,10 +25,15 @@ fn transcode(regie: &TestRegie, fixture: &str, profile: &str) -> String {
 /// Rebuilds a rendition's package (its files under their paths) from the store.
 fn package(regie: &TestRegie, profile: &str) -> PathBuf {
     let folder = regie.scratch(&format!("package-{profile}"));
-    let rows = regie
-        .query("SELECT f.path, f.blake3, r.profile FROM rendition_files f JOIN renditions r ON r.id = f.rendition_id");
-    for row in rows.iter().filter(|row| row[2] == profile) {
-        std::fs::copy(blob(regie, &row[1]), folder.join(&row[0])).unwrap();
+    for asset in regie.assets() {
+        for rendition in
+            asset["renditions"].as_array().unwrap().iter().filter(|rendition| rendition["profile"] == profile)
+        {
+            for file in rendition["files"].as_array().unwrap() {
+                let path = folder.join(file["path"].as_str().unwrap());
+                std::fs::copy(blob(regie, file["blake3"].as_str().unwrap()), path).unwrap();
+            }
+        }
     }
     folder
 }

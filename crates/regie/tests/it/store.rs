@@ -55,7 +55,8 @@ fn a_full_disk_fails_the_file_cleanly_and_the_batch_goes_on() {
     let (code, lines) = regie.ingest(&[&inbox], &["--concurrency", "1"]);
     let blobs = regie.blobs().len();
     let temporaries = regie.temporaries();
-    let assets = regie.query("SELECT name FROM assets");
+    let listed = regie.json(&["assets", "list", "--json"]);
+    let assets: Vec<&str> = listed.as_array().unwrap().iter().map(|asset| asset["name"].as_str().unwrap()).collect();
     drop(disk);
 
     assert_eq!(code, 1);
@@ -65,5 +66,5 @@ fn a_full_disk_fails_the_file_cleanly_and_the_batch_goes_on() {
     assert!(failed["error"].as_str().unwrap().contains("full"));
     assert!(temporaries.is_empty(), "the partial copy is gone: {temporaries:?}");
     assert_eq!(blobs, 1);
-    assert_eq!(assets, [["pcm24.wav"]]);
+    assert_eq!(assets, ["pcm24.wav"]);
 }
