@@ -19,7 +19,9 @@ chmod 755 "$pg_dir"   # the server runs as the postgres user, which must reach i
 export REGIE_SKIPPED_LOG
 REGIE_SKIPPED_LOG=$(mktemp)
 trap 'bash scripts/postgres.sh stop "$pg_dir/cluster"; rm -rf "$log" "$web_log" "$REGIE_SKIPPED_LOG" "$pg_dir"' EXIT
-if url=$(bash scripts/postgres.sh start "$pg_dir/cluster" "${REGIE_TEST_PG_PORT:-54329}"); then
+# A free loopback port unless one is given (a server left by another run may hold the usual one).
+pg_port=${REGIE_TEST_PG_PORT:-$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
+if url=$(bash scripts/postgres.sh start "$pg_dir/cluster" "$pg_port"); then
   export REGIE_TEST_POSTGRES=$url
 elif [ "${CI:-}" = true ]; then
   echo "cannot start PostgreSQL for the tests (scripts/postgres.sh)" >&2
