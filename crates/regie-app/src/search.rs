@@ -172,16 +172,17 @@ impl Regie {
         self.search_index().await?;
         let data_dir = &self.settings.data_dir;
         let mut position = read_position(data_dir);
-        if let Some(first) = self.db.first_change().await?
-            && first > position + 1
-        {
-            // Changes this node never saw were pruned: only a full fill is sure to hold them.
-            tracing::info!(position, first, "the search index is behind the change feed; filling it again");
-            self.reindex().await?;
-            position = read_position(data_dir);
-        }
         loop {
-            let changes = self.db.changes_after(position, FEED_BATCH).await?;
+            let mut changes = self.db.changes_after(position, FEED_BATCH).await?;
+            if let Some(first) = changes.first().map(|change| change.seq)
+                && first > position + 1
+            {
+                // Changes this node never saw were pruned: only a full fill is sure to hold them.
+                tracing::info!(position, first, "the search index is behind the change feed; filling it again");
+                self.reindex().await?;
+                position = read_position(data_dir);
+                changes = self.db.changes_after(position, FEED_BATCH).await?;
+            }
             let Some(last) = changes.last() else { break };
             let ids: Vec<AssetId> = changes.iter().filter_map(|change| change.asset_id.parse().ok()).collect();
             self.index_assets(&ids).await;

@@ -105,18 +105,14 @@ impl S3Blobs {
         let key = self.key(blake3);
         if size <= PART_LEN as u64 {
             let bytes = tokio::fs::read(file).await.map_err(|error| StorageError::read(file, error))?;
+            let payload = PutPayload::from(bytes::Bytes::from(bytes));
             let options = PutOptions { mode: PutMode::Create, ..PutOptions::default() };
-            return match self.store.put_opts(&key, PutPayload::from(bytes), options).await {
+            return match self.store.put_opts(&key, payload.clone(), options).await {
                 Ok(_) | Err(object_store::Error::AlreadyExists { .. }) => Ok(()),
                 // Servers without conditional writes answer this way: a plain put of the same
                 // content under its content address is as good.
                 Err(object_store::Error::NotImplemented { .. }) => {
-                    let bytes = tokio::fs::read(file).await.map_err(|error| StorageError::read(file, error))?;
-                    self.store
-                        .put(&key, PutPayload::from(bytes))
-                        .await
-                        .map(|_| ())
-                        .map_err(failed(&self.url, "uploading a blob"))
+                    self.store.put(&key, payload).await.map(|_| ()).map_err(failed(&self.url, "uploading a blob"))
                 }
                 Err(error) => Err(failed(&self.url, "uploading a blob")(error)),
             };

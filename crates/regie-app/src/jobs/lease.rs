@@ -77,9 +77,11 @@ impl Regie {
         completion: Completion,
     ) -> Result<CompletionAnswer, AppError> {
         let completion = match completion {
-            Completion::Succeeded { worker, outputs, result } => {
+            Completion::Succeeded { worker, mut outputs, result } => {
                 let owner = lease_owner(access, login, &worker)?;
-                self.held(job_id, &owner).await?;
+                let job = self.held(job_id, &owner).await?;
+                // The outputs belong to the job's asset, whatever the worker says.
+                outputs.asset_id = job.asset_id.as_deref().map(str::parse).transpose()?;
                 let mut stored: Vec<(String, u64)> =
                     outputs.files.iter().map(|file| (file.checksums.blake3.to_string(), file.checksums.size)).collect();
                 if let Some(rendition) = &outputs.rendition {

@@ -212,6 +212,28 @@ fn render_farm_workers_take_jobs_through_the_lease_api() {
     let fake = json!({"outcome": "succeeded", "worker": "w1", "result": {}, "outputs": {"asset_id": null, "files": [], "rendition": null}});
     let not_held = served.send("POST", "/api/v1/worker/jobs/nope/complete", Some(&token), Some(fake));
     assert!(matches!(not_held.status, 403 | 404), "{}", not_held.status);
+
+    // A worker cannot attach files to an asset other than its job's.
+    let other = ingest_into(&served.regie, &fixtures::media().join("pcm24.wav"), "news");
+    let queued = served.regie.json(&["previews", &other, "--json"]);
+    let claimed =
+        served.send("POST", "/api/v1/worker/claim", Some(&token), Some(json!({"worker": "w2", "lease_s": 30})));
+    let job_id = claimed.json()["job"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(job_id, queued["job_id"].as_str().unwrap());
+    let original = shown["files"].as_array().unwrap().iter().find(|file| file["role"] == "original").unwrap().clone();
+    let forged = json!({"outcome": "succeeded", "worker": "w2", "result": {}, "outputs": {
+        "asset_id": asset,
+        "files": [{"role": "proxy-forged", "format": "mp4", "media": null,
+                   "checksums": {"md5": original["md5"], "blake3": original["blake3"], "sha256": null, "size": original["size"]}}],
+        "rendition": null}});
+    let completed = served.send("POST", &format!("/api/v1/worker/jobs/{job_id}/complete"), Some(&token), Some(forged));
+    assert_eq!(completed.status, 200, "{}", String::from_utf8_lossy(&completed.body));
+    let roles = |id: &str| -> Vec<String> {
+        let shown = served.regie.json(&["assets", "show", id, "--json"]);
+        shown["files"].as_array().unwrap().iter().map(|file| file["role"].as_str().unwrap().to_owned()).collect()
+    };
+    assert!(!roles(&asset).contains(&"proxy-forged".to_owned()), "the asset named by the worker is untouched");
+    assert!(roles(&other).contains(&"proxy-forged".to_owned()), "the file went to the job's own asset");
 }
 
 #[test]
