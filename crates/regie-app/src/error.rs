@@ -19,6 +19,14 @@ pub enum AppError {
     Media(#[from] MediaError),
     #[error(transparent)]
     Search(#[from] regie_search::SearchError),
+    #[error(transparent)]
+    Transfer(#[from] regie_transfer::TransferError),
+    #[error("delivery {delivery} refused: the rights do not allow {asset} on {destination}: {reasons}")]
+    RightsDenied { delivery: String, asset: String, destination: String, reasons: String },
+    #[error(
+        "delivery {delivery} refused: {asset} does not pass the policy {policy} that {destination} requires: {failures}"
+    )]
+    DeliveryPolicyFailed { delivery: String, asset: String, destination: String, policy: String, failures: String },
     #[error("cannot use the data folder {path}: {source}")]
     DataFolder {
         path: PathBuf,
@@ -80,6 +88,9 @@ impl AppError {
             Self::Storage(error) => error.code(),
             Self::Media(error) => error.code(),
             Self::Search(error) => error.code(),
+            Self::Transfer(error) => error.code(),
+            Self::RightsDenied { .. } => "rights-denied",
+            Self::DeliveryPolicyFailed { .. } => "policy-failed",
             Self::DataFolder { .. } => "data-folder-unusable",
             Self::Busy { .. } => "busy",
             Self::InputMissing { .. } => "not-found",
@@ -112,6 +123,8 @@ impl AppError {
             Self::Storage(error) => error.kind(),
             Self::Media(error) => error.kind(),
             Self::Search(error) => error.kind(),
+            Self::Transfer(error) => error.kind(),
+            Self::RightsDenied { .. } | Self::DeliveryPolicyFailed { .. } => ErrorKind::Failed,
             Self::DataFolder { .. } | Self::Internal(_) => ErrorKind::Internal,
             Self::Busy { .. } | Self::Remote { .. } => ErrorKind::Unavailable,
             Self::Refused { .. } => ErrorKind::Forbidden,

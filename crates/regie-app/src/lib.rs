@@ -7,6 +7,7 @@ mod accounts;
 mod audit;
 mod catalogue;
 mod check;
+pub mod delivery;
 mod doctor;
 mod error;
 mod gc;

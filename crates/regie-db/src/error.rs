@@ -48,6 +48,16 @@ pub enum DbError {
     JobNotFound(String),
     #[error("{0} matches more than one job; give more of the id")]
     JobAmbiguous(String),
+    #[error("a destination named {0} already exists: remove it first, or choose another name")]
+    DestinationExists(String),
+    #[error("no destination named {0}: see `regie destinations list`")]
+    DestinationNotFound(String),
+    #[error("no delivery {0}")]
+    DeliveryNotFound(String),
+    #[error("{0} matches more than one delivery; give more of the id")]
+    DeliveryAmbiguous(String),
+    #[error("no contract {0}")]
+    ContractNotFound(String),
     #[error("job {id} is already {state}")]
     JobFinished { id: String, state: &'static str },
     #[error("job {id} is {state}; only failed or cancelled jobs can be retried")]
@@ -78,6 +88,9 @@ impl DbError {
             Self::GroupNotFound(_) => "not-found",
             Self::GrantNotFound(_) => "not-found",
             Self::JobAmbiguous(_) => "ambiguous-job-id",
+            Self::DestinationExists(_) => "destination-exists",
+            Self::DestinationNotFound(_) | Self::DeliveryNotFound(_) | Self::ContractNotFound(_) => "not-found",
+            Self::DeliveryAmbiguous(_) => "ambiguous-delivery-id",
             Self::JobFinished { .. } => "job-finished",
             Self::JobNotRetryable { .. } => "job-not-retryable",
         }
@@ -94,14 +107,20 @@ impl DbError {
             | Self::UserNotFound(_)
             | Self::TokenNotFound(_)
             | Self::GroupNotFound(_)
-            | Self::GrantNotFound(_) => ErrorKind::NotFound,
+            | Self::GrantNotFound(_)
+            | Self::DestinationNotFound(_)
+            | Self::DeliveryNotFound(_)
+            | Self::ContractNotFound(_) => ErrorKind::NotFound,
             Self::ContentAlreadyCatalogued(_)
             | Self::HouseIdTaken(_)
             | Self::UserExists(_)
             | Self::GroupExists(_)
+            | Self::DestinationExists(_)
             | Self::JobFinished { .. }
             | Self::JobNotRetryable { .. } => ErrorKind::Conflict,
-            Self::JobAmbiguous(_) | Self::UnknownUrl(_) | Self::MoveSource => ErrorKind::Invalid,
+            Self::JobAmbiguous(_) | Self::DeliveryAmbiguous(_) | Self::UnknownUrl(_) | Self::MoveSource => {
+                ErrorKind::Invalid
+            }
         }
     }
 }

@@ -8,6 +8,7 @@ mod audit;
 mod changes;
 mod collections;
 mod connection;
+mod delivery;
 mod error;
 mod grants;
 mod imports;
@@ -28,6 +29,7 @@ pub use index_sources::IndexSource;
 
 pub use accounts::{LOGIN_LABEL, NewToken, TokenRecord, UserCredentials, UserRecord};
 pub use connection::{Database, SchemaState, redact_url};
+pub use delivery::{ContractRow, DeliveryRecord, DestinationRow, NewDelivery, ReceiptFile};
 pub use error::DbError;
 pub use jobs::{ClaimedJob, Enqueued, FailureOutcome, Heartbeat, JobLogLine, JobRecord, JobState, NewJob};
 pub use moving::TABLES_IN_ORDER;

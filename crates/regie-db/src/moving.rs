@@ -8,7 +8,7 @@ use crate::sql::{Backend, Pool, query};
 use crate::{Database, DbError};
 
 /// Every table of the catalogue, parents before children.
-pub const TABLES_IN_ORDER: [&str; 21] = [
+pub const TABLES_IN_ORDER: [&str; 24] = [
     "collections",
     "users",
     "api_tokens",
@@ -29,6 +29,9 @@ pub const TABLES_IN_ORDER: [&str; 21] = [
     "sessions",
     "audit_log",
     "subtitles",
+    "destinations",
+    "deliveries",
+    "contracts",
     "asset_changes",
 ];
 

@@ -20,7 +20,7 @@ pub struct JobOutputs {
 }
 
 /// A profile's result: one file, or a package (playlists, manifests and segments).
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct NewRendition {
     pub profile: String,
     /// The file a player or a playout server opens first (the master playlist of a ladder).

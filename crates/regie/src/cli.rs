@@ -131,6 +131,33 @@ pub enum Command {
     /// List, show, cancel and retry jobs.
     #[command(subcommand)]
     Jobs(JobsCommand),
+    /// Where deliveries go: add, list, show, test and remove destinations.
+    #[command(subcommand)]
+    Destinations(DestinationsCommand),
+    /// Queue the delivery of an asset (its original, or a profile's rendition) to a destination:
+    /// rights and the destination's policy are checked first; files are verified at the far end.
+    Deliver {
+        /// An asset id or house id.
+        asset: String,
+        /// The destination's name.
+        #[arg(long = "to")]
+        to: String,
+        /// The profile whose rendition goes (made first when missing); default: the
+        /// destination's profile, or the original.
+        #[arg(long)]
+        profile: Option<String>,
+        /// When it must have arrived (RFC 3339): closer deadlines go first.
+        #[arg(long)]
+        deadline: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Deliveries and their receipts.
+    #[command(subcommand)]
+    Deliveries(DeliveriesCommand),
+    /// Contracts: who may use an asset where, on which platforms and when.
+    #[command(subcommand)]
+    Rights(RightsCommand),
     /// Queue a transcode of an asset to a profile; the rendition is made by a worker.
     Transcode {
         /// An asset id or house id.
@@ -465,4 +492,183 @@ pub enum ConfigCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DestinationsCommand {
+    /// Declare a destination: file:///PATH, sftp://USER@HOST[:PORT]/PATH or s3://BUCKET[/PREFIX].
+    Add(Box<DestinationAddArgs>),
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    Show {
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a probe file, read it back and remove it (pins an SFTP host key on first use).
+    Test {
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    Remove {
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DeliveriesCommand {
+    /// Deliveries, newest first.
+    List {
+        /// Only those of this asset.
+        #[arg(long)]
+        asset: Option<String>,
+        /// queued, running, delivered, failed or refused.
+        #[arg(long)]
+        state: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+        #[arg(long)]
+        json: bool,
+    },
+    /// One delivery with its receipt.
+    Show {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Read a delivery's files back at the destination and compare them with the receipt.
+    Verify {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RightsCommand {
+    /// Add a contract to an asset or a series.
+    Add {
+        /// An asset id or house id.
+        #[arg(long, conflicts_with = "series", required_unless_present = "series")]
+        asset: Option<String>,
+        /// A series: every asset whose `series` is this.
+        #[arg(long)]
+        series: Option<String>,
+        #[arg(long)]
+        holder: String,
+        /// Space-separated ISO 3166 codes; WORLD for all; -XX excludes.
+        #[arg(long, allow_hyphen_values = true)]
+        territories: String,
+        /// Space-separated: linear catch-up svod avod tvod download cinema mobile...
+        #[arg(long)]
+        platforms: String,
+        /// First day of the window (YYYY-MM-DD).
+        #[arg(long)]
+        start: String,
+        /// Last day of the window (YYYY-MM-DD).
+        #[arg(long)]
+        end: String,
+        #[arg(long)]
+        exclusive: bool,
+        #[arg(long)]
+        max_runs: Option<u32>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Contracts of an asset (with its series'), or all.
+    List {
+        #[arg(long)]
+        asset: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    Remove {
+        /// A contract id or unique prefix.
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Import contracts from CSV (asset or series, holder, territories, platforms, start, end,
+    /// exclusive, max_runs); a bad line refuses the file.
+    Import {
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Whether an asset may be used in a territory on a platform (today, or --at).
+    Check {
+        asset: String,
+        #[arg(long)]
+        territory: String,
+        #[arg(long)]
+        platform: String,
+        /// The day (YYYY-MM-DD).
+        #[arg(long)]
+        at: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Windows closing within a period (`30d`, `2w`, `12h` rounded up to days).
+    Expiring {
+        #[arg(long, default_value = "30d")]
+        within: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct DestinationAddArgs {
+    pub name: String,
+    #[arg(long)]
+    pub url: String,
+    /// A territory it publishes in (ISO 3166 code), checked against the rights; repeatable.
+    #[arg(long = "territory")]
+    pub territories: Vec<String>,
+    /// A platform it publishes on (linear, catch-up, svod, avod, tvod, download, cinema,
+    /// mobile...), checked against the rights; repeatable.
+    #[arg(long = "platform")]
+    pub platforms: Vec<String>,
+    /// The metadata sidecar sent beside the media: json, ebucore, csv or none.
+    #[arg(long, default_value = "json")]
+    pub sidecar: String,
+    /// File names: fields {house_id} {title} {series} {episode} {version} {profile}
+    /// {_profile} {asset_id} {date}.
+    #[arg(long, default_value = regie_core::destination::DEFAULT_NAME_TEMPLATE)]
+    pub template: String,
+    /// The profile delivered when `deliver` names none.
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// A policy every delivered file must pass.
+    #[arg(long)]
+    pub policy: Option<String>,
+    /// SFTP: the private key file (its path is stored, never the key).
+    #[arg(long)]
+    pub identity: Option<String>,
+    /// SFTP: the server's host key (`TYPE BASE64`, as ssh-keyscan prints it); without it the
+    /// key is pinned on first use.
+    #[arg(long)]
+    pub host_key: Option<String>,
+    /// A bandwidth limit in kbit/s.
+    #[arg(long)]
+    pub limit_kbps: Option<u32>,
+    /// S3: the endpoint of a server other than AWS.
+    #[arg(long)]
+    pub endpoint: Option<String>,
+    /// S3: the region.
+    #[arg(long)]
+    pub region: Option<String>,
+    /// S3: the environment variable holding the access key id (its name is stored).
+    #[arg(long)]
+    pub access_key_env: Option<String>,
+    /// S3: the environment variable holding the secret key (its name is stored).
+    #[arg(long)]
+    pub secret_key_env: Option<String>,
+    #[arg(long)]
+    pub json: bool,
 }

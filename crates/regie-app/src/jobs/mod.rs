@@ -1,6 +1,7 @@
 //! Jobs: the long work done for assets (previews at ingest, transcodes on demand), queued in the
 //! catalogue and run by workers that may crash: see `regie_db::jobs` for the queue's guarantees.
 
+mod deliver;
 mod failure;
 mod lease;
 mod outputs;

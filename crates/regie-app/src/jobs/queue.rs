@@ -136,6 +136,11 @@ impl RemoteQueue {
 }
 
 impl JobQueue {
+    /// True for a render-farm node that reaches the catalogue only through a server.
+    pub(crate) fn is_remote(&self) -> bool {
+        matches!(self, Self::Remote(_))
+    }
+
     pub(crate) async fn claim(&self, worker: &str, lease: Duration) -> Result<(Option<ClaimedJob>, u64), AppError> {
         match self {
             Self::Local(db) => {

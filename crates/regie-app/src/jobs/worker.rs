@@ -14,7 +14,7 @@ use tokio::task::JoinSet;
 
 use super::failure::JobFailure;
 use super::queue::Completion;
-use super::{PREVIEWS, TRANSCODE, VERIFY, previews, transcode, verify};
+use super::{PREVIEWS, TRANSCODE, VERIFY, deliver, previews, transcode, verify};
 use crate::{AppError, Regie};
 
 #[derive(Debug, Clone)]
@@ -259,6 +259,7 @@ impl JobContext {
             PREVIEWS => previews::run(self).await,
             TRANSCODE => transcode::run(self).await,
             VERIFY => verify::run(self).await,
+            crate::delivery::DELIVER => deliver::run(self).await,
             other => Err(JobFailure::permanent(format!("this worker does not know jobs of kind {other:?}"))),
         }
     }

@@ -8,6 +8,7 @@ mod check;
 mod check_names;
 mod collections;
 mod config_show;
+mod delivery;
 mod gc;
 mod import;
 mod ingest;
@@ -16,6 +17,7 @@ mod moving;
 mod normalize;
 mod operations;
 mod probe;
+mod rights;
 mod search;
 mod serve;
 mod transcode;
@@ -64,6 +66,30 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                 _ => regie,
             };
             worker::run(&regie, concurrency, until_idle, json).await
+        }
+        Command::Destinations(command) => {
+            let regie = open(&config).await?;
+            let code = delivery::destinations(&regie, command).await;
+            regie.close().await;
+            code
+        }
+        Command::Deliver { asset, to, profile, deadline, json } => {
+            let regie = open(&config).await?;
+            let code = delivery::deliver(&regie, asset, to, profile, deadline, json).await;
+            regie.close().await;
+            code
+        }
+        Command::Deliveries(command) => {
+            let regie = open(&config).await?;
+            let code = delivery::deliveries(&regie, command).await;
+            regie.close().await;
+            code
+        }
+        Command::Rights(command) => {
+            let regie = open(&config).await?;
+            let code = rights::run(&regie, command).await;
+            regie.close().await;
+            code
         }
         Command::Jobs(command) => {
             let regie = open(&config).await?;
@@ -171,10 +197,9 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
 /// Records a change made from the command line, as `cli:LOGIN` (the command line has the powers
 /// of whoever can write the data folder).
 pub(crate) async fn audit_cli(regie: &Regie, action: &str, asset_id: Option<String>, detail: String) -> Result<()> {
-    let login = std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).unwrap_or_else(|_| "unknown".to_owned());
     regie
         .audit(regie_app::NewAuditEntry {
-            actor: format!("cli:{login}"),
+            actor: cli_actor(),
             action: action.to_owned(),
             asset_id,
             address: None,
@@ -183,6 +208,12 @@ pub(crate) async fn audit_cli(regie: &Regie, action: &str, asset_id: Option<Stri
         })
         .await?;
     Ok(())
+}
+
+/// `cli:LOGIN`: how the audit trail names whoever runs a command.
+pub(crate) fn cli_actor() -> String {
+    let login = std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).unwrap_or_else(|_| "unknown".to_owned());
+    format!("cli:{login}")
 }
 
 pub(crate) async fn open(config: &LoadedConfig) -> Result<Regie> {
