@@ -371,6 +371,30 @@ pub enum AssetsCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Edit an asset's descriptive metadata: only the fields given change, an empty value clears
+    /// one.
+    Edit {
+        id: String,
+        #[arg(long)]
+        title: Option<String>,
+        #[arg(long)]
+        series: Option<String>,
+        #[arg(long)]
+        episode: Option<String>,
+        #[arg(long)]
+        synopsis: Option<String>,
+        #[arg(long)]
+        language: Option<String>,
+        #[arg(long)]
+        rights_holder: Option<String>,
+        #[arg(long)]
+        air_date: Option<String>,
+        /// A house field, `NAME=VALUE` (repeatable; an empty value removes it).
+        #[arg(long = "field")]
+        fields: Vec<String>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Remove tags from an asset.
     Untag {
         id: String,

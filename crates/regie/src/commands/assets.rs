@@ -63,6 +63,34 @@ pub async fn tag(regie: &Regie, reference: &str, tags: &[String], json: bool, ad
     Ok(success())
 }
 
+pub async fn edit(
+    regie: &Regie,
+    reference: &str,
+    mut change: regie_core::metadata_change::MetadataChange,
+    fields: &[String],
+    json: bool,
+) -> Result<ExitCode> {
+    if !fields.is_empty() {
+        let mut map = std::collections::BTreeMap::new();
+        for field in fields {
+            let (name, value) = field
+                .split_once('=')
+                .ok_or_else(|| anyhow::anyhow!("--field {field}: write NAME=VALUE (an empty VALUE removes it)"))?;
+            map.insert(name.trim().to_owned(), value.to_owned());
+        }
+        change.fields = Some(map);
+    }
+    let asset = regie.edit_metadata(reference, &change).await?;
+    let detail = format!("fields {}", change.touched().join(" "));
+    super::audit_cli(regie, "asset.metadata", Some(asset.id.to_string()), detail).await?;
+    if json {
+        print_json(&asset)?;
+    } else {
+        println!("{}: metadata updated ({})", asset.house_id, change.touched().join(", "));
+    }
+    Ok(success())
+}
+
 fn render(asset: &AssetRecord) -> String {
     let mut text = format!(
         "{}  {}\nid         {}\ncollection {}\nsource     {}\ningested   {}\n",

@@ -45,6 +45,30 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                 AssetsCommand::Show { id, json } => assets::show(&regie, &id, json).await,
                 AssetsCommand::Tag { id, tags, json } => assets::tag(&regie, &id, &tags, json, true).await,
                 AssetsCommand::Untag { id, tags, json } => assets::tag(&regie, &id, &tags, json, false).await,
+                AssetsCommand::Edit {
+                    id,
+                    title,
+                    series,
+                    episode,
+                    synopsis,
+                    language,
+                    rights_holder,
+                    air_date,
+                    fields,
+                    json,
+                } => {
+                    let change = regie_core::metadata_change::MetadataChange {
+                        title,
+                        series,
+                        episode,
+                        synopsis,
+                        language,
+                        rights_holder,
+                        air_date,
+                        ..Default::default()
+                    };
+                    assets::edit(&regie, &id, change, &fields, json).await
+                }
             };
             regie.close().await;
             code

@@ -5,7 +5,7 @@
 use serde_json::json;
 
 #[path = "../../../regie-storage/tests/support/s3_server.rs"]
-mod s3_server;
+pub mod s3_server;
 
 use crate::fixtures;
 use crate::harness::TestRegie;

@@ -329,7 +329,7 @@ fn migrate_brings_the_schema_up_to_date_and_says_where() {
     assert_eq!(migrated["backend"], json!(expected), "{migrated}");
     let applied = migrated["applied"].as_array().unwrap();
     assert_eq!(migrated["schema_version"], json!(applied.len()), "{migrated}");
-    assert!(applied.last().unwrap().as_str().unwrap().contains("change feed"), "{migrated}");
+    assert!(applied.last().unwrap().as_str().unwrap().contains("delivery"), "{migrated}");
     let again = regie.json(&["migrate", "--json"]);
     assert_eq!(again["applied"], migrated["applied"], "a second run changes nothing");
 }
