@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
 # Installs what regie needs at run time and in tests when it is missing: ffmpeg (ffmpeg, ffprobe)
-# and mediainfo (the benchmarks' peer tool). With --tests, also what the web desk's tests need:
-# Node.js and npm (to build the desk) and Chromium (the end-to-end tests drive it headless).
+# mediainfo (the benchmarks' peer tool) and the OpenSSH client (sftp and ssh, for SFTP
+# destinations). With --tests, also what the tests need: Node.js and npm (to build the desk),
+# Chromium (the end-to-end tests drive it headless) and the OpenSSH server (delivery tests start
+# their own sshd on a loopback port).
 # Debian/Ubuntu; uses sudo when not root.
 set -euo pipefail
 missing=()
 command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
 command -v mediainfo >/dev/null 2>&1 || missing+=(mediainfo)
+command -v sftp >/dev/null 2>&1 && command -v ssh >/dev/null 2>&1 || missing+=(openssh-client)
 if [ "${1:-}" = "--tests" ]; then
   command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+  [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
 fi
 if [ ${#missing[@]} -eq 0 ]; then exit 0; fi
 as_root=()

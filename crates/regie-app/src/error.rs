@@ -27,6 +27,8 @@ pub enum AppError {
         "delivery {delivery} refused: {asset} does not pass the policy {policy} that {destination} requires: {failures}"
     )]
     DeliveryPolicyFailed { delivery: String, asset: String, destination: String, policy: String, failures: String },
+    #[error("the rights do not allow this download: {reasons}")]
+    DownloadRightsDenied { reasons: String },
     #[error("cannot use the data folder {path}: {source}")]
     DataFolder {
         path: PathBuf,
@@ -89,7 +91,7 @@ impl AppError {
             Self::Media(error) => error.code(),
             Self::Search(error) => error.code(),
             Self::Transfer(error) => error.code(),
-            Self::RightsDenied { .. } => "rights-denied",
+            Self::RightsDenied { .. } | Self::DownloadRightsDenied { .. } => "rights-denied",
             Self::DeliveryPolicyFailed { .. } => "policy-failed",
             Self::DataFolder { .. } => "data-folder-unusable",
             Self::Busy { .. } => "busy",
@@ -125,6 +127,7 @@ impl AppError {
             Self::Search(error) => error.kind(),
             Self::Transfer(error) => error.kind(),
             Self::RightsDenied { .. } | Self::DeliveryPolicyFailed { .. } => ErrorKind::Failed,
+            Self::DownloadRightsDenied { .. } => ErrorKind::Forbidden,
             Self::DataFolder { .. } | Self::Internal(_) => ErrorKind::Internal,
             Self::Busy { .. } | Self::Remote { .. } => ErrorKind::Unavailable,
             Self::Refused { .. } => ErrorKind::Forbidden,

@@ -369,6 +369,37 @@ impl Database {
         Ok(rows.iter().map(contract_row).collect())
     }
 
+    /// Sets where and how a partner account uses what it downloads.
+    pub async fn set_partner_territory(&self, user: &str, territory: &str, platform: &str) -> Result<(), DbError> {
+        let user_id: Option<String> = query_scalar("SELECT id FROM users WHERE name = $1")
+            .bind(user)
+            .fetch_optional(&self.pool)
+            .await
+            .during("looking up a user")?;
+        let user_id = user_id.ok_or_else(|| DbError::UserNotFound(user.to_owned()))?;
+        query(
+            "INSERT INTO partner_territories (user_id, territory, platform) VALUES ($1, $2, $3)
+             ON CONFLICT (user_id) DO UPDATE SET territory = excluded.territory, platform = excluded.platform",
+        )
+        .bind(&user_id)
+        .bind(territory)
+        .bind(platform)
+        .execute(&self.pool)
+        .await
+        .during("recording a partner's territory")?;
+        Ok(())
+    }
+
+    /// A partner account's territory and platform, if set.
+    pub async fn partner_territory(&self, user_id: &str) -> Result<Option<(String, String)>, DbError> {
+        let row = query("SELECT territory, platform FROM partner_territories WHERE user_id = $1")
+            .bind(user_id)
+            .fetch_optional(&self.pool)
+            .await
+            .during("reading a partner's territory")?;
+        Ok(row.map(|row| (row.get("territory"), row.get("platform"))))
+    }
+
     /// Removes a contract by id or unambiguous prefix; returns its full id.
     pub async fn delete_contract(&self, reference: &str) -> Result<String, DbError> {
         let pattern = format!("{}%", reference.trim().replace(['%', '_'], ""));

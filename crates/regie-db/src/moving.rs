@@ -8,10 +8,11 @@ use crate::sql::{Backend, Pool, query};
 use crate::{Database, DbError};
 
 /// Every table of the catalogue, parents before children.
-pub const TABLES_IN_ORDER: [&str; 24] = [
+pub const TABLES_IN_ORDER: [&str; 25] = [
     "collections",
     "users",
     "api_tokens",
+    "partner_territories",
     "user_groups",
     "group_members",
     "grants",

@@ -6,7 +6,9 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::routes::{assets, audit, auth, collections, health, jobs, profiles, tokens, uploads, users, worker};
+use crate::routes::{
+    assets, audit, auth, collections, deliveries, health, jobs, profiles, tokens, uploads, users, worker,
+};
 use crate::state::SharedState;
 
 #[derive(OpenApi)]
@@ -20,6 +22,7 @@ use crate::state::SharedState;
         (name = "tokens", description = "API tokens"),
         (name = "uploads", description = "Resumable uploads (tus 1.0)"),
         (name = "jobs", description = "The job queue"),
+        (name = "delivery", description = "Destinations, deliveries and rights"),
         (name = "admin", description = "Users, groups, grants and the audit trail"),
         (name = "health", description = "Probes and metrics"),
     )
@@ -73,6 +76,11 @@ pub fn routes() -> OpenApiRouter<SharedState> {
         .routes(routes!(jobs::transcode))
         .routes(routes!(jobs::cancel))
         .routes(routes!(jobs::retry))
+        .routes(routes!(deliveries::list, deliveries::create))
+        .routes(routes!(deliveries::show))
+        .routes(routes!(deliveries::destinations))
+        .routes(routes!(deliveries::contracts, deliveries::add_contract))
+        .routes(routes!(deliveries::check))
         .routes(routes!(worker::claim))
         .routes(routes!(worker::heartbeat))
         .routes(routes!(worker::complete))

@@ -637,6 +637,18 @@ pub enum RightsCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Set where and how a partner account uses what it downloads: its downloads are then
+    /// checked against the rights like a delivery.
+    Partner {
+        /// The partner's user name.
+        user: String,
+        #[arg(long)]
+        territory: String,
+        #[arg(long, default_value = "download")]
+        platform: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Windows closing within a period (`30d`, `2w`, `12h` rounded up to days).
     Expiring {
         #[arg(long, default_value = "30d")]

@@ -192,6 +192,38 @@ impl Regie {
         Ok(rights::check(&contracts, &wanted))
     }
 
+    /// Sets the territory (and platform, `download` by default) a partner account uses what it
+    /// downloads in; its downloads are then checked against the rights.
+    pub async fn set_partner_territory(&self, user: &str, territory: &str, platform: &str) -> Result<(), AppError> {
+        let territory = parse_territory(territory)?;
+        let platform = parse_platform(platform)?;
+        Ok(self.db.set_partner_territory(user, &territory, &platform).await?)
+    }
+
+    /// Whether `caller` may download the asset: partners only where the rights allow their
+    /// territory and platform today; other roles are not checked here.
+    pub async fn check_download_rights(&self, caller: &crate::Caller, asset_id: &str) -> Result<(), AppError> {
+        if caller.user.role != regie_core::access::Role::Partner.as_str() {
+            return Ok(());
+        }
+        let Some((territory, platform)) = self.db.partner_territory(&caller.user.id).await? else {
+            return Err(AppError::DownloadRightsDenied {
+                reasons: format!(
+                    "partner {} has no territory on record: an administrator sets it with `regie rights partner {} --territory CODE`",
+                    caller.user.name, caller.user.name
+                ),
+            });
+        };
+        let answer = self.check_rights(asset_id, &territory, &platform, None).await?;
+        if answer.allowed {
+            Ok(())
+        } else {
+            Err(AppError::DownloadRightsDenied {
+                reasons: format!("{territory} on {platform}: {}", answer.reasons.join("; ")),
+            })
+        }
+    }
+
     /// Contracts whose window closes within `days` from today.
     pub async fn contracts_expiring(&self, days: u32) -> Result<Vec<ContractRow>, AppError> {
         let today = Utc::now().date_naive();

@@ -51,3 +51,11 @@ CREATE TABLE contracts (
 CREATE INDEX contracts_by_asset ON contracts (asset_id);
 CREATE INDEX contracts_by_series ON contracts (series);
 CREATE INDEX contracts_by_end ON contracts (ends_on);
+
+-- Where and how a partner account's downloads are used: checked against the rights like a
+-- destination's territory and platform.
+CREATE TABLE partner_territories (
+    user_id TEXT PRIMARY KEY REFERENCES users(id),
+    territory TEXT NOT NULL,
+    platform TEXT NOT NULL
+);

@@ -184,6 +184,7 @@ pub async fn download(
 ) -> ApiResult<Response> {
     let asset_id =
         state.permitted(&who, &id, Permission::Download, "asset.download", format!("asset {id} file {role}")).await?;
+    download_rights(&state, &who, asset_id).await?;
     let (path, file, asset) = state.regie.stored_file(asset_id, &role).await?;
     let what = format!("file {role} ({} bytes)", file.size);
     audit_download(&state, &who, asset_id, what, range_of(&request).as_deref()).await?;
@@ -206,12 +207,25 @@ pub async fn rendition_file(
     let what = format!("rendition {profile} file {file}");
     let asset_id =
         state.permitted(&who, &id, Permission::Download, "asset.download", format!("asset {id} {what}")).await?;
+    download_rights(&state, &who, asset_id).await?;
     let (path, blake3, size) = state.regie.stored_rendition_file(asset_id, &profile, &file).await?;
     audit_download(&state, &who, asset_id, format!("{what} ({size} bytes)"), range_of(&request).as_deref()).await?;
     let name = file.rsplit('/').next().unwrap_or(&file);
     let blob =
         Blob { stored: path, blake3, name: download_name(name, "original"), content_type: Some(media_type(&file)) };
     serve_blob(&state, blob, request).await
+}
+
+/// A partner's download is checked against the rights for the partner's territory and platform;
+/// a refusal is audited with its reasons.
+async fn download_rights(state: &SharedState, who: &Authenticated, asset_id: AssetId) -> ApiResult<()> {
+    match state.regie.check_download_rights(&who.caller, &asset_id.to_string()).await {
+        Ok(()) => Ok(()),
+        Err(error) => {
+            state.audit_by(who, "asset.download", Some(asset_id.to_string()), "denied", error.to_string()).await?;
+            Err(error.into())
+        }
+    }
 }
 
 /// Records a download (with the range asked for) before a byte is sent; a trail that cannot be

@@ -4,6 +4,7 @@ pub mod assets;
 pub mod audit;
 pub mod auth;
 pub mod collections;
+pub mod deliveries;
 pub mod health;
 pub mod jobs;
 pub mod profiles;

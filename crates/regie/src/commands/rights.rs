@@ -68,6 +68,18 @@ pub async fn run(regie: &Regie, command: RightsCommand) -> Result<ExitCode> {
             }
             return Ok(if answer.allowed { success() } else { ExitCode::from(crate::exit::FAILURE) });
         }
+        RightsCommand::Partner { user, territory, platform, json } => {
+            regie.set_partner_territory(&user, &territory, &platform).await?;
+            let detail = format!("partner {user}: {} on {platform}", territory.to_ascii_uppercase());
+            audit_cli(regie, "rights.partner", None, detail.clone()).await?;
+            if json {
+                print_json(
+                    &serde_json::json!({ "user": user, "territory": territory.to_ascii_uppercase(), "platform": platform }),
+                )?;
+            } else {
+                println!("{detail}: their downloads are checked against the rights");
+            }
+        }
         RightsCommand::Expiring { within, json } => {
             let days = parse_days(&within)?;
             let contracts = regie.contracts_expiring(days).await?;

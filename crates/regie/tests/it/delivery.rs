@@ -615,3 +615,118 @@ fn an_s3_destination_gets_verified_objects_with_keys_taken_from_named_variables(
     assert!(record["files"][0]["path"].as_str().unwrap().starts_with("arte/in/"));
     assert_eq!(server.objects("partner-drop").len(), 3);
 }
+
+#[test]
+fn the_api_queues_deliveries_for_those_who_may_deliver_and_checks_partner_downloads() {
+    let regie = TestRegie::new();
+    let inbox = regie.scratch("api-inbox");
+    let paths = fixtures::copy_into(&inbox, &["h264_aac.mp4"]);
+    let asset = crate::served::ingest_into(&regie, &paths[0], "news");
+    regie.json(&[
+        "rights",
+        "add",
+        "--asset",
+        &asset,
+        "--holder",
+        "Arte",
+        "--territories",
+        "FR",
+        "--platforms",
+        "linear download",
+        "--start",
+        "2020-01-01",
+        "--end",
+        "2099-12-31",
+        "--json",
+    ]);
+    let out = regie.scratch("api-out");
+    regie.json(&[
+        "destinations",
+        "add",
+        "playout",
+        "--url",
+        &format!("file://{}", out.display()),
+        "--territory",
+        "FR",
+        "--platform",
+        "linear",
+        "--json",
+    ]);
+    regie.json(&[
+        "destinations",
+        "add",
+        "germany",
+        "--url",
+        &format!("file://{}", out.display()),
+        "--territory",
+        "DE",
+        "--platform",
+        "linear",
+        "--json",
+    ]);
+    let served = crate::served::Served::start_with_workers(regie, 1);
+    for (name, role) in [("mia", "media-manager"), ("eve", "editor"), ("paul", "partner"), ("pia", "partner")] {
+        served.add_user(name, role);
+        served.regie.json(&[
+            "grants",
+            "add",
+            "--collection",
+            "news",
+            "--to",
+            &format!("user:{name}"),
+            "--role",
+            role,
+            "--json",
+        ]);
+    }
+    let (mia, eve, paul, pia) = (served.login("mia"), served.login("eve"), served.login("paul"), served.login("pia"));
+
+    let body = serde_json::json!({ "asset": asset, "destination": "playout" });
+    let refused = served.send("POST", "/api/v1/deliveries", Some(&eve), Some(body.clone()));
+    assert_eq!(refused.status, 403, "an editor may not deliver: {}", String::from_utf8_lossy(&refused.body));
+    let queued = served.send("POST", "/api/v1/deliveries", Some(&mia), Some(body));
+    assert_eq!(queued.status, 202, "{}", String::from_utf8_lossy(&queued.body));
+    let id = queued.json()["id"].as_str().unwrap().to_owned();
+    let started = Instant::now();
+    let record = loop {
+        let record = served.get(&format!("/api/v1/deliveries/{id}"), &mia).json();
+        if record["state"] == "delivered" {
+            break record;
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "never delivered: {record:#}");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(record["files"].as_array().unwrap().len(), 3);
+    let denied = served.send(
+        "POST",
+        "/api/v1/deliveries",
+        Some(&mia),
+        Some(serde_json::json!({ "asset": asset, "destination": "germany" })),
+    );
+    assert_eq!(denied.status, 422);
+    assert_eq!(denied.code(), "rights-denied");
+    let listed = served.get("/api/v1/deliveries", &mia).json();
+    assert_eq!(listed.as_array().unwrap().len(), 2, "{listed:#}");
+    let check = served.get(&format!("/api/v1/assets/{asset}/rights/check?territory=DE&platform=linear"), &eve).json();
+    assert_eq!(check["allowed"], false);
+    assert_eq!(served.get(&format!("/api/v1/assets/{asset}/rights"), &eve).json().as_array().unwrap().len(), 1);
+
+    // Partners download only where their territory is licensed for downloads.
+    let download = format!("/api/v1/assets/{asset}/files/original");
+    let unset = served.get(&download, &paul);
+    assert_eq!(unset.status, 403, "a partner without a territory is refused");
+    assert_eq!(unset.code(), "rights-denied");
+    served.regie.json(&["rights", "partner", "paul", "--territory", "FR", "--json"]);
+    served.regie.json(&["rights", "partner", "pia", "--territory", "DE", "--json"]);
+    let allowed = served.get(&download, &paul);
+    assert_eq!(allowed.status, 200, "{}", String::from_utf8_lossy(&allowed.body));
+    let outside = served.get(&download, &pia);
+    assert_eq!(outside.status, 403);
+    assert!(
+        String::from_utf8_lossy(&outside.body).contains("DE on download"),
+        "{}",
+        String::from_utf8_lossy(&outside.body)
+    );
+    let denials = served.regie.audit_entries("asset.download");
+    assert!(denials.iter().any(|entry| entry["outcome"] == "denied" && entry["actor"] == "pia"), "{denials:#?}");
+}

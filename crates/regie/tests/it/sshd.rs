@@ -15,7 +15,7 @@ pub struct SshServer {
     pub host_key: String,
     /// A folder deliveries can write to.
     pub inbox: PathBuf,
-    pub folder: tempfile::TempDir,
+    _folder: tempfile::TempDir,
     child: Child,
 }
 
@@ -76,7 +76,7 @@ impl SshServer {
         let public = std::fs::read_to_string(base.join("host_key.pub")).unwrap();
         let host_key = public.split_whitespace().take(2).collect::<Vec<_>>().join(" ");
         let user = String::from_utf8(Command::new("id").arg("-un").output().unwrap().stdout).unwrap().trim().to_owned();
-        Some(Self { port, user, identity: base.join("client_key"), host_key, inbox, child, folder })
+        Some(Self { port, user, identity: base.join("client_key"), host_key, inbox, child, _folder: folder })
     }
 
     /// `sftp://USER@127.0.0.1:PORT/INBOX`.
