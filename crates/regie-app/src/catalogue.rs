@@ -70,7 +70,15 @@ impl Regie {
 
     pub async fn tag_asset(&self, reference: &str, tags: &[String]) -> Result<AssetRecord, AppError> {
         let asset_id = self.resolve_asset(reference).await?;
-        self.db.add_tags(asset_id, &normalise_tags(tags)?).await?;
+        let mut tags = normalise_tags(tags)?;
+        self.db.add_tags(asset_id, &tags).await?;
+        tags.sort();
+        self.raise(crate::workflow::simple_event(
+            regie_core::rules::EventKind::Tagged,
+            asset_id,
+            format!("tagged:{asset_id}:{}", tags.join(",")),
+        ))
+        .await;
         self.reindexed(asset_id).await
     }
 
@@ -90,6 +98,8 @@ impl Regie {
         let current = self.db.get_asset(asset_id).await?;
         let changed = change.apply(&current.metadata)?;
         self.db.set_metadata(asset_id, &changed).await?;
+        let key = format!("metadata-changed:{asset_id}:{}", uuid::Uuid::now_v7());
+        self.raise(crate::workflow::simple_event(regie_core::rules::EventKind::MetadataChanged, asset_id, key)).await;
         self.reindexed(asset_id).await
     }
 

@@ -28,6 +28,8 @@ mod settings;
 pub mod sidecar;
 mod uploads;
 mod walk;
+mod watch;
+pub mod workflow;
 
 pub use accounts::{Caller, CreatedToken, OpenedSession, constant_time_eq};
 pub use audit::{AuditVerification, audit_time};
@@ -51,6 +53,7 @@ pub use regie_storage::{BlobStream, LocalBlob, is_disk_full};
 pub use search::{ImportReport, ReindexReport, SearchOptions};
 pub use settings::{JobSettings, Settings};
 pub use uploads::{Completion, NewUpload, UploadInfo, UploadLimits};
+pub use watch::{AfterIngest, WatchFolder, WatchObserver, WatchOutcome};
 
 pub use regie_core::access::{Access, Permission};
 pub use regie_core::audit::AuditEntry;

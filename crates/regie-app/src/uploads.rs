@@ -197,6 +197,7 @@ impl Regie {
             owner_id: Some(info.owner_id.clone()),
             uploaded: true,
             visible_to: Some(access.clone()),
+            watch: None,
         };
         let observer = Arc::new(LastOutcome::default());
         self.ingest(request, Arc::clone(&observer) as Arc<dyn IngestObserver>).await?;

@@ -21,6 +21,7 @@ pub mod policy;
 pub mod profile;
 pub mod rational;
 pub mod rights;
+pub mod rules;
 pub mod sidecar;
 pub mod subtitle;
 pub mod timecode;

@@ -67,6 +67,8 @@ pub struct NewDelivery {
     pub deadline: Option<String>,
     pub requested_by: Option<String>,
     pub contract_id: Option<String>,
+    /// The workflow action that asked for it (unique: it delivers once).
+    pub trigger: Option<String>,
 }
 
 /// A contract as stored; `regie-core::rights` gives it meaning.
@@ -175,10 +177,10 @@ impl Database {
             None => None,
         };
         let state = if refusal.is_some() { "refused" } else { "queued" };
-        query(
+        let inserted = query(
             "INSERT INTO deliveries (id, asset_id, destination, profile, state, files, error, error_code, deadline,
-                                     job_id, requested_by, contract_id, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, '[]', $6, $7, $8, $9, $10, $11, $12, $12)",
+                                     job_id, requested_by, contract_id, trigger_key, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, '[]', $6, $7, $8, $9, $10, $11, $12, $13, $13)",
         )
         .bind(&id)
         .bind(&delivery.asset_id)
@@ -191,12 +193,34 @@ impl Database {
         .bind(&job_id)
         .bind(&delivery.requested_by)
         .bind(&delivery.contract_id)
+        .bind(&delivery.trigger)
         .bind(&now)
         .execute(&mut transaction)
-        .await
-        .during("recording a delivery")?;
+        .await;
+        match inserted {
+            Ok(_) => {}
+            // Another run of the same workflow action recorded it first: that delivery is this one.
+            Err(sqlx::Error::Database(error)) if error.is_unique_violation() && delivery.trigger.is_some() => {
+                drop(transaction);
+                let trigger = delivery.trigger.as_deref().unwrap_or_default();
+                return self.delivery_by_trigger(trigger).await?.ok_or(DbError::DeliveryNotFound(trigger.to_owned()));
+            }
+            Err(error) => return Err(DbError::Query { step: "recording a delivery", source: error }),
+        }
         transaction.commit().await.during("committing a delivery")?;
         self.get_delivery(&id).await
+    }
+
+    /// The delivery a workflow action asked for, if it was recorded.
+    pub async fn delivery_by_trigger(&self, trigger: &str) -> Result<Option<DeliveryRecord>, DbError> {
+        let row = query(format!(
+            "SELECT {DELIVERY_COLUMNS} FROM deliveries d LEFT JOIN jobs j ON j.id = d.job_id WHERE d.trigger_key = $1"
+        ))
+        .bind(trigger)
+        .fetch_optional(&self.pool)
+        .await
+        .during("reading a delivery")?;
+        row.as_ref().map(delivery_record).transpose()
     }
 
     /// Marks a delivery as running (its job started).

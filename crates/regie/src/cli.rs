@@ -155,6 +155,17 @@ pub enum Command {
     /// Deliveries and their receipts.
     #[command(subcommand)]
     Deliveries(DeliveriesCommand),
+    /// Workflow rules (TOML files in DATA/rules/): list them, or see what one would do.
+    #[command(subcommand)]
+    Rules(RulesCommand),
+    /// Watch the `[[watch]]` folders and ingest what lands in them once it is complete, until
+    /// stopped (Ctrl-C); `--once` scans once and exits when nothing is left settling.
+    Watch {
+        #[arg(long)]
+        once: bool,
+        #[arg(long)]
+        json: bool,
+    },
     /// Contracts: who may use an asset where, on which platforms and when.
     #[command(subcommand)]
     Rights(RightsCommand),
@@ -707,4 +718,21 @@ pub struct DestinationAddArgs {
     pub secret_key_env: Option<String>,
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// Every rule, with its event, conditions and actions.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// What a rule would do for an asset, without doing it.
+    Test {
+        rule: String,
+        #[arg(long)]
+        asset: String,
+        #[arg(long)]
+        json: bool,
+    },
 }

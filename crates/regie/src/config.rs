@@ -26,6 +26,39 @@ pub struct RawConfig {
     /// Policies checked on every asset ingested into a collection or below it:
     /// `"news" = ["ebu-r128"]`.
     pub policies: BTreeMap<String, Vec<String>>,
+    /// Watch folders: `[[watch]] path = "/mnt/hot", collection = "news", stability_s = 10`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub watch: Vec<WatchConfig>,
+}
+
+/// One watch folder.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WatchConfig {
+    /// A name for logs, rules (`watch = "NAME"`) and its journal; default: the folder's name.
+    #[serde(default)]
+    pub name: Option<String>,
+    pub path: PathBuf,
+    pub collection: String,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Seconds a file's size and modification time must stay the same before it is taken.
+    #[serde(default = "default_stability_s")]
+    pub stability_s: f64,
+    /// Seconds between rescans without an inotify event (network shares).
+    #[serde(default = "default_rescan_s")]
+    pub rescan_s: f64,
+    /// `leave` the file where it is, or `move` it to `done/` or `failed/`.
+    #[serde(default)]
+    pub after: regie_app::AfterIngest,
+}
+
+fn default_stability_s() -> f64 {
+    10.0
+}
+
+fn default_rescan_s() -> f64 {
+    5.0
 }
 
 /// Where the catalogue lives: `postgres://USER:PASSWORD@HOST:PORT/NAME`; without it, SQLite in
@@ -168,6 +201,37 @@ impl Default for ServerConfig {
 }
 
 impl LoadedConfig {
+    /// The `[[watch]]` folders, checked.
+    pub fn watch_folders(&self) -> Result<Vec<regie_app::WatchFolder>> {
+        let mut folders = Vec::new();
+        for (index, entry) in self.raw.watch.iter().enumerate() {
+            let name = entry
+                .name
+                .clone()
+                .or_else(|| entry.path.file_name().map(|name| name.to_string_lossy().into_owned()))
+                .unwrap_or_else(|| format!("watch-{index}"));
+            if !regie_core::plain_name::is_plain_name(&name) {
+                bail!("[[watch]] {}: name {name:?} must be letters, digits, '-' and '_'", entry.path.display());
+            }
+            if !entry.path.is_absolute() {
+                bail!("[[watch]] {name}: give the folder's absolute path, not {}", entry.path.display());
+            }
+            if !(0.0..=86_400.0).contains(&entry.stability_s) || !(0.1..=86_400.0).contains(&entry.rescan_s) {
+                bail!("[[watch]] {name}: stability_s is 0 to 86400 and rescan_s 0.1 to 86400 seconds");
+            }
+            folders.push(regie_app::WatchFolder {
+                name,
+                path: entry.path.clone(),
+                collection: entry.collection.parse().with_context(|| format!("[[watch]] {}", entry.path.display()))?,
+                tags: entry.tags.clone(),
+                stability: Duration::from_secs_f64(entry.stability_s),
+                rescan: Duration::from_secs_f64(entry.rescan_s),
+                after: entry.after,
+            });
+        }
+        Ok(folders)
+    }
+
     pub fn server_options(&self) -> regie_server::ServerOptions {
         let server = &self.raw.server;
         regie_server::ServerOptions {

@@ -44,6 +44,24 @@ impl Regie {
     /// Checks the rights and the destination's policy, then queues the delivery; a refusal is
     /// recorded (state `refused`) and audited, and returned as the error.
     pub async fn deliver(&self, request: &DeliveryRequest, lookup: Lookup) -> Result<DeliveryRecord, AppError> {
+        self.deliver_with(request, lookup, None).await
+    }
+
+    /// A delivery asked for by a workflow action: recorded under the action's key, so running the
+    /// action again (a worker killed in between) gives the same delivery, never a second one.
+    pub(crate) async fn deliver_once(&self, request: &DeliveryRequest, key: &str) -> Result<DeliveryRecord, AppError> {
+        if let Some(existing) = self.db.delivery_by_trigger(key).await? {
+            return Ok(existing);
+        }
+        self.deliver_with(request, Lookup::ByName, Some(key)).await
+    }
+
+    async fn deliver_with(
+        &self,
+        request: &DeliveryRequest,
+        lookup: Lookup,
+        trigger: Option<&str>,
+    ) -> Result<DeliveryRecord, AppError> {
         let asset = self.asset(&request.asset).await?;
         let destination = self.destination_info(&request.destination).await?;
         let profile_name = request.profile.clone().or_else(|| destination.settings.profile.clone());
@@ -65,6 +83,7 @@ impl Regie {
             deadline: deadline.map(|deadline| deadline.to_rfc3339()),
             requested_by: Some(request.actor.clone()),
             contract_id: None,
+            trigger: trigger.map(str::to_owned),
         };
 
         // Rights: every territory and platform the destination publishes on must be licensed.

@@ -35,11 +35,13 @@ pub struct IngestRequest {
     /// Whose eyes the outcome is for (an uploader over the API): content already catalogued
     /// where they may not read it is held, and that asset is neither named nor touched.
     pub visible_to: Option<regie_core::access::Access>,
+    /// The watch folder the files arrived in (for workflow rules on `watch-folder`).
+    pub watch: Option<String>,
 }
 
 impl IngestRequest {
     pub fn new(paths: Vec<PathBuf>, collection: CollectionPath, tags: Vec<String>) -> Self {
-        Self { paths, collection, tags, owner_id: None, uploaded: false, visible_to: None }
+        Self { paths, collection, tags, owner_id: None, uploaded: false, visible_to: None, watch: None }
     }
 }
 
@@ -50,6 +52,9 @@ struct Run {
     tags: Vec<String>,
     owner_id: Option<String>,
     visible_to: Option<regie_core::access::Access>,
+    watch: Option<String>,
+    /// Queue workflow events with each new asset (rules exist).
+    raise_events: bool,
     /// The policies of the target collection, checked on every new asset.
     policies: Vec<Policy>,
     queue: Mutex<VecDeque<(PathBuf, u64)>>,
@@ -96,6 +101,8 @@ impl Regie {
             tags: normalise_tags(&request.tags)?,
             owner_id: request.owner_id,
             visible_to: request.visible_to,
+            watch: request.watch,
+            raise_events: crate::workflow::rules_exist(&self.settings.data_dir),
             policies,
             queue: Mutex::new(walk.files.into_iter().collect()),
             sidecars: Mutex::new(SidecarReader::default()),

@@ -51,6 +51,17 @@ impl Run {
         let asset_id = AssetId::new();
         let name = path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
         let size = checksums.size;
+        let mut jobs = Vec::new();
+        if self.regie.settings.jobs.previews_at_ingest {
+            jobs.push(crate::jobs::previews_job(&self.regie.settings, asset_id));
+        }
+        if self.raise_events {
+            // Queued with the asset: a crash after the commit cannot lose the events.
+            let outcomes: Vec<(String, bool)> =
+                verdicts.iter().map(|verdict| (verdict.policy.clone(), verdict.passed)).collect();
+            let events = crate::workflow::ingest_events(&asset_id.to_string(), &outcomes, self.watch.as_deref());
+            jobs.extend(events.iter().map(crate::workflow::event_job));
+        }
         let inserted = self
             .regie
             .db
@@ -64,11 +75,7 @@ impl Run {
                 findings: findings.clone(),
                 file: NewFile { role: "original".to_owned(), checksums, format, media: Some(media) },
                 verdicts,
-                jobs: if self.regie.settings.jobs.previews_at_ingest {
-                    vec![crate::jobs::previews_job(&self.regie.settings, asset_id)]
-                } else {
-                    Vec::new()
-                },
+                jobs,
                 house_id_template: &self.regie.settings.house_id_template,
                 ingest_date: Local::now().format("%Y%m%d").to_string(),
                 owner_id: self.owner_id.clone(),

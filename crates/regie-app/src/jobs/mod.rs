@@ -2,11 +2,13 @@
 //! catalogue and run by workers that may crash: see `regie_db::jobs` for the queue's guarantees.
 
 mod deliver;
+mod event;
 mod failure;
 mod lease;
 mod outputs;
 mod previews;
 pub(crate) mod queue;
+mod rule_action;
 mod transcode;
 mod verify;
 mod worker;
@@ -16,6 +18,7 @@ use regie_core::access::Access;
 use regie_db::{Enqueued, JobLogLine, JobRecord, JobState, NewJob};
 use serde::Serialize;
 
+pub(crate) use event::event_job;
 pub use queue::{
     ClaimAnswer, ClaimRequest, Completion, CompletionAnswer, HeartbeatAnswer, HeartbeatRequest, LogRequest,
 };

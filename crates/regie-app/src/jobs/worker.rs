@@ -14,7 +14,7 @@ use tokio::task::JoinSet;
 
 use super::failure::JobFailure;
 use super::queue::Completion;
-use super::{PREVIEWS, TRANSCODE, VERIFY, deliver, previews, transcode, verify};
+use super::{PREVIEWS, TRANSCODE, VERIFY, deliver, event, previews, rule_action, transcode, verify};
 use crate::{AppError, Regie};
 
 #[derive(Debug, Clone)]
@@ -224,6 +224,19 @@ impl Regie {
                 })
             }
         };
+        if matches!(recorded, Ok(JobState::Succeeded))
+            && let Some(asset_id) = job.asset_id
+            && ![crate::workflow::EVENT, crate::workflow::RULE_ACTION].contains(&job.kind.as_str())
+        {
+            let mut event = crate::workflow::simple_event(
+                regie_core::rules::EventKind::JobSucceeded,
+                asset_id,
+                format!("job-succeeded:{}", job.id),
+            );
+            event.job_kind = Some(job.kind.clone());
+            event.profile = job.payload["profile"].as_str().map(str::to_owned);
+            self.raise(event).await;
+        }
         match recorded {
             Ok(state) => end.state = state,
             Err(error) => {
@@ -260,6 +273,8 @@ impl JobContext {
             TRANSCODE => transcode::run(self).await,
             VERIFY => verify::run(self).await,
             crate::delivery::DELIVER => deliver::run(self).await,
+            crate::workflow::EVENT => event::run_event(self).await,
+            crate::workflow::RULE_ACTION => rule_action::run(self).await,
             other => Err(JobFailure::permanent(format!("this worker does not know jobs of kind {other:?}"))),
         }
     }

@@ -26,6 +26,8 @@ CREATE TABLE deliveries (
     requested_by TEXT,
     -- the contract that allowed it, for the run count
     contract_id TEXT,
+    -- a workflow rule's action that asked for it: the same action of the same event delivers once
+    trigger_key TEXT UNIQUE,
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL,
     delivered_at TEXT

@@ -18,9 +18,11 @@ mod normalize;
 mod operations;
 mod probe;
 mod rights;
+mod rules;
 mod search;
 mod serve;
 mod transcode;
+mod watch;
 mod worker;
 
 use std::process::ExitCode;
@@ -109,6 +111,13 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             regie.close().await;
             code
         }
+        Command::Rules(command) => {
+            let regie = open(&config).await?;
+            let code = rules::run(&regie, command).await;
+            regie.close().await;
+            code
+        }
+        Command::Watch { once, json } => watch::run(&config, once, json).await,
         Command::Rights(command) => {
             let regie = open(&config).await?;
             let code = rights::run(&regie, command).await;

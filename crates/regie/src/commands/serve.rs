@@ -37,6 +37,15 @@ pub async fn run(
         std::process::exit(130);
     });
     let workers = workers.unwrap_or(config.raw.server.workers);
+    let folders = config.watch_folders()?;
+    if !folders.is_empty() {
+        let (regie, shutdown) = (regie.clone(), shutdown.clone());
+        tokio::spawn(async move {
+            if let Err(error) = regie.watch_folders(folders, false, Arc::new(LogWatch), shutdown).await {
+                tracing::error!(%error, "the watch folders stopped");
+            }
+        });
+    }
     regie_server::serve(regie, listener, config.server_options(), workers, Arc::new(LogJobs), shutdown).await;
     Ok(success())
 }
@@ -53,6 +62,15 @@ async fn wait_for_signal() {
     tokio::select! {
         _ = tokio::signal::ctrl_c() => {}
         () = terminate => {}
+    }
+}
+
+/// Files taken from watch folders inside the server are reported in the log.
+struct LogWatch;
+
+impl regie_app::WatchObserver for LogWatch {
+    fn handled(&self, outcome: &regie_app::WatchOutcome) {
+        tracing::info!(watch = %outcome.watch, path = %outcome.path, status = ?outcome.status, "watch folder");
     }
 }
 

@@ -29,3 +29,4 @@ mod sshd;
 mod store;
 mod tidy;
 mod uploads;
+mod workflow;
