@@ -88,6 +88,14 @@ impl Regie {
         self.reindexed(asset_id).await
     }
 
+    /// Files an asset in another collection (created when missing).
+    pub async fn move_asset(&self, reference: &str, collection: &str) -> Result<AssetRecord, AppError> {
+        let asset_id = self.resolve_asset(reference).await?;
+        let collection: CollectionPath = collection.parse()?;
+        self.db.move_asset(asset_id, &collection).await?;
+        self.reindexed(asset_id).await
+    }
+
     /// Applies an edit of the descriptive metadata (only the fields sent) and reindexes the asset.
     pub async fn edit_metadata(
         &self,

@@ -6,6 +6,7 @@ pub mod access;
 pub mod audit;
 pub mod checksum;
 pub mod collection;
+pub mod cron;
 pub mod derivative;
 pub mod destination;
 pub mod error;

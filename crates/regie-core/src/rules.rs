@@ -20,10 +20,12 @@ pub enum EventKind {
     MetadataChanged,
     Tagged,
     WatchFolder,
+    /// A time of a cron schedule: the actions apply to every asset meeting the conditions.
+    Schedule,
 }
 
 impl EventKind {
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 8] = [
         Self::Ingested,
         Self::PolicyPassed,
         Self::PolicyFailed,
@@ -31,6 +33,7 @@ impl EventKind {
         Self::MetadataChanged,
         Self::Tagged,
         Self::WatchFolder,
+        Self::Schedule,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -42,6 +45,7 @@ impl EventKind {
             Self::MetadataChanged => "metadata-changed",
             Self::Tagged => "tagged",
             Self::WatchFolder => "watch-folder",
+            Self::Schedule => "schedule",
         }
     }
 
@@ -73,6 +77,9 @@ pub struct Event {
     /// The watch folder a file came through.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub watch: Option<String>,
+    /// For a schedule: the rule whose time came.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
 }
 
 /// What the conditions see of the asset.
@@ -93,6 +100,9 @@ pub struct RuleFile {
     /// The event: ingested, policy-passed, policy-failed, job-succeeded, metadata-changed,
     /// tagged, watch-folder.
     pub on: String,
+    /// For `on = "schedule"`: when, as cron writes it (`0 3 * * *`, UTC).
+    #[serde(default)]
+    pub cron: Option<String>,
     #[serde(default)]
     pub when: Conditions,
     #[serde(rename = "do")]
@@ -150,6 +160,10 @@ pub enum Action {
     Tag {
         tags: Vec<String>,
     },
+    /// Files the asset in another collection.
+    Move {
+        collection: String,
+    },
     /// POSTs a JSON description of the event, signed with HMAC-SHA256 of the body under the
     /// secret held in the environment variable `secret_env` (`X-Regie-Signature: sha256=HEX`).
     Webhook {
@@ -165,6 +179,7 @@ impl Action {
             Self::Deliver { .. } => "deliver",
             Self::Check { .. } => "check",
             Self::Tag { .. } => "tag",
+            Self::Move { .. } => "move",
             Self::Webhook { .. } => "webhook",
         }
     }
@@ -175,6 +190,10 @@ impl Action {
 pub struct Rule {
     pub name: String,
     pub on: EventKind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cron: Option<String>,
+    #[serde(skip)]
+    pub schedule: Option<crate::cron::Cron>,
     #[serde(skip)]
     pub collection: Option<CollectionPath>,
     #[serde(skip)]
@@ -190,6 +209,14 @@ impl Rule {
         let invalid = |reason: String| CoreError::invalid("rule", name, reason);
         let file: RuleFile = toml::from_str(text).map_err(|error| invalid(error.to_string()))?;
         let on = EventKind::parse(&file.on)?;
+        let schedule = match (on, &file.cron) {
+            (EventKind::Schedule, Some(cron)) => Some(crate::cron::Cron::parse(cron)?),
+            (EventKind::Schedule, None) => {
+                return Err(invalid("a schedule rule needs cron = \"MIN HOUR DAY MONTH WEEKDAY\"".to_owned()));
+            }
+            (_, Some(_)) => return Err(invalid("cron is for rules on \"schedule\"".to_owned())),
+            (_, None) => None,
+        };
         let collection = file.when.collection.as_deref().map(str::parse::<CollectionPath>).transpose()?;
         let checks = file
             .when
@@ -212,6 +239,10 @@ impl Rule {
                     names
                 }
                 Action::Check { policy } => vec![policy.as_str()],
+                Action::Move { collection } => {
+                    collection.parse::<CollectionPath>()?;
+                    Vec::new()
+                }
                 Action::Tag { tags } => {
                     if tags.is_empty() {
                         return Err(invalid("a tag action names at least one tag".to_owned()));
@@ -238,6 +269,8 @@ impl Rule {
         Ok(Self {
             name: name.to_owned(),
             on,
+            cron: file.cron,
+            schedule,
             collection,
             checks,
             conditions: file.when,
@@ -321,6 +354,7 @@ mod tests {
             profile: None,
             job_kind: None,
             watch: None,
+            rule: None,
         }
     }
 

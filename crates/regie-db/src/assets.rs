@@ -504,4 +504,19 @@ impl Database {
         note_changes(&mut transaction, &[asset_id]).await?;
         transaction.commit().await.during("committing metadata")
     }
+
+    /// Files an asset in `collection` (created with its ancestors when missing).
+    pub async fn move_asset(&self, asset_id: AssetId, collection: &regie_core::CollectionPath) -> Result<(), DbError> {
+        let mut transaction = self.begin_write().await?;
+        ensure_exists(&mut transaction, asset_id).await?;
+        let collection_id = crate::collections::ensure_collection(&mut transaction, collection, &now()).await?;
+        query("UPDATE assets SET collection_id = $1 WHERE id = $2")
+            .bind(collection_id)
+            .bind(asset_id.to_string())
+            .execute(&mut transaction)
+            .await
+            .during("moving an asset")?;
+        note_changes(&mut transaction, &[asset_id]).await?;
+        transaction.commit().await.during("committing a move")
+    }
 }

@@ -50,6 +50,9 @@ pub struct DeliveryRecord {
     pub error: Option<String>,
     pub error_code: Option<String>,
     pub deadline: Option<String>,
+    /// Set when the delivery cannot make its deadline (flagged when it is asked for).
+    pub deadline_at_risk: bool,
+    pub deadline_note: Option<String>,
     pub job_id: Option<String>,
     pub requested_by: Option<String>,
     pub contract_id: Option<String>,
@@ -65,6 +68,7 @@ pub struct NewDelivery {
     pub destination: String,
     pub profile: Option<String>,
     pub deadline: Option<String>,
+    pub deadline_note: Option<String>,
     pub requested_by: Option<String>,
     pub contract_id: Option<String>,
     /// The workflow action that asked for it (unique: it delivers once).
@@ -93,7 +97,7 @@ pub struct ContractRow {
 const DELIVERY_COLUMNS: &str = "d.id, d.asset_id, d.destination, d.profile,
     CASE WHEN d.state IN ('queued', 'running') AND j.state IN ('failed', 'cancelled') THEN 'failed' ELSE d.state END AS state,
     d.files, COALESCE(d.error, CASE WHEN d.state IN ('queued', 'running') AND j.state IN ('failed', 'cancelled') THEN j.error END) AS error,
-    d.error_code, d.deadline, d.job_id, d.requested_by, d.contract_id, d.created_at, d.updated_at, d.delivered_at";
+    d.error_code, d.deadline, d.deadline_note, d.job_id, d.requested_by, d.contract_id, d.created_at, d.updated_at, d.delivered_at";
 
 impl Database {
     pub async fn insert_destination(&self, name: &str, url: &str, settings: &serde_json::Value) -> Result<(), DbError> {
@@ -179,8 +183,8 @@ impl Database {
         let state = if refusal.is_some() { "refused" } else { "queued" };
         let inserted = query(
             "INSERT INTO deliveries (id, asset_id, destination, profile, state, files, error, error_code, deadline,
-                                     job_id, requested_by, contract_id, trigger_key, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, '[]', $6, $7, $8, $9, $10, $11, $12, $13, $13)",
+                                     deadline_note, job_id, requested_by, contract_id, trigger_key, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, '[]', $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)",
         )
         .bind(&id)
         .bind(&delivery.asset_id)
@@ -190,6 +194,7 @@ impl Database {
         .bind(refusal.map(|(_, message)| message))
         .bind(refusal.map(|(code, _)| code))
         .bind(&delivery.deadline)
+        .bind(&delivery.deadline_note)
         .bind(&job_id)
         .bind(&delivery.requested_by)
         .bind(&delivery.contract_id)
@@ -474,6 +479,8 @@ fn delivery_record(row: &Row) -> Result<DeliveryRecord, DbError> {
         error: row.get("error"),
         error_code: row.get("error_code"),
         deadline: row.get("deadline"),
+        deadline_at_risk: row.get::<Option<String>, _>("deadline_note").is_some(),
+        deadline_note: row.get("deadline_note"),
         job_id: row.get("job_id"),
         requested_by: row.get("requested_by"),
         contract_id: row.get("contract_id"),

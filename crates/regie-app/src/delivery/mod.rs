@@ -81,6 +81,7 @@ impl Regie {
             destination: destination.name.clone(),
             profile: loaded.as_ref().map(|loaded| loaded.profile.name.clone()),
             deadline: deadline.map(|deadline| deadline.to_rfc3339()),
+            deadline_note: None,
             requested_by: Some(request.actor.clone()),
             contract_id: None,
             trigger: trigger.map(str::to_owned),
@@ -135,6 +136,21 @@ impl Regie {
             }
         }
 
+        // Time to air: flagged now when the work cannot fit before the deadline.
+        if let Some(deadline) = deadline {
+            let rendition_exists = new
+                .profile
+                .as_ref()
+                .is_none_or(|profile| asset.renditions.iter().any(|rendition| &rendition.profile == profile));
+            let expected_s = expected_work_s(&asset, rendition_exists, destination.settings.limit_kbit_s);
+            let left_s = (deadline - Utc::now()).num_milliseconds() as f64 / 1000.0;
+            if expected_s > left_s {
+                new.deadline_note = Some(format!(
+                    "cannot make its deadline: about {expected_s:.0} s of work (transcode at real time, transfer at {} MB/s), {left_s:.0} s left",
+                    assumed_rate(destination.settings.limit_kbit_s) / 1e6
+                ));
+            }
+        }
         let job = NewJob {
             kind: DELIVER.to_owned(),
             asset_id: Some(asset.id),
@@ -156,12 +172,13 @@ impl Regie {
             address: request.address.clone(),
             outcome: "queued".to_owned(),
             detail: format!(
-                "delivery {} of {} to {} ({}), job {}",
+                "delivery {} of {} to {} ({}), job {}{}",
                 record.id,
                 asset.house_id,
                 destination.name,
                 new.profile.as_deref().unwrap_or("original"),
-                record.job_id.as_deref().unwrap_or("-")
+                record.job_id.as_deref().unwrap_or("-"),
+                record.deadline_note.as_deref().map(|note| format!("; {note}")).unwrap_or_default()
             ),
         })
         .await?;
@@ -312,6 +329,19 @@ fn parse_deadline(text: &str) -> Result<DateTime<Utc>, AppError> {
     DateTime::parse_from_rfc3339(text.trim()).map(|time| time.with_timezone(&Utc)).map_err(|_| {
         regie_core::CoreError::invalid("deadline", text, "write an RFC 3339 time, such as 2026-12-01T18:00:00Z").into()
     })
+}
+
+/// Bytes per second a transfer is expected to move: the destination's limit, or 50 MB/s.
+fn assumed_rate(limit_kbit_s: Option<u32>) -> f64 {
+    limit_kbit_s.map_or(50e6, |limit| f64::from(limit.max(1)) * 125.0)
+}
+
+/// Seconds of work a delivery needs: a transcode at real time when its rendition is missing,
+/// and the transfer of the original's size at the expected rate (renditions are smaller).
+fn expected_work_s(asset: &regie_db::AssetRecord, rendition_exists: bool, limit_kbit_s: Option<u32>) -> f64 {
+    let size = asset.files.iter().find(|file| file.role == "original").map_or(0, |file| file.size);
+    let transcode = if rendition_exists { 0.0 } else { asset_duration(asset) };
+    transcode + size as f64 / assumed_rate(limit_kbit_s)
 }
 
 fn asset_duration(asset: &regie_db::AssetRecord) -> f64 {

@@ -84,6 +84,9 @@ async fn deliver(context: &JobContext, delivery_id: &str) -> Result<(Completed, 
         .destination_info(&delivery.destination)
         .await
         .map_err(|error| (JobFailure::permanent(error.to_string()), "not-found", false))?;
+    if let Some(note) = &delivery.deadline_note {
+        context.log("warn", &format!("deadline {}: {note}", delivery.deadline.as_deref().unwrap_or("?"))).await;
+    }
     let asset_id = context.job.asset_id.ok_or_else(|| failed("invalid")(JobFailure::permanent("no asset")))?;
     let asset = regie.db.get_asset(asset_id).await.map_err(|error| failed("not-found")(error.into()))?;
 

@@ -48,6 +48,10 @@ pub(super) async fn run(context: &JobContext) -> Result<Completed, JobFailure> {
             }
         }
         Action::Check { policy } => check(context, &event, policy, &key).await,
+        Action::Move { collection } => regie
+            .move_asset(&event.asset_id, collection)
+            .await
+            .map(|record| serde_json::json!({ "collection": record.collection })),
         Action::Tag { tags } => {
             regie.tag_asset(&event.asset_id, tags).await.map(|record| serde_json::json!({ "tags": record.tags }))
         }
@@ -90,6 +94,7 @@ async fn check(context: &JobContext, event: &Event, policy: &str, key: &str) -> 
             profile: None,
             job_kind: None,
             watch: event.watch.clone(),
+            rule: None,
         })
         .await;
     Ok(serde_json::json!({ "policy": policy, "passed": report.report.passed, "errors": report.report.errors }))

@@ -88,9 +88,14 @@ impl Regie {
         let runner = ToolRunner::new(concurrency, Duration::from_secs(24 * 3600));
         let mut report = WorkerReport::default();
         let mut running: JoinSet<JobEnd> = JoinSet::new();
+        // The current minute counts: a schedule due now runs now (its key keeps it to once).
+        let mut schedules_checked = crate::workflow::minute_of(chrono::Utc::now()) - chrono::Duration::minutes(1);
         loop {
             if *shutdown.borrow() {
                 break;
+            }
+            if !self.queue.is_remote() {
+                schedules_checked = self.fire_schedules(schedules_checked).await;
             }
             // Jobs queued or running anywhere, as of the last claim that found nothing due.
             let mut live_when_idle = None;

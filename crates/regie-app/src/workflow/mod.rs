@@ -8,6 +8,7 @@ mod signature;
 
 use std::path::Path;
 
+use chrono::{DateTime, Timelike, Utc};
 use regie_core::rules::{AssetFacts, Event, EventKind, Rule};
 use serde::Serialize;
 
@@ -89,6 +90,7 @@ impl Regie {
             profile: rule.conditions.profile.clone(),
             job_kind: rule.conditions.job_kind.clone(),
             watch: rule.conditions.watch.clone(),
+            rule: Some(rule.name.clone()),
         };
         let facts = asset_facts(&record);
         let collection = record.collection.parse()?;
@@ -117,6 +119,53 @@ impl Regie {
     }
 }
 
+impl Regie {
+    /// Queues the events of the schedule rules whose times came in the minutes after `since`
+    /// up to now (at most an hour back); returns the minute checked last. Every worker may do
+    /// it: an event's key (rule and minute) makes it happen once.
+    pub(crate) async fn fire_schedules(&self, since: DateTime<Utc>) -> DateTime<Utc> {
+        let now = minute_of(Utc::now());
+        if now <= since || !rules_exist(&self.settings.data_dir) {
+            return now.max(since);
+        }
+        let rules = match self.rules() {
+            Ok(rules) => rules,
+            Err(error) => {
+                tracing::warn!(%error, "cannot read the rules for their schedules");
+                return now;
+            }
+        };
+        let mut minute = (since + chrono::Duration::minutes(1)).max(now - chrono::Duration::minutes(60));
+        while minute <= now {
+            for rule in rules.iter().filter(|rule| rule.enabled) {
+                if rule.schedule.as_ref().is_some_and(|cron| cron.matches(minute)) {
+                    let event = Event {
+                        kind: EventKind::Schedule,
+                        key: format!("schedule:{}:{}", rule.name, minute.format("%Y%m%dT%H%MZ")),
+                        asset_id: String::new(),
+                        policy: None,
+                        profile: None,
+                        job_kind: None,
+                        watch: None,
+                        rule: Some(rule.name.clone()),
+                    };
+                    if let Err(error) = self.db.enqueue_job(&event_job(&event)).await {
+                        tracing::error!(%error, rule = %rule.name, "cannot queue a scheduled event");
+                    }
+                }
+            }
+            minute += chrono::Duration::minutes(1);
+        }
+        now
+    }
+}
+
+/// The start of the minute `time` is in.
+pub(crate) fn minute_of(time: DateTime<Utc>) -> DateTime<Utc> {
+    time - chrono::Duration::seconds(i64::from(time.second()))
+        - chrono::Duration::nanoseconds(i64::from(time.nanosecond()))
+}
+
 /// What conditions see: the original's facts with the descriptive metadata under `metadata`.
 pub(crate) fn asset_facts(record: &regie_db::AssetRecord) -> serde_json::Value {
     let media = record.files.iter().find(|file| file.role == "original").and_then(|file| file.media.as_ref());
@@ -140,6 +189,7 @@ fn describe(action: &regie_core::rules::Action, house_id: &str) -> String {
         }
         Action::Check { policy } => format!("check {house_id} against {policy}"),
         Action::Tag { tags } => format!("tag {house_id} {}", tags.join(", ")),
+        Action::Move { collection } => format!("move {house_id} to the collection {collection}"),
         Action::Webhook { url, secret_env } => format!(
             "POST the event to {url}{}",
             secret_env.as_ref().map(|name| format!(" signed with ${name}")).unwrap_or_default()
@@ -149,7 +199,16 @@ fn describe(action: &regie_core::rules::Action, house_id: &str) -> String {
 
 /// An event that carries nothing but its asset and key.
 pub(crate) fn simple_event(kind: EventKind, asset_id: regie_core::AssetId, key: String) -> Event {
-    Event { kind, key, asset_id: asset_id.to_string(), policy: None, profile: None, job_kind: None, watch: None }
+    Event {
+        kind,
+        key,
+        asset_id: asset_id.to_string(),
+        policy: None,
+        profile: None,
+        job_kind: None,
+        watch: None,
+        rule: None,
+    }
 }
 
 /// The events an ingested asset raises: ingested, its policies' verdicts, and the watch folder
@@ -163,6 +222,7 @@ pub(crate) fn ingest_events(asset_id: &str, verdicts: &[(String, bool)], watch: 
         profile: None,
         job_kind: None,
         watch: watch.map(str::to_owned),
+        rule: None,
     };
     let mut events = vec![base(EventKind::Ingested, format!("ingested:{asset_id}"))];
     if let Some(watch) = watch {

@@ -22,6 +22,8 @@ CREATE TABLE deliveries (
     error TEXT,
     error_code TEXT,
     deadline TEXT,
+    -- set when the delivery cannot make its deadline, in words (flagged when asked for)
+    deadline_note TEXT,
     job_id TEXT,
     requested_by TEXT,
     -- the contract that allowed it, for the run count

@@ -135,6 +135,9 @@ pub async fn deliver(
     let request = DeliveryRequest { asset, destination: to, profile, deadline, actor: cli_actor(), address: None };
     match regie.deliver(&request, Lookup::ByNameOrPath).await {
         Ok(delivery) => {
+            if let Some(note) = &delivery.deadline_note {
+                eprintln!("warning: delivery {} {note}", delivery.id);
+            }
             if json {
                 print_json(&delivery)?;
             } else {
@@ -201,7 +204,10 @@ fn print_delivery(delivery: &Delivery, json: bool) -> Result<()> {
     }
     println!("{}", delivery_line(delivery));
     if let Some(deadline) = &delivery.deadline {
-        println!("  deadline    {deadline}");
+        println!(
+            "  deadline    {deadline}{}",
+            delivery.deadline_note.as_deref().map(|note| format!(" ({note})")).unwrap_or_default()
+        );
     }
     if let Some(job) = &delivery.job_id {
         println!("  job         {job}");

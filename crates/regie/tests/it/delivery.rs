@@ -730,3 +730,43 @@ fn the_api_queues_deliveries_for_those_who_may_deliver_and_checks_partner_downlo
     let denials = served.regie.audit_entries("asset.download");
     assert!(denials.iter().any(|entry| entry["outcome"] == "denied" && entry["actor"] == "pia"), "{denials:#?}");
 }
+
+#[test]
+fn deadlines_order_deliveries_by_slack_and_one_that_cannot_make_it_is_flagged_at_once() {
+    let regie = TestRegie::new();
+    let asset = licensed_asset(&regie, "h264_aac.mp4");
+    let out = regie.scratch("air");
+    regie.json(&[
+        "destinations",
+        "add",
+        "air",
+        "--url",
+        &format!("file://{}", out.display()),
+        "--territory",
+        "FR",
+        "--platform",
+        "linear",
+        "--sidecar",
+        "none",
+        "--json",
+    ]);
+    let soon = (chrono::Utc::now() + chrono::Duration::seconds(2)).to_rfc3339();
+    let later = (chrono::Utc::now() + chrono::Duration::hours(20)).to_rfc3339();
+    let relaxed = deliver(&regie, &[&asset, "--to", "air", "--deadline", &later]);
+    assert_eq!(relaxed["deadline_at_risk"], false, "{relaxed:#}");
+    let output =
+        regie.run(&["deliver", &asset, "--to", "air", "--profile", "prores-hq", "--deadline", &soon, "--json"]);
+    assert!(output.status.success());
+    let urgent: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(urgent["deadline_at_risk"], true, "{urgent:#}");
+    assert!(urgent["deadline_note"].as_str().unwrap().contains("cannot make its deadline"));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("cannot make its deadline"));
+    let bad = regie.run(&["deliver", &asset, "--to", "air", "--deadline", "tomorrow"]);
+    assert_eq!(bad.status.code(), Some(2));
+    let priority = |delivery: &Value| {
+        regie.json(&["jobs", "show", delivery["job_id"].as_str().unwrap(), "--json"])["priority"].as_i64().unwrap()
+    };
+    assert!(priority(&urgent) > priority(&relaxed), "less slack goes first");
+    let plain = deliver(&regie, &[&asset, "--to", "air", "--profile", "mobile-540p"]);
+    assert!(priority(&relaxed) > priority(&plain), "a deadline goes before none");
+}

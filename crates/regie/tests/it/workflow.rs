@@ -294,3 +294,51 @@ fn a_rule_on_a_watched_collection_checks_transcodes_and_delivers_exactly_once_de
         .collect();
     assert_eq!(keys[0], keys[1], "a retry carries the same delivery key");
 }
+
+#[test]
+fn a_scheduled_rule_sweeps_the_matching_assets_once_per_time() {
+    let mut regie = TestRegie::new();
+    regie.environment.push(("REGIE_JOBS_PREVIEWS_AT_INGEST".to_owned(), "0".to_owned()));
+    let inbox = regie.scratch("sweep");
+    let paths = fixtures::copy_into(&inbox, &["h264_aac.mp4", "pcm24.wav", "prores_tc.mov"]);
+    for (path, collection) in paths.iter().zip(["inbox", "inbox/agency", "other"]) {
+        let (code, lines) = regie.ingest(&[path.as_path()], &["--collection", collection]);
+        assert_eq!(code, 0, "{lines:?}");
+    }
+    let rules = regie.data().join("rules");
+    std::fs::create_dir_all(&rules).unwrap();
+    std::fs::write(
+        rules.join("sweep.toml"),
+        "on = \"schedule\"\ncron = \"* * * * *\"\n[when]\ncollection = \"inbox\"\n\
+         [[do]]\naction = \"move\"\ncollection = \"archive/2026\"\n[[do]]\naction = \"tag\"\ntags = [\"swept\"]\n",
+    )
+    .unwrap();
+    std::fs::write(rules.join("broken-cron.toml.off"), "not a rule").unwrap();
+    for _ in 0..2 {
+        let output = regie.run(&["worker", "--until-idle", "--json"]);
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    }
+    let mut by_collection: Vec<(String, Vec<Value>)> = regie
+        .assets()
+        .iter()
+        .map(|asset| (asset["collection"].as_str().unwrap().to_owned(), asset["tags"].as_array().unwrap().clone()))
+        .collect();
+    by_collection.sort_by(|left, right| left.0.cmp(&right.0));
+    assert_eq!(by_collection[0].0, "archive/2026");
+    assert_eq!(by_collection[1].0, "archive/2026");
+    assert_eq!(by_collection[2].0, "other");
+    assert_eq!(by_collection[0].1, vec![Value::from("swept")]);
+    assert!(by_collection[2].1.is_empty());
+    let runs = regie.audit_entries("rule.run");
+    assert_eq!(runs.len(), 2, "one run per matching asset: {runs:#?}");
+    let bad = regie.data().join("rules").join("bad.toml");
+    std::fs::write(&bad, "on = \"schedule\"\ncron = \"61 * * * *\"\n[[do]]\naction = \"tag\"\ntags = [\"x\"]\n")
+        .unwrap();
+    let refused = regie.run(&["rules", "list"]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("minute"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+}
