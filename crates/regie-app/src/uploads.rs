@@ -198,6 +198,7 @@ impl Regie {
             uploaded: true,
             visible_to: Some(access.clone()),
             watch: None,
+            watch_rules: Vec::new(),
         };
         let observer = Arc::new(LastOutcome::default());
         self.ingest(request, Arc::clone(&observer) as Arc<dyn IngestObserver>).await?;

@@ -36,6 +36,8 @@ pub struct WatchFolder {
     pub path: PathBuf,
     pub collection: CollectionPath,
     pub tags: Vec<String>,
+    /// The rules run on `watch-folder` events from here (empty: every such rule).
+    pub rules: Vec<String>,
     /// How long size and modification time must stay the same.
     pub stability: Duration,
     /// How often the folder is scanned even without an inotify event.
@@ -155,6 +157,7 @@ impl Regie {
         let folder = &state.folder;
         let mut request = IngestRequest::new(vec![path.to_owned()], folder.collection.clone(), folder.tags.clone());
         request.watch = Some(folder.name.clone());
+        request.watch_rules = folder.rules.clone();
         let last = Arc::new(LastOutcome::default());
         self.ingest(request, Arc::clone(&last) as Arc<dyn IngestObserver>).await?;
         let Some(outcome) = last.0.lock().expect("outcome").take() else { return Ok(None) };

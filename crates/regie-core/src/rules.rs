@@ -80,6 +80,9 @@ pub struct Event {
     /// For a schedule: the rule whose time came.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rule: Option<String>,
+    /// For a watch folder that names its rules (`[[watch]] rules = [...]`): only those apply.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<String>,
 }
 
 /// What the conditions see of the asset.
@@ -287,6 +290,13 @@ impl Rule {
         if self.on != event.kind {
             return Some(format!("the rule is for {} events, this is {}", self.on.as_str(), event.kind.as_str()));
         }
+        if event.kind == EventKind::WatchFolder && !event.rules.is_empty() && !event.rules.contains(&self.name) {
+            return Some(format!(
+                "the watch folder {} runs only the rules {}",
+                event.watch.as_deref().unwrap_or("?"),
+                event.rules.join(", ")
+            ));
+        }
         let conditions = &self.conditions;
         if let Some(collection) = &self.collection
             && !asset.collection.lineage().contains(collection)
@@ -355,6 +365,7 @@ mod tests {
             job_kind: None,
             watch: None,
             rule: None,
+            rules: Vec::new(),
         }
     }
 

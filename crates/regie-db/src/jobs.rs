@@ -153,7 +153,14 @@ impl Database {
 
     /// Claims the most urgent job that is due, or one whose worker's lease ran out. Jobs of a dead
     /// worker that were asked to cancel, or that used up their attempts, are closed on the way.
-    pub async fn claim_job(&self, worker: &str, lease: Duration) -> Result<Option<ClaimedJob>, DbError> {
+    /// With `media_only` (a render-farm node that reaches the catalogue only through a server),
+    /// only the jobs that need nothing but the media are claimed: previews, transcodes, fixity.
+    pub async fn claim_job(
+        &self,
+        worker: &str,
+        lease: Duration,
+        media_only: bool,
+    ) -> Result<Option<ClaimedJob>, DbError> {
         let mut transaction = self.begin_write().await?;
         let now = now();
         loop {
@@ -161,13 +168,16 @@ impl Database {
             // so workers take different jobs side by side (one job, one holder).
             let Some(row) = query(transaction.backend().pick(
                 "SELECT id, state, lease_owner, attempts, max_attempts, cancel_requested FROM jobs
-                 WHERE (state = 'queued' AND run_after <= $1) OR (state = 'running' AND lease_expires_at < $1)
+                 WHERE ((state = 'queued' AND run_after <= $1) OR (state = 'running' AND lease_expires_at < $1))
+                   AND ($2 = 0 OR kind IN ('previews', 'transcode', 'verify'))
                  ORDER BY priority DESC, run_after, id LIMIT 1",
                 "SELECT id, state, lease_owner, attempts, max_attempts, cancel_requested FROM jobs
-                 WHERE (state = 'queued' AND run_after <= $1) OR (state = 'running' AND lease_expires_at < $1)
+                 WHERE ((state = 'queued' AND run_after <= $1) OR (state = 'running' AND lease_expires_at < $1))
+                   AND ($2 = 0 OR kind IN ('previews', 'transcode', 'verify'))
                  ORDER BY priority DESC, run_after, id LIMIT 1 FOR UPDATE SKIP LOCKED",
             ))
             .bind(&now)
+            .bind(i64::from(media_only))
             .fetch_optional(&mut transaction)
             .await
             .during("looking for a job to run")?

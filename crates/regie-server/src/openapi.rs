@@ -7,7 +7,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::routes::{
-    assets, audit, auth, collections, deliveries, health, jobs, profiles, tokens, uploads, users, worker,
+    assets, audit, auth, collections, deliveries, health, jobs, profiles, rules, tokens, uploads, users, worker,
 };
 use crate::state::SharedState;
 
@@ -81,6 +81,9 @@ pub fn routes() -> OpenApiRouter<SharedState> {
         .routes(routes!(deliveries::destinations))
         .routes(routes!(deliveries::contracts, deliveries::add_contract))
         .routes(routes!(deliveries::check))
+        .routes(routes!(rules::list))
+        .routes(routes!(rules::save, rules::remove))
+        .routes(routes!(rules::test))
         .routes(routes!(worker::claim))
         .routes(routes!(worker::heartbeat))
         .routes(routes!(worker::complete))

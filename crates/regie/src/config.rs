@@ -42,6 +42,9 @@ pub struct WatchConfig {
     pub collection: String,
     #[serde(default)]
     pub tags: Vec<String>,
+    /// The rules run on `watch-folder` events from this folder (default: every such rule).
+    #[serde(default)]
+    pub rules: Vec<String>,
     /// Seconds a file's size and modification time must stay the same before it is taken.
     #[serde(default = "default_stability_s")]
     pub stability_s: f64,
@@ -224,6 +227,7 @@ impl LoadedConfig {
                 path: entry.path.clone(),
                 collection: entry.collection.parse().with_context(|| format!("[[watch]] {}", entry.path.display()))?,
                 tags: entry.tags.clone(),
+                rules: entry.rules.clone(),
                 stability: Duration::from_secs_f64(entry.stability_s),
                 rescan: Duration::from_secs_f64(entry.rescan_s),
                 after: entry.after,

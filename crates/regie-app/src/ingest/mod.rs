@@ -37,11 +37,22 @@ pub struct IngestRequest {
     pub visible_to: Option<regie_core::access::Access>,
     /// The watch folder the files arrived in (for workflow rules on `watch-folder`).
     pub watch: Option<String>,
+    /// The rules that folder runs on `watch-folder` (empty: every such rule).
+    pub watch_rules: Vec<String>,
 }
 
 impl IngestRequest {
     pub fn new(paths: Vec<PathBuf>, collection: CollectionPath, tags: Vec<String>) -> Self {
-        Self { paths, collection, tags, owner_id: None, uploaded: false, visible_to: None, watch: None }
+        Self {
+            paths,
+            collection,
+            tags,
+            owner_id: None,
+            uploaded: false,
+            visible_to: None,
+            watch: None,
+            watch_rules: Vec::new(),
+        }
     }
 }
 
@@ -53,6 +64,7 @@ struct Run {
     owner_id: Option<String>,
     visible_to: Option<regie_core::access::Access>,
     watch: Option<String>,
+    watch_rules: Vec<String>,
     /// Queue workflow events with each new asset (rules exist).
     raise_events: bool,
     /// The policies of the target collection, checked on every new asset.
@@ -102,6 +114,7 @@ impl Regie {
             owner_id: request.owner_id,
             visible_to: request.visible_to,
             watch: request.watch,
+            watch_rules: request.watch_rules,
             raise_events: crate::workflow::rules_exist(&self.settings.data_dir),
             policies,
             queue: Mutex::new(walk.files.into_iter().collect()),

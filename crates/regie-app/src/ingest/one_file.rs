@@ -59,7 +59,12 @@ impl Run {
             // Queued with the asset: a crash after the commit cannot lose the events.
             let outcomes: Vec<(String, bool)> =
                 verdicts.iter().map(|verdict| (verdict.policy.clone(), verdict.passed)).collect();
-            let events = crate::workflow::ingest_events(&asset_id.to_string(), &outcomes, self.watch.as_deref());
+            let events = crate::workflow::ingest_events(
+                &asset_id.to_string(),
+                &outcomes,
+                self.watch.as_deref(),
+                &self.watch_rules,
+            );
             jobs.extend(events.iter().map(crate::workflow::event_job));
         }
         let inserted = self

@@ -109,7 +109,8 @@ async fn deliver(context: &JobContext, delivery_id: &str) -> Result<(Completed, 
                 Some(rendition) => (rendition.main_file.clone(), rendition.files.clone()),
                 None => {
                     context.log("info", &format!("no {profile} rendition yet: making it first")).await;
-                    let made = transcode::run(context).await.map_err(failed("transcode-failed"))?;
+                    let speed = preset_for_deadline(context, &delivery, &asset).await;
+                    let made = transcode::run_with(context, speed).await.map_err(failed("transcode-failed"))?;
                     let rendition = made.outputs.rendition.clone().ok_or_else(|| {
                         failed("transcode-failed")(JobFailure::permanent("the transcode made no rendition"))
                     })?;
@@ -219,6 +220,46 @@ async fn deliver(context: &JobContext, delivery_id: &str) -> Result<(Completed, 
     let result =
         serde_json::json!({ "delivery_id": delivery_id, "files": files, "bytes": bytes, "elapsed_s": elapsed });
     Ok((Completed { outputs, result }, files, summary))
+}
+
+/// With a deadline and a profile that names presets: the best quality whose measured speed on
+/// this worker makes the deadline (or the fastest, flagged), said in the job log.
+async fn preset_for_deadline(
+    context: &JobContext,
+    delivery: &regie_db::DeliveryRecord,
+    asset: &regie_db::AssetRecord,
+) -> Option<regie_core::profile::Speed> {
+    let deadline = chrono::DateTime::parse_from_rfc3339(delivery.deadline.as_deref()?).ok()?;
+    let profile = transcode::queued_profile(context).ok()?;
+    let duration_s = asset
+        .files
+        .iter()
+        .find(|file| file.role == "original")
+        .and_then(|file| file.media.as_ref()?.duration_s)
+        .unwrap_or(0.0);
+    let seconds_left = (deadline.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_milliseconds() as f64 / 1000.0;
+    let data_dir = &context.regie.settings.data_dir;
+    let speed_of = |speed: regie_core::profile::Speed| match super::speeds::measured(data_dir, &profile.name, speed) {
+        Some(factor) => (factor, true),
+        None => (speed.assumed_factor(), false),
+    };
+    let choice = regie_core::profile::choose_preset(&profile.presets, duration_s, seconds_left, speed_of)?;
+    let how = if choice.measured { "measured on this worker" } else { "assumed, not yet measured here" };
+    let message = if choice.fits {
+        format!(
+            "deadline in {seconds_left:.0} s: preset {} encodes in about {:.0} s ({how}), the best quality that makes it",
+            choice.speed.as_str(),
+            choice.expected_s
+        )
+    } else {
+        format!(
+            "deadline in {seconds_left:.0} s: no preset makes it; the fastest, {}, needs about {:.0} s ({how})",
+            choice.speed.as_str(),
+            choice.expected_s
+        )
+    };
+    context.log(if choice.fits { "info" } else { "warn" }, &message).await;
+    Some(choice.speed)
 }
 
 async fn media_from_store(

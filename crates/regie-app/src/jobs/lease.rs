@@ -50,7 +50,7 @@ impl Regie {
         request: ClaimRequest,
     ) -> Result<ClaimAnswer, AppError> {
         let owner = lease_owner(access, login, &request.worker)?;
-        let job = self.db.claim_job(&owner, lease_of(request.lease_s)).await?;
+        let job = self.db.claim_job(&owner, lease_of(request.lease_s), true).await?;
         let live_jobs = if job.is_some() { 1 } else { self.db.live_job_count().await? };
         Ok(ClaimAnswer { job, live_jobs })
     }

@@ -9,6 +9,7 @@ mod outputs;
 mod previews;
 pub(crate) mod queue;
 mod rule_action;
+mod speeds;
 mod transcode;
 mod verify;
 mod worker;

@@ -144,7 +144,7 @@ impl JobQueue {
     pub(crate) async fn claim(&self, worker: &str, lease: Duration) -> Result<(Option<ClaimedJob>, u64), AppError> {
         match self {
             Self::Local(db) => {
-                let job = db.claim_job(worker, lease).await?;
+                let job = db.claim_job(worker, lease, false).await?;
                 let live = if job.is_none() { db.live_job_count().await? } else { 1 };
                 Ok((job, live))
             }

@@ -95,6 +95,7 @@ async fn check(context: &JobContext, event: &Event, policy: &str, key: &str) -> 
             job_kind: None,
             watch: event.watch.clone(),
             rule: None,
+            rules: Vec::new(),
         })
         .await;
     Ok(serde_json::json!({ "policy": policy, "passed": report.report.passed, "errors": report.report.errors }))

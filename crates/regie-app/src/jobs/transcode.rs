@@ -7,21 +7,45 @@ use regie_core::profile::verify::mismatches;
 use regie_db::{JobOutputs, NewRendition, RenditionFile};
 use regie_media::transcode_arguments;
 
+use regie_core::profile::Speed;
+
 use super::failure::JobFailure;
+use super::speeds;
 use super::worker::{Completed, JobContext};
 use crate::profiles::parse_profile;
 
 pub(super) async fn run(context: &JobContext) -> Result<Completed, JobFailure> {
+    run_with(context, None).await
+}
+
+/// The profile queued with the job, as it would run (for a delivery choosing its preset).
+pub(super) fn queued_profile(context: &JobContext) -> Result<regie_core::profile::Profile, JobFailure> {
     let name = context.job.payload["profile"].as_str().unwrap_or("unnamed").to_owned();
     let text = context.job.payload["profile_toml"]
         .as_str()
         .ok_or_else(|| JobFailure::permanent("the job carries no profile"))?;
-    let profile = parse_profile(text, &format!("profile {name} queued with the job")).map_err(JobFailure::from)?;
+    parse_profile(text, &format!("profile {name} queued with the job")).map_err(JobFailure::from)
+}
+
+/// The transcode with the profile's speed, or `speed` in its place (a deadline's preset).
+pub(super) async fn run_with(context: &JobContext, speed: Option<Speed>) -> Result<Completed, JobFailure> {
+    let mut profile = queued_profile(context)?;
+    let name = profile.name.clone();
+    if let Some(speed) = speed {
+        profile.speed = speed;
+    }
     let (asset, source, media) = context.source().await?;
     let plan = OutputPlan::new(&profile, &media).map_err(|error| JobFailure::permanent(error.to_string()))?;
     let arguments = transcode_arguments(&plan, &source, &context.work_dir);
     let command: Vec<String> = arguments.iter().map(|argument| argument.to_string_lossy().into_owned()).collect();
     let report = context.ffmpeg(&format!("transcode to {name}"), arguments, plan.duration_s, (0.0, 95.0)).await?;
+    speeds::record(
+        &context.regie.settings.data_dir,
+        &name,
+        profile.speed,
+        plan.duration_s,
+        report.elapsed.as_secs_f64(),
+    );
 
     let main_file = plan.container.main_file();
     let described = context.probe(&context.work_dir.join(main_file)).await?;

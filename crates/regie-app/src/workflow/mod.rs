@@ -74,6 +74,35 @@ impl Regie {
         load_rules(&self.settings.data_dir)
     }
 
+    /// Checks a rule's TOML and writes it as `DATA/rules/NAME.toml` (atomically: a temporary
+    /// file, synced, renamed), replacing one of the same name.
+    pub fn save_rule(&self, name: &str, text: &str) -> Result<Rule, AppError> {
+        if !regie_core::plain_name::is_plain_name(name) {
+            return Err(AppError::InvalidName { what: "rule", name: name.to_owned() });
+        }
+        let rule = Rule::parse(name, text)?;
+        let folder = rules_dir(&self.settings.data_dir);
+        let failed = |source| AppError::DataFolder { path: folder.clone(), source };
+        std::fs::create_dir_all(&folder).map_err(failed)?;
+        let mut temporary = tempfile::NamedTempFile::new_in(&folder).map_err(failed)?;
+        std::io::Write::write_all(&mut temporary, text.as_bytes()).map_err(failed)?;
+        temporary.as_file().sync_all().map_err(failed)?;
+        temporary.persist(folder.join(format!("{name}.toml"))).map_err(|error| failed(error.error))?;
+        Ok(rule)
+    }
+
+    /// Removes `DATA/rules/NAME.toml`.
+    pub fn remove_rule(&self, name: &str) -> Result<(), AppError> {
+        if !regie_core::plain_name::is_plain_name(name) {
+            return Err(AppError::InvalidName { what: "rule", name: name.to_owned() });
+        }
+        let path = rules_dir(&self.settings.data_dir).join(format!("{name}.toml"));
+        std::fs::remove_file(&path).map_err(|source| match source.kind() {
+            std::io::ErrorKind::NotFound => AppError::NoSuchFile(format!("no rule named {name} in DATA/rules/")),
+            _ => AppError::DataFolder { path: path.clone(), source },
+        })
+    }
+
     /// What `rule` would do for `asset` on its event, without doing anything.
     pub async fn test_rule(&self, name: &str, asset: &str) -> Result<RuleTest, AppError> {
         let rule = self
@@ -91,6 +120,7 @@ impl Regie {
             job_kind: rule.conditions.job_kind.clone(),
             watch: rule.conditions.watch.clone(),
             rule: Some(rule.name.clone()),
+            rules: Vec::new(),
         };
         let facts = asset_facts(&record);
         let collection = record.collection.parse()?;
@@ -148,6 +178,7 @@ impl Regie {
                         job_kind: None,
                         watch: None,
                         rule: Some(rule.name.clone()),
+                        rules: Vec::new(),
                     };
                     if let Err(error) = self.db.enqueue_job(&event_job(&event)).await {
                         tracing::error!(%error, rule = %rule.name, "cannot queue a scheduled event");
@@ -208,12 +239,18 @@ pub(crate) fn simple_event(kind: EventKind, asset_id: regie_core::AssetId, key: 
         job_kind: None,
         watch: None,
         rule: None,
+        rules: Vec::new(),
     }
 }
 
 /// The events an ingested asset raises: ingested, its policies' verdicts, and the watch folder
 /// it came through.
-pub(crate) fn ingest_events(asset_id: &str, verdicts: &[(String, bool)], watch: Option<&str>) -> Vec<Event> {
+pub(crate) fn ingest_events(
+    asset_id: &str,
+    verdicts: &[(String, bool)],
+    watch: Option<&str>,
+    watch_rules: &[String],
+) -> Vec<Event> {
     let base = |kind: EventKind, key: String| Event {
         kind,
         key,
@@ -223,10 +260,13 @@ pub(crate) fn ingest_events(asset_id: &str, verdicts: &[(String, bool)], watch: 
         job_kind: None,
         watch: watch.map(str::to_owned),
         rule: None,
+        rules: Vec::new(),
     };
     let mut events = vec![base(EventKind::Ingested, format!("ingested:{asset_id}"))];
     if let Some(watch) = watch {
-        events.push(base(EventKind::WatchFolder, format!("watch-folder:{watch}:{asset_id}")));
+        let mut event = base(EventKind::WatchFolder, format!("watch-folder:{watch}:{asset_id}"));
+        event.rules = watch_rules.to_vec();
+        events.push(event);
     }
     for (policy, passed) in verdicts {
         let kind = if *passed { EventKind::PolicyPassed } else { EventKind::PolicyFailed };

@@ -22,6 +22,11 @@ pub struct Profile {
     /// The trade between time to air and quality; `preset` in `[video]` overrides it.
     #[serde(default)]
     pub speed: Speed,
+    /// The presets a delivery with a deadline may use instead of `speed`, best quality first
+    /// (`["quality", "balanced", "fast"]`): the one whose measured speed on the worker meets the
+    /// deadline is taken.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub presets: Vec<Speed>,
     pub video: Option<VideoSpec>,
     pub audio: Option<AudioSpec>,
     /// Segment length of a packaged ladder, in seconds.
@@ -75,6 +80,61 @@ pub enum Speed {
     #[default]
     Balanced,
     Quality,
+}
+
+impl Speed {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Fast => "fast",
+            Self::Balanced => "balanced",
+            Self::Quality => "quality",
+        }
+    }
+
+    /// Times real time assumed for a preset never measured on a worker (an H.264 HD encode on
+    /// two cores); replaced by measurements as soon as one is made.
+    pub fn assumed_factor(self) -> f64 {
+        match self {
+            Self::Quality => 0.5,
+            Self::Balanced => 1.5,
+            Self::Fast => 4.0,
+        }
+    }
+}
+
+/// The preset picked for a deadline, and why.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PresetChoice {
+    pub speed: Speed,
+    /// Seconds the encode is expected to take.
+    pub expected_s: f64,
+    /// Whether the speed was measured on this worker (or assumed).
+    pub measured: bool,
+    /// Whether it fits before the deadline (when none does, the fastest is taken).
+    pub fits: bool,
+}
+
+/// The best-quality preset of `presets` (best first) whose speed (`speed_of`: times real time and
+/// whether it was measured) encodes `duration_s` within `seconds_left`; else the fastest one.
+pub fn choose_preset(
+    presets: &[Speed],
+    duration_s: f64,
+    seconds_left: f64,
+    speed_of: impl Fn(Speed) -> (f64, bool),
+) -> Option<PresetChoice> {
+    let choices: Vec<PresetChoice> = presets
+        .iter()
+        .map(|&speed| {
+            let (factor, measured) = speed_of(speed);
+            let expected_s = duration_s / factor.max(0.01);
+            PresetChoice { speed, expected_s, measured, fits: expected_s <= seconds_left }
+        })
+        .collect();
+    choices
+        .iter()
+        .find(|choice| choice.fits)
+        .copied()
+        .or_else(|| choices.iter().copied().min_by(|left, right| left.expected_s.total_cmp(&right.expected_s)))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -196,5 +256,28 @@ impl Profile {
     /// A ladder of renditions packaged for adaptive streaming.
     pub fn is_ladder(&self) -> bool {
         self.video.as_ref().is_some_and(|video| !video.rungs.is_empty())
+    }
+}
+
+#[cfg(test)]
+mod preset_tests {
+    use super::*;
+
+    #[test]
+    fn the_best_preset_that_meets_the_deadline_is_chosen() {
+        let presets = [Speed::Quality, Speed::Balanced, Speed::Fast];
+        let measured = |speed: Speed| match speed {
+            Speed::Quality => (0.5, true),
+            Speed::Balanced => (2.0, true),
+            Speed::Fast => (5.0, false),
+        };
+        let relaxed = choose_preset(&presets, 600.0, 3600.0, measured).unwrap();
+        assert_eq!((relaxed.speed, relaxed.fits), (Speed::Quality, true));
+        let tight = choose_preset(&presets, 600.0, 400.0, measured).unwrap();
+        assert_eq!(tight.speed, Speed::Balanced);
+        assert_eq!(tight.expected_s, 300.0);
+        let hopeless = choose_preset(&presets, 600.0, 60.0, measured).unwrap();
+        assert_eq!((hopeless.speed, hopeless.fits, hopeless.measured), (Speed::Fast, false, false));
+        assert!(choose_preset(&[], 600.0, 60.0, measured).is_none());
     }
 }

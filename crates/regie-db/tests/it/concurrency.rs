@@ -33,7 +33,7 @@ async fn every_job_is_claimed_by_exactly_one_worker(database: Database) {
         workers.push(tokio::spawn(async move {
             let name = format!("worker-{worker}");
             let mut claimed = Vec::new();
-            while let Some(job) = database.claim_job(&name, Duration::from_secs(60)).await.unwrap() {
+            while let Some(job) = database.claim_job(&name, Duration::from_secs(60), false).await.unwrap() {
                 assert_eq!(job.attempt, 1, "a job with a live lease is never claimed twice");
                 let outputs = JobOutputs { asset_id: None, files: Vec::new(), rendition: None };
                 assert!(database.succeed_job(&job.id, &name, &outputs, &serde_json::json!({})).await.unwrap());

@@ -9,6 +9,7 @@ pub mod health;
 pub mod jobs;
 pub mod profiles;
 pub mod ranges;
+pub mod rules;
 pub mod tokens;
 pub mod uploads;
 pub mod users;

@@ -770,3 +770,57 @@ fn deadlines_order_deliveries_by_slack_and_one_that_cannot_make_it_is_flagged_at
     let plain = deliver(&regie, &[&asset, "--to", "air", "--profile", "mobile-540p"]);
     assert!(priority(&relaxed) > priority(&plain), "a deadline goes before none");
 }
+
+#[test]
+fn a_deadline_picks_the_best_preset_whose_speed_makes_it_and_says_so() {
+    let regie = TestRegie::new();
+    let first = licensed_asset(&regie, "h264_aac.mp4");
+    let second = licensed_asset(&regie, "late_picture_1080p25.mp4");
+    let profiles = regie.data().join("profiles");
+    std::fs::create_dir_all(&profiles).unwrap();
+    let mobile =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../regie-app/profiles/mobile-540p.toml"))
+            .unwrap();
+    let house = mobile
+        .replace("name = \"mobile-540p\"", "name = \"house-mobile\"")
+        .replace("speed = \"balanced\"", "speed = \"balanced\"\npresets = [\"quality\", \"balanced\", \"fast\"]");
+    std::fs::write(profiles.join("house-mobile.toml"), house).unwrap();
+    let out = regie.scratch("air");
+    regie.json(&[
+        "destinations",
+        "add",
+        "air",
+        "--url",
+        &format!("file://{}", out.display()),
+        "--territory",
+        "FR",
+        "--platform",
+        "linear",
+        "--sidecar",
+        "none",
+        "--json",
+    ]);
+    let log_of = |delivery: &Value| -> Vec<String> {
+        let job = regie.json(&["jobs", "show", delivery["job_id"].as_str().unwrap(), "--json"]);
+        job["log"].as_array().unwrap().iter().map(|line| line["message"].as_str().unwrap().to_owned()).collect()
+    };
+    let later = (chrono::Utc::now() + chrono::Duration::hours(20)).to_rfc3339();
+    let relaxed = deliver(&regie, &[&first, "--to", "air", "--profile", "house-mobile", "--deadline", &later]);
+    run_worker(&regie);
+    assert_eq!(delivery(&regie, relaxed["id"].as_str().unwrap())["state"], "delivered");
+    let log = log_of(&relaxed);
+    assert!(
+        log.iter().any(|line| line.contains("preset quality") && line.contains("assumed") && line.contains("makes it")),
+        "{log:#?}"
+    );
+    let speeds: Value = serde_json::from_slice(&std::fs::read(regie.data().join("speeds.json")).unwrap()).unwrap();
+    assert!(speeds["house-mobile/quality"].as_f64().unwrap() > 0.0, "{speeds}");
+
+    let gone = (chrono::Utc::now() - chrono::Duration::minutes(1)).to_rfc3339();
+    let late = deliver(&regie, &[&second, "--to", "air", "--profile", "house-mobile", "--deadline", &gone]);
+    assert_eq!(late["deadline_at_risk"], true);
+    run_worker(&regie);
+    let log = log_of(&late);
+    assert!(log.iter().any(|line| line.contains("no preset makes it; the fastest, fast")), "{log:#?}");
+    assert_eq!(delivery(&regie, late["id"].as_str().unwrap())["state"], "delivered", "late, but delivered");
+}

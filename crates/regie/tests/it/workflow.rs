@@ -342,3 +342,59 @@ fn a_scheduled_rule_sweeps_the_matching_assets_once_per_time() {
         String::from_utf8_lossy(&refused.stderr)
     );
 }
+
+#[test]
+fn a_watch_folder_runs_only_the_rules_it_names_and_rules_are_managed_over_the_api() {
+    let mut regie = TestRegie::new();
+    regie.environment.push(("REGIE_JOBS_PREVIEWS_AT_INGEST".to_owned(), "0".to_owned()));
+    let hot = regie.scratch("named");
+    write_config(
+        &regie,
+        &format!(
+            "[[watch]]\nname = \"agency\"\npath = \"{}\"\ncollection = \"news\"\nrules = [\"tag-hot\"]\nstability_s = 0.3\nrescan_s = 0.1\n",
+            hot.display()
+        ),
+    );
+    let rules = regie.data().join("rules");
+    std::fs::create_dir_all(&rules).unwrap();
+    for (name, tag) in [("tag-hot", "hot"), ("tag-other", "other")] {
+        std::fs::write(
+            rules.join(format!("{name}.toml")),
+            format!("on = \"watch-folder\"\n[[do]]\naction = \"tag\"\ntags = [\"{tag}\"]\n"),
+        )
+        .unwrap();
+    }
+    fixtures::copy_into(&hot, &["h264_aac.mp4"]);
+    let watched = regie.run(&["watch", "--once", "--json"]);
+    assert!(watched.status.success(), "{}", String::from_utf8_lossy(&watched.stderr));
+    let worker = regie.run(&["worker", "--until-idle", "--json"]);
+    assert!(worker.status.success());
+    let assets = regie.assets();
+    assert_eq!(assets[0]["tags"], serde_json::json!(["hot"]), "only the folder's rule ran");
+    let asset = assets[0]["id"].as_str().unwrap().to_owned();
+
+    let served = crate::served::Served::start(regie);
+    served.add_user("ada", "admin");
+    served.add_user("eve", "editor");
+    let (ada, eve) = (served.login("ada"), served.login("eve"));
+    let listed = served.get("/api/v1/rules", &ada).json();
+    assert_eq!(listed.as_array().unwrap().len(), 2);
+    assert_eq!(served.get("/api/v1/rules", &eve).status, 403);
+    let body = serde_json::json!({ "toml": "on = \"tagged\"\n[[do]]\naction = \"webhook\"\nurl = \"ftp://x\"\n" });
+    let refused = served.send("PUT", "/api/v1/rules/bad", Some(&ada), Some(body));
+    assert_eq!(refused.status, 400, "{}", String::from_utf8_lossy(&refused.body));
+    let good = serde_json::json!({ "toml": "on = \"tagged\"\n[when]\ntags = [\"hot\"]\n[[do]]\naction = \"tag\"\ntags = [\"seen\"]\n" });
+    assert_eq!(served.send("PUT", "/api/v1/rules/seen", Some(&eve), Some(good.clone())).status, 403);
+    assert_eq!(served.send("PUT", "/api/v1/rules/seen", Some(&ada), Some(good)).status, 200);
+    assert!(served.regie.data().join("rules/seen.toml").exists());
+    let test = served.get(&format!("/api/v1/rules/seen/test?asset={asset}"), &ada).json();
+    assert_eq!(test["applies"], true, "{test:#}");
+    assert_eq!(
+        served.send("PUT", "/api/v1/rules/..%2Fescape", Some(&ada), Some(serde_json::json!({"toml": ""}))).status,
+        400
+    );
+    assert_eq!(served.send("DELETE", "/api/v1/rules/seen", Some(&ada), None).status, 204);
+    assert_eq!(served.send("DELETE", "/api/v1/rules/seen", Some(&ada), None).status, 404);
+    let saved = served.regie.audit_entries("rule.save");
+    assert_eq!(saved.len(), 1);
+}
