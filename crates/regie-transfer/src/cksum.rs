@@ -40,6 +40,13 @@ impl Cksum {
     }
 }
 
+/// A short stable name for a key or path (file names of resume states): its CRC in hex.
+pub(crate) fn name_digest(text: &str) -> String {
+    let mut sum = Cksum::default();
+    sum.update(text.as_bytes());
+    format!("{:08x}", sum.finish())
+}
+
 /// The checksum and size of a file.
 pub async fn cksum_file(path: &Path) -> Result<(u32, u64), TransferError> {
     let read_error = |source| TransferError::Read { path: path.display().to_string(), source };

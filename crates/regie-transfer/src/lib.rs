@@ -2,7 +2,8 @@
 //! S3 bucket; every file is written under a temporary name beside its final one, read back there
 //! and compared (size and POSIX `cksum` CRC, computed here from the bytes sent), and only then
 //! renamed to its final name, so a receiver never sees a partial or damaged file under a final
-//! name. An interrupted transfer resumes from what the far end already holds.
+//! name. An interrupted transfer resumes from what the far end already holds (or, for a bucket,
+//! from the parts of its multipart upload recorded here).
 
 mod bucket;
 mod cksum;
@@ -54,6 +55,9 @@ pub struct Access {
     pub s3_settings: Vec<(String, String)>,
     /// A folder of this machine for batch files and read-back copies.
     pub work_dir: PathBuf,
+    /// A folder of this machine that outlives an attempt: where an S3 multipart upload records
+    /// its parts, so the next attempt continues it.
+    pub resume_dir: PathBuf,
     /// The longest a single step may take.
     pub timeout: Duration,
 }
@@ -96,7 +100,7 @@ impl Destination {
         match &self.url {
             DestinationUrl::File { path } => folder::send(self, path, files, tag).await,
             DestinationUrl::Sftp { .. } => sftp::send(self, runner, files, tag, resume).await,
-            DestinationUrl::S3 { .. } => bucket::send(self, files).await,
+            DestinationUrl::S3 { .. } => bucket::send(self, files, tag).await,
         }
     }
 

@@ -247,6 +247,7 @@ impl Regie {
                 limit_kbit_s: settings.limit_kbit_s,
                 s3_settings,
                 work_dir: work_dir.to_owned(),
+                resume_dir: self.settings.data_dir.join("transfers"),
                 timeout,
             },
         })

@@ -824,3 +824,97 @@ fn a_deadline_picks_the_best_preset_whose_speed_makes_it_and_says_so() {
     assert!(log.iter().any(|line| line.contains("no preset makes it; the fastest, fast")), "{log:#?}");
     assert_eq!(delivery(&regie, late["id"].as_str().unwrap())["state"], "delivered", "late, but delivered");
 }
+
+#[test]
+fn a_killed_upload_to_a_bucket_continues_its_multipart_upload() {
+    let server = S3Server::start("slow-drop");
+    let mut regie = TestRegie::new();
+    regie.environment.push(("DROP_KEY".to_owned(), ACCESS_KEY.to_owned()));
+    regie.environment.push(("DROP_SECRET".to_owned(), SECRET_KEY.to_owned()));
+    // About 52 MB: four parts of 16 MiB.
+    let source = regie.scratch("big").join("long.wav");
+    fixtures::ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "anoisesrc=d=270:c=white:r=48000:a=0.3",
+        "-ac",
+        "2",
+        "-c:a",
+        "pcm_s16le",
+        source.to_str().unwrap(),
+    ]);
+    let output = regie
+        .command()
+        .env("REGIE_JOBS_PREVIEWS_AT_INGEST", "0")
+        .arg("ingest")
+        .arg("--json")
+        .arg(&source)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let asset = serde_json::from_slice::<Value>(&output.stdout).unwrap()["asset_id"].as_str().unwrap().to_owned();
+    // 64 Mbit/s: a part every two seconds.
+    regie.json(&[
+        "destinations",
+        "add",
+        "drop",
+        "--url",
+        "s3://slow-drop/in",
+        "--endpoint",
+        &server.endpoint,
+        "--access-key-env",
+        "DROP_KEY",
+        "--secret-key-env",
+        "DROP_SECRET",
+        "--limit-kbps",
+        "64000",
+        "--sidecar",
+        "none",
+        "--json",
+    ]);
+    let id = deliver(&regie, &[&asset, "--to", "drop"])["id"].as_str().unwrap().to_owned();
+    let mut worker = regie
+        .command()
+        .env("REGIE_JOBS_LEASE_S", "2")
+        .args(["worker", "--until-idle", "--json"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let transfers = regie.data().join("transfers");
+    let started = Instant::now();
+    loop {
+        let recorded = std::fs::read_dir(&transfers)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|entry| std::fs::read(entry.path()).ok())
+            .filter_map(|bytes| serde_json::from_slice::<Value>(&bytes).ok())
+            .any(|state| state["parts"].as_array().is_some_and(|parts| !parts.is_empty()));
+        if recorded {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "no part was ever recorded");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    worker.kill().unwrap();
+    worker.wait().unwrap();
+    assert!(server.objects("slow-drop").iter().all(|path| !path.ends_with("long.wav")), "no object before completion");
+
+    let output =
+        regie.command().env("REGIE_JOBS_LEASE_S", "2").args(["worker", "--until-idle", "--json"]).output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let record = delivery(&regie, &id);
+    assert_eq!(record["state"], "delivered", "{record:#}");
+    let media = &record["files"][0];
+    assert!(media["resumed_from"].as_u64().unwrap() >= 16 * 1024 * 1024, "{record:#}");
+    assert_receipt_matches_media(media, &server.root.join("slow-drop"), &source);
+    assert!(std::fs::read_dir(&transfers).unwrap().next().is_none(), "the upload's state is gone once complete");
+}
+
+fn assert_receipt_matches_media(media: &Value, root: &Path, source: &Path) {
+    let delivered = root.join(media["path"].as_str().unwrap());
+    assert_eq!(md5sum(&delivered), md5sum(source));
+    assert_eq!(media["md5"].as_str().unwrap(), md5sum(source));
+}
