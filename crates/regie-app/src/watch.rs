@@ -134,7 +134,7 @@ impl Regie {
                         count += 1;
                     }
                 }
-                settling |= !state.seen.is_empty();
+                settling |= state.is_settling();
             }
             if once && !settling {
                 return Ok(count);
@@ -154,6 +154,12 @@ impl Regie {
     /// Ingests one settled file (its sidecars come with it), journals it, moves it if asked.
     async fn take(&self, state: &mut FolderState, path: &Path) -> Result<Option<WatchOutcome>, AppError> {
         let Some(seen) = state.seen.remove(path) else { return Ok(None) };
+        // Its sidecars are read with it and handled with it.
+        let companions: Vec<(PathBuf, Seen)> = state
+            .companions(path)
+            .into_iter()
+            .filter_map(|companion| state.seen.remove(&companion).map(|seen| (companion, seen)))
+            .collect();
         let folder = &state.folder;
         let mut request = IngestRequest::new(vec![path.to_owned()], folder.collection.clone(), folder.tags.clone());
         request.watch = Some(folder.name.clone());
@@ -168,9 +174,15 @@ impl Regie {
                 Some(move_with_sidecars(&folder.path, path, target)?)
             }
         };
-        let entry = Handled { path: path.display().to_string(), size: seen.size, modified_ns: nanos(seen.modified) };
-        append_journal(&state.journal, &entry)?;
-        state.handled.insert(entry);
+        for (handled_path, handled) in std::iter::once((path.to_owned(), seen)).chain(companions) {
+            let entry = Handled {
+                path: handled_path.display().to_string(),
+                size: handled.size,
+                modified_ns: nanos(handled.modified),
+            };
+            append_journal(&state.journal, &entry)?;
+            state.handled.insert(entry);
+        }
         Ok(Some(WatchOutcome {
             watch: folder.name.clone(),
             path: path.display().to_string(),
@@ -224,18 +236,28 @@ impl FolderState {
                 ready.push(path.clone());
             }
         }
-        // A sidecar alone is journalled with its media file; left alone it just waits.
-        self.seen.retain(|path, seen| !(is_sidecar(path) && settled(seen) && !has_media_companion(path, &present)));
         ready.sort();
         ready
     }
-}
 
-fn has_media_companion(path: &Path, present: &BTreeMap<PathBuf, (u64, SystemTime)>) -> bool {
-    let stem = stem_of(path);
-    present
-        .keys()
-        .any(|other| other != path && !is_sidecar(other) && other.parent() == path.parent() && stem_of(other) == stem)
+    /// Whether anything is still changing, or settled media waits to be taken (a settled sidecar
+    /// without its media just waits, it settles nothing).
+    fn is_settling(&self) -> bool {
+        let now = Instant::now();
+        self.seen.iter().any(|(path, seen)| !is_sidecar(path) || now.duration_since(seen.since) < self.folder.stability)
+    }
+
+    /// The sidecars being watched beside `media` (same folder, same name before the first dot).
+    fn companions(&self, media: &Path) -> Vec<PathBuf> {
+        let stem = stem_of(media);
+        self.seen
+            .keys()
+            .filter(|other| {
+                *other != media && is_sidecar(other) && other.parent() == media.parent() && stem_of(other) == stem
+            })
+            .cloned()
+            .collect()
+    }
 }
 
 fn stem_of(path: &Path) -> String {

@@ -108,6 +108,9 @@ fn files_left_in_place_are_not_taken_again_after_a_restart() {
         ),
     );
     fixtures::copy_into(&hot, &["h264_aac.mp4"]);
+    std::fs::write(hot.join("h264_aac.json"), r#"{"title": "Agency feed", "series": "Promos"}"#).unwrap();
+    // A sidecar without media waits without keeping `--once` from finishing.
+    std::fs::write(hot.join("orphan.xml"), "<note/>").unwrap();
     let run = || {
         let output = regie
             .command()
@@ -125,6 +128,8 @@ fn files_left_in_place_are_not_taken_again_after_a_restart() {
     assert!(hot.join("h264_aac.mp4").exists(), "left in place");
     assert!(run().is_empty(), "the journal keeps it from being taken again");
     assert_eq!(regie.asset_count(), 1);
+    let asset = &regie.assets()[0];
+    assert_eq!(asset["metadata"]["title"], "Agency feed", "the sidecar came with it");
 }
 
 /// A request as received: its headers (names in lower case) and body.
