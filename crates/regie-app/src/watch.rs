@@ -346,8 +346,12 @@ fn inotify_watchers(folders: &[WatchFolder], wake: &Arc<Notify>) -> Vec<notify::
     let mut watchers = Vec::new();
     for folder in folders {
         let wake = Arc::clone(wake);
+        // Only changes wake the watcher: the scan's own reads (open, access) would wake it again.
         let handler = move |event: notify::Result<notify::Event>| {
-            if event.is_ok() {
+            use notify::EventKind;
+            if let Ok(event) = event
+                && matches!(event.kind, EventKind::Create(_) | EventKind::Modify(_) | EventKind::Remove(_))
+            {
                 wake.notify_one();
             }
         };

@@ -403,3 +403,32 @@ fn a_watch_folder_runs_only_the_rules_it_names_and_rules_are_managed_over_the_ap
     let saved = served.regie.audit_entries("rule.save");
     assert_eq!(saved.len(), 1);
 }
+
+/// CPU time (user + system, clock ticks) a process has used, from /proc.
+fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    let after_name = &stat[stat.rfind(')').unwrap() + 2..];
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+    fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
+}
+
+#[test]
+fn an_idle_watcher_sleeps_between_scans() {
+    let regie = TestRegie::new();
+    let hot = regie.scratch("idle");
+    std::fs::write(hot.join("waiting.xml"), "<sidecar without media/>").unwrap();
+    write_config(
+        &regie,
+        &format!("[[watch]]\npath = \"{}\"\ncollection = \"news\"\nstability_s = 0.2\nrescan_s = 0.2\n", hot.display()),
+    );
+    let mut watcher = start_watch(&regie);
+    std::thread::sleep(Duration::from_secs(1));
+    let before = cpu_ticks(watcher.id());
+    std::thread::sleep(Duration::from_secs(3));
+    let used = cpu_ticks(watcher.id()) - before;
+    watcher.kill().unwrap();
+    watcher.wait().unwrap();
+    // A loop woken by its own scans would burn most of the 300 ticks.
+    assert!(used < 60, "the watcher used {used} ticks of CPU in 3 s while nothing changed");
+}
