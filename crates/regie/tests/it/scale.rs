@@ -133,7 +133,9 @@ fn a_postgres_restart_fails_requests_cleanly_and_regie_recovers() {
         "only answers or clean refusals: {statuses:?}"
     );
     assert!(statuses.iter().all(|(_, took)| *took < Duration::from_secs(15)), "no request hangs: {statuses:?}");
-    assert!(statuses.iter().any(|(status, _)| *status == 503), "the outage was seen: {statuses:?}");
+    // Whether a request of the load was in flight at the instant of the halt (refused with 503)
+    // or waited for the restart (200) is timing; the refusal of an outage longer than the pool's
+    // wait is asserted below, without a race.
 
     postgres("halt");
     let started = Instant::now();
