@@ -88,10 +88,19 @@ impl Regie {
         };
 
         // Rights: every territory and platform the destination publishes on must be licensed.
+        // The contracts are read once for every pair.
+        let contracts = if destination.settings.territories.is_empty() {
+            Vec::new()
+        } else {
+            self.contracts_of_asset(&new.asset_id).await?
+        };
+        let today = Utc::now().date_naive();
         let mut denials = Vec::new();
         for territory in &destination.settings.territories {
             for platform in &destination.settings.platforms {
-                let answer = self.check_rights(&new.asset_id, territory, platform, None).await?;
+                let wanted =
+                    regie_core::rights::Use { territory: territory.clone(), platform: platform.clone(), on: today };
+                let answer = regie_core::rights::check(&contracts, &wanted);
                 if answer.allowed {
                     new.contract_id = new.contract_id.or(answer.contract);
                 } else {

@@ -66,6 +66,11 @@ impl Regie {
     /// Checks and records a contract; reports (does not refuse) exclusivity conflicts.
     pub async fn add_contract(&self, new: &NewContract) -> Result<ContractAdded, AppError> {
         let row = self.contract_row(new).await?;
+        self.record_contract(row).await
+    }
+
+    /// Records a checked contract with the exclusivity conflicts it has with those already held.
+    async fn record_contract(&self, row: ContractRow) -> Result<ContractAdded, AppError> {
         let contract = contract_of(&row)?;
         let existing = self.contracts_of_subject(&row).await?;
         let conflicts = rights::exclusivity_conflicts(&contract, &existing);
@@ -146,11 +151,7 @@ impl Regie {
         }
         let mut added = Vec::new();
         for row in rows {
-            let contract = contract_of(&row)?;
-            let existing = self.contracts_of_subject(&row).await?;
-            let conflicts = rights::exclusivity_conflicts(&contract, &existing);
-            self.db.insert_contract(&row).await?;
-            added.push(ContractAdded { contract: row, conflicts });
+            added.push(self.record_contract(row).await?);
         }
         Ok(RightsImport { added })
     }
@@ -169,6 +170,11 @@ impl Regie {
 
     pub async fn remove_contract(&self, reference: &str) -> Result<String, AppError> {
         Ok(self.db.delete_contract(reference).await?)
+    }
+
+    /// The asset's contracts (its own and its series') in the domain's terms.
+    pub(crate) async fn contracts_of_asset(&self, asset: &str) -> Result<Vec<Contract>, AppError> {
+        self.list_contracts(Some(asset)).await?.iter().map(contract_of).collect()
     }
 
     /// Whether the asset may be used in `territory` on `platform` on day `at` (today by default).

@@ -219,8 +219,14 @@ pub async fn add_contract(
     Ok((StatusCode::CREATED, axum::Json(added)))
 }
 
-/// Server paths in errors and receipts of folder destinations are for administrators.
+/// Server paths in errors and receipts (a folder destination's files) are for administrators;
+/// others see the delivered files' names.
 fn redacted(state: &SharedState, who: &Authenticated, mut delivery: Delivery) -> Delivery {
     delivery.error = delivery.error.map(|error| state.regie.redact_paths(&who.access, &error));
+    if !who.access.is_admin() {
+        for file in &mut delivery.files {
+            file.path = file.path.rsplit('/').next().unwrap_or_default().to_owned();
+        }
+    }
     delivery
 }
