@@ -35,6 +35,10 @@ pub enum StorageError {
     BadStoreUrl { url: String, reason: &'static str },
     #[error("blob {blake3} is catalogued but missing from the store: restore it from a copy (regie gc does not)")]
     BlobMissing { blake3: String },
+    #[error("the copy of {blake3} in {location} no longer matches its BLAKE3: it cannot be the source of a copy")]
+    SourceCorrupt { blake3: String, location: String },
+    #[error("the copy of {blake3} just written to {location} did not read back the same: check that storage")]
+    CopyNotVerified { blake3: String, location: String },
 }
 
 impl StorageError {
@@ -50,6 +54,8 @@ impl StorageError {
             Self::Remote { .. } => "store-unavailable",
             Self::BadStoreUrl { .. } => "invalid-store-url",
             Self::BlobMissing { .. } => "blob-missing",
+            Self::SourceCorrupt { .. } => "source-corrupt",
+            Self::CopyNotVerified { .. } => "copy-not-verified",
         }
     }
 
@@ -58,6 +64,8 @@ impl StorageError {
             Self::ReadSource { .. } | Self::SourceChanged { .. } | Self::SourceVanished { .. } => ErrorKind::Invalid,
             Self::DiskFull { .. } => ErrorKind::StorageFull,
             Self::WriteStore { .. } | Self::HasherFailed | Self::BlobMissing { .. } => ErrorKind::Internal,
+            Self::SourceCorrupt { .. } => ErrorKind::Conflict,
+            Self::CopyNotVerified { .. } => ErrorKind::Failed,
             Self::Remote { .. } => ErrorKind::Unavailable,
             Self::BadStoreUrl { .. } => ErrorKind::Invalid,
         }

@@ -3,12 +3,14 @@
 //! Copying and checksumming happen in one read pass of the source.
 
 mod error;
+mod fixity;
 mod hashing;
 mod local;
 mod s3;
 mod writeback;
 
 pub use error::{StorageError, is_disk_full};
+pub use fixity::{CopyDigest, CopyMade, CopyReading, Throttle};
 pub use hashing::HashOptions;
 pub use local::{BlobStore, LocalBlob, StagedBlob};
 pub use s3::{BlobStream, S3Blobs};

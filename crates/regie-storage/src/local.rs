@@ -25,8 +25,8 @@ const WRITEBACK_EVERY: u64 = 16 << 20;
 /// kept for copies being staged and for local copies handed to tools.
 #[derive(Debug, Clone)]
 pub struct BlobStore {
-    root: PathBuf,
-    remote: Option<S3Blobs>,
+    pub(crate) root: PathBuf,
+    pub(crate) remote: Option<S3Blobs>,
 }
 
 /// A blob as a local file for a tool that needs one (ffmpeg): the stored file itself in a local
@@ -354,6 +354,11 @@ impl BlobStore {
         Ok(hasher.finalize().to_hex().as_str() == blake3.as_str())
     }
 
+    /// The folder this store writes in (`blobs/`, `tmp/`, `quarantine/`).
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
     /// Removes temporary files left by interrupted writes; returns their paths and sizes.
     pub fn remove_leftover_temporaries(&self) -> Result<Vec<(PathBuf, u64)>, StorageError> {
         let mut removed = Vec::new();
@@ -373,7 +378,7 @@ fn fingerprint(file: &File) -> std::io::Result<(u64, Option<SystemTime>)> {
 }
 
 /// Reads until the buffer is full or the input ends, so chunks are whole except the last.
-fn read_full(input: &mut impl Read, buffer: &mut [u8]) -> std::io::Result<usize> {
+pub(crate) fn read_full(input: &mut impl Read, buffer: &mut [u8]) -> std::io::Result<usize> {
     let mut filled = 0;
     while filled < buffer.len() {
         match input.read(&mut buffer[filled..]) {
@@ -395,7 +400,7 @@ fn read_folder(folder: &Path) -> Result<Vec<PathBuf>, StorageError> {
     entries.map(|entry| entry.map(|entry| entry.path()).map_err(|error| StorageError::read(folder, error))).collect()
 }
 
-fn sync_folder(folder: &Path) -> Result<(), StorageError> {
+pub(crate) fn sync_folder(folder: &Path) -> Result<(), StorageError> {
     File::open(folder).and_then(|handle| handle.sync_all()).map_err(|error| StorageError::write(folder, error))
 }
 

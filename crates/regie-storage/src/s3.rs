@@ -203,6 +203,50 @@ impl S3Blobs {
         Ok(hasher.finalize().to_hex().as_str() == blake3.as_str())
     }
 
+    /// Reads the blob in full for fixity (see `BlobStore::read_copy`).
+    pub(crate) async fn read_copy(
+        &self,
+        blake3: &Blake3Hex,
+        md5: bool,
+        throttle: Option<Arc<crate::Throttle>>,
+    ) -> Result<crate::CopyReading, StorageError> {
+        let found = match self.store.get(&self.key(blake3)).await {
+            Ok(found) => found,
+            Err(object_store::Error::NotFound { .. }) => return Ok(crate::CopyReading::Missing),
+            Err(error) => return Err(failed(&self.url, "reading a blob")(error)),
+        };
+        let mut stream = found.into_stream();
+        let mut digest = crate::fixity::StreamDigest::new(md5);
+        while let Some(chunk) = stream.next().await {
+            let chunk = match chunk {
+                Ok(chunk) => chunk,
+                Err(error) => {
+                    return Ok(crate::CopyReading::Unreadable(format!("the object stopped after part of it: {error}")));
+                }
+            };
+            if let Some(throttle) = &throttle {
+                tokio::time::sleep(throttle.wait_before(chunk.len() as u64)).await;
+            }
+            digest.update(&chunk);
+        }
+        Ok(crate::CopyReading::Read(digest.finish()))
+    }
+
+    /// Moves the object aside to `quarantine/<blake3>.<stamp>` (copy, then delete).
+    pub(crate) async fn quarantine(&self, blake3: &Blake3Hex, stamp: u128) -> Result<Option<String>, StorageError> {
+        let from = self.key(blake3);
+        let name = format!("quarantine/{blake3}.{stamp}");
+        let to = if self.prefix.is_empty() { Path::from(name) } else { Path::from(format!("{}/{name}", self.prefix)) };
+        match self.store.copy(&from, &to).await {
+            Ok(()) => {}
+            Err(object_store::Error::NotFound { .. }) => return Ok(None),
+            Err(error) => return Err(failed(&self.url, "quarantining a blob")(error)),
+        }
+        self.store.delete(&from).await.map_err(failed(&self.url, "quarantining a blob"))?;
+        let bucket = self.url.trim_start_matches("s3://").split('/').next().unwrap_or_default();
+        Ok(Some(format!("s3://{bucket}/{to}")))
+    }
+
     /// Every blob in the bucket under the prefix last written before `written_before` (seconds
     /// since the epoch), when given.
     pub async fn list(&self, written_before: Option<i64>) -> Result<Vec<Blake3Hex>, StorageError> {
