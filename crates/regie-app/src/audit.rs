@@ -37,6 +37,18 @@ impl Regie {
         Ok(sealed)
     }
 
+    /// Records several actions at once, in order (a fixity run's events); all or none.
+    pub async fn audit_batch(&self, entries: Vec<NewAuditEntry>) -> Result<(), AppError> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let sealed = self.db.append_audit_batch(entries).await?;
+        if let Some(last) = sealed.last() {
+            self.write_head(last)?;
+        }
+        Ok(())
+    }
+
     pub async fn audit_entries(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>, AppError> {
         Ok(self.db.list_audit(filter).await?)
     }

@@ -14,6 +14,7 @@ mod gc;
 mod import;
 pub mod ingest;
 pub mod jobs;
+pub mod keeping;
 mod moving;
 mod named_toml;
 mod names;
@@ -23,6 +24,7 @@ mod profiles;
 mod read_cache;
 mod redact;
 mod regie;
+mod s3_access;
 mod search;
 mod settings;
 pub mod sidecar;
@@ -51,7 +53,7 @@ pub use regie_search::{
 };
 pub use regie_storage::{BlobStream, LocalBlob, is_disk_full};
 pub use search::{ImportReport, ReindexReport, SearchOptions};
-pub use settings::{JobSettings, Settings};
+pub use settings::{FixitySchedule, JobSettings, KeepingSettings, Settings};
 pub use uploads::{Completion, NewUpload, UploadInfo, UploadLimits};
 pub use watch::{AfterIngest, WatchFolder, WatchObserver, WatchOutcome};
 

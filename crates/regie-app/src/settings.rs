@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use regie_core::CollectionPath;
 use regie_core::house_id::HouseIdTemplate;
+use regie_core::keeping::{CopiesRule, Tier};
 use regie_core::naming::NamingRule;
 
 #[derive(Debug, Clone)]
@@ -27,6 +28,34 @@ pub struct Settings {
     pub jobs: JobSettings,
     /// What the search index holds and how (`[search]`).
     pub search: regie_search::IndexRules,
+    /// How safe media is kept: copies per collection, fixity schedules, the primary's tier.
+    pub keeping: KeepingSettings,
+}
+
+/// `[[copies]]`, `[[fixity]]` and `[storage] tier`.
+#[derive(Debug, Clone)]
+pub struct KeepingSettings {
+    /// The primary store's tier.
+    pub primary_tier: Tier,
+    pub copies: Vec<CopiesRule>,
+    pub fixity: Vec<FixitySchedule>,
+}
+
+impl Default for KeepingSettings {
+    fn default() -> Self {
+        Self { primary_tier: Tier::Online, copies: Vec::new(), fixity: Vec::new() }
+    }
+}
+
+/// `[[fixity]] location = "primary", every = "90d", bytes_per_second = 50000000`: every copy in
+/// the location is read again once per period, by the workers, never faster than the limit.
+#[derive(Debug, Clone)]
+pub struct FixitySchedule {
+    pub location: String,
+    pub every: Duration,
+    pub bytes_per_second: Option<u64>,
+    /// Compute MD5 besides BLAKE3 (several times slower).
+    pub md5: bool,
 }
 
 /// How workers run jobs.

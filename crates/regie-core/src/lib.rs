@@ -14,6 +14,7 @@ pub mod finding;
 pub mod format;
 pub mod house_id;
 pub mod id;
+pub mod keeping;
 pub mod media;
 pub mod metadata_change;
 pub mod naming;

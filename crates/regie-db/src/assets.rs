@@ -388,10 +388,11 @@ pub(crate) async fn upsert_file(
         }
         _ => DbError::Query { step: "recording a file", source: error },
     })?;
+    crate::keeping::record_primary_copy(transaction, file.checksums.blake3.as_str(), file.checksums.size, now).await?;
     Ok(())
 }
 
-async fn insert_findings(
+pub(crate) async fn insert_findings(
     transaction: &mut Tx,
     asset_id: AssetId,
     findings: &[Finding],

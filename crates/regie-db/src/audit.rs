@@ -35,48 +35,62 @@ pub struct AuditFilter {
 impl Database {
     /// Appends one entry and returns it sealed.
     pub async fn append_audit(&self, entry: NewAuditEntry) -> Result<AuditEntry, DbError> {
+        let mut sealed = self.append_audit_batch(vec![entry]).await?;
+        sealed.pop().ok_or_else(|| DbError::Corrupt { what: "audit trail", reason: "nothing appended".to_owned() })
+    }
+
+    /// Appends entries in order in one transaction (a fixity run's events) and returns them
+    /// sealed: all of them are recorded, or none.
+    pub async fn append_audit_batch(&self, entries: Vec<NewAuditEntry>) -> Result<Vec<AuditEntry>, DbError> {
         let mut transaction = self.begin_write().await?;
         transaction.hold(Exclusive::AuditChain).await.during("waiting for the end of the audit trail")?;
         let last = query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
             .fetch_optional(&mut transaction)
             .await
             .during("reading the end of the audit trail")?;
-        let (seq, prev_hash) = match last {
+        let (mut seq, mut prev_hash) = match last {
             Some(row) => (row.get::<i64, _>("seq") as u64 + 1, row.get::<String, _>("hash")),
             None => (1, GENESIS.to_owned()),
         };
-        let sealed = AuditEntry {
-            seq,
-            at: now(),
-            actor: entry.actor,
-            action: entry.action,
-            asset_id: entry.asset_id,
-            address: entry.address,
-            outcome: entry.outcome,
-            detail: entry.detail,
-            prev_hash,
-            hash: String::new(),
+        let at = now();
+        let mut appended = Vec::with_capacity(entries.len());
+        for entry in entries {
+            let sealed = AuditEntry {
+                seq,
+                at: at.clone(),
+                actor: entry.actor,
+                action: entry.action,
+                asset_id: entry.asset_id,
+                address: entry.address,
+                outcome: entry.outcome,
+                detail: entry.detail,
+                prev_hash,
+                hash: String::new(),
+            }
+            .seal();
+            query(
+                "INSERT INTO audit_log (seq, at, actor, action, asset_id, address, outcome, detail, prev_hash, hash)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            )
+            .bind(sealed.seq as i64)
+            .bind(&sealed.at)
+            .bind(&sealed.actor)
+            .bind(&sealed.action)
+            .bind(&sealed.asset_id)
+            .bind(&sealed.address)
+            .bind(&sealed.outcome)
+            .bind(&sealed.detail)
+            .bind(&sealed.prev_hash)
+            .bind(&sealed.hash)
+            .execute(&mut transaction)
+            .await
+            .during("appending to the audit trail")?;
+            seq += 1;
+            prev_hash = sealed.hash.clone();
+            appended.push(sealed);
         }
-        .seal();
-        query(
-            "INSERT INTO audit_log (seq, at, actor, action, asset_id, address, outcome, detail, prev_hash, hash)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        )
-        .bind(sealed.seq as i64)
-        .bind(&sealed.at)
-        .bind(&sealed.actor)
-        .bind(&sealed.action)
-        .bind(&sealed.asset_id)
-        .bind(&sealed.address)
-        .bind(&sealed.outcome)
-        .bind(&sealed.detail)
-        .bind(&sealed.prev_hash)
-        .bind(&sealed.hash)
-        .execute(&mut transaction)
-        .await
-        .during("appending to the audit trail")?;
         transaction.commit().await.during("committing an audit entry")?;
-        Ok(sealed)
+        Ok(appended)
     }
 
     /// One page of the trail in sequence order, for verification.

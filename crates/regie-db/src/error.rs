@@ -52,6 +52,12 @@ pub enum DbError {
     DestinationExists(String),
     #[error("no destination named {0}: see `regie destinations list`")]
     DestinationNotFound(String),
+    #[error("a storage location named {0} already exists: remove it first, or choose another name")]
+    LocationExists(String),
+    #[error("no storage location named {0}: see `regie storage list`")]
+    LocationNotFound(String),
+    #[error("storage location {name} still holds {copies} copies: purge or move them before removing it")]
+    LocationInUse { name: String, copies: u64 },
     #[error("no delivery {0}")]
     DeliveryNotFound(String),
     #[error("{0} matches more than one delivery; give more of the id")]
@@ -91,6 +97,9 @@ impl DbError {
             Self::DestinationExists(_) => "destination-exists",
             Self::DestinationNotFound(_) | Self::DeliveryNotFound(_) | Self::ContractNotFound(_) => "not-found",
             Self::DeliveryAmbiguous(_) => "ambiguous-delivery-id",
+            Self::LocationExists(_) => "location-exists",
+            Self::LocationNotFound(_) => "not-found",
+            Self::LocationInUse { .. } => "location-in-use",
             Self::JobFinished { .. } => "job-finished",
             Self::JobNotRetryable { .. } => "job-not-retryable",
         }
@@ -110,12 +119,15 @@ impl DbError {
             | Self::GrantNotFound(_)
             | Self::DestinationNotFound(_)
             | Self::DeliveryNotFound(_)
-            | Self::ContractNotFound(_) => ErrorKind::NotFound,
+            | Self::ContractNotFound(_)
+            | Self::LocationNotFound(_) => ErrorKind::NotFound,
             Self::ContentAlreadyCatalogued(_)
             | Self::HouseIdTaken(_)
             | Self::UserExists(_)
             | Self::GroupExists(_)
             | Self::DestinationExists(_)
+            | Self::LocationExists(_)
+            | Self::LocationInUse { .. }
             | Self::JobFinished { .. }
             | Self::JobNotRetryable { .. } => ErrorKind::Conflict,
             Self::JobAmbiguous(_) | Self::DeliveryAmbiguous(_) | Self::UnknownUrl(_) | Self::MoveSource => {

@@ -14,6 +14,7 @@ mod grants;
 mod imports;
 mod index_sources;
 mod jobs;
+mod keeping;
 mod moving;
 mod outputs;
 mod records;
@@ -32,6 +33,7 @@ pub use connection::{Database, SchemaState, redact_url};
 pub use delivery::{ContractRow, DeliveryRecord, DestinationRow, NewDelivery, ReceiptFile};
 pub use error::DbError;
 pub use jobs::{ClaimedJob, Enqueued, FailureOutcome, Heartbeat, JobLogLine, JobRecord, JobState, NewJob};
+pub use keeping::{AssetBlob, CopyFilter, CopyOfAsset, CopyRow, CopyTotals, LocationRow};
 pub use moving::TABLES_IN_ORDER;
 pub use outputs::{JobOutputs, NewRendition, RenditionFile, RenditionRecord};
 pub use records::{

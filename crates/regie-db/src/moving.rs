@@ -8,7 +8,7 @@ use crate::sql::{Backend, Pool, query};
 use crate::{Database, DbError};
 
 /// Every table of the catalogue, parents before children.
-pub const TABLES_IN_ORDER: [&str; 25] = [
+pub const TABLES_IN_ORDER: [&str; 27] = [
     "collections",
     "users",
     "api_tokens",
@@ -34,6 +34,8 @@ pub const TABLES_IN_ORDER: [&str; 25] = [
     "deliveries",
     "contracts",
     "asset_changes",
+    "storage_locations",
+    "blob_copies",
 ];
 
 /// Rows read and written per statement (well under both backends' limits on bound values).

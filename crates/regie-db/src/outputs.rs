@@ -112,6 +112,7 @@ pub(crate) async fn record_outputs(
             .execute(&mut *transaction)
             .await
             .during("recording a rendition file")?;
+            crate::keeping::record_primary_copy(transaction, &file.blake3, file.size, now).await?;
         }
     }
     Ok(())

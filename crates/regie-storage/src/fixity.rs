@@ -99,10 +99,7 @@ impl BlobStore {
     /// folder or bucket), so that nothing reads it as the blob and a good copy can take its place;
     /// where it went, or `None` when nothing was there.
     pub async fn quarantine_blob(&self, blake3: &Blake3Hex) -> Result<Option<String>, StorageError> {
-        let stamp = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_nanos();
+        let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos();
         if let Some(remote) = &self.remote {
             return remote.quarantine(blake3, stamp).await;
         }

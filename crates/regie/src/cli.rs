@@ -155,6 +155,14 @@ pub enum Command {
     /// Deliveries and their receipts.
     #[command(subcommand)]
     Deliveries(DeliveriesCommand),
+    /// Storage locations and copies: add folders and buckets with a tier, see what each holds
+    /// and which assets are below their `[[copies]]` count.
+    #[command(subcommand)]
+    Storage(StorageCommand),
+    /// Fixity: read copies again in full, compare them with their recorded BLAKE3 (and MD5),
+    /// quarantine bad ones and repair them from good ones.
+    #[command(subcommand)]
+    Fixity(FixityCommand),
     /// Workflow rules (TOML files in DATA/rules/): list them, or see what one would do.
     #[command(subcommand)]
     Rules(RulesCommand),
@@ -550,6 +558,98 @@ pub enum DestinationsCommand {
     },
     Remove {
         name: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StorageCommand {
+    /// Add a storage location: file:///PATH or s3://BUCKET[/PREFIX], with its tier.
+    Add {
+        name: String,
+        #[arg(long)]
+        url: String,
+        /// online, nearline or archive.
+        #[arg(long, default_value = "online")]
+        tier: String,
+        /// S3: the endpoint of a server other than AWS (http://HOST:PORT).
+        #[arg(long)]
+        endpoint: Option<String>,
+        #[arg(long)]
+        region: Option<String>,
+        /// S3: the name of the environment variable holding the access key (not the key).
+        #[arg(long)]
+        access_key_env: Option<String>,
+        /// S3: the name of the environment variable holding the secret key (not the key).
+        #[arg(long)]
+        secret_key_env: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Every location (the primary store first) with its copies and bytes.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    Show {
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a location that holds no copy.
+    Remove {
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Bytes per location and tier, and the assets below their copy count.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Make the copies assets lack: queue a job per asset below its count, or with `--now`
+    /// make them here and now.
+    Replicate {
+        /// Only this asset (id or house id).
+        #[arg(long)]
+        asset: Option<String>,
+        #[arg(long)]
+        now: bool,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FixityCommand {
+    /// Read copies in full and compare them with what was recorded; bad copies are quarantined
+    /// and repaired from good ones. Exits with 1 when any copy was bad.
+    Run {
+        /// Only copies in this location.
+        #[arg(long)]
+        location: Option<String>,
+        /// Only the copies of this asset (id or house id).
+        #[arg(long)]
+        asset: Option<String>,
+        /// Compute MD5 too (several times slower than BLAKE3 alone).
+        #[arg(long)]
+        md5: bool,
+        /// Read no faster than this (bytes per second).
+        #[arg(long)]
+        bytes_per_second: Option<u64>,
+        /// Report and quarantine bad copies, but leave the repair to `regie fixity repair`.
+        #[arg(long)]
+        no_repair: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Repair the copies the last checks found bad, from copies that read back whole.
+    Repair {
+        #[arg(long)]
+        location: Option<String>,
+        #[arg(long)]
+        asset: Option<String>,
         #[arg(long)]
         json: bool,
     },

@@ -29,6 +29,36 @@ pub struct RawConfig {
     /// Watch folders: `[[watch]] path = "/mnt/hot", collection = "news", stability_s = 10`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub watch: Vec<WatchConfig>,
+    /// Copies per collection: `[[copies]] collection = "news", copies = 2, locations = ["second"]`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub copies: Vec<CopiesConfig>,
+    /// Fixity schedules: `[[fixity]] location = "primary", every = "90d", bytes_per_second = 50000000`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fixity: Vec<FixityConfig>,
+}
+
+/// One `[[copies]]` rule.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CopiesConfig {
+    pub collection: String,
+    pub copies: u32,
+    /// Locations that must each hold a copy.
+    #[serde(default)]
+    pub locations: Vec<String>,
+}
+
+/// One `[[fixity]]` schedule.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FixityConfig {
+    pub location: String,
+    /// How often each copy is read again: `90d`, `12h`.
+    pub every: String,
+    #[serde(default)]
+    pub bytes_per_second: Option<u64>,
+    #[serde(default)]
+    pub md5: bool,
 }
 
 /// One watch folder.
@@ -80,6 +110,9 @@ pub struct DatabaseConfig {
 pub struct StorageConfig {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// The primary store's tier: `online` (default), `nearline` or `archive`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tier: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -361,7 +394,43 @@ impl LoadedConfig {
                 ..regie_app::JobSettings::default()
             },
             search: raw.search.rules()?,
+            keeping: self.keeping()?,
         })
+    }
+
+    /// `[[copies]]`, `[[fixity]]` and `[storage] tier`, checked.
+    fn keeping(&self) -> Result<regie_app::KeepingSettings> {
+        use regie_core::keeping::{CopiesRule, Tier, parse_interval};
+        let raw = &self.raw;
+        let primary_tier: Tier = raw.storage.tier.as_deref().unwrap_or("online").parse().context("storage.tier")?;
+        let mut copies = Vec::new();
+        for rule in &raw.copies {
+            let collection = rule.collection.parse().with_context(|| format!("[[copies]] {}", rule.collection))?;
+            for name in &rule.locations {
+                if !regie_core::plain_name::is_plain_name(name) {
+                    bail!("[[copies]] {}: {name:?} is not a location name", rule.collection);
+                }
+            }
+            let rule = CopiesRule::new(collection, rule.copies, rule.locations.clone())
+                .with_context(|| format!("[[copies]] {}", rule.collection))?;
+            if copies.iter().any(|other: &CopiesRule| other.collection == rule.collection) {
+                bail!("[[copies]] {}: two rules for the same collection", rule.collection);
+            }
+            copies.push(rule);
+        }
+        let mut fixity = Vec::new();
+        for schedule in &raw.fixity {
+            if !regie_core::plain_name::is_plain_name(&schedule.location) {
+                bail!("[[fixity]] {:?} is not a location name", schedule.location);
+            }
+            fixity.push(regie_app::FixitySchedule {
+                location: schedule.location.clone(),
+                every: parse_interval(&schedule.every).with_context(|| format!("[[fixity]] {}", schedule.location))?,
+                bytes_per_second: schedule.bytes_per_second.filter(|rate| *rate > 0),
+                md5: schedule.md5,
+            });
+        }
+        Ok(regie_app::KeepingSettings { primary_tier, copies, fixity })
     }
 }
 

@@ -110,15 +110,7 @@ impl DestinationSettings {
         {
             return Err(AppError::Invalid(format!("--identity {identity}: give the key file's absolute path")));
         }
-        for variable in self.access_key_env.iter().chain(&self.secret_key_env) {
-            let plain =
-                !variable.is_empty() && variable.bytes().all(|byte| byte.is_ascii_alphanumeric() || byte == b'_');
-            if !plain {
-                return Err(AppError::Invalid(format!(
-                    "{variable:?} is not an environment variable name (the variable's name, not the secret)"
-                )));
-            }
-        }
+        crate::s3_access::check_variable_names(self.access_key_env.iter().chain(&self.secret_key_env))?;
         let sftp_only = self.identity.is_some() || self.host_key.is_some();
         if sftp_only && !matches!(url, DestinationUrl::Sftp { .. }) {
             return Err(AppError::Invalid("--identity and --host-key are for sftp:// destinations".to_owned()));
@@ -214,29 +206,13 @@ impl Regie {
                 .await
                 .map_err(|source| AppError::DataFolder { path: known_hosts.clone(), source })?;
         }
-        let mut s3_settings = Vec::new();
-        if let Some(endpoint) = &settings.endpoint {
-            s3_settings.push(("AWS_ENDPOINT".to_owned(), endpoint.clone()));
-            if endpoint.starts_with("http://") {
-                s3_settings.push(("AWS_ALLOW_HTTP".to_owned(), "true".to_owned()));
-            }
-        }
-        if let Some(region) = &settings.region {
-            s3_settings.push(("AWS_REGION".to_owned(), region.clone()));
-        }
-        for (variable, setting) in
-            [(&settings.access_key_env, "AWS_ACCESS_KEY_ID"), (&settings.secret_key_env, "AWS_SECRET_ACCESS_KEY")]
-        {
-            if let Some(variable) = variable {
-                let value = std::env::var(variable).map_err(|_| {
-                    AppError::Invalid(format!(
-                        "destination {}: the environment variable {variable} (its {setting}) is not set on this machine",
-                        info.name
-                    ))
-                })?;
-                s3_settings.push((setting.to_owned(), value));
-            }
-        }
+        let s3_settings = crate::s3_access::s3_settings(
+            &format!("destination {}", info.name),
+            settings.endpoint.as_ref(),
+            settings.region.as_ref(),
+            settings.access_key_env.as_ref(),
+            settings.secret_key_env.as_ref(),
+        )?;
         Ok(Destination {
             name: info.name.clone(),
             url,

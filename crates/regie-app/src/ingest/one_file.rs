@@ -55,6 +55,10 @@ impl Run {
         if self.regie.settings.jobs.previews_at_ingest {
             jobs.push(crate::jobs::previews_job(&self.regie.settings, asset_id));
         }
+        if self.regie.needs_copies(&self.collection) {
+            let key = format!("{}:{asset_id}", crate::keeping::REPLICATE);
+            jobs.push(crate::keeping::replicate_job(&self.regie.settings, asset_id, key));
+        }
         if self.raise_events {
             // Queued with the asset: a crash after the commit cannot lose the events.
             let outcomes: Vec<(String, bool)> =

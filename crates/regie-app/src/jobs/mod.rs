@@ -4,6 +4,7 @@
 mod deliver;
 mod event;
 mod failure;
+mod keeping;
 mod lease;
 mod outputs;
 mod previews;

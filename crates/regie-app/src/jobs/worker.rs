@@ -95,7 +95,13 @@ impl Regie {
                 break;
             }
             if !self.queue.is_remote() {
+                let minute = schedules_checked;
                 schedules_checked = self.fire_schedules(schedules_checked).await;
+                if schedules_checked > minute
+                    && let Err(error) = self.queue_fixity_schedules().await
+                {
+                    tracing::warn!(%error, "cannot queue the fixity schedules");
+                }
             }
             // Jobs queued or running anywhere, as of the last claim that found nothing due.
             let mut live_when_idle = None;
@@ -280,6 +286,8 @@ impl JobContext {
             crate::delivery::DELIVER => deliver::run(self).await,
             crate::workflow::EVENT => event::run_event(self).await,
             crate::workflow::RULE_ACTION => rule_action::run(self).await,
+            crate::keeping::REPLICATE => super::keeping::replicate(self).await,
+            crate::keeping::FIXITY => super::keeping::fixity(self).await,
             other => Err(JobFailure::permanent(format!("this worker does not know jobs of kind {other:?}"))),
         }
     }

@@ -13,6 +13,7 @@ mod gc;
 mod import;
 mod ingest;
 mod jobs;
+mod keeping;
 mod moving;
 mod normalize;
 mod operations;
@@ -108,6 +109,18 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Deliveries(command) => {
             let regie = open(&config).await?;
             let code = delivery::deliveries(&regie, command).await;
+            regie.close().await;
+            code
+        }
+        Command::Storage(command) => {
+            let regie = open(&config).await?;
+            let code = keeping::storage(&regie, command).await;
+            regie.close().await;
+            code
+        }
+        Command::Fixity(command) => {
+            let regie = open(&config).await?;
+            let code = keeping::fixity(&regie, command).await;
             regie.close().await;
             code
         }

@@ -1,0 +1,194 @@
+//! `regie storage ...` and `regie fixity run|repair`.
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+use regie_app::Regie;
+use regie_app::keeping::{FixityReport, FixityRequest, LocationInfo, LocationSettings};
+use regie_core::keeping::Tier;
+
+use super::{audit_cli, cli_actor, human_size, print_json, success};
+use crate::cli::{FixityCommand, StorageCommand};
+
+pub async fn storage(regie: &Regie, command: StorageCommand) -> Result<ExitCode> {
+    match command {
+        StorageCommand::Add { name, url, tier, endpoint, region, access_key_env, secret_key_env, json } => {
+            let tier: Tier = tier.parse()?;
+            let settings = LocationSettings { endpoint, region, access_key_env, secret_key_env };
+            let added = regie.add_location(&name, &url, tier, settings).await?;
+            audit_cli(regie, "storage.add", None, format!("storage location {name} at {} ({tier})", added.url)).await?;
+            if json {
+                print_json(&added)?;
+            } else {
+                println!("storage location {name} added: {} ({tier})", added.url);
+                println!("name it in a [[copies]] rule of regie.toml, then `regie storage replicate`");
+            }
+        }
+        StorageCommand::List { json } => {
+            let list = regie.list_locations().await?;
+            if json {
+                print_json(&list)?;
+            } else {
+                for location in &list {
+                    println!("{}", location_line(location));
+                }
+            }
+        }
+        StorageCommand::Show { name, json } => {
+            let location = regie.location_info(&name).await?;
+            if json {
+                print_json(&location)?;
+            } else {
+                println!("{}", location_line(&location));
+            }
+        }
+        StorageCommand::Remove { name, json } => {
+            regie.remove_location(&name).await?;
+            audit_cli(regie, "storage.remove", None, format!("storage location {name}")).await?;
+            if json {
+                print_json(&serde_json::json!({ "removed": name }))?;
+            } else {
+                println!("storage location {name} removed");
+            }
+        }
+        StorageCommand::Status { json } => {
+            let status = regie.storage_status().await?;
+            if json {
+                print_json(&status)?;
+            } else {
+                for location in &status.locations {
+                    println!("{}", location_line(location));
+                }
+                for tier in &status.tiers {
+                    println!("tier {:<9} {:>8} copies  {}", tier.tier.as_str(), tier.copies, human_size(tier.bytes));
+                }
+                println!("{} assets, {} below their copy count", status.assets, status.assets_below_copy_count);
+                for asset in &status.below_copy_count {
+                    let blobs: Vec<String> = asset
+                        .blobs
+                        .iter()
+                        .map(|blob| format!("{} {} good of {}", blob.role, blob.good_copies, asset.copies_required))
+                        .collect();
+                    println!("  {} ({}): {}", asset.house_id, asset.collection, blobs.join(", "));
+                }
+                if status.assets_below_copy_count > 0 {
+                    println!("make the missing copies with `regie storage replicate`");
+                }
+            }
+        }
+        StorageCommand::Replicate { asset, now, json } => {
+            if now {
+                let ids = match &asset {
+                    Some(asset) => vec![asset.clone()],
+                    None => {
+                        regie.storage_status().await?.below_copy_count.into_iter().map(|asset| asset.asset_id).collect()
+                    }
+                };
+                let mut reports = Vec::new();
+                for id in ids {
+                    let id = regie.resolve_asset(&id).await?.to_string();
+                    reports.push(regie.replicate_asset(&id, &cli_actor()).await?);
+                }
+                let failed = reports.iter().any(|report| report.copies.iter().any(|copy| copy.error.is_some()));
+                if json {
+                    print_json(&reports)?;
+                } else {
+                    for report in &reports {
+                        for copy in &report.copies {
+                            match &copy.error {
+                                Some(error) => {
+                                    println!("{} {} to {}: failed: {error}", report.house_id, copy.role, copy.to)
+                                }
+                                None => println!(
+                                    "{} {} to {}: {} ({})",
+                                    report.house_id,
+                                    copy.role,
+                                    copy.to,
+                                    copy.outcome,
+                                    human_size(copy.size)
+                                ),
+                            }
+                        }
+                    }
+                }
+                if failed {
+                    return Ok(ExitCode::from(crate::exit::FAILURE));
+                }
+            } else {
+                let jobs = regie.queue_replication(asset.as_deref()).await?;
+                if json {
+                    print_json(&serde_json::json!({ "jobs": jobs }))?;
+                } else {
+                    println!("{} replication jobs queued; `regie worker` runs them", jobs.len());
+                }
+            }
+        }
+    }
+    Ok(success())
+}
+
+pub async fn fixity(regie: &Regie, command: FixityCommand) -> Result<ExitCode> {
+    let (report, json) = match command {
+        FixityCommand::Run { location, asset, md5, bytes_per_second, no_repair, json } => {
+            let request = FixityRequest {
+                location,
+                asset,
+                md5,
+                bytes_per_second,
+                repair: !no_repair,
+                actor: cli_actor(),
+                ..FixityRequest::default()
+            };
+            (regie.run_fixity(&request).await?, json)
+        }
+        FixityCommand::Repair { location, asset, json } => {
+            let request = FixityRequest { location, asset, actor: cli_actor(), ..FixityRequest::default() };
+            (regie.repair_copies(&request).await?, json)
+        }
+    };
+    if json {
+        print_json(&report)?;
+    } else {
+        print_fixity(&report);
+    }
+    Ok(if report.bad > 0 { ExitCode::from(crate::exit::FAILURE) } else { success() })
+}
+
+fn print_fixity(report: &FixityReport) {
+    for copy in report.checked.iter().filter(|copy| !copy.state.is_ok()) {
+        println!(
+            "{} {} in {}: {} ({})",
+            copy.house_id,
+            copy.blake3,
+            copy.location,
+            copy.state.as_str(),
+            copy.detail.clone().unwrap_or_default()
+        );
+        if let Some(repair) = &copy.repair {
+            let verb = if copy.repaired == Some(true) { "repaired" } else { "NOT repaired" };
+            println!("  {verb}: {repair}");
+        }
+    }
+    println!(
+        "{} copies checked, {} read in {:.1} s ({}/s): {} bad, {} repaired, {} not repaired",
+        report.copies_checked,
+        human_size(report.bytes_read),
+        report.seconds,
+        human_size(report.bytes_per_second as u64),
+        report.bad,
+        report.repaired,
+        report.unrepaired
+    );
+}
+
+fn location_line(location: &LocationInfo) -> String {
+    format!(
+        "{:<12} {:<9} {:>8} copies {:>10}{}  {}",
+        location.name,
+        location.tier.as_str(),
+        location.copies,
+        human_size(location.bytes),
+        if location.bad_copies > 0 { format!(" ({} bad)", location.bad_copies) } else { String::new() },
+        location.url
+    )
+}
