@@ -68,6 +68,14 @@ impl Regie {
         .await
         .map_err(|error| AppError::Internal(error.to_string()))??;
         let mut report = report;
+        // Other locations may be written by processes of other machines: only old leftovers go.
+        for location in self.list_locations().await?.into_iter().filter(|location| !location.primary) {
+            let store = self.open_location(&location.name).await?;
+            for (temporary, size) in store.remove_temporaries_older_than(Duration::from_secs(3600))? {
+                report.bytes_freed += size;
+                report.removed_temporaries.push(temporary.display().to_string());
+            }
+        }
         for blob in self.store.list_blobs().await? {
             if referenced.contains(blob.as_str()) {
                 continue;

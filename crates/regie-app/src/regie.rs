@@ -108,6 +108,15 @@ impl Regie {
     }
 
     /// The lock file that keeps `gc` from running while an ingest is writing.
+    /// Holds the data folder shared (against `gc`, which takes it exclusively) until dropped.
+    pub(crate) async fn shared_lock(&self) -> Result<File, AppError> {
+        let (file, path) = self.lock_file()?;
+        tokio::task::spawn_blocking(move || file.lock_shared().map(|()| file))
+            .await
+            .map_err(|error| AppError::Internal(error.to_string()))?
+            .map_err(|source| AppError::DataFolder { path, source })
+    }
+
     pub(crate) fn lock_file(&self) -> Result<(File, PathBuf), AppError> {
         let path = self.settings.data_dir.join("regie.lock");
         let file = File::options()

@@ -142,14 +142,8 @@ pub fn placement(rule: &CopiesRule, holding: &[String], places: &[Place]) -> Vec
     let mut others: Vec<&Place> =
         places.iter().filter(|place| !holding.contains(&place.name) && !targets.contains(&place.name)).collect();
     others.sort_by(|a, b| (a.tier, &a.name).cmp(&(b.tier, &b.name)));
-    let mut count = holding.len() + targets.len();
-    for place in others {
-        if count >= rule.copies as usize {
-            break;
-        }
-        targets.push(place.name.clone());
-        count += 1;
-    }
+    let wanted = (rule.copies as usize).saturating_sub(holding.len() + targets.len());
+    targets.extend(others.into_iter().take(wanted).map(|place| place.name.clone()));
     targets
 }
 

@@ -283,7 +283,7 @@ impl Database {
     /// Copies and bytes per location and state.
     pub async fn copy_totals(&self) -> Result<Vec<CopyTotals>, DbError> {
         let rows = query(
-            "SELECT location, state, COUNT(*) AS copies, COALESCE(SUM(size), 0) AS bytes FROM blob_copies
+            "SELECT location, state, COUNT(*) AS copies, CAST(COALESCE(SUM(size), 0) AS BIGINT) AS bytes FROM blob_copies
              GROUP BY location, state ORDER BY location, state",
         )
         .fetch_all(&self.pool)

@@ -359,6 +359,20 @@ impl BlobStore {
         &self.root
     }
 
+    /// Removes temporary files not written to for `age` (a location other processes may be
+    /// writing to as well); returns their paths and sizes.
+    pub fn remove_temporaries_older_than(&self, age: std::time::Duration) -> Result<Vec<(PathBuf, u64)>, StorageError> {
+        let mut removed = Vec::new();
+        let limit = SystemTime::now() - age;
+        for leftover in read_folder(&self.root.join("tmp"))? {
+            let Ok(metadata) = fs::metadata(&leftover) else { continue };
+            if metadata.modified().is_ok_and(|modified| modified < limit) && fs::remove_file(&leftover).is_ok() {
+                removed.push((leftover, metadata.len()));
+            }
+        }
+        Ok(removed)
+    }
+
     /// Removes temporary files left by interrupted writes; returns their paths and sizes.
     pub fn remove_leftover_temporaries(&self) -> Result<Vec<(PathBuf, u64)>, StorageError> {
         let mut removed = Vec::new();

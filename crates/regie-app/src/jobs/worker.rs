@@ -258,14 +258,6 @@ impl Regie {
         }
         end
     }
-
-    async fn shared_lock(&self) -> Result<std::fs::File, AppError> {
-        let (file, path) = self.lock_file()?;
-        tokio::task::spawn_blocking(move || file.lock_shared().map(|()| file))
-            .await
-            .map_err(|error| AppError::Internal(error.to_string()))?
-            .map_err(|source| AppError::DataFolder { path, source })
-    }
 }
 
 impl JobContext {

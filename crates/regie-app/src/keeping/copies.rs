@@ -99,6 +99,7 @@ impl Regie {
     /// Makes the copies an asset's blobs lack, each read from a good copy and read back where it
     /// was written before it is recorded; every copy is an audit event (PREMIS `replication`).
     pub async fn replicate_asset(&self, asset_id: &str, actor: &str) -> Result<ReplicationReport, AppError> {
+        let _gc_waits = self.shared_lock().await?;
         let blobs = self.db.asset_blobs(Some(asset_id)).await?;
         let first = blobs.first().ok_or_else(|| regie_db::DbError::AssetNotFound(asset_id.to_owned()))?;
         let rule = self.copies_rule(&first.collection.parse()?);

@@ -85,6 +85,7 @@ impl Regie {
     /// Reads the chosen copies in full, records what each holds, quarantines bad ones and, when
     /// asked, repairs them from good ones. Every check and repair is an audit event.
     pub async fn run_fixity(&self, request: &FixityRequest) -> Result<FixityReport, AppError> {
+        let _gc_waits = self.shared_lock().await?;
         let started = Instant::now();
         if let Some(location) = &request.location {
             self.location_info(location).await?;
@@ -185,6 +186,7 @@ impl Regie {
 
     /// Repairs every copy whose last check found it bad (`regie fixity repair`).
     pub async fn repair_copies(&self, request: &FixityRequest) -> Result<FixityReport, AppError> {
+        let _gc_waits = self.shared_lock().await?;
         let started = Instant::now();
         let asset_id = match &request.asset {
             Some(reference) => Some(self.db.resolve_asset(reference).await?.to_string()),

@@ -128,7 +128,8 @@ pub async fn storage(regie: &Regie, command: StorageCommand) -> Result<ExitCode>
 }
 
 pub async fn fixity(regie: &Regie, command: FixityCommand) -> Result<ExitCode> {
-    let (report, json) = match command {
+    // A run fails when it found any bad copy (even one it repaired); a repair when any is left.
+    let (report, json, failed) = match command {
         FixityCommand::Run { location, asset, md5, bytes_per_second, no_repair, json } => {
             let request = FixityRequest {
                 location,
@@ -139,11 +140,15 @@ pub async fn fixity(regie: &Regie, command: FixityCommand) -> Result<ExitCode> {
                 actor: cli_actor(),
                 ..FixityRequest::default()
             };
-            (regie.run_fixity(&request).await?, json)
+            let report = regie.run_fixity(&request).await?;
+            let failed = report.bad > 0;
+            (report, json, failed)
         }
         FixityCommand::Repair { location, asset, json } => {
             let request = FixityRequest { location, asset, actor: cli_actor(), ..FixityRequest::default() };
-            (regie.repair_copies(&request).await?, json)
+            let report = regie.repair_copies(&request).await?;
+            let failed = report.unrepaired > 0;
+            (report, json, failed)
         }
     };
     if json {
@@ -151,7 +156,7 @@ pub async fn fixity(regie: &Regie, command: FixityCommand) -> Result<ExitCode> {
     } else {
         print_fixity(&report);
     }
-    Ok(if report.bad > 0 { ExitCode::from(crate::exit::FAILURE) } else { success() })
+    Ok(if failed { ExitCode::from(crate::exit::FAILURE) } else { success() })
 }
 
 fn print_fixity(report: &FixityReport) {

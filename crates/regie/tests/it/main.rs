@@ -15,6 +15,7 @@ mod hardening;
 mod harness;
 mod ingest;
 mod jobs;
+mod keeping;
 mod limits;
 mod names;
 mod previews;
