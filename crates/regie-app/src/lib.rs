@@ -5,6 +5,7 @@
 mod access;
 mod accounts;
 mod audit;
+mod audit_checkpoint;
 mod catalogue;
 mod check;
 pub mod delivery;
@@ -35,6 +36,7 @@ pub mod workflow;
 
 pub use accounts::{Caller, CreatedToken, OpenedSession, constant_time_eq};
 pub use audit::{AuditVerification, audit_time};
+pub use audit_checkpoint::{CheckedCheckpoint, CheckpointReport, CheckpointVerification};
 pub use catalogue::StoredBlob;
 pub use check::{BUILT_IN_POLICIES, CheckReport, check_file, load_policy};
 pub use doctor::{DoctorCheck, DoctorReport, doctor};
@@ -53,7 +55,7 @@ pub use regie_search::{
 };
 pub use regie_storage::{BlobStream, LocalBlob, is_disk_full};
 pub use search::{ImportReport, ReindexReport, SearchOptions};
-pub use settings::{FixitySchedule, JobSettings, KeepingSettings, Settings};
+pub use settings::{AuditSettings, FixitySchedule, JobSettings, KeepingSettings, Settings};
 pub use uploads::{Completion, NewUpload, UploadInfo, UploadLimits};
 pub use watch::{AfterIngest, WatchFolder, WatchObserver, WatchOutcome};
 

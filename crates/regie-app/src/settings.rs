@@ -30,6 +30,19 @@ pub struct Settings {
     pub search: regie_search::IndexRules,
     /// How safe media is kept: copies per collection, fixity schedules, the primary's tier.
     pub keeping: KeepingSettings,
+    /// Signed checkpoints of the audit trail (`[audit]`).
+    pub audit: AuditSettings,
+}
+
+/// `[audit]`: where the checkpoint signing key is, where checkpoints are copied, how often
+/// workers write one.
+#[derive(Debug, Clone, Default)]
+pub struct AuditSettings {
+    /// Default: `DATA/keys/audit-ed25519.key`, made on first use.
+    pub signing_key: Option<PathBuf>,
+    /// Folders outside the data folder (another disk, a WORM share) that get every checkpoint.
+    pub checkpoint_dirs: Vec<PathBuf>,
+    pub checkpoint_every: Option<Duration>,
 }
 
 /// `[[copies]]`, `[[fixity]]` and `[storage] tier`.

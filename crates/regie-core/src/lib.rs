@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod audit;
+pub mod checkpoint;
 pub mod checksum;
 pub mod collection;
 pub mod cron;

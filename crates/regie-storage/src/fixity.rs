@@ -16,6 +16,8 @@ use crate::{BlobStore, HashOptions, StorageError};
 
 /// Read size of a fixity pass: large enough for BLAKE3 to spread each chunk over every core.
 const DIGEST_CHUNK_LEN: usize = 8 << 20;
+/// From this size on, a copy checked without MD5 or a rate limit is hashed mapped in memory.
+const MAPPED_MIN_LEN: u64 = 64 << 20;
 
 /// A shared read budget: every reader of one run asks it before each chunk, so the run as a whole
 /// never reads faster than `bytes_per_second`.
@@ -68,9 +70,6 @@ pub enum CopyReading {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CopyMade {
     pub size: u64,
-    /// The source's MD5 as read during the copy (with its BLAKE3, in one pass); `None` when the
-    /// blob was already there.
-    pub md5: Option<regie_core::Md5Hex>,
     /// A whole, matching blob was already there (an interrupted run's, renamed before its row).
     pub already_there: bool,
     /// A blob that did not match was found under the address and moved aside first.
@@ -90,9 +89,19 @@ impl BlobStore {
             return remote.read_copy(blake3, md5, throttle).await;
         }
         let path = self.blob_path(blake3);
-        tokio::task::spawn_blocking(move || Ok(digest_file(&path, md5, throttle.as_deref())))
-            .await
-            .map_err(|_| StorageError::HasherFailed)?
+        let marker = self.root.join("tmp").join(format!(".reading-{blake3}"));
+        tokio::task::spawn_blocking(move || {
+            let mapped =
+                !md5 && throttle.is_none() && std::fs::metadata(&path).is_ok_and(|meta| meta.len() >= MAPPED_MIN_LEN);
+            if mapped && !marker.exists() {
+                return Ok(digest_mapped(&path, &marker));
+            }
+            let reading = digest_file(&path, md5, throttle.as_deref());
+            let _ = std::fs::remove_file(&marker);
+            Ok(reading)
+        })
+        .await
+        .map_err(|_| StorageError::HasherFailed)?
     }
 
     /// Moves whatever is stored under the address aside (`quarantine/<blake3>.<time>` in the same
@@ -128,28 +137,111 @@ impl BlobStore {
             if let CopyReading::Read(digest) = self.read_copy(blake3, false, None).await?
                 && digest.blake3 == blake3.as_str()
             {
-                return Ok(CopyMade { size: digest.size, md5: None, already_there: true, quarantined: None });
+                return Ok(CopyMade { size: digest.size, already_there: true, quarantined: None });
             }
             quarantined = self.quarantine_blob(blake3).await?;
         }
         let local = source.local_copy(blake3).await?;
-        let (target, path) = (self.clone(), local.path().to_owned());
-        let staged = tokio::task::spawn_blocking(move || target.stage(&path, HashOptions::default(), &|_| {}))
-            .await
-            .map_err(|_| StorageError::HasherFailed)??;
+        let size = if self.remote.is_none() {
+            let (target, path, address) = (self.clone(), local.path().to_owned(), blake3.clone());
+            tokio::task::spawn_blocking(move || target.copy_file_in(&path, &address))
+                .await
+                .map_err(|_| StorageError::HasherFailed)?
+                .map_err(|error| match error {
+                    StorageError::SourceCorrupt { blake3, .. } => {
+                        StorageError::SourceCorrupt { blake3, location: source.location() }
+                    }
+                    other => other,
+                })?
+        } else {
+            let (target, path) = (self.clone(), local.path().to_owned());
+            let staged = tokio::task::spawn_blocking(move || target.stage(&path, HashOptions::default(), &|_| {}))
+                .await
+                .map_err(|_| StorageError::HasherFailed)??;
+            if staged.checksums.blake3 != *blake3 {
+                return Err(StorageError::SourceCorrupt { blake3: blake3.to_string(), location: source.location() });
+            }
+            let size = staged.checksums.size;
+            self.store(staged).await?;
+            size
+        };
         drop(local);
-        if staged.checksums.blake3 != *blake3 {
-            return Err(StorageError::SourceCorrupt { blake3: blake3.to_string(), location: source.location() });
-        }
-        let (size, md5) = (staged.checksums.size, staged.checksums.md5.clone());
-        self.store(staged).await?;
         match self.read_copy(blake3, false, None).await? {
             CopyReading::Read(digest) if digest.blake3 == blake3.as_str() => {
-                Ok(CopyMade { size, md5: Some(md5), already_there: false, quarantined })
+                Ok(CopyMade { size, already_there: false, quarantined })
             }
             _ => Err(StorageError::CopyNotVerified { blake3: blake3.to_string(), location: self.location() }),
         }
     }
+}
+
+impl BlobStore {
+    /// Copies a file into this folder store under `blake3`: BLAKE3 computed while writing (every
+    /// core), fsync, refused unless it matches (the source went bad), then made read-only and
+    /// renamed into place. Returns the size.
+    fn copy_file_in(&self, source: &Path, blake3: &Blake3Hex) -> Result<u64, StorageError> {
+        use std::io::Write;
+        use std::os::unix::fs::PermissionsExt;
+        let mut input = File::open(source).map_err(|error| StorageError::read(source, error))?;
+        let folder = self.root.join("tmp");
+        let mut temp = tempfile::Builder::new()
+            .prefix("copy-")
+            .tempfile_in(&folder)
+            .map_err(|error| StorageError::write(&folder, error))?;
+        let mut hasher = blake3::Hasher::new();
+        let mut chunk = vec![0u8; DIGEST_CHUNK_LEN];
+        let mut size = 0u64;
+        loop {
+            let read =
+                crate::local::read_full(&mut input, &mut chunk).map_err(|error| StorageError::read(source, error))?;
+            if read == 0 {
+                break;
+            }
+            hasher.update_rayon(&chunk[..read]);
+            temp.write_all(&chunk[..read]).map_err(|error| StorageError::write(temp.path(), error))?;
+            size += read as u64;
+        }
+        if hasher.finalize().to_hex().as_str() != blake3.as_str() {
+            return Err(StorageError::SourceCorrupt {
+                blake3: blake3.to_string(),
+                location: source.display().to_string(),
+            });
+        }
+        temp.as_file().sync_all().map_err(|error| StorageError::write(temp.path(), error))?;
+        let target = self.blob_path(blake3);
+        let parent = target.parent().expect("blob paths have a parent");
+        std::fs::create_dir_all(parent).map_err(|error| StorageError::write(parent, error))?;
+        std::fs::set_permissions(temp.path(), std::fs::Permissions::from_mode(0o444))
+            .map_err(|error| StorageError::write(temp.path(), error))?;
+        temp.persist(&target).map_err(|error| StorageError::write(&target, error.error))?;
+        crate::local::sync_folder(parent)?;
+        Ok(size)
+    }
+}
+
+/// Hashes a large file mapped in memory, as `b3sum` does: no copy into buffers, every core
+/// hashing. A read error on a mapped page kills the process (SIGBUS) instead of returning an
+/// error, so a marker is left while the file is mapped: when a run dies there, the next one finds
+/// the marker and reads that copy with `read` calls, which report the error (`unreadable`).
+fn digest_mapped(path: &Path, marker: &Path) -> CopyReading {
+    if let Some(folder) = marker.parent() {
+        let _ = std::fs::create_dir_all(folder);
+    }
+    if std::fs::write(marker, b"").is_err() {
+        return digest_file(path, false, None);
+    }
+    let mut hasher = blake3::Hasher::new();
+    let reading = match hasher.update_mmap_rayon(path) {
+        Ok(_) => CopyReading::Read(CopyDigest {
+            blake3: hasher.finalize().to_hex().to_string(),
+            md5: None,
+            size: hasher.count(),
+        }),
+        Err(error) if error.kind() == ErrorKind::NotFound => CopyReading::Missing,
+        Err(error) => CopyReading::Unreadable(format!("cannot read {}: {error}", path.display())),
+    };
+    let _ = std::fs::remove_file(marker);
+    reading
 }
 
 /// Reads a file in full: one thread reads ahead while BLAKE3 spreads each chunk over the cores
@@ -162,11 +254,14 @@ fn digest_file(path: &Path, md5: bool, throttle: Option<&Throttle>) -> CopyReadi
     };
     let (to_blake3, chunks) = sync_channel::<Arc<Vec<u8>>>(2);
     let (to_md5, md5_chunks) = sync_channel::<Arc<Vec<u8>>>(4);
+    // Hashed buffers come back to be filled again: no fresh allocation (and page faults) per chunk.
+    let (give_back, returned) = std::sync::mpsc::channel::<Arc<Vec<u8>>>();
     std::thread::scope(|scope| {
         let blake3 = scope.spawn(move || {
             let mut hasher = blake3::Hasher::new();
             for chunk in chunks {
                 hasher.update_rayon(&chunk);
+                let _ = give_back.send(chunk);
             }
             hasher.finalize().to_hex().to_string()
         });
@@ -185,7 +280,12 @@ fn digest_file(path: &Path, md5: bool, throttle: Option<&Throttle>) -> CopyReadi
             if let Some(throttle) = throttle {
                 std::thread::sleep(throttle.wait_before(DIGEST_CHUNK_LEN as u64));
             }
-            let mut chunk = vec![0u8; DIGEST_CHUNK_LEN];
+            let mut chunk = returned
+                .try_recv()
+                .ok()
+                .and_then(|used| Arc::try_unwrap(used).ok())
+                .unwrap_or_else(|| Vec::with_capacity(DIGEST_CHUNK_LEN));
+            chunk.resize(DIGEST_CHUNK_LEN, 0);
             match crate::local::read_full(&mut file, &mut chunk) {
                 Ok(0) => break,
                 Ok(read) => {
@@ -310,6 +410,20 @@ mod tests {
         let error = second.copy_from(&first, &digest).await.unwrap_err();
         assert_eq!(error.code(), "source-corrupt");
         assert!(!second.blob_path(&digest).exists(), "nothing is stored from a bad source");
+    }
+
+    #[tokio::test]
+    async fn a_large_copy_is_mapped_unless_a_run_died_mapping_it() {
+        let content: Vec<u8> = (0..MAPPED_MIN_LEN as usize + 3).map(|index| (index % 241) as u8).collect();
+        let (_folder, store, digest) = stored(&content);
+        let CopyReading::Read(mapped) = store.read_copy(&digest, false, None).await.unwrap() else { panic!() };
+        assert_eq!(mapped.blake3, digest.as_str());
+        let marker = store.root().join("tmp").join(format!(".reading-{digest}"));
+        assert!(!marker.exists(), "the marker goes once the mapped read ends");
+        std::fs::write(&marker, b"").unwrap();
+        let CopyReading::Read(read) = store.read_copy(&digest, false, None).await.unwrap() else { panic!() };
+        assert_eq!((read.blake3.as_str(), read.size), (digest.as_str(), content.len() as u64));
+        assert!(!marker.exists(), "read with read calls once, then mapped again");
     }
 
     #[test]

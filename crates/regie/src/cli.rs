@@ -317,8 +317,23 @@ pub enum GrantsCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
-    /// Walk the hash chain; exit 1 naming the first entry altered, removed or inserted.
+    /// Walk the hash chain; exit 1 naming the first entry altered, removed or inserted. With
+    /// `--checkpoints DIR`, also check every signed checkpoint there against the trail.
     Verify {
+        /// A folder of checkpoints (kept outside the data folder) with `audit-key.pub` beside them.
+        #[arg(long)]
+        checkpoints: Option<PathBuf>,
+        /// The verifier key (`NAME+KEYID+KEY`, or a file holding it); default: DIR/audit-key.pub.
+        #[arg(long, requires = "checkpoints")]
+        key: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Sign the tree head of the whole trail (Ed25519, C2SP checkpoint) and write it to
+    /// DATA/checkpoints/, the `[audit] checkpoint_dirs` and each `--out` folder.
+    Checkpoint {
+        #[arg(long)]
+        out: Vec<PathBuf>,
         #[arg(long)]
         json: bool,
     },

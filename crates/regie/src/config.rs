@@ -35,6 +35,22 @@ pub struct RawConfig {
     /// Fixity schedules: `[[fixity]] location = "primary", every = "90d", bytes_per_second = 50000000`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub fixity: Vec<FixityConfig>,
+    pub audit: AuditConfig,
+}
+
+/// `[audit]`: signed checkpoints of the audit trail.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuditConfig {
+    /// The Ed25519 signing key (64 hex digits); default `DATA/keys/audit-ed25519.key`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signing_key: Option<PathBuf>,
+    /// Folders outside the data folder that get a copy of every checkpoint.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub checkpoint_dirs: Vec<PathBuf>,
+    /// How often workers write a checkpoint: `1h`, `1d`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checkpoint_every: Option<String>,
 }
 
 /// One `[[copies]]` rule.
@@ -395,6 +411,17 @@ impl LoadedConfig {
             },
             search: raw.search.rules()?,
             keeping: self.keeping()?,
+            audit: regie_app::AuditSettings {
+                signing_key: raw.audit.signing_key.clone(),
+                checkpoint_dirs: raw.audit.checkpoint_dirs.clone(),
+                checkpoint_every: raw
+                    .audit
+                    .checkpoint_every
+                    .as_deref()
+                    .map(regie_core::keeping::parse_interval)
+                    .transpose()
+                    .context("audit.checkpoint_every")?,
+            },
         })
     }
 

@@ -102,6 +102,11 @@ impl Regie {
                 {
                     tracing::warn!(%error, "cannot queue the fixity schedules");
                 }
+                if schedules_checked > minute
+                    && let Err(error) = self.checkpoint_if_due().await
+                {
+                    tracing::warn!(%error, "cannot write the audit checkpoint");
+                }
             }
             // Jobs queued or running anywhere, as of the last claim that found nothing due.
             let mut live_when_idle = None;

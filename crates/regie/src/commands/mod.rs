@@ -210,7 +210,10 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Audit(command) => {
             let regie = open(&config).await?;
             let code = match command {
-                AuditCommand::Verify { json } => audit::verify(&regie, json).await,
+                AuditCommand::Verify { checkpoints, key, json } => {
+                    audit::verify(&regie, checkpoints.as_deref(), key.as_deref(), json).await
+                }
+                AuditCommand::Checkpoint { out, json } => audit::checkpoint(&regie, &out, json).await,
                 AuditCommand::List { user, asset, since, until, limit, json } => {
                     audit::list(&regie, audit::ListArgs { user, asset, since, until, limit }, json).await
                 }

@@ -307,7 +307,10 @@ fn a_copy_and_a_repair_killed_with_sigkill_resume_and_lose_nothing() {
 #[test]
 fn the_fixity_schedule_is_run_by_a_worker_and_locations_are_checked_before_use() {
     let regie = TestRegie::new();
-    write_config(&regie, "[[fixity]]\nlocation = \"primary\"\nevery = \"1s\"\nbytes_per_second = 100000000\n");
+    write_config(
+        &regie,
+        "[[fixity]]\nlocation = \"primary\"\nevery = \"1s\"\nbytes_per_second = 100000000\n[audit]\ncheckpoint_every = \"1h\"\n",
+    );
     let files = fixtures::distinct_wavs(&regie.scratch("inbox"), 2);
     ingest_into_news(&regie, &files);
     std::thread::sleep(Duration::from_millis(1100));
@@ -319,6 +322,8 @@ fn the_fixity_schedule_is_run_by_a_worker_and_locations_are_checked_before_use()
     let checks = regie.audit_entries("fixity.check");
     assert_eq!(checks.len(), 2, "both copies checked by the schedule");
     assert!(checks[0]["actor"].as_str().unwrap().starts_with("worker:"), "{:#}", checks[0]);
+    let checkpoints = files_under(&regie.data().join("checkpoints"));
+    assert_eq!(checkpoints.len(), 2, "the worker signed a checkpoint (and wrote its key): {checkpoints:?}");
 
     let refused = |arguments: &[&str], expected: &str| {
         let output = regie.run(arguments);
@@ -342,4 +347,99 @@ fn the_fixity_schedule_is_run_by_a_worker_and_locations_are_checked_before_use()
     refused(&["storage", "remove", "second"], "still holds 2 copies");
     let unknown = regie.run(&["fixity", "run", "--location", "nowhere"]);
     assert_eq!(unknown.status.code(), Some(3));
+}
+
+/// Rewrites the trail as someone who can write the data folder would: `detail` of entry `seq`
+/// changed, every later entry sealed again, `audit.head` rewritten, so the chain alone verifies.
+fn rewrite_history(regie: &TestRegie, seq: u64, detail: &str) {
+    let listed = regie.json(&["audit", "list", "--limit", "100000", "--json"]);
+    let mut entries: Vec<regie_core::audit::AuditEntry> = serde_json::from_value(listed).unwrap();
+    let mut previous = None;
+    for entry in entries.iter_mut() {
+        if entry.seq == seq {
+            entry.detail = detail.to_owned();
+        }
+        if let Some(previous) = previous.take() {
+            entry.prev_hash = previous;
+        }
+        if entry.seq >= seq {
+            *entry = entry.clone().seal();
+            let quote = |text: &str| text.replace('\'', "''");
+            regie.execute(&format!(
+                "UPDATE audit_log SET detail = '{}', prev_hash = '{}', hash = '{}' WHERE seq = {}",
+                quote(&entry.detail),
+                entry.prev_hash,
+                entry.hash,
+                entry.seq
+            ));
+        }
+        previous = Some(entry.hash.clone());
+    }
+    let last = entries.last().unwrap();
+    std::fs::write(regie.data().join("audit.head"), format!("{{\"seq\":{},\"hash\":\"{}\"}}", last.seq, last.hash))
+        .unwrap();
+}
+
+#[test]
+fn a_signed_checkpoint_catches_history_rewritten_with_its_head() {
+    let regie = TestRegie::new();
+    let files = fixtures::distinct_wavs(&regie.scratch("inbox"), 3);
+    ingest_into_news(&regie, &files);
+    regie.json(&["fixity", "run", "--json"]);
+    let outside = regie.scratch("worm-share");
+    let signed = regie.json(&["audit", "checkpoint", "--out", &outside.to_string_lossy(), "--json"]);
+    let size = signed["size"].as_u64().unwrap();
+    assert!(size >= 4, "{signed:#}");
+    assert!(outside.join("audit-key.pub").is_file());
+    assert!(regie.data().join("checkpoints").read_dir().unwrap().count() >= 2, "a copy in the data folder too");
+    regie.json(&["storage", "list", "--json"]);
+    regie.json(&["fixity", "run", "--json"]);
+    let later = regie.json(&["audit", "checkpoint", "--out", &outside.to_string_lossy(), "--json"]);
+    assert!(later["size"].as_u64().unwrap() > size);
+
+    let intact = regie.json(&["audit", "verify", "--checkpoints", &outside.to_string_lossy(), "--json"]);
+    assert_eq!(intact["intact"], true, "{intact:#}");
+    assert_eq!(intact["checkpoints"].as_array().unwrap().len(), 2);
+
+    rewrite_history(&regie, 2, "nothing happened here");
+    let chain_only = regie.json(&["audit", "verify", "--json"]);
+    assert_eq!(chain_only["intact"], true, "the rewrite fools the chain and its head: {chain_only:#}");
+    let caught = regie.run(&["audit", "verify", "--checkpoints", &outside.to_string_lossy(), "--json"]);
+    assert_eq!(caught.status.code(), Some(1));
+    let caught: Value = serde_json::from_slice(&caught.stdout).unwrap();
+    assert_eq!(caught["intact"], false);
+    let states: Vec<&str> = caught["checkpoints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|checkpoint| checkpoint["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(states, ["root-mismatch", "root-mismatch"], "{caught:#}");
+
+    // Re-signing with a key of one's own does not help: the key kept outside says who signs.
+    std::fs::remove_dir_all(regie.data().join("checkpoints")).unwrap();
+    let forged_key = regie.scratch("forger").join("key");
+    std::fs::write(&forged_key, "11".repeat(32)).unwrap();
+    let forger_folder = regie.scratch("forged-checkpoints");
+    let mut forger = regie.command();
+    forger.env("REGIE_CONFIG", regie.scratch("forger").join("regie.toml"));
+    std::fs::write(
+        regie.scratch("forger").join("regie.toml"),
+        format!("[audit]\nsigning_key = \"{}\"\n", forged_key.display()),
+    )
+    .unwrap();
+    let made = forger.args(["audit", "checkpoint", "--out", &forger_folder.to_string_lossy()]).output().unwrap();
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    for entry in std::fs::read_dir(&forger_folder).unwrap().flatten() {
+        if entry.path().extension().is_some_and(|extension| extension == "checkpoint") {
+            std::fs::copy(entry.path(), outside.join(format!("forged-{}", entry.file_name().to_string_lossy())))
+                .unwrap();
+        }
+    }
+    let still = regie.run(&["audit", "verify", "--checkpoints", &outside.to_string_lossy(), "--json"]);
+    let still: Value = serde_json::from_slice(&still.stdout).unwrap();
+    assert!(
+        still["checkpoints"].as_array().unwrap().iter().any(|checkpoint| checkpoint["state"] == "bad-signature"),
+        "{still:#}"
+    );
 }
