@@ -52,11 +52,18 @@ pub struct KeepingSettings {
     pub primary_tier: Tier,
     pub copies: Vec<CopiesRule>,
     pub fixity: Vec<FixitySchedule>,
+    /// The factors of `regie footprint`'s estimate (`[footprint]`).
+    pub footprint: crate::keeping::FootprintFactors,
 }
 
 impl Default for KeepingSettings {
     fn default() -> Self {
-        Self { primary_tier: Tier::Online, copies: Vec::new(), fixity: Vec::new() }
+        Self {
+            primary_tier: Tier::Online,
+            copies: Vec::new(),
+            fixity: Vec::new(),
+            footprint: crate::keeping::FootprintFactors::default(),
+        }
     }
 }
 

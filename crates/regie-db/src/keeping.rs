@@ -300,6 +300,31 @@ impl Database {
             .collect())
     }
 
+    /// Every finished job's kind with its start and end (RFC 3339), for compute time.
+    pub async fn job_spans(&self) -> Result<Vec<(String, String, String)>, DbError> {
+        let rows = query(
+            "SELECT kind, started_at, finished_at FROM jobs
+             WHERE started_at IS NOT NULL AND finished_at IS NOT NULL",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .during("reading job times")?;
+        Ok(rows.iter().map(|row| (row.get("kind"), row.get("started_at"), row.get("finished_at"))).collect())
+    }
+
+    /// Paths that offered content already catalogued (each stored nothing): how many, and the
+    /// bytes they would have taken.
+    pub async fn duplicate_bytes(&self) -> Result<(u64, u64), DbError> {
+        let row = query(
+            "SELECT COUNT(*) AS paths, CAST(COALESCE(SUM(f.size), 0) AS BIGINT) AS bytes FROM duplicates d
+             JOIN asset_files f ON f.asset_id = d.asset_id AND f.role = 'original'",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .during("adding up duplicates")?;
+        Ok((row.get::<i64, _>("paths") as u64, row.get::<i64, _>("bytes") as u64))
+    }
+
     /// Adds findings to an asset already catalogued (fixity's, for example).
     pub async fn add_findings(&self, asset_id: AssetId, findings: &[Finding]) -> Result<(), DbError> {
         let mut transaction = self.begin_write().await?;

@@ -16,6 +16,9 @@ use crate::{BlobStore, HashOptions, StorageError};
 
 /// Read size of a fixity pass: large enough for BLAKE3 to spread each chunk over every core.
 const DIGEST_CHUNK_LEN: usize = 8 << 20;
+/// Chunks of a copy into a folder, and how much is written before asking the kernel to flush.
+const COPY_CHUNK_LEN: usize = 1 << 20;
+const COPY_WRITEBACK_EVERY: u64 = 16 << 20;
 /// From this size on, a copy checked without MD5 or a rate limit is hashed mapped in memory.
 const MAPPED_MIN_LEN: u64 = 64 << 20;
 
@@ -176,8 +179,8 @@ impl BlobStore {
 }
 
 impl BlobStore {
-    /// Copies a file into this folder store under `blake3`: BLAKE3 computed while writing (every
-    /// core), fsync, refused unless it matches (the source went bad), then made read-only and
+    /// Copies a file into this folder store under `blake3`: BLAKE3 computed while writing, fsync,
+    /// refused unless it matches (the source went bad), then made read-only and
     /// renamed into place. Returns the size.
     fn copy_file_in(&self, source: &Path, blake3: &Blake3Hex) -> Result<u64, StorageError> {
         use std::io::Write;
@@ -189,17 +192,22 @@ impl BlobStore {
             .tempfile_in(&folder)
             .map_err(|error| StorageError::write(&folder, error))?;
         let mut hasher = blake3::Hasher::new();
-        let mut chunk = vec![0u8; DIGEST_CHUNK_LEN];
-        let mut size = 0u64;
+        let mut chunk = vec![0u8; COPY_CHUNK_LEN];
+        let (mut size, mut flushed) = (0u64, 0u64);
         loop {
             let read =
                 crate::local::read_full(&mut input, &mut chunk).map_err(|error| StorageError::read(source, error))?;
             if read == 0 {
                 break;
             }
-            hasher.update_rayon(&chunk[..read]);
+            hasher.update(&chunk[..read]);
             temp.write_all(&chunk[..read]).map_err(|error| StorageError::write(temp.path(), error))?;
             size += read as u64;
+            // Start writing back early, as staging does, so the final fsync has little left.
+            if size - flushed >= COPY_WRITEBACK_EVERY {
+                crate::writeback::start_writeback(temp.as_file(), flushed, size - flushed);
+                flushed = size;
+            }
         }
         if hasher.finalize().to_hex().as_str() != blake3.as_str() {
             return Err(StorageError::SourceCorrupt {
@@ -260,7 +268,7 @@ fn digest_file(path: &Path, md5: bool, throttle: Option<&Throttle>) -> CopyReadi
         let blake3 = scope.spawn(move || {
             let mut hasher = blake3::Hasher::new();
             for chunk in chunks {
-                hasher.update_rayon(&chunk);
+                hasher.update(&chunk);
                 let _ = give_back.send(chunk);
             }
             hasher.finalize().to_hex().to_string()

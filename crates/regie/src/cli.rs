@@ -163,6 +163,12 @@ pub enum Command {
     /// quarantine bad ones and repair them from good ones.
     #[command(subcommand)]
     Fixity(FixityCommand),
+    /// Bytes per tier, location and collection, bytes saved by deduplication, compute time per
+    /// job kind, and an energy and CO2e estimate with its factors and their sources.
+    Footprint {
+        #[arg(long)]
+        json: bool,
+    },
     /// Workflow rules (TOML files in DATA/rules/): list them, or see what one would do.
     #[command(subcommand)]
     Rules(RulesCommand),

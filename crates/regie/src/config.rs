@@ -36,6 +36,50 @@ pub struct RawConfig {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub fixity: Vec<FixityConfig>,
     pub audit: AuditConfig,
+    pub footprint: FootprintConfig,
+}
+
+/// `[footprint]`: the factors of `regie footprint`'s energy and CO2e estimate; each one set here
+/// replaces regie's stated assumption, and `source` says where the figures come from.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FootprintConfig {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub online_wh_per_tb_month: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nearline_wh_per_tb_month: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub archive_wh_per_tb_month: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub worker_watts: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grid_g_co2e_per_kwh: Option<f64>,
+    /// Where the factors set here come from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+}
+
+impl FootprintConfig {
+    fn factors(&self) -> Result<regie_app::keeping::FootprintFactors> {
+        let mut factors = regie_app::keeping::FootprintFactors::default();
+        let source = self.source.clone().unwrap_or_else(|| "set in regie.toml".to_owned());
+        for (name, value, target) in [
+            ("online_wh_per_tb_month", self.online_wh_per_tb_month, &mut factors.online_wh_per_tb_month),
+            ("nearline_wh_per_tb_month", self.nearline_wh_per_tb_month, &mut factors.nearline_wh_per_tb_month),
+            ("archive_wh_per_tb_month", self.archive_wh_per_tb_month, &mut factors.archive_wh_per_tb_month),
+            ("worker_watts", self.worker_watts, &mut factors.worker_watts),
+            ("grid_g_co2e_per_kwh", self.grid_g_co2e_per_kwh, &mut factors.grid_g_co2e_per_kwh),
+        ] {
+            if let Some(value) = value {
+                if !value.is_finite() || !(0.0..=1e7).contains(&value) {
+                    bail!("footprint.{name} = {value}: give a positive number");
+                }
+                *target = value;
+                factors.sources.insert(name.to_owned(), source.clone());
+            }
+        }
+        Ok(factors)
+    }
 }
 
 /// `[audit]`: signed checkpoints of the audit trail.
@@ -457,7 +501,7 @@ impl LoadedConfig {
                 md5: schedule.md5,
             });
         }
-        Ok(regie_app::KeepingSettings { primary_tier, copies, fixity })
+        Ok(regie_app::KeepingSettings { primary_tier, copies, fixity, footprint: raw.footprint.factors()? })
     }
 }
 

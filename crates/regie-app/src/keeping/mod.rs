@@ -4,6 +4,7 @@
 
 mod copies;
 mod fixity;
+mod footprint;
 mod locations;
 
 use std::collections::HashMap;
@@ -14,6 +15,7 @@ pub use copies::{AssetBelowCount, CopyMadeRecord, ReplicationReport, ShortBlob, 
 pub(crate) use copies::{REPLICATE, replicate_job};
 pub(crate) use fixity::FIXITY;
 pub use fixity::{CheckedCopy, FixityReport, FixityRequest};
+pub use footprint::{Footprint, FootprintFactors};
 pub use locations::{LocationInfo, LocationSettings};
 
 use crate::{AppError, Regie};

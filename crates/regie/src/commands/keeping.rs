@@ -197,3 +197,75 @@ fn location_line(location: &LocationInfo) -> String {
         location.url
     )
 }
+
+pub async fn footprint(regie: &Regie, json: bool) -> Result<ExitCode> {
+    let footprint = regie.footprint().await?;
+    if json {
+        print_json(&footprint)?;
+        return Ok(success());
+    }
+    println!("storage (every copy), per tier:");
+    for tier in &footprint.tiers {
+        println!(
+            "  {:<9} {:>8} copies {:>10}  {:>9.2} kWh/year  {:>8.2} kg CO2e/year",
+            tier.tier.as_str(),
+            tier.copies,
+            human_size(tier.bytes),
+            tier.kwh_per_year,
+            tier.kg_co2e_per_year
+        );
+    }
+    println!("per location:");
+    for place in &footprint.locations {
+        println!(
+            "  {:<12} {:<9} {:>8} copies {:>10}",
+            place.name,
+            place.tier.as_str(),
+            place.copies,
+            human_size(place.bytes)
+        );
+    }
+    println!("per collection (content once / with its copies):");
+    for collection in &footprint.collections {
+        println!(
+            "  {:<24} {:>6} assets {:>10} / {}",
+            collection.collection,
+            collection.assets,
+            human_size(collection.bytes),
+            human_size(collection.stored_bytes)
+        );
+    }
+    let saved = &footprint.deduplication;
+    println!(
+        "deduplication saved {} ({} duplicate paths, {} files sharing content)",
+        human_size(saved.bytes_saved),
+        saved.duplicate_paths,
+        saved.shared_files
+    );
+    println!("compute (each job's last run):");
+    for kind in &footprint.compute {
+        println!(
+            "  {:<12} {:>6} jobs {:>10.1} s  {:>8.4} kWh  {:>8.4} kg CO2e",
+            kind.kind, kind.jobs, kind.seconds, kind.kwh, kind.kg_co2e
+        );
+    }
+    println!(
+        "estimate: storage {:.2} kWh/year ({:.2} kg CO2e/year), compute so far {:.4} kWh ({:.4} kg CO2e)",
+        footprint.storage_kwh_per_year,
+        footprint.storage_kg_co2e_per_year,
+        footprint.compute_kwh,
+        footprint.compute_kg_co2e
+    );
+    let factors = &footprint.factors;
+    println!("factors ([footprint] in regie.toml replaces them):");
+    for (name, value) in [
+        ("online_wh_per_tb_month", factors.online_wh_per_tb_month),
+        ("nearline_wh_per_tb_month", factors.nearline_wh_per_tb_month),
+        ("archive_wh_per_tb_month", factors.archive_wh_per_tb_month),
+        ("worker_watts", factors.worker_watts),
+        ("grid_g_co2e_per_kwh", factors.grid_g_co2e_per_kwh),
+    ] {
+        println!("  {name} = {value}: {}", factors.sources.get(name).map(String::as_str).unwrap_or("-"));
+    }
+    Ok(success())
+}

@@ -118,6 +118,12 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             regie.close().await;
             code
         }
+        Command::Footprint { json } => {
+            let regie = open(&config).await?;
+            let code = keeping::footprint(&regie, json).await;
+            regie.close().await;
+            code
+        }
         Command::Fixity(command) => {
             let regie = open(&config).await?;
             let code = keeping::fixity(&regie, command).await;

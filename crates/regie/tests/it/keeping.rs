@@ -443,3 +443,58 @@ fn a_signed_checkpoint_catches_history_rewritten_with_its_head() {
         "{still:#}"
     );
 }
+
+#[test]
+fn the_footprint_adds_up_copies_tiers_collections_duplicates_and_compute() {
+    let regie = TestRegie::new();
+    write_config(
+        &regie,
+        "[[copies]]\ncollection = \"news\"\ncopies = 2\n[footprint]\ngrid_g_co2e_per_kwh = 50\nsource = \"our supplier's 2026 figure\"\n",
+    );
+    let second = regie.scratch("second");
+    regie.json(&[
+        "storage",
+        "add",
+        "tape",
+        "--url",
+        &format!("file://{}", second.display()),
+        "--tier",
+        "archive",
+        "--json",
+    ]);
+    let inbox = regie.scratch("inbox");
+    let files = fixtures::distinct_wavs(&inbox, 2);
+    ingest_into_news(&regie, &files);
+    let again = regie.scratch("again");
+    std::fs::copy(&files[0], again.join("same_content.wav")).unwrap();
+    let (code, _) = regie.ingest(&[&again.join("same_content.wav")], &["--collection", "sport"]);
+    assert_eq!(code, 0);
+    run_worker(&regie);
+
+    let footprint = regie.json(&["footprint", "--json"]);
+    let size: u64 = files.iter().map(|file| std::fs::metadata(file).unwrap().len()).sum();
+    let tier =
+        |name: &str| footprint["tiers"].as_array().unwrap().iter().find(|tier| tier["tier"] == name).cloned().unwrap();
+    assert_eq!(tier("online")["bytes"], size, "{footprint:#}");
+    assert_eq!(tier("archive")["bytes"], size, "the second copies are on tape");
+    let news = footprint["collections"].as_array().unwrap().iter().find(|entry| entry["collection"] == "news").unwrap();
+    assert_eq!(
+        (news["assets"].as_u64(), news["bytes"].as_u64(), news["stored_bytes"].as_u64()),
+        (Some(2), Some(size), Some(2 * size))
+    );
+    let saved = &footprint["deduplication"];
+    assert_eq!(saved["duplicate_paths"], 1);
+    assert_eq!(saved["duplicate_bytes"], std::fs::metadata(&files[0]).unwrap().len());
+    let replicate = footprint["compute"].as_array().unwrap().iter().find(|kind| kind["kind"] == "replicate").unwrap();
+    assert_eq!(replicate["jobs"], 2, "{footprint:#}");
+    let factors = &footprint["factors"];
+    assert_eq!(factors["grid_g_co2e_per_kwh"], 50.0);
+    assert_eq!(factors["sources"]["grid_g_co2e_per_kwh"], "our supplier's 2026 figure");
+    assert!(factors["sources"]["online_wh_per_tb_month"].as_str().unwrap().starts_with("assumption"));
+    let kwh = tier("online")["kwh_per_year"].as_f64().unwrap();
+    let expected = size as f64 / 1e12 * factors["online_wh_per_tb_month"].as_f64().unwrap() * 12.0 / 1000.0;
+    assert!((kwh - expected).abs() < 1e-12, "{kwh} {expected}");
+    let text = regie.run(&["footprint"]);
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("grid_g_co2e_per_kwh = 50: our supplier's 2026 figure"), "{text}");
+}
