@@ -54,6 +54,10 @@ pub struct KeepingSettings {
     pub fixity: Vec<FixitySchedule>,
     /// The factors of `regie footprint`'s estimate (`[footprint]`).
     pub footprint: crate::keeping::FootprintFactors,
+    /// `[[retention]]` rules.
+    pub retention: Vec<regie_core::keeping::RetentionRule>,
+    /// How long a trashed asset can be restored before `regie purge` removes it.
+    pub trash_period: Duration,
 }
 
 impl Default for KeepingSettings {
@@ -63,6 +67,8 @@ impl Default for KeepingSettings {
             copies: Vec::new(),
             fixity: Vec::new(),
             footprint: crate::keeping::FootprintFactors::default(),
+            retention: Vec::new(),
+            trash_period: Duration::from_secs(30 * 86_400),
         }
     }
 }

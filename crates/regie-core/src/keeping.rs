@@ -147,6 +147,112 @@ pub fn placement(rule: &CopiesRule, holding: &[String], places: &[Place]) -> Vec
     targets
 }
 
+/// What a retention period is counted from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RetentionClock {
+    /// When the asset was catalogued.
+    Ingest,
+    /// Its `capture_date` (an asset without one is left alone).
+    Capture,
+    /// Its `air_date` (an asset without one is left alone).
+    Air,
+}
+
+impl FromStr for RetentionClock {
+    type Err = CoreError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text {
+            "ingest" => Ok(Self::Ingest),
+            "capture" => Ok(Self::Capture),
+            "air" => Ok(Self::Air),
+            _ => Err(CoreError::invalid("retention clock", text, "count from ingest, capture or air")),
+        }
+    }
+}
+
+/// What happens to an asset once its retention period is over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RetentionAction {
+    /// Into the trash (purged after the grace period).
+    Trash,
+    /// Its original's copies move to a location of this tier; the derived files stay.
+    Move(Tier),
+}
+
+impl FromStr for RetentionAction {
+    type Err = CoreError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        if text == "trash" {
+            return Ok(Self::Trash);
+        }
+        text.parse::<Tier>()
+            .map(Self::Move)
+            .map_err(|_| CoreError::invalid("retention action", text, "then = \"trash\" or a tier (nearline, archive)"))
+    }
+}
+
+/// `[[retention]]`: assets of `collection` (and below) are kept for `keep` counted from `from`,
+/// then trashed or moved to a tier.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RetentionRule {
+    pub collection: CollectionPath,
+    #[serde(serialize_with = "as_seconds")]
+    pub keep: Duration,
+    pub from: RetentionClock,
+    pub then: RetentionAction,
+}
+
+fn as_seconds<S: serde::Serializer>(duration: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_u64(duration.as_secs())
+}
+
+impl RetentionRule {
+    /// The rules that apply to `collection`: for each action, the nearest collection's.
+    pub fn for_collection<'a>(rules: &'a [RetentionRule], collection: &CollectionPath) -> Vec<&'a RetentionRule> {
+        let lineage = collection.lineage();
+        let mut chosen: Vec<&RetentionRule> = Vec::new();
+        for scope in lineage.iter().rev() {
+            for rule in rules.iter().filter(|rule| &rule.collection == scope) {
+                let same_kind = |other: &&RetentionRule| {
+                    matches!((other.then, rule.then), (RetentionAction::Trash, RetentionAction::Trash))
+                        || matches!((other.then, rule.then), (RetentionAction::Move(a), RetentionAction::Move(b)) if a == b)
+                };
+                if !chosen.iter().any(same_kind) {
+                    chosen.push(rule);
+                }
+            }
+        }
+        chosen
+    }
+
+    /// When the period ends for an asset catalogued at `ingest` with these dates (RFC 3339 or
+    /// `YYYY-MM-DD`); `None` when the date it counts from is missing or unreadable.
+    pub fn due_at(
+        &self,
+        ingest: &str,
+        capture: Option<&str>,
+        air: Option<&str>,
+    ) -> Option<chrono::DateTime<chrono::Utc>> {
+        let start = match self.from {
+            RetentionClock::Ingest => Some(ingest),
+            RetentionClock::Capture => capture,
+            RetentionClock::Air => air,
+        }?;
+        let start = chrono::DateTime::parse_from_rfc3339(start.trim())
+            .map(|time| time.with_timezone(&chrono::Utc))
+            .ok()
+            .or_else(|| {
+                let date = chrono::NaiveDate::parse_from_str(start.get(..10)?, "%Y-%m-%d").ok()?;
+                Some(date.and_hms_opt(0, 0, 0)?.and_utc())
+            })?;
+        Some(start + chrono::Duration::from_std(self.keep).ok()?)
+    }
+}
+
 /// An interval written `90d`, `12h`, `30m`, `45s`, `2w` or `10y` (a year is 365 days).
 pub fn parse_interval(text: &str) -> Result<Duration, CoreError> {
     let text = text.trim();
@@ -239,6 +345,28 @@ mod tests {
         assert_eq!(found("news/evening"), Some(2));
         assert_eq!(found("news/rushes/today"), Some(1));
         assert_eq!(found("sport"), None);
+    }
+
+    #[test]
+    fn retention_counts_from_the_right_date_and_the_nearest_rule_wins() {
+        let rule = |collection: &str, keep: &str, from: &str, then: &str| RetentionRule {
+            collection: collection.parse().unwrap(),
+            keep: parse_interval(keep).unwrap(),
+            from: from.parse().unwrap(),
+            then: then.parse().unwrap(),
+        };
+        let rushes = rule("news/rushes", "90d", "ingest", "trash");
+        let due = rushes.due_at("2026-01-01T10:00:00Z", None, None).unwrap();
+        assert_eq!(due.to_rfc3339(), "2026-04-01T10:00:00+00:00");
+        let aired = rule("news", "10y", "air", "trash");
+        assert_eq!(aired.due_at("2026-01-01T10:00:00Z", None, None), None, "no air date: left alone");
+        assert!(aired.due_at("2026-01-01T10:00:00Z", None, Some("2026-02-03")).is_some());
+        let archive = rule("news", "30d", "ingest", "archive");
+        let rules = vec![aired.clone(), rushes.clone(), archive.clone()];
+        let found = RetentionRule::for_collection(&rules, &"news/rushes/today".parse().unwrap());
+        assert_eq!(found, vec![&rushes, &archive]);
+        assert!("glacier".parse::<RetentionAction>().is_err());
+        assert!("birth".parse::<RetentionClock>().is_err());
     }
 
     #[test]

@@ -130,11 +130,12 @@ impl Database {
 
     /// Finds an asset by its id or its house id.
     pub async fn resolve_asset(&self, reference: &str) -> Result<AssetId, DbError> {
-        let id: Option<String> = query_scalar("SELECT id FROM assets WHERE id = $1 OR house_id = $1")
-            .bind(reference.trim())
-            .fetch_optional(&self.pool)
-            .await
-            .during("looking up an asset")?;
+        let id: Option<String> =
+            query_scalar("SELECT id FROM assets WHERE (id = $1 OR house_id = $1) AND trashed_at IS NULL")
+                .bind(reference.trim())
+                .fetch_optional(&self.pool)
+                .await
+                .during("looking up an asset")?;
         id.map(parse_asset_id).transpose()?.ok_or_else(|| DbError::AssetNotFound(reference.to_owned()))
     }
 
@@ -216,7 +217,8 @@ impl Database {
              FROM assets a
              JOIN collections c ON c.id = a.collection_id
              LEFT JOIN asset_files f ON f.asset_id = a.id AND f.role = 'original'
-             WHERE ($1 IS NULL OR c.path = $1 OR substr(c.path, 1, length($1) + 1) = $1 || '/')
+             WHERE a.trashed_at IS NULL
+               AND ($1 IS NULL OR c.path = $1 OR substr(c.path, 1, length($1) + 1) = $1 || '/')
                AND ($2 IS NULL OR EXISTS (SELECT 1 FROM asset_tags t WHERE t.asset_id = a.id AND t.tag = $2))
                AND ($3 IS NULL OR a.id > $3)",
         );
@@ -250,7 +252,7 @@ impl Database {
     pub async fn asset_access(&self, reference: &str) -> Result<(AssetId, String, Option<String>), DbError> {
         let row = query(
             "SELECT a.id, c.path, a.owner_id FROM assets a JOIN collections c ON c.id = a.collection_id
-             WHERE a.id = $1 OR a.house_id = $1",
+             WHERE (a.id = $1 OR a.house_id = $1) AND a.trashed_at IS NULL",
         )
         .bind(reference.trim())
         .fetch_optional(&self.pool)

@@ -61,7 +61,7 @@ impl Database {
     pub async fn list_collections(&self) -> Result<Vec<CollectionRecord>, DbError> {
         let rows = query(
             "SELECT c.path, c.name, p.path AS parent_path,
-                    (SELECT COUNT(*) FROM assets a WHERE a.collection_id = c.id) AS asset_count
+                    (SELECT COUNT(*) FROM assets a WHERE a.collection_id = c.id AND a.trashed_at IS NULL) AS asset_count
              FROM collections c LEFT JOIN collections p ON p.id = c.parent_id
              ORDER BY c.path",
         )

@@ -58,6 +58,10 @@ pub enum DbError {
     LocationNotFound(String),
     #[error("storage location {name} still holds {copies} copies: purge or move them before removing it")]
     LocationInUse { name: String, copies: u64 },
+    #[error("{asset} is under a legal hold ({reason}): release the hold first (regie holds remove)")]
+    Held { asset: String, reason: String },
+    #[error("{0} is not in the trash (restorable only until it is purged)")]
+    NotInTrash(String),
     #[error("no delivery {0}")]
     DeliveryNotFound(String),
     #[error("{0} matches more than one delivery; give more of the id")]
@@ -100,6 +104,8 @@ impl DbError {
             Self::LocationExists(_) => "location-exists",
             Self::LocationNotFound(_) => "not-found",
             Self::LocationInUse { .. } => "location-in-use",
+            Self::Held { .. } => "held",
+            Self::NotInTrash(_) => "not-in-trash",
             Self::JobFinished { .. } => "job-finished",
             Self::JobNotRetryable { .. } => "job-not-retryable",
         }
@@ -120,7 +126,8 @@ impl DbError {
             | Self::DestinationNotFound(_)
             | Self::DeliveryNotFound(_)
             | Self::ContractNotFound(_)
-            | Self::LocationNotFound(_) => ErrorKind::NotFound,
+            | Self::LocationNotFound(_)
+            | Self::NotInTrash(_) => ErrorKind::NotFound,
             Self::ContentAlreadyCatalogued(_)
             | Self::HouseIdTaken(_)
             | Self::UserExists(_)
@@ -128,6 +135,7 @@ impl DbError {
             | Self::DestinationExists(_)
             | Self::LocationExists(_)
             | Self::LocationInUse { .. }
+            | Self::Held { .. }
             | Self::JobFinished { .. }
             | Self::JobNotRetryable { .. } => ErrorKind::Conflict,
             Self::JobAmbiguous(_) | Self::DeliveryAmbiguous(_) | Self::UnknownUrl(_) | Self::MoveSource => {

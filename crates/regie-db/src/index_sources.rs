@@ -56,7 +56,10 @@ pub struct IndexSource {
 impl Database {
     /// Up to `limit` assets after `after`, in id order.
     pub async fn index_sources(&self, after: Option<AssetId>, limit: u32) -> Result<Vec<IndexSource>, DbError> {
-        let sql = format!("{} WHERE ($1 IS NULL OR a.id > $1) ORDER BY a.id LIMIT $2", select(self.backend()));
+        let sql = format!(
+            "{} WHERE a.trashed_at IS NULL AND ($1 IS NULL OR a.id > $1) ORDER BY a.id LIMIT $2",
+            select(self.backend())
+        );
         let rows = query(sql)
             .bind(after.map(|id| id.to_string()))
             .bind(i64::from(limit))
@@ -70,7 +73,11 @@ impl Database {
     pub async fn index_sources_of(&self, ids: &[AssetId]) -> Result<Vec<IndexSource>, DbError> {
         let list: Vec<String> = ids.iter().map(AssetId::to_string).collect();
         let list = serde_json::to_string(&list).map_err(corrupt("asset ids"))?;
-        let sql = format!("{} WHERE a.id IN {} ORDER BY a.id", select(self.backend()), in_json_list(self.backend()));
+        let sql = format!(
+            "{} WHERE a.trashed_at IS NULL AND a.id IN {} ORDER BY a.id",
+            select(self.backend()),
+            in_json_list(self.backend())
+        );
         let rows = query(sql).bind(list).fetch_all(&self.pool).await.during("reading assets to index")?;
         self.with_subtitles(rows.iter().map(source_from_row).collect::<Result<_, _>>()?).await
     }

@@ -15,6 +15,7 @@ mod imports;
 mod index_sources;
 mod jobs;
 mod keeping;
+mod lifecycle;
 mod moving;
 mod outputs;
 mod records;
@@ -34,6 +35,7 @@ pub use delivery::{ContractRow, DeliveryRecord, DestinationRow, NewDelivery, Rec
 pub use error::DbError;
 pub use jobs::{ClaimedJob, Enqueued, FailureOutcome, Heartbeat, JobLogLine, JobRecord, JobState, NewJob};
 pub use keeping::{AssetBlob, CopyFilter, CopyOfAsset, CopyRow, CopyTotals, LocationRow};
+pub use lifecycle::{HoldRecord, RetentionCandidate, TrashedAsset};
 pub use moving::TABLES_IN_ORDER;
 pub use outputs::{JobOutputs, NewRendition, RenditionFile, RenditionRecord};
 pub use records::{

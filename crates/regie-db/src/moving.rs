@@ -8,7 +8,7 @@ use crate::sql::{Backend, Pool, query};
 use crate::{Database, DbError};
 
 /// Every table of the catalogue, parents before children.
-pub const TABLES_IN_ORDER: [&str; 27] = [
+pub const TABLES_IN_ORDER: [&str; 28] = [
     "collections",
     "users",
     "api_tokens",
@@ -36,6 +36,7 @@ pub const TABLES_IN_ORDER: [&str; 27] = [
     "asset_changes",
     "storage_locations",
     "blob_copies",
+    "holds",
 ];
 
 /// Rows read and written per statement (well under both backends' limits on bound values).

@@ -64,7 +64,7 @@ pub fn routes() -> OpenApiRouter<SharedState> {
         .routes(routes!(tokens::revoke))
         .routes(routes!(assets::list))
         .routes(routes!(collections::list))
-        .routes(routes!(assets::show))
+        .routes(routes!(assets::show, assets::delete))
         .routes(routes!(assets::tags))
         .routes(routes!(assets::metadata))
         .routes(routes!(assets::verdict_report))

@@ -169,6 +169,20 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The trash: assets deleted with `regie assets delete`, restorable until purged.
+    #[command(subcommand)]
+    Trash(TrashCommand),
+    /// Legal holds: a held asset cannot be deleted, trashed by a rule, or purged.
+    #[command(subcommand)]
+    Holds(HoldsCommand),
+    /// Apply the `[[retention]]` rules and remove from every location what has been in the trash
+    /// longer than `[lifecycle] trash_period`; never anything held. `--dry-run` says what would go.
+    Purge {
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long)]
+        json: bool,
+    },
     /// Workflow rules (TOML files in DATA/rules/): list them, or see what one would do.
     #[command(subcommand)]
     Rules(RulesCommand),
@@ -435,6 +449,15 @@ pub enum AssetsCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Move an asset to the trash: hidden everywhere, restorable with `regie trash restore`
+    /// until `regie purge` removes it after `[lifecycle] trash_period`. Refused under a hold.
+    Delete {
+        id: String,
+        #[arg(long)]
+        reason: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Remove tags from an asset.
     Untag {
         id: String,
@@ -637,6 +660,50 @@ pub enum StorageCommand {
         asset: Option<String>,
         #[arg(long)]
         now: bool,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TrashCommand {
+    /// What is in the trash, oldest first.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Take an asset out of the trash.
+    Restore {
+        asset: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HoldsCommand {
+    /// Put a legal hold on an asset (in the trash or not).
+    Add {
+        asset: String,
+        #[arg(long)]
+        reason: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Release an asset's holds (or the one named with `--hold`).
+    Remove {
+        asset: String,
+        #[arg(long)]
+        hold: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Active holds (with `--all`, released ones too).
+    List {
+        #[arg(long)]
+        asset: Option<String>,
+        #[arg(long)]
+        all: bool,
         #[arg(long)]
         json: bool,
     },

@@ -37,6 +37,47 @@ pub struct RawConfig {
     pub fixity: Vec<FixityConfig>,
     pub audit: AuditConfig,
     pub footprint: FootprintConfig,
+    pub lifecycle: LifecycleConfig,
+    /// Retention: `[[retention]] collection = "rushes", keep = "90d", from = "ingest", then = "trash"`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub retention: Vec<RetentionConfig>,
+}
+
+/// `[lifecycle]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LifecycleConfig {
+    /// How long a trashed asset can be restored before `regie purge` removes it.
+    pub trash_period: String,
+}
+
+impl Default for LifecycleConfig {
+    fn default() -> Self {
+        Self { trash_period: "30d".to_owned() }
+    }
+}
+
+/// One `[[retention]]` rule.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionConfig {
+    pub collection: String,
+    /// `90d`, `10y`.
+    pub keep: String,
+    /// `ingest` (default), `capture` or `air`.
+    #[serde(default = "default_clock")]
+    pub from: String,
+    /// `trash` (default) or a tier the original moves to (`nearline`, `archive`).
+    #[serde(default = "default_then")]
+    pub then: String,
+}
+
+fn default_clock() -> String {
+    "ingest".to_owned()
+}
+
+fn default_then() -> String {
+    "trash".to_owned()
 }
 
 /// `[footprint]`: the factors of `regie footprint`'s energy and CO2e estimate; each one set here
@@ -501,7 +542,24 @@ impl LoadedConfig {
                 md5: schedule.md5,
             });
         }
-        Ok(regie_app::KeepingSettings { primary_tier, copies, fixity, footprint: raw.footprint.factors()? })
+        let mut retention = Vec::new();
+        for rule in &raw.retention {
+            let context = || format!("[[retention]] {}", rule.collection);
+            retention.push(regie_core::keeping::RetentionRule {
+                collection: rule.collection.parse().with_context(context)?,
+                keep: parse_interval(&rule.keep).with_context(context)?,
+                from: rule.from.parse().with_context(context)?,
+                then: rule.then.parse().with_context(context)?,
+            });
+        }
+        Ok(regie_app::KeepingSettings {
+            primary_tier,
+            copies,
+            fixity,
+            footprint: raw.footprint.factors()?,
+            retention,
+            trash_period: parse_interval(&raw.lifecycle.trash_period).context("lifecycle.trash_period")?,
+        })
     }
 }
 

@@ -5,6 +5,7 @@
 mod copies;
 mod fixity;
 mod footprint;
+mod lifecycle;
 mod locations;
 
 use std::collections::HashMap;
@@ -16,6 +17,7 @@ pub(crate) use copies::{REPLICATE, replicate_job};
 pub(crate) use fixity::FIXITY;
 pub use fixity::{CheckedCopy, FixityReport, FixityRequest};
 pub use footprint::{Footprint, FootprintFactors};
+pub use lifecycle::{HeldBack, PurgeReport, PurgedAsset, PurgedBlob, RuleTrash};
 pub use locations::{LocationInfo, LocationSettings};
 
 use crate::{AppError, Regie};

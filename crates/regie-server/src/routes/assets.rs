@@ -74,6 +74,32 @@ pub async fn show(
     Ok(axum::Json(state.regie.asset_as(&who.access, &id).await?))
 }
 
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+pub struct DeleteQuery {
+    /// Why, for the audit trail and the trash.
+    pub reason: Option<String>,
+}
+
+/// Moves an asset to the trash (delete permission): hidden from every listing and search, and
+/// restorable until it is purged; refused with 409 `held` under a legal hold. Audited with the
+/// content hashes of its files.
+#[utoipa::path(delete, path = "/api/v1/assets/{id}", tag = "assets", params(("id" = String, Path), DeleteQuery),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn delete(
+    State(state): State<SharedState>,
+    who: Authenticated,
+    Path(id): Path<String>,
+    crate::extract::ApiQuery(query): crate::extract::ApiQuery<DeleteQuery>,
+) -> ApiResult<axum::http::StatusCode> {
+    let asset_id = state.permitted(&who, &id, Permission::Delete, "asset.delete", format!("asset {id}")).await?;
+    let reason = query.reason.map(|reason| reason.chars().take(2_000).collect::<String>());
+    state
+        .regie
+        .trash_asset(&asset_id.to_string(), &who.caller.user.name, who.address.as_deref(), reason.as_deref())
+        .await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
 /// Edits the descriptive metadata (write-metadata): only the fields sent change, an empty text
 /// clears one. The answer is the whole record; the edit is audited and the asset reindexed.
 #[utoipa::path(patch, path = "/api/v1/assets/{id}/metadata", tag = "assets", params(("id" = String, Path)),

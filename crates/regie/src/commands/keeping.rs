@@ -8,7 +8,7 @@ use regie_app::keeping::{FixityReport, FixityRequest, LocationInfo, LocationSett
 use regie_core::keeping::Tier;
 
 use super::{audit_cli, cli_actor, human_size, print_json, success};
-use crate::cli::{FixityCommand, StorageCommand};
+use crate::cli::{FixityCommand, HoldsCommand, StorageCommand, TrashCommand};
 
 pub async fn storage(regie: &Regie, command: StorageCommand) -> Result<ExitCode> {
     match command {
@@ -266,6 +266,124 @@ pub async fn footprint(regie: &Regie, json: bool) -> Result<ExitCode> {
         ("grid_g_co2e_per_kwh", factors.grid_g_co2e_per_kwh),
     ] {
         println!("  {name} = {value}: {}", factors.sources.get(name).map(String::as_str).unwrap_or("-"));
+    }
+    Ok(success())
+}
+
+pub async fn trash(regie: &Regie, command: TrashCommand) -> Result<ExitCode> {
+    match command {
+        TrashCommand::List { json } => {
+            let trash = regie.trash().await?;
+            if json {
+                print_json(&trash)?;
+            } else if trash.is_empty() {
+                println!("the trash is empty");
+            } else {
+                for asset in &trash {
+                    println!(
+                        "{} {} ({}) trashed {} by {}: {}",
+                        asset.house_id,
+                        asset.name,
+                        asset.collection,
+                        asset.trashed_at,
+                        asset.trashed_by.as_deref().unwrap_or("-"),
+                        asset.reason.as_deref().unwrap_or("-")
+                    );
+                }
+            }
+        }
+        TrashCommand::Restore { asset, json } => {
+            let id = regie.restore_from_trash(&asset, &cli_actor()).await?;
+            if json {
+                print_json(&serde_json::json!({ "restored": id.to_string() }))?;
+            } else {
+                println!("{asset} restored");
+            }
+        }
+    }
+    Ok(success())
+}
+
+pub async fn holds(regie: &Regie, command: HoldsCommand) -> Result<ExitCode> {
+    match command {
+        HoldsCommand::Add { asset, reason, json } => {
+            let hold = regie.add_hold(&asset, &reason, &cli_actor()).await?;
+            if json {
+                print_json(&hold)?;
+            } else {
+                println!("hold {} on {}: {}", hold.id, hold.house_id, hold.reason);
+            }
+        }
+        HoldsCommand::Remove { asset, hold, json } => {
+            let released = regie.release_holds(&asset, hold.as_deref(), &cli_actor()).await?;
+            if json {
+                print_json(&serde_json::json!({ "released": released }))?;
+            } else {
+                println!("{released} hold(s) on {asset} released");
+            }
+        }
+        HoldsCommand::List { asset, all, json } => {
+            let holds = regie.holds(asset.as_deref(), all).await?;
+            if json {
+                print_json(&holds)?;
+            } else {
+                for hold in &holds {
+                    let state = match &hold.released_at {
+                        Some(at) => format!("released {at}"),
+                        None => "active".to_owned(),
+                    };
+                    println!(
+                        "{} {} {} by {} ({state}): {}",
+                        hold.id, hold.house_id, hold.created_at, hold.created_by, hold.reason
+                    );
+                }
+            }
+        }
+    }
+    Ok(success())
+}
+
+pub async fn purge(regie: &Regie, dry_run: bool, json: bool) -> Result<ExitCode> {
+    let report = regie.purge(dry_run, &cli_actor()).await?;
+    if json {
+        print_json(&report)?;
+        return Ok(success());
+    }
+    let verb = if dry_run { "would" } else { "did" };
+    for asset in &report.trashed {
+        println!("{} {} ({}): moved to the trash by {}", asset.house_id, asset.asset_id, asset.collection, asset.rule);
+    }
+    for asset in &report.purged {
+        println!(
+            "{} purged{}: {}",
+            asset.house_id,
+            if dry_run { " (dry run)" } else { "" },
+            human_size(asset.bytes_freed)
+        );
+    }
+    for held in &report.held {
+        println!("{} kept: held ({})", held.house_id, held.reason);
+    }
+    println!(
+        "{} {} to the trash, {} purge {} assets, freeing {} ({:.6} TB, about {:.2} kWh and {:.2} kg CO2e a year)",
+        report.trashed.len(),
+        if dry_run { "would go" } else { "went" },
+        verb,
+        report.purged.len(),
+        human_size(report.bytes_freed),
+        report.terabytes_freed,
+        report.kwh_per_year_saved,
+        report.kg_co2e_per_year_saved
+    );
+    Ok(success())
+}
+
+pub async fn delete_asset(regie: &Regie, reference: &str, reason: Option<&str>, json: bool) -> Result<ExitCode> {
+    let id = regie.trash_asset(reference, &cli_actor(), None, reason).await?;
+    if json {
+        print_json(&serde_json::json!({ "trashed": id.to_string() }))?;
+    } else {
+        println!("{reference} moved to the trash; `regie trash restore {reference}` brings it back until it is purged");
     }
     Ok(success())
 }

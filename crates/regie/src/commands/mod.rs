@@ -48,6 +48,9 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                 AssetsCommand::Show { id, json } => assets::show(&regie, &id, json).await,
                 AssetsCommand::Tag { id, tags, json } => assets::tag(&regie, &id, &tags, json, true).await,
                 AssetsCommand::Untag { id, tags, json } => assets::tag(&regie, &id, &tags, json, false).await,
+                AssetsCommand::Delete { id, reason, json } => {
+                    keeping::delete_asset(&regie, &id, reason.as_deref(), json).await
+                }
                 AssetsCommand::Edit {
                     id,
                     title,
@@ -121,6 +124,24 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Footprint { json } => {
             let regie = open(&config).await?;
             let code = keeping::footprint(&regie, json).await;
+            regie.close().await;
+            code
+        }
+        Command::Trash(command) => {
+            let regie = open(&config).await?;
+            let code = keeping::trash(&regie, command).await;
+            regie.close().await;
+            code
+        }
+        Command::Holds(command) => {
+            let regie = open(&config).await?;
+            let code = keeping::holds(&regie, command).await;
+            regie.close().await;
+            code
+        }
+        Command::Purge { dry_run, json } => {
+            let regie = open(&config).await?;
+            let code = keeping::purge(&regie, dry_run, json).await;
             regie.close().await;
             code
         }

@@ -16,6 +16,7 @@ mod harness;
 mod ingest;
 mod jobs;
 mod keeping;
+mod lifecycle;
 mod limits;
 mod names;
 mod previews;
