@@ -30,6 +30,8 @@ pub struct CopyRow {
     pub stored_at: String,
     pub checked_at: Option<String>,
     pub quarantined_to: Option<String>,
+    /// A copy brought back for a time (a restore): when it goes.
+    pub expires_at: Option<String>,
 }
 
 /// A copy with what the catalogue knows of its content, for a check or a repair.
@@ -55,6 +57,8 @@ pub struct AssetBlob {
     pub md5: String,
     /// `original`, `proxy`, ... or `rendition`.
     pub role: String,
+    /// The tier the asset's original was moved to by a retention rule, if any.
+    pub original_tier: Option<String>,
 }
 
 /// Which copies a check or a repair takes.
@@ -250,7 +254,7 @@ impl Database {
     /// Every blob of one asset, or of every asset, with its collection.
     pub async fn asset_blobs(&self, asset_id: Option<&str>) -> Result<Vec<AssetBlob>, DbError> {
         let sql = format!(
-            "SELECT b.asset_id, a.house_id, c.path AS collection, b.blake3, b.size, b.md5, b.role
+            "SELECT b.asset_id, a.house_id, c.path AS collection, b.blake3, b.size, b.md5, b.role, a.original_tier
              FROM ({ASSET_BLOBS}) AS b JOIN assets a ON a.id = b.asset_id
              JOIN collections c ON c.id = a.collection_id
              WHERE ($1 IS NULL OR b.asset_id = $1)
@@ -267,8 +271,51 @@ impl Database {
                 size: row.get::<i64, _>("size") as u64,
                 md5: row.get("md5"),
                 role: row.get("role"),
+                original_tier: row.get("original_tier"),
             })
             .collect())
+    }
+
+    /// Records a copy brought back for a time (a restore from a colder tier); it goes after
+    /// `expires_at` (RFC 3339).
+    pub async fn record_copy_until(
+        &self,
+        blake3: &str,
+        location: &str,
+        size: u64,
+        expires_at: &str,
+    ) -> Result<(), DbError> {
+        self.record_copy(blake3, location, size).await?;
+        query("UPDATE blob_copies SET expires_at = $3 WHERE blake3 = $1 AND location = $2")
+            .bind(blake3)
+            .bind(location)
+            .bind(expires_at)
+            .execute(&self.pool)
+            .await
+            .during("recording a restored copy")?;
+        Ok(())
+    }
+
+    /// Copies brought back for a time whose time is over (`expires_at` before `now`).
+    pub async fn expired_copies(&self, now: &str) -> Result<Vec<CopyRow>, DbError> {
+        let rows =
+            query("SELECT * FROM blob_copies WHERE expires_at IS NOT NULL AND expires_at < $1 ORDER BY expires_at")
+                .bind(now)
+                .fetch_all(&self.pool)
+                .await
+                .during("listing expired copies")?;
+        Ok(rows.iter().map(copy_row).collect())
+    }
+
+    /// Records the tier an asset's original was moved to.
+    pub async fn set_original_tier(&self, asset_id: &str, tier: &str) -> Result<(), DbError> {
+        query("UPDATE assets SET original_tier = $2 WHERE id = $1")
+            .bind(asset_id)
+            .bind(tier)
+            .execute(&self.pool)
+            .await
+            .during("recording a tier move")?;
+        Ok(())
     }
 
     /// Every copy recorded, for placement and status.
@@ -376,5 +423,6 @@ fn copy_row(row: &Row) -> CopyRow {
         stored_at: row.get("stored_at"),
         checked_at: row.get("checked_at"),
         quarantined_to: row.get("quarantined_to"),
+        expires_at: row.get("expires_at"),
     }
 }

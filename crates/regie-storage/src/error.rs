@@ -33,7 +33,9 @@ pub enum StorageError {
     Remote { url: String, step: &'static str, message: String },
     #[error("{url} is not a store address ({reason}): give s3://BUCKET[/PREFIX], or nothing for the data folder")]
     BadStoreUrl { url: String, reason: &'static str },
-    #[error("blob {blake3} is catalogued but missing from the store: restore it from a copy (regie gc does not)")]
+    #[error(
+        "blob {blake3} is catalogued but not in the store (moved to a colder tier, or lost): `regie restore ASSET` brings an original back from a copy, `regie fixity repair` repairs a lost one"
+    )]
     BlobMissing { blake3: String },
     #[error("the copy of {blake3} in {location} no longer matches its BLAKE3: it cannot be the source of a copy")]
     SourceCorrupt { blake3: String, location: String },

@@ -183,6 +183,18 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Bring an asset's original back into the primary store from a colder tier, for `--ttl`
+    /// (default 7d; `regie purge` then removes it again).
+    Restore {
+        asset: String,
+        #[arg(long, default_value = "7d")]
+        ttl: String,
+        /// Keep it in the primary store (no time limit).
+        #[arg(long, conflicts_with = "ttl")]
+        keep: bool,
+        #[arg(long)]
+        json: bool,
+    },
     /// Workflow rules (TOML files in DATA/rules/): list them, or see what one would do.
     #[command(subcommand)]
     Rules(RulesCommand),

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use regie_core::keeping::{CopiesRule, PRIMARY, PreservationEvent, Tier, placement};
+use regie_core::keeping::{CopiesRule, PRIMARY, Place, PreservationEvent, Tier, placement};
 use regie_core::{AssetId, Blake3Hex, CollectionPath};
 use regie_db::{AssetBlob, CopyRow, NewAuditEntry, NewJob};
 use serde::Serialize;
@@ -118,7 +118,8 @@ impl Regie {
         for blob in blobs.iter().filter(|blob| seen.insert(blob.blake3.clone())) {
             let copies = self.db.copies_of(&blob.blake3).await?;
             let holding: Vec<String> = copies.iter().map(|copy| copy.location.clone()).collect();
-            let targets = placement(&rule, &holding, &places);
+            let allowed = places_for(blob, &places);
+            let targets = placement(&rule_for(&rule, blob, &allowed), &holding, &allowed);
             let mut good = good_sources(&copies, &tiers);
             if copies.len() + targets.len() < rule.copies as usize {
                 report.still_short += 1;
@@ -238,15 +239,24 @@ impl Regie {
                 });
             }
             let asset = current.as_mut().expect("set above");
+            let floor = blob_floor(blob);
             let good: Vec<&str> = copies
                 .get(&blob.blake3)
                 .into_iter()
                 .flatten()
-                .filter(|copy| copy.state == "ok" && tiers_of.contains_key(copy.location.as_str()))
+                .filter(|copy| copy.state == "ok" && copy.expires_at.is_none())
+                .filter(|copy| {
+                    tiers_of.get(copy.location.as_str()).is_some_and(|tier| floor.is_none_or(|floor| *tier >= floor))
+                })
                 .map(|copy| copy.location.as_str())
                 .collect();
-            let missing_locations: Vec<String> =
-                asset.locations_required.iter().filter(|name| !good.contains(&name.as_str())).cloned().collect();
+            let missing_locations: Vec<String> = asset
+                .locations_required
+                .iter()
+                .filter(|name| tiers_of.get(name.as_str()).is_some_and(|tier| floor.is_none_or(|floor| *tier >= floor)))
+                .filter(|name| !good.contains(&name.as_str()))
+                .cloned()
+                .collect();
             let short = (good.len() as u32) < asset.copies_required || !missing_locations.is_empty();
             if short && !asset.blobs.iter().any(|known| known.blake3 == blob.blake3) {
                 asset.blobs.push(ShortBlob {
@@ -267,6 +277,27 @@ impl Regie {
             below_copy_count: below,
         })
     }
+}
+
+/// The tier below which no copy of this blob is kept: its asset's original moved to a colder tier.
+fn blob_floor(blob: &AssetBlob) -> Option<Tier> {
+    (blob.role == "original").then_some(blob.original_tier.as_deref()).flatten().and_then(|tier| tier.parse().ok())
+}
+
+/// The locations a blob may have copies in (not hotter than its floor).
+fn places_for(blob: &AssetBlob, places: &[Place]) -> Vec<Place> {
+    let floor = blob_floor(blob);
+    places.iter().filter(|place| floor.is_none_or(|floor| place.tier >= floor)).cloned().collect()
+}
+
+/// The collection's rule, without the named locations a blob may not be in.
+fn rule_for(rule: &CopiesRule, blob: &AssetBlob, allowed: &[Place]) -> CopiesRule {
+    if blob_floor(blob).is_none() {
+        return rule.clone();
+    }
+    let locations =
+        rule.locations.iter().filter(|name| allowed.iter().any(|place| &place.name == *name)).cloned().collect();
+    CopiesRule { locations, ..rule.clone() }
 }
 
 /// The locations holding a good copy, hottest tier first, the primary before others of its tier.

@@ -55,12 +55,53 @@ pub struct HeldBack {
     pub reason: String,
 }
 
+/// An original moved to a colder tier by a retention rule.
+#[derive(Debug, Clone, Serialize)]
+pub struct TierMove {
+    pub asset_id: String,
+    pub house_id: String,
+    pub blake3: String,
+    pub tier: Tier,
+    /// The location that holds it now (copied there first when it was not).
+    pub to: Option<String>,
+    /// Hotter locations whose copy goes.
+    pub removed_from: Vec<String>,
+    pub bytes_freed: u64,
+    pub error: Option<String>,
+}
+
+/// A restored copy whose time is over.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExpiredRestore {
+    pub blake3: String,
+    pub location: String,
+    pub size: u64,
+}
+
+/// What `regie restore` brought back.
+#[derive(Debug, Clone, Serialize)]
+pub struct RestoreReport {
+    pub asset_id: String,
+    pub house_id: String,
+    pub blake3: String,
+    pub from: String,
+    pub to: String,
+    pub size: u64,
+    /// When the restored copy goes again (`regie purge` removes it).
+    pub expires_at: Option<String>,
+    pub already_there: bool,
+}
+
 /// `regie purge`.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct PurgeReport {
     pub dry_run: bool,
     /// Assets retention rules moved to the trash in this run (purged after the grace period).
     pub trashed: Vec<RuleTrash>,
+    /// Originals retention rules moved to a colder tier (their derived files stay).
+    pub tier_moves: Vec<TierMove>,
+    /// Restored copies whose time was over.
+    pub expired_restores: Vec<ExpiredRestore>,
     pub purged: Vec<PurgedAsset>,
     pub held: Vec<HeldBack>,
     pub bytes_freed: u64,
@@ -150,14 +191,12 @@ impl Regie {
         let active_holds: HashMap<String, String> =
             self.db.list_holds(None, false).await?.into_iter().map(|hold| (hold.asset_id, hold.reason)).collect();
 
-        // Phase one: retention rules move what is due to the trash.
+        let mut moves = MoveContext::default();
+        // Phase one: retention rules move what is due to the trash, or its original to a colder tier.
         for candidate in self.db.retention_candidates().await? {
             let collection = candidate.collection.parse()?;
             let metadata: serde_json::Value = serde_json::from_str(&candidate.metadata).unwrap_or_default();
             for rule in RetentionRule::for_collection(&self.settings.keeping.retention, &collection) {
-                if rule.then != RetentionAction::Trash {
-                    continue;
-                }
                 let Some(due) = rule.due_at(
                     &candidate.created_at,
                     metadata["capture_date"].as_str(),
@@ -169,11 +208,21 @@ impl Regie {
                     continue;
                 }
                 if let Some(reason) = active_holds.get(&candidate.asset_id) {
-                    report.held.push(HeldBack {
-                        asset_id: candidate.asset_id.clone(),
-                        house_id: candidate.house_id.clone(),
-                        reason: reason.clone(),
-                    });
+                    if !report.held.iter().any(|held| held.asset_id == candidate.asset_id) {
+                        report.held.push(HeldBack {
+                            asset_id: candidate.asset_id.clone(),
+                            house_id: candidate.house_id.clone(),
+                            reason: reason.clone(),
+                        });
+                    }
+                    continue;
+                }
+                if let RetentionAction::Move(tier) = rule.then {
+                    if let Some(moved) =
+                        self.move_original(&candidate.asset_id, tier, dry_run, actor, &mut moves).await?
+                    {
+                        report.tier_moves.push(moved);
+                    }
                     continue;
                 }
                 let words = format!(
@@ -199,14 +248,41 @@ impl Regie {
             }
         }
 
+        // Restored copies whose time is over go (another good copy remains by construction).
+        let stamp = crate::audit_time(&now.to_rfc3339())?;
+        for expired in self.db.expired_copies(&stamp).await? {
+            let others = self.db.copies_of(&expired.blake3).await?;
+            if !others.iter().any(|copy| copy.location != expired.location && copy.state == "ok") {
+                continue;
+            }
+            if !dry_run {
+                let store = moves.stores.open(self, &expired.location).await?;
+                store.remove_blob(&Blake3Hex::parse(&expired.blake3)?).await?;
+                self.db.forget_copy(&expired.blake3, &expired.location).await?;
+            }
+            report.bytes_freed += expired.size;
+            report.expired_restores.push(ExpiredRestore {
+                blake3: expired.blake3.clone(),
+                location: expired.location.clone(),
+                size: expired.size,
+            });
+        }
+
         // Phase two: what was trashed before the grace period goes from every location.
         let grace =
             chrono::Duration::from_std(self.settings.keeping.trash_period).unwrap_or(chrono::Duration::days(30));
         let before = crate::audit_time(&(now - grace).to_rfc3339())?;
         let tiers: HashMap<String, Tier> =
             self.list_locations().await?.into_iter().map(|info| (info.name, info.tier)).collect();
-        let mut stores = StoreCache::default();
-        let mut freed_per_tier: BTreeMap<Tier, u64> = BTreeMap::new();
+        let mut stores = std::mem::take(&mut moves.stores);
+        let mut freed_per_tier = std::mem::take(&mut moves.freed_per_tier);
+        let added_per_tier = std::mem::take(&mut moves.added_per_tier);
+        for expired in &report.expired_restores {
+            if let Some(tier) = tiers.get(&expired.location) {
+                *freed_per_tier.entry(*tier).or_default() += expired.size;
+            }
+        }
+        report.bytes_freed += report.tier_moves.iter().map(|moved| moved.bytes_freed).sum::<u64>();
         for trashed in self.db.list_trash(Some(&before)).await? {
             if let Some(reason) = active_holds.get(&trashed.asset_id) {
                 report.held.push(HeldBack {
@@ -222,10 +298,177 @@ impl Regie {
         }
         let factors = &self.settings.keeping.footprint;
         report.terabytes_freed = report.bytes_freed as f64 / 1e12;
+        let added: f64 = added_per_tier.iter().map(|(tier, bytes)| factors.storage_kwh_per_year(*tier, *bytes)).sum();
         report.kwh_per_year_saved =
-            freed_per_tier.iter().map(|(tier, bytes)| factors.storage_kwh_per_year(*tier, *bytes)).sum();
+            freed_per_tier.iter().map(|(tier, bytes)| factors.storage_kwh_per_year(*tier, *bytes)).sum::<f64>() - added;
         report.kg_co2e_per_year_saved = factors.kg_co2e(report.kwh_per_year_saved);
         Ok(report)
+    }
+
+    /// Moves an asset's original to a location of `tier`: copied there (read back) unless a good
+    /// copy is there already, then removed from every hotter location; its derived files stay.
+    /// `None` when there is nothing left to move.
+    async fn move_original(
+        &self,
+        asset_id: &str,
+        tier: Tier,
+        dry_run: bool,
+        actor: &str,
+        moves: &mut MoveContext,
+    ) -> Result<Option<TierMove>, AppError> {
+        let blobs = self.db.asset_blobs(Some(asset_id)).await?;
+        let Some(original) = blobs.iter().find(|blob| blob.role == "original") else { return Ok(None) };
+        let locations = self.list_locations().await?;
+        let tier_of: HashMap<&str, Tier> = locations.iter().map(|info| (info.name.as_str(), info.tier)).collect();
+        let copies = self.db.copies_of(&original.blake3).await?;
+        let hot: Vec<&regie_db::CopyRow> = copies
+            .iter()
+            .filter(|copy| tier_of.get(copy.location.as_str()).is_some_and(|held| *held < tier))
+            // A copy restored for a time stays until its time is over.
+            .filter(|copy| copy.expires_at.is_none())
+            .collect();
+        let cold = copies
+            .iter()
+            .find(|copy| copy.state == "ok" && tier_of.get(copy.location.as_str()).is_some_and(|held| *held >= tier));
+        if hot.is_empty() && original.original_tier.is_some() {
+            return Ok(None);
+        }
+        let mut moved = TierMove {
+            asset_id: asset_id.to_owned(),
+            house_id: original.house_id.clone(),
+            blake3: original.blake3.clone(),
+            tier,
+            to: cold.map(|copy| copy.location.clone()),
+            removed_from: hot.iter().map(|copy| copy.location.clone()).collect(),
+            bytes_freed: hot.iter().map(|copy| copy.size).sum(),
+            error: None,
+        };
+        if moved.to.is_none() {
+            let Some(target) = locations.iter().find(|info| info.tier == tier) else {
+                moved.error = Some(format!(
+                    "no storage location of tier {tier}: add one with `regie storage add NAME --url URL --tier {tier}`"
+                ));
+                moved.removed_from.clear();
+                moved.bytes_freed = 0;
+                return Ok(Some(moved));
+            };
+            moved.to = Some(target.name.clone());
+            if !dry_run {
+                let address = Blake3Hex::parse(&original.blake3)?;
+                let to = moves.stores.open(self, &target.name).await?;
+                let mut copied = None;
+                for source in copies.iter().filter(|copy| copy.state == "ok") {
+                    let from = moves.stores.open(self, &source.location).await?;
+                    match to.copy_from(&from, &address).await {
+                        Ok(made) => {
+                            copied = Some(made.size);
+                            break;
+                        }
+                        Err(error) => moved.error = Some(error.to_string()),
+                    }
+                }
+                let Some(size) = copied else {
+                    moved.removed_from.clear();
+                    moved.bytes_freed = 0;
+                    return Ok(Some(moved));
+                };
+                moved.error = None;
+                self.db.record_copy(&original.blake3, &target.name, size).await?;
+            }
+            *moves.added_per_tier.entry(tier).or_default() += original.size;
+        }
+        if !dry_run {
+            self.db.set_original_tier(asset_id, tier.as_str()).await?;
+            for copy in &hot {
+                let store = moves.stores.open(self, &copy.location).await?;
+                store.remove_blob(&Blake3Hex::parse(&copy.blake3)?).await?;
+                self.db.forget_copy(&copy.blake3, &copy.location).await?;
+            }
+            let detail = format!(
+                "original {} moved to {} ({tier}); removed from {}",
+                original.blake3,
+                moved.to.clone().unwrap_or_default(),
+                moved.removed_from.join(", ")
+            );
+            self.audit(audit_entry(actor, "storage.tier-move", asset_id, detail)).await?;
+        }
+        for copy in &hot {
+            if let Some(held) = tier_of.get(copy.location.as_str()) {
+                *moves.freed_per_tier.entry(*held).or_default() += copy.size;
+            }
+        }
+        Ok(Some(moved))
+    }
+
+    /// Brings an asset's original back into the primary store from a colder copy, for `ttl`
+    /// (then `regie purge` removes it again; `None` keeps it).
+    pub async fn restore_original(
+        &self,
+        reference: &str,
+        ttl: Option<std::time::Duration>,
+        actor: &str,
+    ) -> Result<RestoreReport, AppError> {
+        let _gc_waits = self.shared_lock().await?;
+        let asset_id = self.db.resolve_asset(reference).await?.to_string();
+        let blobs = self.db.asset_blobs(Some(&asset_id)).await?;
+        let original = blobs
+            .iter()
+            .find(|blob| blob.role == "original")
+            .ok_or_else(|| AppError::Invalid(format!("{reference} has no original to restore")))?;
+        let copies = self.db.copies_of(&original.blake3).await?;
+        let expires_at = match ttl {
+            Some(ttl) => Some(crate::audit_time(
+                &(chrono::Utc::now() + chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::days(7)))
+                    .to_rfc3339(),
+            )?),
+            None => None,
+        };
+        let mut report = RestoreReport {
+            asset_id: asset_id.clone(),
+            house_id: original.house_id.clone(),
+            blake3: original.blake3.clone(),
+            from: String::new(),
+            to: regie_core::keeping::PRIMARY.to_owned(),
+            size: original.size,
+            expires_at: expires_at.clone(),
+            already_there: false,
+        };
+        if copies.iter().any(|copy| copy.location == regie_core::keeping::PRIMARY && copy.state == "ok") {
+            report.already_there = true;
+            return Ok(report);
+        }
+        let address = Blake3Hex::parse(&original.blake3)?;
+        let mut stores = StoreCache::default();
+        let mut failures = Vec::new();
+        for source in copies.iter().filter(|copy| copy.state == "ok") {
+            let from = stores.open(self, &source.location).await?;
+            match self.store.copy_from(&from, &address).await {
+                Ok(made) => {
+                    match &expires_at {
+                        Some(until) => {
+                            self.db
+                                .record_copy_until(&original.blake3, regie_core::keeping::PRIMARY, made.size, until)
+                                .await?
+                        }
+                        None => self.db.record_copy(&original.blake3, regie_core::keeping::PRIMARY, made.size).await?,
+                    }
+                    report.from = source.location.clone();
+                    let detail = format!(
+                        "original {} restored from {} until {}",
+                        original.blake3,
+                        source.location,
+                        expires_at.as_deref().unwrap_or("kept")
+                    );
+                    self.audit(audit_entry(actor, "storage.restore", &asset_id, detail)).await?;
+                    return Ok(report);
+                }
+                Err(error) => failures.push(format!("{}: {error}", source.location)),
+            }
+        }
+        Err(AppError::Invalid(format!(
+            "no good copy of {reference}'s original to restore from{}",
+            if failures.is_empty() { String::new() } else { format!(" ({})", failures.join("; ")) }
+        )))
     }
 
     /// Removes a trashed asset's content from every location (content another asset still uses
@@ -306,6 +549,15 @@ impl Regie {
             tracing::warn!(%error, "the search index could not follow the change");
         }
     }
+}
+
+/// What the tier moves of one purge share.
+#[derive(Default)]
+struct MoveContext {
+    stores: StoreCache,
+    freed_per_tier: BTreeMap<Tier, u64>,
+    /// Copies made on colder tiers by the moves.
+    added_per_tier: BTreeMap<Tier, u64>,
 }
 
 fn audit_entry(actor: &str, action: &str, asset_id: &str, detail: String) -> NewAuditEntry {

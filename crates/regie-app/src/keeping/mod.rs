@@ -17,7 +17,9 @@ pub(crate) use copies::{REPLICATE, replicate_job};
 pub(crate) use fixity::FIXITY;
 pub use fixity::{CheckedCopy, FixityReport, FixityRequest};
 pub use footprint::{Footprint, FootprintFactors};
-pub use lifecycle::{HeldBack, PurgeReport, PurgedAsset, PurgedBlob, RuleTrash};
+pub use lifecycle::{
+    ExpiredRestore, HeldBack, PurgeReport, PurgedAsset, PurgedBlob, RestoreReport, RuleTrash, TierMove,
+};
 pub use locations::{LocationInfo, LocationSettings};
 
 use crate::{AppError, Regie};

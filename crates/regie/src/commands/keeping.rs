@@ -361,6 +361,22 @@ pub async fn purge(regie: &Regie, dry_run: bool, json: bool) -> Result<ExitCode>
             human_size(asset.bytes_freed)
         );
     }
+    for moved in &report.tier_moves {
+        match &moved.error {
+            Some(error) => println!("{} original not moved to {}: {error}", moved.house_id, moved.tier),
+            None => println!(
+                "{} original {} to {} ({}), leaving {}",
+                moved.house_id,
+                if dry_run { "would move" } else { "moved" },
+                moved.to.as_deref().unwrap_or("-"),
+                moved.tier,
+                moved.removed_from.join(", ")
+            ),
+        }
+    }
+    for expired in &report.expired_restores {
+        println!("restored copy of {} in {} expired: {}", expired.blake3, expired.location, human_size(expired.size));
+    }
     for held in &report.held {
         println!("{} kept: held ({})", held.house_id, held.reason);
     }
@@ -384,6 +400,25 @@ pub async fn delete_asset(regie: &Regie, reference: &str, reason: Option<&str>, 
         print_json(&serde_json::json!({ "trashed": id.to_string() }))?;
     } else {
         println!("{reference} moved to the trash; `regie trash restore {reference}` brings it back until it is purged");
+    }
+    Ok(success())
+}
+
+pub async fn restore(regie: &Regie, asset: &str, ttl: Option<&str>, json: bool) -> Result<ExitCode> {
+    let ttl = ttl.map(regie_core::keeping::parse_interval).transpose()?;
+    let report = regie.restore_original(asset, ttl, &cli_actor()).await?;
+    if json {
+        print_json(&report)?;
+    } else if report.already_there {
+        println!("{}'s original is already in the primary store", report.house_id);
+    } else {
+        println!(
+            "{}'s original restored from {} ({}), until {}",
+            report.house_id,
+            report.from,
+            human_size(report.size),
+            report.expires_at.as_deref().unwrap_or("removed by hand")
+        );
     }
     Ok(success())
 }

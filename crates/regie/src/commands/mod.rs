@@ -139,6 +139,12 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             regie.close().await;
             code
         }
+        Command::Restore { asset, ttl, keep, json } => {
+            let regie = open(&config).await?;
+            let code = keeping::restore(&regie, &asset, (!keep).then_some(ttl.as_str()), json).await;
+            regie.close().await;
+            code
+        }
         Command::Purge { dry_run, json } => {
             let regie = open(&config).await?;
             let code = keeping::purge(&regie, dry_run, json).await;

@@ -215,3 +215,78 @@ fn a_purge_killed_with_sigkill_resumes_and_leaves_nothing_half_done() {
     let again = regie.json(&["purge", "--json"]);
     assert!(again["purged"].as_array().unwrap().is_empty(), "nothing left to do");
 }
+
+#[test]
+fn an_original_moves_to_archive_while_its_proxy_stays_online_and_comes_back_for_a_while() {
+    let regie = TestRegie::new();
+    std::fs::create_dir_all(regie.data()).unwrap();
+    std::fs::write(
+        regie.data().join("regie.toml"),
+        "[[retention]]\ncollection = \"programmes\"\nkeep = \"1s\"\nthen = \"archive\"\n",
+    )
+    .unwrap();
+    let tape = regie.scratch("tape");
+    regie.json(&[
+        "storage",
+        "add",
+        "tape",
+        "--url",
+        &format!("file://{}", tape.display()),
+        "--tier",
+        "archive",
+        "--json",
+    ]);
+    let inbox = regie.scratch("inbox");
+    let paths = fixtures::copy_into(&inbox, &["h264_aac.mp4"]);
+    let asset = ingest(&regie, &paths, "programmes")[0].0.clone();
+    assert!(regie.run(&["worker", "--until-idle"]).status.success());
+    let shown = regie.json(&["assets", "show", &asset, "--json"]);
+    let file = |role: &str| {
+        shown["files"].as_array().unwrap().iter().find(|file| file["role"] == role).unwrap()["blake3"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let (original, proxy) = (file("original"), file("proxy"));
+    let primary = regie.data().join("store");
+    std::thread::sleep(Duration::from_millis(1_100));
+
+    let dry = regie.json(&["purge", "--dry-run", "--json"]);
+    let planned = &dry["tier_moves"][0];
+    assert_eq!(
+        (planned["to"].as_str(), planned["removed_from"][0].as_str()),
+        (Some("tape"), Some("primary")),
+        "{dry:#}"
+    );
+    assert!(blob_in(&primary, &original).exists(), "a dry run moves nothing");
+    let real = regie.json(&["purge", "--json"]);
+    assert_eq!(real["tier_moves"], dry["tier_moves"], "the dry run said what the purge did");
+    assert_eq!(real["bytes_freed"], std::fs::metadata(&paths[0]).unwrap().len());
+    assert!(!blob_in(&primary, &original).exists(), "the original left the online tier");
+    assert_eq!(blake3::hash(&std::fs::read(blob_in(&tape, &original)).unwrap()).to_hex().to_string(), original);
+    assert!(blob_in(&primary, &proxy).exists(), "the proxy stays online");
+    let replicated = regie.json(&["storage", "replicate", "--now", "--json"]);
+    assert!(replicated.as_array().unwrap().is_empty(), "nothing brings it back by itself: {replicated:#}");
+    assert_eq!(regie.json(&["storage", "status", "--json"])["assets_below_copy_count"], 0);
+    let again = regie.json(&["purge", "--json"]);
+    assert!(again["tier_moves"].as_array().unwrap().is_empty(), "moved once");
+
+    let restored = regie.json(&["restore", &asset, "--ttl", "1s", "--json"]);
+    assert_eq!(restored["from"], "tape", "{restored:#}");
+    assert!(blob_in(&primary, &original).exists());
+    let (code, _) = {
+        let output = regie.run(&["fixity", "run", "--json"]);
+        (output.status.code(), output.stdout)
+    };
+    assert_eq!(code, Some(0));
+    let kept = regie.json(&["purge", "--json"]);
+    assert!(kept["tier_moves"].as_array().unwrap().is_empty(), "a restored copy stays until its time is over");
+    assert!(blob_in(&primary, &original).exists());
+    std::thread::sleep(Duration::from_millis(1_100));
+    let expired = regie.json(&["purge", "--json"]);
+    assert_eq!(expired["expired_restores"][0]["location"], "primary", "{expired:#}");
+    assert!(!blob_in(&primary, &original).exists(), "gone again after its time");
+    assert!(blob_in(&tape, &original).exists());
+    assert_eq!(regie.audit_entries("storage.tier-move").len(), 1);
+    assert_eq!(regie.audit_entries("storage.restore").len(), 1);
+}
