@@ -85,6 +85,15 @@ impl Regie {
     /// Reads the chosen copies in full, records what each holds, quarantines bad ones and, when
     /// asked, repairs them from good ones. Every check and repair is an audit event.
     pub async fn run_fixity(&self, request: &FixityRequest) -> Result<FixityReport, AppError> {
+        self.run_fixity_with(request, &|_| {}).await
+    }
+
+    /// As `run_fixity`, telling `on_checked` of each copy as soon as it is read (a progress bar).
+    pub async fn run_fixity_with(
+        &self,
+        request: &FixityRequest,
+        on_checked: &(dyn Fn(&CheckedCopy) + Sync),
+    ) -> Result<FixityReport, AppError> {
         let _gc_waits = self.shared_lock().await?;
         let started = Instant::now();
         if let Some(location) = &request.location {
@@ -151,6 +160,7 @@ impl Regie {
                     ));
                 }
                 events.push(check_event(&request.actor, &checked));
+                on_checked(&checked);
                 report.checked.push(checked);
                 if events.len() >= EVENTS_PER_BATCH {
                     self.audit_batch(std::mem::take(&mut events)).await?;

@@ -140,7 +140,26 @@ pub async fn fixity(regie: &Regie, command: FixityCommand) -> Result<ExitCode> {
                 actor: cli_actor(),
                 ..FixityRequest::default()
             };
-            let report = regie.run_fixity(&request).await?;
+            // A spinner on a terminal (indicatif hides it otherwise): copies, bytes, rate.
+            let bar = indicatif::ProgressBar::new_spinner();
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("{spinner} {msg} {bytes} read, {binary_bytes_per_sec}")
+                    .expect("the template is valid"),
+            );
+            let (copies, bad) = (std::sync::atomic::AtomicU64::new(0), std::sync::atomic::AtomicU64::new(0));
+            let report = regie
+                .run_fixity_with(&request, &|checked| {
+                    use std::sync::atomic::Ordering::Relaxed;
+                    copies.fetch_add(1, Relaxed);
+                    if !checked.state.is_ok() {
+                        bad.fetch_add(1, Relaxed);
+                    }
+                    bar.inc(checked.size);
+                    bar.set_message(format!("{} copies checked, {} bad", copies.load(Relaxed), bad.load(Relaxed)));
+                })
+                .await;
+            bar.finish_and_clear();
+            let report = report?;
             let failed = report.bad > 0;
             (report, json, failed)
         }
