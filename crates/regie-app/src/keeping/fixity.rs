@@ -67,6 +67,28 @@ pub struct CheckedCopy {
     pub repair: Option<String>,
 }
 
+impl CheckedCopy {
+    /// The copy as recorded, before anything is read: its state is the recorded one.
+    fn recorded(copy: &CopyOfAsset, state: CopyState) -> Self {
+        Self {
+            asset_id: copy.asset_id.clone(),
+            house_id: copy.house_id.clone(),
+            blake3: copy.copy.blake3.clone(),
+            location: copy.copy.location.clone(),
+            size: copy.copy.size,
+            expected: copy.copy.blake3.clone(),
+            actual: None,
+            md5_expected: copy.md5.clone(),
+            md5_actual: None,
+            state,
+            detail: None,
+            quarantined_to: copy.copy.quarantined_to.clone(),
+            repaired: None,
+            repair: None,
+        }
+    }
+}
+
 /// What a fixity run found and did.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct FixityReport {
@@ -79,6 +101,18 @@ pub struct FixityReport {
     pub seconds: f64,
     /// Bytes read per second over the run.
     pub bytes_per_second: f64,
+}
+
+impl FixityReport {
+    /// The totals, from the copies checked and the time since `started`.
+    fn totalled(mut self, started: Instant) -> Self {
+        self.copies_checked = self.checked.len() as u64;
+        self.repaired = self.checked.iter().filter(|copy| copy.repaired == Some(true)).count() as u64;
+        self.unrepaired = self.bad - self.repaired;
+        self.seconds = started.elapsed().as_secs_f64();
+        self.bytes_per_second = self.bytes_read as f64 / self.seconds.max(1e-6);
+        self
+    }
 }
 
 impl Regie {
@@ -186,12 +220,7 @@ impl Regie {
             }
             self.audit_batch(events).await?;
         }
-        report.copies_checked = report.checked.len() as u64;
-        report.repaired = report.checked.iter().filter(|copy| copy.repaired == Some(true)).count() as u64;
-        report.unrepaired = report.bad - report.repaired;
-        report.seconds = started.elapsed().as_secs_f64();
-        report.bytes_per_second = report.bytes_read as f64 / report.seconds.max(1e-6);
-        Ok(report)
+        Ok(report.totalled(started))
     }
 
     /// Repairs every copy whose last check found it bad (`regie fixity repair`).
@@ -217,26 +246,12 @@ impl Regie {
         let mut events = Vec::new();
         for copy in bad {
             let state: CopyState = copy.copy.state.parse()?;
-            let mut checked = CheckedCopy {
-                asset_id: copy.asset_id.clone(),
-                house_id: copy.house_id.clone(),
-                blake3: copy.copy.blake3.clone(),
-                location: copy.copy.location.clone(),
-                size: copy.copy.size,
-                expected: copy.copy.blake3.clone(),
-                actual: None,
-                md5_expected: copy.md5.clone(),
-                md5_actual: None,
-                state,
-                detail: Some(format!(
-                    "found {} by the check of {}",
-                    state.as_str(),
-                    copy.copy.checked_at.clone().unwrap_or_default()
-                )),
-                quarantined_to: copy.copy.quarantined_to.clone(),
-                repaired: None,
-                repair: None,
-            };
+            let mut checked = CheckedCopy::recorded(&copy, state);
+            checked.detail = Some(format!(
+                "found {} by the check of {}",
+                state.as_str(),
+                copy.copy.checked_at.clone().unwrap_or_default()
+            ));
             let (repaired, words, event) = self.repair_copy(&checked, &request.actor, &mut stores).await?;
             events.push(event);
             checked.repaired = Some(repaired);
@@ -245,11 +260,7 @@ impl Regie {
             report.checked.push(checked);
         }
         self.audit_batch(events).await?;
-        report.copies_checked = report.checked.len() as u64;
-        report.repaired = report.checked.iter().filter(|copy| copy.repaired == Some(true)).count() as u64;
-        report.unrepaired = report.bad - report.repaired;
-        report.seconds = started.elapsed().as_secs_f64();
-        Ok(report)
+        Ok(report.totalled(started))
     }
 
     /// Reads one copy and records what it holds; a bad one is moved aside.
@@ -260,22 +271,8 @@ impl Regie {
         throttle: Option<std::sync::Arc<Throttle>>,
         stores: &mut StoreCache,
     ) -> Result<CheckedCopy, AppError> {
-        let mut checked = CheckedCopy {
-            asset_id: copy.asset_id.clone(),
-            house_id: copy.house_id.clone(),
-            blake3: copy.copy.blake3.clone(),
-            location: copy.copy.location.clone(),
-            size: copy.copy.size,
-            expected: copy.copy.blake3.clone(),
-            actual: None,
-            md5_expected: copy.md5.clone(),
-            md5_actual: None,
-            state: CopyState::Ok,
-            detail: None,
-            quarantined_to: None,
-            repaired: None,
-            repair: None,
-        };
+        let mut checked = CheckedCopy::recorded(copy, CopyState::Ok);
+        checked.quarantined_to = None;
         let address = Blake3Hex::parse(&copy.copy.blake3)?;
         let store = stores.open(self, &copy.copy.location).await?;
         let reading = match store.read_copy(&address, request.md5, throttle).await {
