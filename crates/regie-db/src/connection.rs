@@ -59,6 +59,11 @@ impl Database {
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(30));
         let watcher_options = options.clone();
+        // Two processes opening a new catalogue at once must not both create its tables (SQLite
+        // migrations take no lock of their own), nor both turn it to WAL: each holds a read lock
+        // and wants the write lock, and SQLite answers one of them "locked" at once instead of
+        // waiting. A lock file beside the database serialises the opening and the migrations.
+        let lock = migration_lock(path).await?;
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
             // A COMMIT that fails (a full disk) leaves sqlx believing the connection is still in a
@@ -72,9 +77,6 @@ impl Database {
             .connect_with(options)
             .await
             .map_err(|source| DbError::Open { path: display, source })?;
-        // Two processes opening a new catalogue at once must not both create its tables: SQLite
-        // migrations take no lock of their own, so a lock file beside the database serialises them.
-        let lock = migration_lock(path).await?;
         let migrated = SQLITE_MIGRATIONS.run(&pool).await;
         drop(lock);
         migrated?;

@@ -127,3 +127,24 @@ crate::on_both_backends!(
     racing_ingests_share_new_collections_and_count_house_ids_once,
     racing_callers_with_one_idempotency_key_get_one_job,
 );
+
+/// Processes that open a new SQLite catalogue at the same moment (two ingests started together)
+/// all get it: none is told "database is locked" while another turns it to WAL and migrates it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_openers_of_a_new_sqlite_catalogue_all_succeed() {
+    for _ in 0..20 {
+        let folder = tempfile::tempdir().unwrap();
+        let path = folder.path().join("catalogue.sqlite");
+        let openers: Vec<_> = (0..6)
+            .map(|_| {
+                let path = path.clone();
+                tokio::spawn(async move { Database::open_sqlite(&path).await })
+            })
+            .collect();
+        for opener in openers {
+            let database = opener.await.unwrap().expect("every opener gets the catalogue");
+            assert!(database.list_collections().await.unwrap().is_empty());
+            database.close().await;
+        }
+    }
+}
