@@ -3,7 +3,8 @@
 # mediainfo (the benchmarks' peer tool) and the OpenSSH client (sftp and ssh, for SFTP
 # destinations). With --tests, also what the tests need: Node.js and npm (to build the desk),
 # Chromium (the end-to-end tests drive it headless) and the OpenSSH server (delivery tests start
-# their own sshd on a loopback port).
+# their own sshd on a loopback port), and Python's venv (the OpenTimelineIO library that reads
+# exported timelines back is installed from PyPI into target/test-tools by scripts/test.sh).
 # Debian/Ubuntu; uses sudo when not root.
 set -euo pipefail
 missing=()
@@ -14,6 +15,7 @@ if [ "${1:-}" = "--tests" ]; then
   command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
   [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
+  python3 -c 'import ensurepip' >/dev/null 2>&1 || missing+=(python3-venv)
 fi
 if [ ${#missing[@]} -eq 0 ]; then exit 0; fi
 as_root=()

@@ -95,7 +95,15 @@ impl Regie {
             Some(media) => media.clone(),
             None => self.prober.describe(blob.path(), None).await?,
         };
-        check_described(&self.measurer, blob.path(), Path::new(&asset.source_path), media, policy).await
+        let clock = regie_core::timeline::SourceClock::of_media(Some(&media), self.settings.timeline.sound_frame_rate);
+        let report = check_described(&self.measurer, blob.path(), Path::new(&asset.source_path), media, policy).await?;
+        if let Some(found) = &report.detections {
+            // What the detectors found replaces what an earlier check found.
+            let segments = crate::timeline::detection_segments(found, &clock);
+            self.db.replace_measured_segments(asset.id, "qc", crate::timeline::DETECTION_KINDS, &segments).await?;
+            self.follow_changes_quietly().await;
+        }
+        Ok(report)
     }
 }
 

@@ -154,7 +154,13 @@ impl Regie {
                 if ids.is_empty() {
                     continue;
                 }
-                let documents: Vec<_> = self.db.index_sources_of(&ids).await?.iter().map(document_of).collect();
+                let documents: Vec<_> = self
+                    .db
+                    .index_sources_of(&ids)
+                    .await?
+                    .iter()
+                    .map(|source| document_of(source, self.settings.timeline.sound_frame_rate))
+                    .collect();
                 if let Err(error) = feeder.feed(documents, replace).await {
                     self.index_failed(&error).await;
                     return Err(error);

@@ -14,7 +14,7 @@ pub async fn probe_file(settings: &Settings, path: &Path) -> Result<MediaDescrip
 }
 
 /// Refuses a path that is missing or not a regular file, with an error that says which.
-pub(crate) fn ensure_file(path: &Path) -> Result<(), AppError> {
+pub fn ensure_file(path: &Path) -> Result<(), AppError> {
     open_regular(path).map(drop)
 }
 

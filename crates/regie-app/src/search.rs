@@ -149,7 +149,8 @@ impl Regie {
         }
         let outcome = async {
             let sources = self.db.index_sources_of(asset_ids).await?;
-            let documents: Vec<_> = sources.iter().map(document_of).collect();
+            let documents: Vec<_> =
+                sources.iter().map(|source| document_of(source, self.settings.timeline.sound_frame_rate)).collect();
             let removed: Vec<String> = asset_ids
                 .iter()
                 .filter(|id| !sources.iter().any(|source| source.id == **id))
@@ -219,7 +220,12 @@ impl Regie {
             let sources = self.db.index_sources(after, REINDEX_BATCH).await?;
             let Some(last) = sources.last() else { break };
             after = Some(last.id);
-            feeder.feed(sources.iter().map(document_of).collect(), false).await?;
+            feeder
+                .feed(
+                    sources.iter().map(|source| document_of(source, self.settings.timeline.sound_frame_rate)).collect(),
+                    false,
+                )
+                .await?;
             if sources.len() < REINDEX_BATCH as usize {
                 break;
             }

@@ -32,6 +32,20 @@ pub struct Settings {
     pub keeping: KeepingSettings,
     /// Signed checkpoints of the audit trail (`[audit]`).
     pub audit: AuditSettings,
+    pub timeline: TimelineSettings,
+}
+
+/// `[timeline]`: how time is counted where the media does not say.
+#[derive(Debug, Clone)]
+pub struct TimelineSettings {
+    /// The frame rate of timecode on sound and stills (25 unless the house says otherwise).
+    pub sound_frame_rate: regie_core::Rational,
+}
+
+impl Default for TimelineSettings {
+    fn default() -> Self {
+        Self { sound_frame_rate: crate::timeline::default_sound_rate() }
+    }
 }
 
 /// `[audit]`: where the checkpoint signing key is, where checkpoints are copied, how often

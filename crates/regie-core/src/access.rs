@@ -17,10 +17,14 @@ pub enum Permission {
     Administer,
     /// Claim, renew and complete jobs through the server's lease API (a render-farm worker).
     Work,
+    /// Write review comments and replies, and resolve them.
+    Comment,
+    /// Decide an asset's approval state in review.
+    Approve,
 }
 
 impl Permission {
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 10] = [
         Self::Read,
         Self::Download,
         Self::WriteMetadata,
@@ -29,6 +33,8 @@ impl Permission {
         Self::Delete,
         Self::Administer,
         Self::Work,
+        Self::Comment,
+        Self::Approve,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -41,6 +47,8 @@ impl Permission {
             Self::Delete => "delete",
             Self::Administer => "administer",
             Self::Work => "worker",
+            Self::Comment => "comment",
+            Self::Approve => "approve",
         }
     }
 
@@ -49,7 +57,7 @@ impl Permission {
             CoreError::invalid(
                 "permission",
                 text,
-                "use read, download, write-metadata, ingest, deliver, delete, administer or worker",
+                "use read, download, write-metadata, ingest, deliver, delete, administer, worker, comment or approve",
             )
         })
     }
@@ -112,10 +120,10 @@ impl Role {
         use Permission::*;
         match self {
             Self::Admin => &Permission::ALL,
-            Self::MediaManager => &[Read, Download, WriteMetadata, Ingest, Deliver, Delete, Work],
-            Self::Editor => &[Read, Download, WriteMetadata, Ingest],
-            Self::Viewer => &[Read],
-            Self::Partner => &[Read, Download],
+            Self::MediaManager => &[Read, Download, WriteMetadata, Ingest, Deliver, Delete, Work, Comment, Approve],
+            Self::Editor => &[Read, Download, WriteMetadata, Ingest, Comment],
+            Self::Viewer => &[Read, Comment],
+            Self::Partner => &[Read, Download, Comment],
         }
     }
 }
@@ -303,7 +311,9 @@ mod tests {
         assert!(!Role::MediaManager.permissions().contains(&Permission::Administer));
         assert!(Role::MediaManager.permissions().contains(&Permission::Work), "a media manager may run a render farm");
         assert!(!Role::Editor.permissions().contains(&Permission::Work), "an editor may not act as a worker");
-        assert_eq!(Role::Viewer.permissions(), &[Permission::Read]);
+        assert_eq!(Role::Viewer.permissions(), &[Permission::Read, Permission::Comment], "a viewer reviews");
+        assert!(!Role::Editor.permissions().contains(&Permission::Approve), "approving is for managers");
+        assert!(Role::MediaManager.permissions().contains(&Permission::Approve));
         assert_eq!(Role::parse("Media_Manager").unwrap(), Role::MediaManager);
         assert!(Role::parse("root").is_err());
     }

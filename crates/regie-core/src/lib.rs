@@ -28,6 +28,7 @@ pub mod rules;
 pub mod sidecar;
 pub mod subtitle;
 pub mod timecode;
+pub mod timeline;
 
 pub use checksum::{Blake3Hex, Checksums, Md5Hex, Sha256Hex};
 pub use collection::CollectionPath;

@@ -22,10 +22,16 @@ pub enum EventKind {
     WatchFolder,
     /// A time of a cron schedule: the actions apply to every asset meeting the conditions.
     Schedule,
+    /// Review decisions on an asset.
+    Approved,
+    ChangesRequested,
+    Rejected,
+    /// A review comment (or a reply) was written on an asset.
+    Commented,
 }
 
 impl EventKind {
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 12] = [
         Self::Ingested,
         Self::PolicyPassed,
         Self::PolicyFailed,
@@ -34,6 +40,10 @@ impl EventKind {
         Self::Tagged,
         Self::WatchFolder,
         Self::Schedule,
+        Self::Approved,
+        Self::ChangesRequested,
+        Self::Rejected,
+        Self::Commented,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -46,6 +56,10 @@ impl EventKind {
             Self::Tagged => "tagged",
             Self::WatchFolder => "watch-folder",
             Self::Schedule => "schedule",
+            Self::Approved => "approved",
+            Self::ChangesRequested => "changes-requested",
+            Self::Rejected => "rejected",
+            Self::Commented => "commented",
         }
     }
 

@@ -75,6 +75,7 @@ impl Database {
         insert_verdicts(&mut transaction, asset.id, &asset.verdicts, &now).await?;
         insert_tags(&mut transaction, asset.id, &asset.tags).await?;
         crate::index_sources::insert_subtitles(&mut transaction, asset.id, &asset.subtitles, &now).await?;
+        crate::timeline::insert_segments(&mut transaction, asset.id, &asset.segments).await?;
         for job in &asset.jobs {
             enqueue_in(&mut transaction, job).await?;
         }

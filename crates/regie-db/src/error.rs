@@ -68,6 +68,8 @@ pub enum DbError {
     DeliveryAmbiguous(String),
     #[error("no contract {0}")]
     ContractNotFound(String),
+    #[error("no segment {0} on this asset: see `regie segments list`")]
+    SegmentNotFound(String),
     #[error("job {id} is already {state}")]
     JobFinished { id: String, state: &'static str },
     #[error("job {id} is {state}; only failed or cancelled jobs can be retried")]
@@ -102,7 +104,7 @@ impl DbError {
             Self::DestinationNotFound(_) | Self::DeliveryNotFound(_) | Self::ContractNotFound(_) => "not-found",
             Self::DeliveryAmbiguous(_) => "ambiguous-delivery-id",
             Self::LocationExists(_) => "location-exists",
-            Self::LocationNotFound(_) => "not-found",
+            Self::LocationNotFound(_) | Self::SegmentNotFound(_) => "not-found",
             Self::LocationInUse { .. } => "location-in-use",
             Self::Held { .. } => "held",
             Self::NotInTrash(_) => "not-in-trash",
@@ -127,6 +129,7 @@ impl DbError {
             | Self::DeliveryNotFound(_)
             | Self::ContractNotFound(_)
             | Self::LocationNotFound(_)
+            | Self::SegmentNotFound(_)
             | Self::NotInTrash(_) => ErrorKind::NotFound,
             Self::ContentAlreadyCatalogued(_)
             | Self::HouseIdTaken(_)

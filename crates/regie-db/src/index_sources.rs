@@ -51,6 +51,16 @@ pub struct IndexSource {
     pub tags: Vec<String>,
     pub finding_codes: Vec<String>,
     pub subtitles: Vec<SubtitleTrack>,
+    /// Segments with text (markers, chapters, comments), in time order.
+    pub segments: Vec<IndexedSegment>,
+}
+
+/// The searchable part of a segment.
+#[derive(Debug, Clone)]
+pub struct IndexedSegment {
+    pub kind: String,
+    pub start_frame: u64,
+    pub text: String,
 }
 
 impl Database {
@@ -102,6 +112,23 @@ impl Database {
                 language: row.get("language"),
                 source: row.get("source"),
                 cues: serde_json::from_str(row.get::<&str, _>("cues")).map_err(corrupt("subtitles"))?,
+            });
+        }
+        let rows = query(format!(
+            "SELECT asset_id, kind, start_frame, text FROM segments WHERE asset_id IN {} AND text <> ''
+             ORDER BY asset_id, start_frame",
+            in_json_list(self.backend())
+        ))
+        .bind(serde_json::to_string(&position.keys().collect::<Vec<_>>()).map_err(corrupt("asset ids"))?)
+        .fetch_all(&self.pool)
+        .await
+        .during("reading segments to index")?;
+        for row in rows {
+            let Some(&index) = position.get(row.get::<&str, _>("asset_id")) else { continue };
+            sources[index].segments.push(IndexedSegment {
+                kind: row.get("kind"),
+                start_frame: row.get::<i64, _>("start_frame").max(0) as u64,
+                text: row.get("text"),
             });
         }
         Ok(sources)
@@ -158,5 +185,6 @@ fn source_from_row(row: &Row) -> Result<IndexSource, DbError> {
         tags,
         finding_codes: list("findings"),
         subtitles: Vec::new(),
+        segments: Vec::new(),
     })
 }

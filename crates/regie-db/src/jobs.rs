@@ -291,7 +291,7 @@ impl Database {
         if !held {
             return Ok(false);
         }
-        record_outputs(&mut transaction, job_id, outputs, &now).await?;
+        record_outputs(&mut transaction, Some(job_id), outputs, &now).await?;
         log_in(&mut transaction, job_id, "info", "succeeded").await?;
         transaction.commit().await.during("committing a finished job")?;
         Ok(true)

@@ -21,13 +21,14 @@ mod outputs;
 mod records;
 mod sessions;
 mod sql;
+mod timeline;
 
 pub use assets::ExistingContent;
 pub use audit::{AuditFilter, NewAuditEntry};
 pub use changes::AssetChange;
 pub use grants::{GrantRecord, GroupRecord, Principal};
 pub use imports::{ImportBatch, ImportOutcome, ImportedRecord};
-pub use index_sources::IndexSource;
+pub use index_sources::{IndexSource, IndexedSegment};
 
 pub use accounts::{LOGIN_LABEL, NewToken, TokenRecord, UserCredentials, UserRecord};
 pub use connection::{Database, SchemaState, redact_url};
@@ -42,3 +43,4 @@ pub use records::{
     AssetRecord, AssetSummary, CollectionRecord, FileRecord, NewAsset, NewFile, SubtitleSummary, Verdict,
 };
 pub use sql::Backend;
+pub use timeline::{ApprovalRecord, NewSegment, SegmentChange, SegmentRow};

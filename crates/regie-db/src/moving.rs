@@ -8,7 +8,7 @@ use crate::sql::{Backend, Pool, query};
 use crate::{Database, DbError};
 
 /// Every table of the catalogue, parents before children.
-pub const TABLES_IN_ORDER: [&str; 28] = [
+pub const TABLES_IN_ORDER: [&str; 30] = [
     "collections",
     "users",
     "api_tokens",
@@ -37,6 +37,8 @@ pub const TABLES_IN_ORDER: [&str; 28] = [
     "storage_locations",
     "blob_copies",
     "holds",
+    "segments",
+    "approvals",
 ];
 
 /// Rows read and written per statement (well under both backends' limits on bound values).

@@ -60,7 +60,7 @@ pub struct RenditionRecord {
 
 pub(crate) async fn record_outputs(
     transaction: &mut Tx,
-    job_id: &str,
+    job_id: Option<&str>,
     outputs: &JobOutputs,
     now: &str,
 ) -> Result<(), DbError> {

@@ -23,6 +23,8 @@ pub struct NewAsset<'a> {
     pub owner_id: Option<String>,
     /// Subtitle sidecars read with the media.
     pub subtitles: Vec<regie_core::subtitle::SubtitleTrack>,
+    /// Segments known at ingest (QC detections of the collection's policies).
+    pub segments: Vec<crate::NewSegment>,
     pub house_id_template: &'a HouseIdTemplate,
     /// Ingest date, `YYYYMMDD`, for the house id.
     pub ingest_date: String,

@@ -43,11 +43,18 @@ pub struct SearchDocument {
     pub cues: Vec<Cue>,
 }
 
-/// One subtitle line and when it is spoken.
+/// One subtitle line and when it is spoken, or the text of a segment (a marker, a chapter, a
+/// comment) and where it starts.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Cue {
     pub start_ms: u64,
     pub text: String,
     /// The subtitle track's language (`fr`, `en`), when known.
     pub language: Option<String>,
+    /// A segment's kind (`marker`, `chapter`...); none for a subtitle line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// A segment's start on the source's timecode (`10:00:02:05`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timecode: Option<String>,
 }

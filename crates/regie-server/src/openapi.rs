@@ -7,7 +7,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::routes::{
-    assets, audit, auth, collections, deliveries, health, jobs, profiles, rules, tokens, uploads, users, worker,
+    assets, audit, auth, collections, deliveries, health, jobs, profiles, rules, timeline, tokens, uploads, users,
+    worker,
 };
 use crate::state::SharedState;
 
@@ -21,6 +22,8 @@ use crate::state::SharedState;
         (name = "auth", description = "Logging in"),
         (name = "tokens", description = "API tokens"),
         (name = "uploads", description = "Resumable uploads (tus 1.0)"),
+        (name = "segments", description = "Time-coded segments: markers, chapters, shots, QC detections; EDL, OTIO, WebVTT and CSV exchange"),
+        (name = "review", description = "Review comments and approval decisions"),
         (name = "jobs", description = "The job queue"),
         (name = "delivery", description = "Destinations, deliveries and rights"),
         (name = "admin", description = "Users, groups, grants and the audit trail"),
@@ -68,6 +71,14 @@ pub fn routes() -> OpenApiRouter<SharedState> {
         .routes(routes!(assets::tags))
         .routes(routes!(assets::metadata))
         .routes(routes!(assets::verdict_report))
+        .routes(routes!(timeline::list, timeline::add))
+        .routes(routes!(timeline::edit, timeline::remove))
+        .routes(routes!(timeline::export))
+        .routes(routes!(timeline::import))
+        .routes(routes!(timeline::review))
+        .routes(routes!(timeline::comment))
+        .routes(routes!(timeline::resolve))
+        .routes(routes!(timeline::decide))
         .routes(routes!(assets::download))
         .routes(routes!(assets::rendition_file))
         .routes(routes!(assets::search))

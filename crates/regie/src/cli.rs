@@ -175,6 +175,13 @@ pub enum Command {
     /// Legal holds: a held asset cannot be deleted, trashed by a rule, or purged.
     #[command(subcommand)]
     Holds(HoldsCommand),
+    /// Time-coded segments of an asset (markers, chapters, ad breaks, shots, QC detections,
+    /// subclips): list, add, edit, remove, and exchange with editing tools (EDL, OTIO, WebVTT, CSV).
+    #[command(subcommand)]
+    Segments(SegmentsCommand),
+    /// Review: comments at a frame or on a range, replies, resolution, and approval decisions.
+    #[command(subcommand)]
+    Review(ReviewCommand),
     /// Apply the `[[retention]]` rules and remove from every location what has been in the trash
     /// longer than `[lifecycle] trash_period`; never anything held. `--dry-run` says what would go.
     Purge {
@@ -932,6 +939,131 @@ pub enum RulesCommand {
         rule: String,
         #[arg(long)]
         asset: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SegmentsCommand {
+    /// An asset's segments in time order: frames from the file's first (0) and the same
+    /// instants on the source's timecode.
+    List {
+        asset: String,
+        #[arg(long)]
+        kind: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add a segment: a marker on one frame (`--in` only) or a range (`--out` is the frame after).
+    Add {
+        asset: String,
+        /// marker, chapter, ad-break, shot, subclip... or a house kind.
+        #[arg(long, default_value = "marker")]
+        kind: String,
+        /// The in-point on the source's timecode (`10:00:02:05`, `01:00:00;02` drop-frame).
+        #[arg(long = "in", value_name = "TC")]
+        in_tc: String,
+        #[arg(long = "out", value_name = "TC")]
+        out_tc: Option<String>,
+        #[arg(long, default_value = "")]
+        text: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change a segment's kind, range or text.
+    Edit {
+        asset: String,
+        segment: String,
+        #[arg(long)]
+        kind: Option<String>,
+        #[arg(long = "in", value_name = "TC")]
+        in_tc: Option<String>,
+        #[arg(long = "out", value_name = "TC")]
+        out_tc: Option<String>,
+        #[arg(long)]
+        text: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a segment (a comment goes with its replies).
+    Remove {
+        asset: String,
+        segment: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write the segments as a CMX 3600 EDL (`* LOC:` markers), OpenTimelineIO, WebVTT chapters
+    /// or CSV, to standard output or a new file.
+    Export {
+        asset: String,
+        /// edl, otio, vtt or csv (default: from --output's extension, else edl).
+        #[arg(long)]
+        format: Option<String>,
+        /// Only these kinds (repeatable); WebVTT takes the chapters unless told.
+        #[arg(long)]
+        kind: Vec<String>,
+        /// A new file (never overwritten).
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+    /// Add the markers of an EDL (`* LOC:` lines) or a CSV file (a header with start_tc or in);
+    /// every wrong line is reported and nothing is added unless all are right.
+    Import {
+        asset: String,
+        file: PathBuf,
+        /// edl or csv (default: from the file's extension).
+        #[arg(long)]
+        format: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReviewCommand {
+    /// The asset's approval state, its history and the comment threads.
+    Show {
+        asset: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Comment at a frame (`--in`) or on a range (`--in` and `--out`).
+    Comment {
+        asset: String,
+        #[arg(long = "in", value_name = "TC")]
+        in_tc: String,
+        #[arg(long = "out", value_name = "TC")]
+        out_tc: Option<String>,
+        #[arg(long)]
+        text: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Answer a comment (the reply joins its thread).
+    Reply {
+        asset: String,
+        comment: String,
+        #[arg(long)]
+        text: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Mark a comment resolved (with `--reopen`, open again).
+    Resolve {
+        asset: String,
+        comment: String,
+        #[arg(long)]
+        reopen: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Decide: approved, changes-requested, rejected (these two need --reason) or pending.
+    Decide {
+        asset: String,
+        state: String,
+        #[arg(long, default_value = "")]
+        reason: String,
         #[arg(long)]
         json: bool,
     },

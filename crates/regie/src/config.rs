@@ -36,11 +36,26 @@ pub struct RawConfig {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub fixity: Vec<FixityConfig>,
     pub audit: AuditConfig,
+    pub timeline: TimelineConfig,
     pub footprint: FootprintConfig,
     pub lifecycle: LifecycleConfig,
     /// Retention: `[[retention]] collection = "rushes", keep = "90d", from = "ingest", then = "trash"`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub retention: Vec<RetentionConfig>,
+}
+
+/// `[timeline]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TimelineConfig {
+    /// The frame rate timecode counts at on sound and stills (`25`, `30000/1001`).
+    pub sound_frame_rate: String,
+}
+
+impl Default for TimelineConfig {
+    fn default() -> Self {
+        Self { sound_frame_rate: "25".to_owned() }
+    }
 }
 
 /// `[lifecycle]`.
@@ -506,6 +521,9 @@ impl LoadedConfig {
                     .map(regie_core::keeping::parse_interval)
                     .transpose()
                     .context("audit.checkpoint_every")?,
+            },
+            timeline: regie_app::TimelineSettings {
+                sound_frame_rate: raw.timeline.sound_frame_rate.parse().context("timeline.sound_frame_rate")?,
             },
         })
     }

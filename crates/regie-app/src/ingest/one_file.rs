@@ -38,7 +38,10 @@ impl Run {
         }
         findings.extend(metadata.findings);
         findings.extend(compare_declared(&metadata.sidecar.declared, &staged.checksums, Some(&media)));
-        let verdicts = self.verdicts_for(path, &staged, &media, &mut findings).await?;
+        let (verdicts, detections) = self.verdicts_for(path, &staged, &media, &mut findings).await?;
+        let clock =
+            regie_core::timeline::SourceClock::of_media(Some(&media), self.regie.settings.timeline.sound_frame_rate);
+        let segments = detections.map(|found| crate::timeline::detection_segments(&found, &clock)).unwrap_or_default();
 
         let _recording = self.record_lock.lock().await;
         if let Some(outcome) = self.existing_content(path, &staged).await? {
@@ -89,6 +92,7 @@ impl Run {
                 ingest_date: Local::now().format("%Y%m%d").to_string(),
                 owner_id: self.owner_id.clone(),
                 subtitles: metadata.sidecar.subtitles,
+                segments,
             })
             .await;
         match inserted {
@@ -149,16 +153,19 @@ impl Run {
     }
 
     /// Checks the staged copy against the collection's policies; a failing verdict is a finding.
+    /// Also gives what the black, silence and freeze detectors found, when a policy ran them.
     async fn verdicts_for(
         &self,
         path: &Path,
         staged: &StagedBlob,
         media: &MediaDescription,
         findings: &mut Vec<Finding>,
-    ) -> Result<Vec<Verdict>, AppError> {
+    ) -> Result<(Vec<Verdict>, Option<regie_media::Detections>), AppError> {
         let mut verdicts = Vec::new();
+        let mut detections = None;
         for policy in &self.policies {
             let checked = check_described(&self.regie.measurer, staged.path(), path, media.clone(), policy).await?;
+            detections = detections.or(checked.detections);
             let report = checked.report;
             if !report.passed {
                 let failed: Vec<String> = report
@@ -181,7 +188,7 @@ impl Run {
                 report: serde_json::to_string(&report).unwrap_or_default(),
             });
         }
-        Ok(verdicts)
+        Ok((verdicts, detections))
     }
 
     /// Findings from comparing what the bytes are (`sniffed`) with the name and the probe.

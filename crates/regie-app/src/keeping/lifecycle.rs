@@ -544,7 +544,7 @@ impl Regie {
 
     /// Brings this process's search index up to date after a change (a failure is logged: the
     /// next search catches up).
-    async fn follow_changes_quietly(&self) {
+    pub(crate) async fn follow_changes_quietly(&self) {
         if let Err(error) = self.follow_changes().await {
             tracing::warn!(%error, "the search index could not follow the change");
         }

@@ -1,12 +1,13 @@
 //! What the index holds of an asset, built from what the catalogue gives for indexing.
 
-use regie_core::StreamKind;
+use regie_core::timeline::SourceClock;
+use regie_core::{Rational, StreamKind};
 use regie_db::IndexSource;
 use regie_search::{Cue, SearchDocument};
 
 /// The search document of one asset: descriptive metadata, the measured facts of its original
 /// file (or, for a record without media, the facts its catalogue record gives), and subtitles.
-pub(crate) fn document_of(source: &IndexSource) -> SearchDocument {
+pub(crate) fn document_of(source: &IndexSource, sound_rate: Rational) -> SearchDocument {
     let metadata = &source.metadata;
     let catalogued = &metadata.catalogued;
     let media = source.media.as_ref();
@@ -57,16 +58,35 @@ pub(crate) fn document_of(source: &IndexSource) -> SearchDocument {
         capture_date: metadata.capture_date.clone(),
         air_date: metadata.air_date.clone(),
         fields: metadata.fields.clone(),
-        cues: source
-            .subtitles
-            .iter()
-            .flat_map(|track| {
-                track.cues.iter().map(|cue| Cue {
-                    start_ms: cue.start_ms,
-                    text: cue.text.clone(),
-                    language: track.language.clone(),
-                })
-            })
-            .collect(),
+        cues: cues_of(source, sound_rate),
     }
+}
+
+/// Subtitle lines and segment texts, in time order.
+fn cues_of(source: &IndexSource, sound_rate: Rational) -> Vec<Cue> {
+    let mut cues: Vec<Cue> = source
+        .subtitles
+        .iter()
+        .flat_map(|track| {
+            track.cues.iter().map(|cue| Cue {
+                start_ms: cue.start_ms,
+                text: cue.text.clone(),
+                language: track.language.clone(),
+                kind: None,
+                timecode: None,
+            })
+        })
+        .collect();
+    if !source.segments.is_empty() {
+        let clock = SourceClock::of_media(source.media.as_ref(), sound_rate);
+        cues.extend(source.segments.iter().map(|segment| Cue {
+            start_ms: (clock.base.seconds_of(segment.start_frame) * 1000.0).round() as u64,
+            text: segment.text.clone(),
+            language: None,
+            kind: Some(segment.kind.clone()),
+            timecode: Some(clock.base.timecode_of(segment.start_frame)),
+        }));
+        cues.sort_by_key(|cue| cue.start_ms);
+    }
+    cues
 }

@@ -34,6 +34,7 @@ pub(crate) fn new_asset<'a>(template: &'a HouseIdTemplate, collection: &str, con
         jobs: Vec::new(),
         owner_id: None,
         subtitles: Vec::new(),
+        segments: Vec::new(),
         house_id_template: template,
         ingest_date: "20261122".to_owned(),
     }

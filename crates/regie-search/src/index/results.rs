@@ -75,10 +75,14 @@ pub struct Hit {
     pub field: Option<String>,
     /// The matching words in context, `<b>`-marked.
     pub snippet: Option<String>,
-    /// Where a matching subtitle line is spoken, `HH:MM:SS.mmm` from the start of the media.
+    /// Where a matching subtitle line is spoken, `HH:MM:SS.mmm` from the start of the media; for
+    /// a matching segment, its start on the source's timecode (`10:00:02:05`).
     pub timecode: Option<String>,
     /// The same moment in seconds.
     pub time_s: Option<f64>,
+    /// The kind of the matching segment (`marker`, `chapter`, `comment`...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub segment_kind: Option<String>,
     /// Fields the indexing rules return with hits (`stored`, `faceted`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fields: Option<serde_json::Value>,
@@ -201,6 +205,7 @@ impl SearchIndex {
                 snippet: None,
                 timecode: None,
                 time_s: None,
+                segment_kind: None,
                 fields: stored(fields.returned).and_then(|json| serde_json::from_str(&json).ok()),
             };
             let mut described = None;
@@ -232,10 +237,11 @@ impl SearchIndex {
                     hits.push(hit);
                     continue;
                 };
-                hit.field = Some("subtitles".to_owned());
+                hit.field = Some(if cue.kind.is_some() { "segments" } else { "subtitles" }.to_owned());
                 hit.snippet = Some(snippet);
-                hit.timecode = Some(timecode(cue.start_ms));
+                hit.timecode = Some(cue.timecode.clone().unwrap_or_else(|| timecode(cue.start_ms)));
                 hit.time_s = Some(cue.start_ms as f64 / 1000.0);
+                hit.segment_kind = cue.kind;
             }
             hits.push(hit);
         }

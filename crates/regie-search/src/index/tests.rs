@@ -39,11 +39,26 @@ fn catalogue() -> (tempfile::TempDir, SearchIndex) {
     journal.episode = Some("Les journaux".into());
     journal.fields = BTreeMap::from([("department".into(), "Rédaction".into())]);
     journal.cues = vec![
-        Cue { start_ms: 1_000, text: "Bonsoir à tous.".into(), language: Some("fr".into()) },
+        Cue {
+            start_ms: 1_000,
+            text: "Bonsoir à tous.".into(),
+            language: Some("fr".into()),
+            kind: None,
+            timecode: None,
+        },
         Cue {
             start_ms: 754_560,
             text: "La tempête a frappé la Bretagne cette nuit.".into(),
             language: Some("fr".into()),
+            kind: None,
+            timecode: None,
+        },
+        Cue {
+            start_ms: 900_000,
+            text: "Interview du maire sur les digues".into(),
+            language: None,
+            kind: Some("marker".into()),
+            timecode: Some("10:15:00:00".into()),
         },
     ];
     let mut match_report =
@@ -238,6 +253,18 @@ fn subtitle_hits_carry_the_moment() {
     assert!(hit.snippet.as_deref().unwrap().contains("<b>tempête</b>"), "{hit:?}");
     assert_eq!(ids(&index, "subtitles:bonsoir", &Visibility::All), vec!["a"]);
     assert!(ids(&index, "title:bonsoir", &Visibility::All).is_empty());
+}
+
+#[test]
+fn segment_hits_name_the_source_timecode_and_kind() {
+    let (_folder, index) = catalogue();
+    let results = find(&index, "maire digues", &Visibility::All, 10).unwrap();
+    assert_eq!(results.total, 1);
+    let hit = &results.hits[0];
+    assert_eq!((hit.asset_id.as_str(), hit.field.as_deref()), ("a", Some("segments")));
+    assert_eq!(hit.timecode.as_deref(), Some("10:15:00:00"));
+    assert_eq!(hit.segment_kind.as_deref(), Some("marker"));
+    assert_eq!(hit.time_s, Some(900.0));
 }
 
 #[test]

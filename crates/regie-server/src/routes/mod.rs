@@ -10,6 +10,7 @@ pub mod jobs;
 pub mod profiles;
 pub mod ranges;
 pub mod rules;
+pub mod timeline;
 pub mod tokens;
 pub mod uploads;
 pub mod users;

@@ -22,6 +22,7 @@ mod rights;
 mod rules;
 mod search;
 mod serve;
+mod timeline;
 mod transcode;
 mod watch;
 mod worker;
@@ -130,6 +131,18 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Trash(command) => {
             let regie = open(&config).await?;
             let code = keeping::trash(&regie, command).await;
+            regie.close().await;
+            code
+        }
+        Command::Segments(command) => {
+            let regie = open(&config).await?;
+            let code = timeline::segments(&regie, command).await;
+            regie.close().await;
+            code
+        }
+        Command::Review(command) => {
+            let regie = open(&config).await?;
+            let code = timeline::review(&regie, command).await;
             regie.close().await;
             code
         }

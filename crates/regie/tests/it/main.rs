@@ -30,5 +30,6 @@ mod server;
 mod sshd;
 mod store;
 mod tidy;
+mod timeline;
 mod uploads;
 mod workflow;

@@ -1,0 +1,88 @@
+//! Time-coded metadata of assets: segments (markers, chapters, shots, QC detections, subclips),
+//! review comments and approvals, and their exchange with editing tools. Frames are counted on
+//! the original from 0; timecodes are the source's own (its start timecode, drop-frame or not).
+
+mod exchange;
+mod qc;
+mod review;
+mod segments;
+mod subclip;
+
+use regie_core::timeline::{Segment, SegmentKind, SourceClock};
+use regie_core::{AssetId, Rational};
+use regie_db::{NewAuditEntry, SegmentRow};
+
+pub use exchange::{ExchangeFormat, MAX_IMPORT_BYTES};
+pub use regie_db::ApprovalRecord;
+pub use review::{Review, ReviewComment};
+pub use segments::{SegmentEdit, SegmentInput};
+pub use subclip::{SubclipMethod, SubclipReport, SubclipRequest};
+
+pub(crate) use qc::{DETECTION_KINDS, detection_segments};
+
+use crate::{AppError, Regie};
+
+/// Who does something, for the audit trail and the segment's author.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    /// A user's name, or `cli:LOGIN`.
+    pub name: String,
+    /// The client's address, over the API.
+    pub address: Option<String>,
+}
+
+impl Actor {
+    pub fn new(name: impl Into<String>, address: Option<String>) -> Self {
+        Self { name: name.into(), address }
+    }
+
+    fn entry(&self, action: &str, asset_id: AssetId, detail: String) -> NewAuditEntry {
+        NewAuditEntry {
+            actor: self.name.clone(),
+            action: action.to_owned(),
+            asset_id: Some(asset_id.to_string()),
+            address: self.address.clone(),
+            outcome: "ok".to_owned(),
+            detail,
+        }
+    }
+}
+
+/// The house frame rate for sound and stills when nothing else says: 25.
+pub fn default_sound_rate() -> Rational {
+    Rational::new(25, 1).expect("25 is a rate")
+}
+
+impl Regie {
+    /// An asset's clock: its original's frame rate, start timecode and length.
+    pub async fn clock_of(&self, asset_id: AssetId) -> Result<SourceClock, AppError> {
+        let record = self.db.get_asset(asset_id).await?;
+        let media = record.files.iter().find(|file| file.role == "original").and_then(|file| file.media.as_ref());
+        Ok(SourceClock::of_media(media, self.settings.timeline.sound_frame_rate))
+    }
+}
+
+/// A stored segment with its timecodes on `clock`.
+pub(crate) fn segment_of(row: SegmentRow, clock: &SourceClock) -> Result<Segment, AppError> {
+    let base = &clock.base;
+    Ok(Segment {
+        kind: SegmentKind::parse(&row.kind)?,
+        start_tc: base.timecode_of(row.start_frame),
+        end_tc: base.timecode_of(row.end_frame),
+        start_s: base.seconds_of(row.start_frame),
+        end_s: base.seconds_of(row.end_frame),
+        id: row.id,
+        asset_id: row.asset_id,
+        start_frame: row.start_frame,
+        end_frame: row.end_frame,
+        text: row.text,
+        author: row.author,
+        origin: row.origin,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+        parent_id: row.parent_id,
+        resolved_at: row.resolved_at,
+        resolved_by: row.resolved_by,
+        keyframe: row.keyframe,
+    })
+}
