@@ -30,15 +30,17 @@ pub enum CutMode {
     Encode(Vec<String>),
 }
 
-/// Seconds before the in-point the seek aims at: a thousandth of a second, less than any frame,
-/// so the in-point's frame is the first kept (decoding) or the keyframe found (copying).
+/// Seconds before the in-point an encoding seek aims at: a thousandth of a second, less than any
+/// frame, so the in-point's frame is the first kept. A copy seeks to the keyframe's exact time:
+/// a packet even a microsecond before the seek point is flagged to be dropped by the muxer's
+/// edit list, and the extract would show the frame after it first.
 const SEEK_MARGIN_S: f64 = 0.001;
 
 /// ffmpeg's arguments for the extract of `cut` from `source` into `output` (`-f FORMAT` given
 /// when the output's name does not say).
 pub fn cut_arguments(source: &Path, output: &Path, cut: &Cut, mode: &CutMode, format: Option<&str>) -> Vec<OsString> {
     let start = match mode {
-        CutMode::Copy => cut.start_s + SEEK_MARGIN_S,
+        CutMode::Copy => cut.start_s,
         CutMode::Encode(_) => (cut.start_s - SEEK_MARGIN_S).max(0.0),
     };
     let mut arguments: Vec<OsString> = Vec::new();
@@ -59,7 +61,7 @@ pub fn cut_arguments(source: &Path, output: &Path, cut: &Cut, mode: &CutMode, fo
     }
     match mode {
         CutMode::Copy => {
-            for word in ["-c", "copy", "-avoid_negative_ts", "make_zero"] {
+            for word in ["-c", "copy"] {
                 push(word);
             }
         }
@@ -155,7 +157,7 @@ mod tests {
     fn a_copy_seeks_just_past_the_keyframe_and_an_encode_just_before_the_frame() {
         let cut = Cut { start_s: 2.2, duration_s: 1.8, frames: Some(45), timecode: Some("10:00:02:05".into()) };
         let copy = joined(&cut_arguments(Path::new("in.mov"), Path::new("out.mov"), &cut, &CutMode::Copy, None));
-        assert!(copy.contains("-ss 2.201000 -i file:in.mov"), "{copy}");
+        assert!(copy.contains("-ss 2.200000 -i file:in.mov"), "{copy}");
         assert!(copy.contains("-t 1.800000 -frames:v 45 -c copy"), "{copy}");
         assert!(copy.ends_with("-timecode 10:00:02:05 file:out.mov"), "{copy}");
         let encode = CutMode::Encode(vec!["-c:v".into(), "libx264".into()]);

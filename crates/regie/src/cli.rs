@@ -179,6 +179,29 @@ pub enum Command {
     /// subclips): list, add, edit, remove, and exchange with editing tools (EDL, OTIO, WebVTT, CSV).
     #[command(subcommand)]
     Segments(SegmentsCommand),
+    /// Partial restore: a frame-accurate extract of an asset's original between two source
+    /// timecodes, whose own timecode starts at the in-point's; stream-copied when the cut falls on
+    /// keyframes, otherwise encoded again in the source's codecs (or a profile's); verified by
+    /// probing. Kept as a rendition of the asset (`subclip-START-END`) unless `--output` is given.
+    Subclip {
+        asset: String,
+        #[arg(long = "in", value_name = "TC")]
+        in_tc: String,
+        /// The out-point: the first frame not taken.
+        #[arg(long = "out", value_name = "TC")]
+        out_tc: String,
+        /// Encode with this profile (a file profile, not a ladder).
+        #[arg(long, conflicts_with = "copy")]
+        profile: Option<String>,
+        /// Stream-copy or refuse (the in- and out-points must be keyframes).
+        #[arg(long)]
+        copy: bool,
+        /// A new file (never overwritten).
+        #[arg(long)]
+        output: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Review: comments at a frame or on a range, replies, resolution, and approval decisions.
     #[command(subcommand)]
     Review(ReviewCommand),

@@ -140,6 +140,12 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             regie.close().await;
             code
         }
+        Command::Subclip { asset, in_tc, out_tc, profile, copy, output, json } => {
+            let regie = open(&config).await?;
+            let code = timeline::subclip(&regie, &asset, in_tc, out_tc, (profile, copy), output, json).await;
+            regie.close().await;
+            code
+        }
         Command::Review(command) => {
             let regie = open(&config).await?;
             let code = timeline::review(&regie, command).await;

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use regie_app::Regie;
-use regie_app::timeline::{Actor, ExchangeFormat, SegmentEdit, SegmentInput};
+use regie_app::timeline::{Actor, ExchangeFormat, SegmentEdit, SegmentInput, SubclipMethod, SubclipRequest};
 use regie_core::timeline::{ApprovalState, Segment};
 
 use super::{cli_actor, print_json, success};
@@ -149,6 +149,43 @@ pub async fn review(regie: &Regie, command: ReviewCommand) -> Result<ExitCode> {
             } else {
                 println!("{} is {}", asset, decision.state);
             }
+        }
+    }
+    Ok(success())
+}
+
+pub async fn subclip(
+    regie: &Regie,
+    asset: &str,
+    in_tc: String,
+    out_tc: String,
+    (profile, copy): (Option<String>, bool),
+    output: Option<std::path::PathBuf>,
+    json: bool,
+) -> Result<ExitCode> {
+    let method = match (profile, copy) {
+        (Some(profile), _) => SubclipMethod::Profile(profile),
+        (None, true) => SubclipMethod::Copy,
+        (None, false) => SubclipMethod::Auto,
+    };
+    let request = SubclipRequest { in_tc, out_tc, method, output };
+    let report = regie.subclip(asset, &request, &actor()).await?;
+    if json {
+        print_json(&report)?;
+    } else {
+        let place = report.output.clone().or(report.rendition.clone().map(|name| format!("rendition {name}")));
+        println!(
+            "{}-{} ({} frames, {}) to {}: {:.3} s, timecode {}",
+            report.start_tc,
+            report.end_tc,
+            report.frames,
+            report.method,
+            place.unwrap_or_default(),
+            report.duration_s,
+            report.timecode.as_deref().unwrap_or("none")
+        );
+        if let Some(why) = &report.why_encoded {
+            println!("encoded because {why}");
         }
     }
     Ok(success())

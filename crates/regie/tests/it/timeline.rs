@@ -436,3 +436,115 @@ fn review_comments_and_approvals_follow_permissions_are_audited_and_approval_del
     assert_eq!(deliveries[0]["state"], "delivered", "{deliveries:#}");
     assert!(std::fs::read_dir(&playout).unwrap().count() >= 1);
 }
+
+/// The picture of frame `frame` of `path`, as 64x48 grey bytes.
+fn frame_pixels(path: &Path, frame: u64) -> Vec<u8> {
+    let output = std::process::Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(path)
+        .args([
+            "-vf",
+            &format!("select=eq(n\\,{frame}),scale=64:48"),
+            "-frames:v",
+            "1",
+            "-pix_fmt",
+            "gray",
+            "-f",
+            "rawvideo",
+            "-",
+        ])
+        .output()
+        .unwrap();
+    assert!(output.status.success() && output.stdout.len() == 64 * 48, "{}", String::from_utf8_lossy(&output.stderr));
+    output.stdout
+}
+
+fn difference(left: &[u8], right: &[u8]) -> u64 {
+    left.iter().zip(right).map(|(a, b)| u64::from(a.abs_diff(*b))).sum()
+}
+
+fn probe(path: &Path) -> Value {
+    let output = std::process::Command::new("ffprobe")
+        .args(["-v", "error", "-show_entries", "stream=codec_type,nb_frames:stream_tags=timecode", "-of", "json"])
+        .arg(path)
+        .output()
+        .unwrap();
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+#[test]
+fn a_subclip_starts_at_its_in_point_frame_with_the_in_points_timecode_copied_or_encoded() {
+    let regie = TestRegie::new();
+    let source = mov_at_ten_hours(&regie.scratch("in"));
+    let asset = ingest_one(&regie, &source, "sport");
+    let out = regie.scratch("out");
+
+    // Off a keyframe: encoded again, frame-accurate, stamped 10:00:02:05.
+    let encoded = out.join("goal.mov");
+    let report = regie.json(&[
+        "subclip",
+        &asset,
+        "--in",
+        "10:00:02:05",
+        "--out",
+        "10:00:04:00",
+        "--output",
+        encoded.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(report["method"], "encode", "{report:#}");
+    assert!(report["why_encoded"].as_str().unwrap().contains("not on a keyframe"));
+    assert_eq!((report["frames"].as_u64(), report["timecode"].as_str()), (Some(45), Some("10:00:02:05")));
+    let probed = probe(&encoded);
+    let video = probed["streams"].as_array().unwrap().iter().find(|stream| stream["codec_type"] == "video").unwrap();
+    assert_eq!(video["nb_frames"], "45", "{probed:#}");
+    assert_eq!(video["tags"]["timecode"], "10:00:02:05", "the extract's timecode is the in-point's: {probed:#}");
+    let first = frame_pixels(&encoded, 0);
+    let (before, at, after) = (frame_pixels(&source, 54), frame_pixels(&source, 55), frame_pixels(&source, 56));
+    assert!(
+        difference(&first, &at) < difference(&first, &before) && difference(&first, &at) < difference(&first, &after),
+        "the first frame of the extract is frame 55 of the source"
+    );
+
+    // On keyframes (one a second): copied packet for packet.
+    let copied = out.join("second-half.mov");
+    let report = regie.json(&[
+        "subclip",
+        &asset,
+        "--in",
+        "10:00:02:00",
+        "--out",
+        "10:00:04:00",
+        "--copy",
+        "--output",
+        copied.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(report["method"], "copy", "{report:#}");
+    assert_eq!(probe(&copied)["streams"][0]["tags"]["timecode"], "10:00:02:00");
+    assert_eq!(frame_pixels(&copied, 0), frame_pixels(&source, 50), "the very same picture");
+    let refused = failure(&regie, &["subclip", &asset, "--in", "10:00:02:05", "--out", "10:00:04:00", "--copy"]);
+    assert!(refused.contains("not on a keyframe") && refused.contains("10:00:02:00"), "{refused}");
+    assert!(
+        failure(&regie, &["subclip", &asset, "--in", "10:00:04:00", "--out", "10:00:02:00"])
+            .contains("must come after")
+    );
+    let again = failure(
+        &regie,
+        &["subclip", &asset, "--in", "10:00:02:00", "--out", "10:00:04:00", "--output", copied.to_str().unwrap()],
+    );
+    assert!(again.contains("already exists"), "{again}");
+
+    // Without --output: a rendition of the asset and a subclip segment naming it.
+    let kept = regie.json(&["subclip", &asset, "--in", "10:00:01:00", "--out", "10:00:03:00", "--json"]);
+    assert_eq!(kept["rendition"], "subclip-25-75");
+    let shown = regie.json(&["assets", "show", &asset, "--json"]);
+    let rendition = shown["renditions"].as_array().unwrap().iter().find(|r| r["profile"] == "subclip-25-75").unwrap();
+    assert_eq!(rendition["files"][0]["blake3"], kept["blake3"]);
+    let segments = regie.json(&["segments", "list", &asset, "--kind", "subclip", "--json"]);
+    assert_eq!(
+        (segments[0]["start_tc"].as_str(), segments[0]["end_tc"].as_str()),
+        (Some("10:00:01:00"), Some("10:00:03:00"))
+    );
+    assert_eq!(regie.audit_entries("asset.subclip").len(), 3);
+}
