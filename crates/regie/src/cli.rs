@@ -202,6 +202,13 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Find an asset's shots now (what the `shots` job does after ingest): hard cuts, dissolves
+    /// and fades; each shot becomes a `shot` segment with a keyframe, replacing an earlier run's.
+    Shots {
+        asset: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Review: comments at a frame or on a range, replies, resolution, and approval decisions.
     #[command(subcommand)]
     Review(ReviewCommand),

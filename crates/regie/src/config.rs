@@ -50,11 +50,13 @@ pub struct RawConfig {
 pub struct TimelineConfig {
     /// The frame rate timecode counts at on sound and stills (`25`, `30000/1001`).
     pub sound_frame_rate: String,
+    /// Find the shots of every video ingested, with its previews (a job after them).
+    pub shots_at_ingest: bool,
 }
 
 impl Default for TimelineConfig {
     fn default() -> Self {
-        Self { sound_frame_rate: "25".to_owned() }
+        Self { sound_frame_rate: "25".to_owned(), shots_at_ingest: true }
     }
 }
 
@@ -524,6 +526,7 @@ impl LoadedConfig {
             },
             timeline: regie_app::TimelineSettings {
                 sound_frame_rate: raw.timeline.sound_frame_rate.parse().context("timeline.sound_frame_rate")?,
+                shots_at_ingest: raw.timeline.shots_at_ingest,
             },
         })
     }
@@ -618,6 +621,9 @@ fn apply_environment(raw: &mut RawConfig, variable: impl Fn(&str) -> Option<Stri
         raw.jobs.previews_at_ingest = flag(&value);
     }
     set_parsed(&variable, "REGIE_JOBS_CONCURRENCY", &mut raw.jobs.concurrency)?;
+    if let Some(value) = variable("REGIE_TIMELINE_SHOTS_AT_INGEST") {
+        raw.timeline.shots_at_ingest = flag(&value);
+    }
     if let Some(value) = variable("REGIE_SERVER_LISTEN") {
         raw.server.listen = value;
     }

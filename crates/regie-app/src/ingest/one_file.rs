@@ -57,6 +57,9 @@ impl Run {
         let mut jobs = Vec::new();
         if self.regie.settings.jobs.previews_at_ingest {
             jobs.push(crate::jobs::previews_job(&self.regie.settings, asset_id));
+            if self.regie.settings.timeline.shots_at_ingest && crate::timeline::has_shots(&media) {
+                jobs.push(crate::timeline::shots_job(&self.regie.settings, asset_id));
+            }
         }
         if self.regie.needs_copies(&self.collection) {
             let key = format!("{}:{asset_id}", crate::keeping::REPLICATE);

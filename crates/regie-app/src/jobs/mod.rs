@@ -10,6 +10,7 @@ mod outputs;
 mod previews;
 pub(crate) mod queue;
 mod rule_action;
+mod shots;
 mod speeds;
 mod transcode;
 mod verify;

@@ -285,6 +285,7 @@ impl JobContext {
             crate::workflow::RULE_ACTION => rule_action::run(self).await,
             crate::keeping::REPLICATE => super::keeping::replicate(self).await,
             crate::keeping::FIXITY => super::keeping::fixity(self).await,
+            crate::timeline::SHOTS => super::shots::run(self).await,
             other => Err(JobFailure::permanent(format!("this worker does not know jobs of kind {other:?}"))),
         }
     }

@@ -6,6 +6,7 @@ mod exchange;
 mod qc;
 mod review;
 mod segments;
+mod shots;
 mod subclip;
 
 use regie_core::timeline::{Segment, SegmentKind, SourceClock};
@@ -16,9 +17,11 @@ pub use exchange::{ExchangeFormat, MAX_IMPORT_BYTES};
 pub use regie_db::ApprovalRecord;
 pub use review::{Review, ReviewComment};
 pub use segments::{SegmentEdit, SegmentInput};
+pub use shots::{SHOTS_RENDITION, ShotReport};
 pub use subclip::{SubclipMethod, SubclipReport, SubclipRequest};
 
 pub(crate) use qc::{DETECTION_KINDS, detection_segments};
+pub(crate) use shots::{SHOTS, has_shots, shots_job};
 
 use crate::{AppError, Regie};
 

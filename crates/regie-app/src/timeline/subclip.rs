@@ -371,7 +371,7 @@ impl Regie {
     }
 
     /// Stores a file by content; its checksums.
-    async fn store_file(&self, path: &Path) -> Result<regie_core::Checksums, AppError> {
+    pub(crate) async fn store_file(&self, path: &Path) -> Result<regie_core::Checksums, AppError> {
         let store = self.store.clone();
         let path = path.to_owned();
         let options = HashOptions { sha256: self.settings.sha256 };

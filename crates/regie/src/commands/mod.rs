@@ -146,6 +146,12 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             regie.close().await;
             code
         }
+        Command::Shots { asset, json } => {
+            let regie = open(&config).await?;
+            let code = timeline::shots(&regie, &asset, json).await;
+            regie.close().await;
+            code
+        }
         Command::Review(command) => {
             let regie = open(&config).await?;
             let code = timeline::review(&regie, command).await;

@@ -190,3 +190,16 @@ pub async fn subclip(
     }
     Ok(success())
 }
+
+pub async fn shots(regie: &Regie, asset: &str, json: bool) -> Result<ExitCode> {
+    let report = regie.detect_shots(asset).await?;
+    if json {
+        print_json(&report)?;
+    } else {
+        println!(
+            "{} shots in {} frames: {} cuts, {} dissolves or fades ({:.1} s); see `regie segments list {asset} --kind shot`",
+            report.shots, report.frames, report.cuts, report.gradual, report.elapsed_s
+        );
+    }
+    Ok(success())
+}

@@ -27,6 +27,7 @@ mod scale;
 mod search;
 mod served;
 mod server;
+mod shots;
 mod sshd;
 mod store;
 mod tidy;
