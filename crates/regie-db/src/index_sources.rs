@@ -51,7 +51,8 @@ pub struct IndexSource {
     pub tags: Vec<String>,
     pub finding_codes: Vec<String>,
     pub subtitles: Vec<SubtitleTrack>,
-    /// Segments with text (markers, chapters, comments), in time order.
+    /// Segments with people's text (markers, chapters, comments, imported logs), in time order;
+    /// the texts regie writes itself (shots, QC detections) are not searched.
     pub segments: Vec<IndexedSegment>,
 }
 
@@ -115,7 +116,8 @@ impl Database {
             });
         }
         let rows = query(format!(
-            "SELECT asset_id, kind, start_frame, text FROM segments WHERE asset_id IN {} AND text <> ''
+            "SELECT asset_id, kind, start_frame, text FROM segments
+             WHERE asset_id IN {} AND text <> '' AND origin IN ('user', 'import')
              ORDER BY asset_id, start_frame",
             in_json_list(self.backend())
         ))

@@ -498,10 +498,20 @@ impl Database {
 
     /// How many jobs are queued or running (a worker told to stop when idle waits for these).
     pub async fn live_job_count(&self) -> Result<u64, DbError> {
-        let count: i64 = query_scalar("SELECT COUNT(*) FROM jobs WHERE state IN ('queued', 'running')")
-            .fetch_one(&self.pool)
-            .await
-            .during("counting live jobs")?;
+        self.live_jobs(false).await
+    }
+
+    /// Queued or running jobs; with `media_only`, only those a render-farm node may claim (so
+    /// such a node run `--until-idle` does not wait for deliveries or shots it never takes).
+    pub async fn live_jobs(&self, media_only: bool) -> Result<u64, DbError> {
+        let count: i64 = query_scalar(
+            "SELECT COUNT(*) FROM jobs WHERE state IN ('queued', 'running')
+               AND ($1 = 0 OR kind IN ('previews', 'transcode', 'verify'))",
+        )
+        .bind(i64::from(media_only))
+        .fetch_one(&self.pool)
+        .await
+        .during("counting live jobs")?;
         Ok(count as u64)
     }
 }

@@ -51,7 +51,7 @@ impl Regie {
     ) -> Result<ClaimAnswer, AppError> {
         let owner = lease_owner(access, login, &request.worker)?;
         let job = self.db.claim_job(&owner, lease_of(request.lease_s), true).await?;
-        let live_jobs = if job.is_some() { 1 } else { self.db.live_job_count().await? };
+        let live_jobs = if job.is_some() { 1 } else { self.db.live_jobs(true).await? };
         Ok(ClaimAnswer { job, live_jobs })
     }
 

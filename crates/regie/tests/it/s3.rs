@@ -70,7 +70,14 @@ fn ingest_jobs_downloads_and_gc_work_on_a_bucket() {
     let roles: Vec<&str> =
         shown["files"].as_array().unwrap().iter().map(|file| file["role"].as_str().unwrap()).collect();
     assert!(roles.contains(&"proxy") && roles.contains(&"poster"), "previews made from a fetched copy: {roles:?}");
-    assert_eq!(server.objects("media").len(), shown["files"].as_array().unwrap().len(), "every file is an object");
+    let rendition_files: u64 =
+        shown["renditions"].as_array().unwrap().iter().map(|rendition| rendition["file_count"].as_u64().unwrap()).sum();
+    assert!(rendition_files > 0, "the shots' keyframes: {shown:#}");
+    assert_eq!(
+        server.objects("media").len() as u64,
+        shown["files"].as_array().unwrap().len() as u64 + rendition_files,
+        "every file is an object"
+    );
     let local = files_under(&regie.data().join("store"));
     assert!(
         local.is_empty(),

@@ -194,8 +194,10 @@ fn render_farm_workers_take_jobs_through_the_lease_api() {
         shown["files"].as_array().unwrap().iter().map(|file| file["role"].as_str().unwrap()).collect();
     assert!(roles.contains(&"proxy") && roles.contains(&"poster"), "made by the farm node: {roles:?}");
     let jobs = served.regie.json(&["jobs", "list", "--json"]);
-    let job = &jobs.as_array().unwrap()[0];
+    let job = jobs.as_array().unwrap().iter().find(|job| job["kind"] == "previews").unwrap();
     assert_eq!(job["state"], json!("succeeded"), "{job}");
+    let shots = jobs.as_array().unwrap().iter().find(|job| job["kind"] == "shots").unwrap();
+    assert_eq!(shots["state"], json!("queued"), "shots are left to a worker on the catalogue: {shots}");
     let log = served.regie.json(&["jobs", "show", job["id"].as_str().unwrap(), "--json"]);
     let text = log.to_string();
     assert!(text.contains("farm/"), "the lease is held under the account's name: {text}");

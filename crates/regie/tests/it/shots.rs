@@ -79,6 +79,8 @@ fn the_shots_job_finds_cuts_to_the_frame_and_dissolves_and_fades_and_keeps_a_key
     let keyframes = shown["renditions"].as_array().unwrap().iter().find(|r| r["profile"] == "shots").unwrap();
     assert_eq!(keyframes["file_count"], 5);
 
+    assert_eq!(regie.json(&["search", "after a cut", "--json"])["total"], 0, "machine text is not searched");
+
     // Run again on demand: the same shots, replaced rather than doubled.
     let report = regie.json(&["shots", &asset, "--json"]);
     let (cuts, gradual) = transitions(&report);
