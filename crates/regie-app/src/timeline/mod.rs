@@ -57,6 +57,35 @@ pub fn default_sound_rate() -> Rational {
 }
 
 impl Regie {
+    /// A work folder for a use case run outside a job (removed when dropped): beside the store's
+    /// temporaries, so what is made there is renamed into the store on the same file system.
+    pub(crate) fn scratch_folder(&self, prefix: &str) -> Result<tempfile::TempDir, AppError> {
+        tempfile::Builder::new()
+            .prefix(prefix)
+            .tempdir_in(self.settings.data_dir.join("store").join("tmp"))
+            .or_else(|_| tempfile::tempdir())
+            .map_err(|source| AppError::DataFolder { path: self.settings.data_dir.clone(), source })
+    }
+
+    /// Copies a file into the store's staging area with its checksums (dropped unless stored).
+    async fn stage_file(&self, path: &std::path::Path) -> Result<regie_storage::StagedBlob, AppError> {
+        let store = self.store.clone();
+        let path = path.to_owned();
+        let options = regie_storage::HashOptions { sha256: self.settings.sha256 };
+        tokio::task::spawn_blocking(move || store.stage(&path, options, &|_| {}))
+            .await
+            .map_err(|error| AppError::Internal(error.to_string()))?
+            .map_err(AppError::from)
+    }
+
+    /// Stores a file by content; its checksums.
+    pub(crate) async fn store_file(&self, path: &std::path::Path) -> Result<regie_core::Checksums, AppError> {
+        let staged = self.stage_file(path).await?;
+        let checksums = staged.checksums.clone();
+        self.store.store(staged).await?;
+        Ok(checksums)
+    }
+
     /// An asset's clock: its original's frame rate, start timecode and length.
     pub async fn clock_of(&self, asset_id: AssetId) -> Result<SourceClock, AppError> {
         let record = self.db.get_asset(asset_id).await?;

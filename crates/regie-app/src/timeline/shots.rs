@@ -133,11 +133,7 @@ impl Regie {
             AppError::Invalid(format!("{reference} is not a video: shots are found in moving pictures"))
         })?;
         let blob = self.store.local_copy(&regie_core::Blake3Hex::parse(&original.blake3)?).await?;
-        let work = tempfile::Builder::new()
-            .prefix("shots-")
-            .tempdir_in(self.settings.data_dir.join("store").join("tmp"))
-            .or_else(|_| tempfile::tempdir())
-            .map_err(|source| AppError::DataFolder { path: self.settings.data_dir.clone(), source })?;
+        let work = self.scratch_folder("shots-")?;
         let (report, outputs) = self.find_shots(asset_id, blob.path(), &media, work.path()).await?;
         if outputs.rendition.is_some() {
             self.db.record_rendition(&outputs).await?;

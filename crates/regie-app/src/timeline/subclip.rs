@@ -14,7 +14,6 @@ use regie_core::timeline::{Mark, SegmentKind, SourceClock};
 use regie_core::{MediaDescription, StreamDescription, StreamKind};
 use regie_db::{JobOutputs, NewRendition, NewSegment, RenditionFile};
 use regie_media::{Cut, CutMode, ToolRunner, cut_arguments};
-use regie_storage::HashOptions;
 use serde::Serialize;
 
 use super::Actor;
@@ -183,11 +182,7 @@ impl Regie {
         // An extract runs as long as an encode of its length may take, never without a bound.
         let runner = ToolRunner::new(1, Duration::from_secs_f64((duration_s * 20.0).max(300.0)));
 
-        let work = tempfile::Builder::new()
-            .prefix("subclip-")
-            .tempdir_in(self.settings.data_dir.join("store").join("tmp"))
-            .or_else(|_| tempfile::tempdir())
-            .map_err(|source| AppError::DataFolder { path: self.settings.data_dir.clone(), source })?;
+        let work = self.scratch_folder("subclip-")?;
 
         let (method, why_encoded, made, extension, plan) = match &request.method {
             SubclipMethod::Profile(name) => {
@@ -280,7 +275,7 @@ impl Regie {
         let detail;
         match &request.output {
             Some(output) => {
-                let checksums = self.stage_checksums(&made).await?;
+                let checksums = self.stage_file(&made).await?.checksums.clone();
                 report.size = checksums.size;
                 report.blake3 = checksums.blake3.to_string();
                 let temporary = crate::output_file::temporary_beside(output, ".regie-subclip-")?;
@@ -357,30 +352,6 @@ impl Regie {
             return Ok(Some(format!("the out-point {} is not on a keyframe", base.timecode_of(end))));
         }
         Ok(None)
-    }
-
-    /// Checksums of a file, computed by staging a copy in the store (then dropped).
-    async fn stage_checksums(&self, path: &Path) -> Result<regie_core::Checksums, AppError> {
-        let store = self.store.clone();
-        let path = path.to_owned();
-        let options = HashOptions { sha256: self.settings.sha256 };
-        let staged = tokio::task::spawn_blocking(move || store.stage(&path, options, &|_| {}))
-            .await
-            .map_err(|error| AppError::Internal(error.to_string()))??;
-        Ok(staged.checksums.clone())
-    }
-
-    /// Stores a file by content; its checksums.
-    pub(crate) async fn store_file(&self, path: &Path) -> Result<regie_core::Checksums, AppError> {
-        let store = self.store.clone();
-        let path = path.to_owned();
-        let options = HashOptions { sha256: self.settings.sha256 };
-        let staged = tokio::task::spawn_blocking(move || store.stage(&path, options, &|_| {}))
-            .await
-            .map_err(|error| AppError::Internal(error.to_string()))??;
-        let checksums = staged.checksums.clone();
-        self.store.store(staged).await?;
-        Ok(checksums)
     }
 }
 

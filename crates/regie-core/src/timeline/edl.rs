@@ -17,20 +17,6 @@ pub struct EdlSource<'a> {
     pub clock: SourceClock,
 }
 
-/// The locator colour written for a kind (Avid's eight colours).
-fn colour(kind: &str) -> &'static str {
-    match kind {
-        "comment" => "YELLOW",
-        "chapter" => "BLUE",
-        "ad-break" => "MAGENTA",
-        "shot" => "CYAN",
-        "black" => "BLACK",
-        "silence" => "WHITE",
-        "freeze" | "subclip" => "GREEN",
-        _ => "RED",
-    }
-}
-
 const COLOURS: &[&str] = &["RED", "GREEN", "BLUE", "CYAN", "MAGENTA", "YELLOW", "BLACK", "WHITE"];
 
 /// An 8-character reel name from the title (letters and digits), `AX` when none is left.
@@ -54,7 +40,7 @@ pub fn export_edl(source: &EdlSource, marks: &[Mark]) -> String {
         out.push_str(&format!(
             "* LOC: {} {:<7} {}\n",
             base.timecode_of(mark.start_frame),
-            colour(kind),
+            mark.kind.colour(),
             one_line(&mark.text)
         ));
         out.push_str(&format!("* REGIE: {kind} {}\n", base.timecode_of(mark.end_frame)));

@@ -6,20 +6,6 @@ use serde_json::{Value, json};
 
 use super::{Mark, SourceClock};
 
-/// OTIO's marker colours by kind.
-fn colour(kind: &str) -> &'static str {
-    match kind {
-        "comment" => "YELLOW",
-        "chapter" => "BLUE",
-        "ad-break" => "MAGENTA",
-        "shot" => "CYAN",
-        "black" => "BLACK",
-        "silence" => "WHITE",
-        "freeze" | "subclip" => "GREEN",
-        _ => "RED",
-    }
-}
-
 fn time(value: u64, rate: f64) -> Value {
     json!({"OTIO_SCHEMA": "RationalTime.1", "rate": rate, "value": value as f64})
 }
@@ -48,7 +34,7 @@ pub fn export_otio(source: &OtioSource, marks: &[Mark]) -> String {
             json!({
                 "OTIO_SCHEMA": "Marker.2",
                 "name": mark.text,
-                "color": colour(mark.kind.as_str()),
+                "color": mark.kind.colour(),
                 "comment": "",
                 "marked_range": range(base.start + mark.start_frame, mark.end_frame - mark.start_frame, rate),
                 "metadata": {"regie": {"kind": mark.kind.as_str(), "start_frame": mark.start_frame, "end_frame": mark.end_frame}},

@@ -41,6 +41,20 @@ impl SegmentKind {
         &self.0
     }
 
+    /// The marker colour editing tools show for this kind (Avid's and OTIO's eight colours).
+    pub fn colour(&self) -> &'static str {
+        match self.0.as_str() {
+            "comment" => "YELLOW",
+            "chapter" => "BLUE",
+            "ad-break" => "MAGENTA",
+            "shot" => "CYAN",
+            "black" => "BLACK",
+            "silence" => "WHITE",
+            "freeze" | "subclip" => "GREEN",
+            _ => "RED",
+        }
+    }
+
     /// Detections written by QC (black, silence, freeze) and shots written by the detector are
     /// replaced wholesale when measured again; people's segments never are.
     pub fn is_measured(&self) -> bool {
