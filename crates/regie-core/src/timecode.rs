@@ -13,6 +13,11 @@ pub fn parse_timecode(text: &str) -> Result<String, CoreError> {
     split_timecode(text).map(|_| text.trim().to_owned())
 }
 
+/// What an error shows of a value that was not a timecode: no more than a timecode's length.
+fn shown(text: &str) -> String {
+    text.trim().chars().take(16).collect()
+}
+
 /// The four fields of a timecode and whether its last separator says drop-frame (`;` or `.`).
 fn split_timecode(text: &str) -> Result<([u64; 4], bool), CoreError> {
     let trimmed = text.trim();
@@ -23,12 +28,16 @@ fn split_timecode(text: &str) -> Result<([u64; 4], bool), CoreError> {
         && bytes[5] == b':'
         && matches!(bytes[8], b':' | b';' | b'.');
     if !well_formed {
-        return Err(CoreError::invalid("timecode", text, "expected HH:MM:SS:FF (or HH:MM:SS;FF for drop-frame)"));
+        return Err(CoreError::invalid(
+            "timecode",
+            shown(text),
+            "expected HH:MM:SS:FF (or HH:MM:SS;FF for drop-frame)",
+        ));
     }
     let field = |start: usize| -> u64 { trimmed[start..start + 2].parse().unwrap_or(99) };
     let fields = [field(0), field(3), field(6), field(9)];
     if fields[0] > 23 || fields[1] > 59 || fields[2] > 59 {
-        return Err(CoreError::invalid("timecode", text, "hours, minutes or seconds out of range"));
+        return Err(CoreError::invalid("timecode", shown(text), "hours, minutes or seconds out of range"));
     }
     Ok((fields, bytes[8] != b':'))
 }
@@ -88,7 +97,7 @@ impl TimeBase {
         if offset >= self.frames_per_day() / 2 {
             return Err(CoreError::invalid(
                 "timecode",
-                timecode,
+                shown(timecode),
                 format!("it is before the first frame of the source, {}", self.timecode_of(0)),
             ));
         }

@@ -6,7 +6,7 @@ use regie_core::timeline::csv_marks::{export_csv, import_csv};
 use regie_core::timeline::edl::{EdlSource, export_edl, import_edl};
 use regie_core::timeline::otio::{OtioSource, export_otio};
 use regie_core::timeline::vtt::export_chapters;
-use regie_core::timeline::{LineError, Mark, Segment};
+use regie_core::timeline::{LineError, Mark, Segment, SegmentKind};
 use regie_db::NewSegment;
 
 use super::{Actor, segment_of};
@@ -57,6 +57,9 @@ impl ExchangeFormat {
     }
 }
 
+/// The most kinds an export may name.
+const MAX_KINDS: usize = 32;
+
 /// The largest file an import reads.
 pub const MAX_IMPORT_BYTES: usize = 4 * 1024 * 1024;
 
@@ -70,12 +73,15 @@ impl Regie {
         kinds: &[String],
     ) -> Result<String, AppError> {
         let asset_id = self.db.resolve_asset(reference).await?;
-        let record = self.db.get_asset(asset_id).await?;
-        let clock = self.clock_of(asset_id).await?;
+        if kinds.len() > MAX_KINDS {
+            return Err(AppError::Invalid(format!("name at most {MAX_KINDS} kinds")));
+        }
         let wanted: Vec<String> = match (kinds.is_empty(), format) {
             (true, ExchangeFormat::Vtt) => vec!["chapter".to_owned()],
-            _ => kinds.iter().map(|kind| kind.trim().to_ascii_lowercase()).collect(),
+            _ => kinds.iter().map(|kind| SegmentKind::parse(kind).map(String::from)).collect::<Result<_, _>>()?,
         };
+        let record = self.db.get_asset(asset_id).await?;
+        let clock = self.clock_of_record(&record);
         let segments: Vec<Segment> = self
             .db
             .segments_of(asset_id, None)

@@ -88,10 +88,39 @@ impl Regie {
 
     /// An asset's clock: its original's frame rate, start timecode and length.
     pub async fn clock_of(&self, asset_id: AssetId) -> Result<SourceClock, AppError> {
-        let record = self.db.get_asset(asset_id).await?;
-        let media = record.files.iter().find(|file| file.role == "original").and_then(|file| file.media.as_ref());
-        Ok(SourceClock::of_media(media, self.settings.timeline.sound_frame_rate))
+        Ok(self.clock_of_record(&self.db.get_asset(asset_id).await?))
     }
+
+    /// The clock of an asset record already read.
+    pub(crate) fn clock_of_record(&self, record: &regie_db::AssetRecord) -> SourceClock {
+        let media = original_of(record).and_then(|file| file.media.as_ref());
+        SourceClock::of_media(media, self.settings.timeline.sound_frame_rate)
+    }
+
+    /// The original's description and a local copy of its bytes, for work on the media itself;
+    /// `unfit` says why a description without what the work needs (`fit`) is refused.
+    pub(crate) async fn original_media(
+        &self,
+        reference: &str,
+        record: &regie_db::AssetRecord,
+        fit: impl Fn(&regie_core::MediaDescription) -> bool,
+        unfit: &str,
+    ) -> Result<(regie_core::MediaDescription, regie_storage::LocalBlob), AppError> {
+        let original =
+            original_of(record).ok_or_else(|| AppError::Invalid(format!("{reference} has no original file")))?;
+        let media = original
+            .media
+            .clone()
+            .filter(|media| fit(media))
+            .ok_or_else(|| AppError::Invalid(format!("{reference} {unfit}")))?;
+        let blob = self.store.local_copy(&regie_core::Blake3Hex::parse(&original.blake3)?).await?;
+        Ok((media, blob))
+    }
+}
+
+/// The asset's original file.
+fn original_of(record: &regie_db::AssetRecord) -> Option<&regie_db::FileRecord> {
+    record.files.iter().find(|file| file.role == "original")
 }
 
 /// A stored segment with its timecodes on `clock`.

@@ -124,15 +124,9 @@ impl Regie {
     pub async fn detect_shots(&self, reference: &str) -> Result<ShotReport, AppError> {
         let asset_id = self.db.resolve_asset(reference).await?;
         let record = self.db.get_asset(asset_id).await?;
-        let original = record
-            .files
-            .iter()
-            .find(|file| file.role == "original")
-            .ok_or_else(|| AppError::Invalid(format!("{reference} has no original file")))?;
-        let media = original.media.clone().filter(has_shots).ok_or_else(|| {
-            AppError::Invalid(format!("{reference} is not a video: shots are found in moving pictures"))
-        })?;
-        let blob = self.store.local_copy(&regie_core::Blake3Hex::parse(&original.blake3)?).await?;
+        let (media, blob) = self
+            .original_media(reference, &record, has_shots, "is not a video: shots are found in moving pictures")
+            .await?;
         let work = self.scratch_folder("shots-")?;
         let (report, outputs) = self.find_shots(asset_id, blob.path(), &media, work.path()).await?;
         if outputs.rendition.is_some() {

@@ -68,6 +68,11 @@ pub struct SubclipReport {
     pub timecode: Option<String>,
 }
 
+/// Containers an extract may be written in as the source was (chosen by the file name's extension).
+const EXTRACT_CONTAINERS: &[&str] = &[
+    "mov", "mp4", "m4v", "mxf", "mkv", "webm", "ts", "mts", "m2ts", "mpg", "avi", "wav", "flac", "mp3", "aif", "aiff",
+];
+
 /// Containers whose muxer writes a timecode track.
 fn carries_timecode(extension: &str) -> bool {
     matches!(extension, "mov" | "mp4" | "m4v" | "mxf")
@@ -147,21 +152,8 @@ impl Regie {
     ) -> Result<SubclipReport, AppError> {
         let asset_id = self.db.resolve_asset(reference).await?;
         let record = self.db.get_asset(asset_id).await?;
-        let original = record
-            .files
-            .iter()
-            .find(|file| file.role == "original")
-            .ok_or_else(|| AppError::Invalid(format!("{reference} has no original file")))?;
-        let media = original
-            .media
-            .clone()
-            .ok_or_else(|| AppError::Invalid(format!("{reference} is not audio or video: nothing to cut")))?;
-        if media.image.is_some()
-            || (media.main_video().is_none() && media.streams_of(StreamKind::Audio).next().is_none())
-        {
-            return Err(AppError::Invalid(format!("{reference} is not audio or video: nothing to cut")));
-        }
-        let clock = SourceClock::of_media(Some(&media), self.settings.timeline.sound_frame_rate);
+        // The cut is checked before any byte is fetched (the original may be in a bucket).
+        let clock = self.clock_of_record(&record);
         let (start, end) = (clock.frame_of(&request.in_tc)?, clock.frame_of(&request.out_tc)?);
         if end <= start {
             return Err(AppError::Invalid(format!(
@@ -169,15 +161,28 @@ impl Regie {
                 request.out_tc, request.in_tc
             )));
         }
+        let fit = |media: &MediaDescription| {
+            media.image.is_none()
+                && (media.main_video().is_some() || media.streams_of(StreamKind::Audio).next().is_some())
+        };
+        let (media, blob) =
+            self.original_media(reference, &record, fit, "is not audio or video: nothing to cut").await?;
         let base = clock.base;
         let (start_s, duration_s) = (base.seconds_of(start), base.seconds_of(end) - base.seconds_of(start));
         let has_video = media.main_video().is_some();
+        // The asset's name picks the container: only one of those ffmpeg writes as media.
         let source_extension = Path::new(&record.name)
             .extension()
             .map(|extension| extension.to_string_lossy().to_ascii_lowercase())
             .unwrap_or_else(|| media.container.clone());
-        let blake3 = regie_core::Blake3Hex::parse(&original.blake3)?;
-        let blob = self.store.local_copy(&blake3).await?;
+        if !EXTRACT_CONTAINERS.contains(&source_extension.as_str())
+            && !matches!(request.method, SubclipMethod::Profile(_))
+        {
+            return Err(AppError::Invalid(format!(
+                "regie does not write extracts in the source's container ({}): give --profile",
+                source_extension.chars().take(16).collect::<String>()
+            )));
+        }
         let source = blob.path();
         // An extract runs as long as an encode of its length may take, never without a bound.
         let runner = ToolRunner::new(1, Duration::from_secs_f64((duration_s * 20.0).max(300.0)));

@@ -97,7 +97,7 @@ fn row_mark(row: &csv::StringRecord, layout: &Layout, clock: &SourceClock) -> Re
         if let Some(timecode) = timecode {
             return clock.frame_of(timecode).map(Some).map_err(|error| error.to_string());
         }
-        frame.map(|text| text.parse::<u64>().map_err(|_| format!("{what} {text:?} is not a frame number"))).transpose()
+        frame.map(|text| text.parse::<u64>().map_err(|_| format!("{what} is not a frame number"))).transpose()
     };
     let start = frame(cell(layout.start_tc), cell(layout.start_frame), "start_frame")?
         .ok_or_else(|| "no start timecode or frame".to_owned())?;

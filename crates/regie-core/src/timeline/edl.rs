@@ -147,10 +147,7 @@ fn check_event(line: &str) -> Result<(), String> {
     let fields: Vec<&str> = line.split_whitespace().collect();
     let numbered = fields.first().is_some_and(|first| first.len() <= 6 && first.chars().all(|c| c.is_ascii_digit()));
     if !numbered || fields.len() < 8 {
-        return Err(format!(
-            "not a CMX 3600 event, locator or comment: {:?}",
-            line.chars().take(60).collect::<String>()
-        ));
+        return Err("not a CMX 3600 event, locator or comment".to_owned());
     }
     for timecode in &fields[fields.len() - 4..] {
         crate::timecode::parse_timecode(timecode).map_err(|error| error.to_string())?;

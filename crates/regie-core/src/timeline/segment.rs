@@ -26,7 +26,7 @@ impl SegmentKind {
         if !well_formed {
             return Err(CoreError::invalid(
                 "segment kind",
-                text,
+                text.chars().take(40).collect::<String>(),
                 format!("use {} or a name of lower-case letters, digits and hyphens", KNOWN_KINDS.join(", ")),
             ));
         }
