@@ -31,6 +31,9 @@ pub struct Database {
 /// shared by every regie process: remote workers use the server's lease API instead).
 const POSTGRES_CONNECTIONS: u32 = 8;
 
+/// How long closing the catalogue may take before the process goes on without it.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(20);
+
 /// Takes the exclusive migration lock of the database at `path` (released when dropped).
 async fn migration_lock(path: &Path) -> Result<std::fs::File, DbError> {
     let lock_path = path.with_extension("migrate.lock");
@@ -66,6 +69,13 @@ impl Database {
         let lock = migration_lock(path).await?;
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
+            // No idle or lifetime reaping. sqlx 0.9's reaping task reads the idle count once per
+            // round, and that count can read as `usize::MAX` for an instant (a connection taken
+            // between another's return and the count's increment); the task then loops without
+            // yielding, and the process spins at full CPU and never exits (seen in CI). A
+            // catalogue's few connections need no reaping.
+            .idle_timeout(None)
+            .max_lifetime(None)
             // A COMMIT that fails (a full disk) leaves sqlx believing the connection is still in a
             // transaction, and every later BEGIN on it fails: such a connection is replaced.
             .before_acquire(|connection, _| {
@@ -100,6 +110,10 @@ impl Database {
         }
         let pool = PgPoolOptions::new()
             .max_connections(POSTGRES_CONNECTIONS)
+            // No reaping, as for SQLite; a dead connection is still replaced, as sqlx pings each
+            // one before handing it out.
+            .idle_timeout(None)
+            .max_lifetime(None)
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(options)
             .await
@@ -158,12 +172,17 @@ impl Database {
         version.during("reading the catalogue's data version")
     }
 
-    /// Closes every connection, checkpointing the WAL.
+    /// Closes every connection, checkpointing the WAL. Bounded: a connection still held by a
+    /// task that will never give it back must not keep the process from exiting; the WAL it
+    /// leaves is replayed by the next opening.
     pub async fn close(&self) {
-        if let Some(watcher) = self.watcher.lock().await.take() {
-            let _ = watcher.close().await;
-        }
-        self.pool.close().await;
+        let closing = async {
+            if let Some(watcher) = self.watcher.lock().await.take() {
+                let _ = watcher.close().await;
+            }
+            self.pool.close().await;
+        };
+        let _ = tokio::time::timeout(CLOSE_TIMEOUT, closing).await;
     }
 }
 
