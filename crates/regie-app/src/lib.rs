@@ -14,6 +14,7 @@ mod error;
 mod gc;
 mod import;
 pub mod ingest;
+pub mod intelligence;
 pub mod jobs;
 pub mod keeping;
 mod moving;
@@ -58,7 +59,9 @@ pub use regie_search::{
 };
 pub use regie_storage::{BlobStream, LocalBlob, is_disk_full};
 pub use search::{ImportReport, ReindexReport, SearchOptions};
-pub use settings::{AuditSettings, FixitySchedule, JobSettings, KeepingSettings, Settings, TimelineSettings};
+pub use settings::{
+    AuditSettings, FixitySchedule, IntelligenceSettings, JobSettings, KeepingSettings, Settings, TimelineSettings,
+};
 pub use uploads::{Completion, NewUpload, UploadInfo, UploadLimits};
 pub use watch::{AfterIngest, WatchFolder, WatchObserver, WatchOutcome};
 

@@ -33,6 +33,33 @@ pub struct Settings {
     /// Signed checkpoints of the audit trail (`[audit]`).
     pub audit: AuditSettings,
     pub timeline: TimelineSettings,
+    /// Speech to text and text in the picture (`[intelligence]`).
+    pub intelligence: IntelligenceSettings,
+}
+
+/// `[intelligence]`: the engines that read speech and on-screen text, and which collections'
+/// new media they read at ingest.
+#[derive(Debug, Clone)]
+pub struct IntelligenceSettings {
+    /// The speech engine's program (`regie-speech`, installed by `scripts/install-speech.sh`).
+    pub speech_engine: PathBuf,
+    /// The language transcripts are made in unless a request says.
+    pub speech_language: regie_media::SpeechLanguage,
+    /// Threads the speech engine may use.
+    pub speech_threads: usize,
+    /// Collections (and below) whose new audio and video is transcribed at ingest.
+    pub transcribe_collections: Vec<CollectionPath>,
+}
+
+impl Default for IntelligenceSettings {
+    fn default() -> Self {
+        Self {
+            speech_engine: PathBuf::from("regie-speech"),
+            speech_language: regie_media::SpeechLanguage::Auto,
+            speech_threads: 2,
+            transcribe_collections: Vec::new(),
+        }
+    }
 }
 
 /// `[timeline]`: how time is counted where the media does not say.

@@ -55,6 +55,64 @@ pub fn parse_subtitles(text: &str) -> Result<Vec<SubtitleCue>, String> {
     Ok(cues)
 }
 
+/// The file formats cues are written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubtitleFormat {
+    Srt,
+    Vtt,
+}
+
+impl SubtitleFormat {
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "srt" => Some(Self::Srt),
+            "vtt" | "webvtt" => Some(Self::Vtt),
+            _ => None,
+        }
+    }
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            Self::Srt => "srt",
+            Self::Vtt => "vtt",
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Self::Srt => "application/x-subrip; charset=utf-8",
+            Self::Vtt => "text/vtt; charset=utf-8",
+        }
+    }
+}
+
+/// Writes cues as a SubRip or WebVTT file; a cue's text never closes its block early (blank
+/// lines are folded) nor reads as a timing line (`-->` is spaced out).
+pub fn write_subtitles(cues: &[SubtitleCue], format: SubtitleFormat) -> String {
+    let mut out = String::new();
+    if format == SubtitleFormat::Vtt {
+        out.push_str("WEBVTT\n\n");
+    }
+    for (index, cue) in cues.iter().enumerate() {
+        let separator = if format == SubtitleFormat::Srt { ',' } else { '.' };
+        let text: Vec<&str> = cue.text.lines().map(str::trim).filter(|line| !line.is_empty()).collect();
+        let text = text.join("\n").replace("-->", "- ->");
+        out.push_str(&format!(
+            "{}\n{} --> {}\n{}\n\n",
+            index + 1,
+            clock(cue.start_ms, separator),
+            clock(cue.end_ms.max(cue.start_ms), separator),
+            text
+        ));
+    }
+    out
+}
+
+fn clock(ms: u64, separator: char) -> String {
+    let (hours, rest) = (ms / 3_600_000, ms % 3_600_000);
+    format!("{hours:02}:{:02}:{:02}{separator}{:03}", rest / 60_000, rest % 60_000 / 1000, rest % 1000)
+}
+
 /// `HH:MM:SS,mmm`, `HH:MM:SS.mmm` or `MM:SS.mmm` in milliseconds.
 fn time_ms(text: &str) -> Option<u64> {
     let (clock, fraction) = text.split_once([',', '.'])?;
@@ -92,6 +150,23 @@ fn without_markup(line: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn written_cues_read_back_the_same_in_both_formats() {
+        let cues = vec![
+            SubtitleCue { start_ms: 1_500, end_ms: 4_000, text: "Bonjour à tous".into() },
+            SubtitleCue { start_ms: 3_723_004, end_ms: 3_725_000, text: "a --> b".into() },
+        ];
+        let srt = write_subtitles(&cues, SubtitleFormat::Srt);
+        assert!(srt.starts_with("1\n00:00:01,500 --> 00:00:04,000\nBonjour à tous\n\n2\n01:02:03,004"), "{srt}");
+        let vtt = write_subtitles(&cues, SubtitleFormat::Vtt);
+        assert!(vtt.starts_with("WEBVTT\n\n1\n00:00:01.500 --> 00:00:04.000\n"), "{vtt}");
+        for text in [srt, vtt] {
+            let back = parse_subtitles(&text).unwrap();
+            assert_eq!(back[0], cues[0]);
+            assert_eq!((back[1].start_ms, back[1].end_ms, back[1].text.as_str()), (3_723_004, 3_725_000, "a - -> b"));
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -177,10 +177,10 @@ impl Database {
                 .await
                 .during("reading duplicates")?,
             subtitles: query(self.backend().pick(
-                "SELECT source, language, json_array_length(cues) AS cues FROM subtitles
-                 WHERE asset_id = $1 ORDER BY source",
-                "SELECT source, language, CAST(json_array_length(CAST(cues AS json)) AS BIGINT) AS cues
+                "SELECT source, language, json_array_length(cues) AS cues, origin, engine, language_probability
                  FROM subtitles WHERE asset_id = $1 ORDER BY source",
+                "SELECT source, language, CAST(json_array_length(CAST(cues AS json)) AS BIGINT) AS cues, origin,
+                 engine, language_probability FROM subtitles WHERE asset_id = $1 ORDER BY source",
             ))
             .bind(&id)
             .fetch_all(&self.pool)
@@ -191,6 +191,10 @@ impl Database {
                 source: row.get("source"),
                 language: row.get("language"),
                 cues: row.get::<i64, _>("cues") as u64,
+                machine: row.get::<&str, _>("origin") != "sidecar",
+                origin: row.get("origin"),
+                engine: row.get("engine"),
+                language_probability: row.get("language_probability"),
             })
             .collect(),
         })

@@ -22,6 +22,7 @@ mod records;
 mod sessions;
 mod sql;
 mod timeline;
+mod transcripts;
 
 pub use assets::ExistingContent;
 pub use audit::{AuditFilter, NewAuditEntry};
@@ -44,3 +45,4 @@ pub use records::{
 };
 pub use sql::Backend;
 pub use timeline::{ApprovalRecord, NewSegment, SegmentChange, SegmentRow};
+pub use transcripts::{NewTranscript, StoredTrack, TRANSCRIPT_SOURCE};

@@ -73,6 +73,16 @@ pub struct SubtitleSummary {
     pub source: String,
     pub language: Option<String>,
     pub cues: u64,
+    /// `sidecar` (a file read with the media) or `speech` (made by the speech engine).
+    pub origin: String,
+    /// Whether a machine made it (a transcript), rather than a person.
+    pub machine: bool,
+    /// The engine that made it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub engine: Option<String>,
+    /// How sure the engine was of the language it detected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language_probability: Option<f64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

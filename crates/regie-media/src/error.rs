@@ -6,6 +6,10 @@ use std::path::PathBuf;
 pub enum MediaError {
     #[error("{tool} is not installed: install it with `apt-get install {package}`")]
     ToolMissing { tool: &'static str, package: &'static str },
+    #[error("{engine} is not installed at {path}: {how}")]
+    EngineMissing { engine: &'static str, path: PathBuf, how: String },
+    #[error("{engine} failed: {stderr}")]
+    EngineFailed { engine: &'static str, stderr: String },
     #[error("cannot start {tool}: {source}")]
     Spawn {
         tool: &'static str,
@@ -43,6 +47,8 @@ impl MediaError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::ToolMissing { .. } => "tool-missing",
+            Self::EngineMissing { .. } => "engine-missing",
+            Self::EngineFailed { .. } => "engine-failed",
             Self::Spawn { .. } => "tool-failed",
             Self::Timeout { .. } => "tool-timeout",
             Self::Unreadable { .. } => "media-unreadable",
@@ -61,14 +67,14 @@ impl MediaError {
         use regie_core::ErrorKind;
         match self {
             // A tool being installed or a slow moment of the machine: later may work.
-            Self::ToolMissing { .. } | Self::Timeout { .. } => ErrorKind::Unavailable,
+            Self::ToolMissing { .. } | Self::EngineMissing { .. } | Self::Timeout { .. } => ErrorKind::Unavailable,
             Self::Spawn { .. } | Self::Parse { .. } => ErrorKind::Internal,
             Self::Unreadable { .. }
             | Self::Empty { .. }
             | Self::NotRegularFile { .. }
             | Self::NotMedia { .. }
             | Self::Read { .. } => ErrorKind::Invalid,
-            Self::Failed { .. } | Self::Cancelled => ErrorKind::Failed,
+            Self::Failed { .. } | Self::EngineFailed { .. } | Self::Cancelled => ErrorKind::Failed,
             Self::DiskFull { .. } => ErrorKind::StorageFull,
         }
     }

@@ -33,6 +33,8 @@ pub(crate) struct ToolOutput {
     /// All of stderr, for tools that report results there (ffmpeg's detection filters).
     pub stderr_full: String,
     pub success: bool,
+    /// The exit status, when the tool exited rather than being killed.
+    pub status_code: Option<i32>,
 }
 
 /// Starts tools with a shared concurrency limit and timeout.
@@ -55,19 +57,43 @@ impl ToolRunner {
     ) -> Result<ToolOutput, MediaError> {
         let _permit = self.permits.acquire().await.expect("the semaphore is never closed");
         let child = spawn(tool, &arguments)?;
+        self.finish(child, tool.program, subject).await
+    }
+
+    /// Runs a program found at a configured path (an engine installed beside regie, not a
+    /// Debian tool): `missing` is the error when nothing is there.
+    pub(crate) async fn run_program(
+        &self,
+        program: &Path,
+        name: &'static str,
+        arguments: Vec<OsString>,
+        subject: &Path,
+        missing: impl FnOnce() -> MediaError,
+    ) -> Result<ToolOutput, MediaError> {
+        let _permit = self.permits.acquire().await.expect("the semaphore is never closed");
+        let child = spawn_program(program.as_os_str(), &arguments).map_err(|source| match source.kind() {
+            ErrorKind::NotFound | ErrorKind::PermissionDenied => missing(),
+            _ => MediaError::Spawn { tool: name, source },
+        })?;
+        self.finish(child, name, subject).await
+    }
+
+    async fn finish(
+        &self,
+        child: tokio::process::Child,
+        name: &'static str,
+        subject: &Path,
+    ) -> Result<ToolOutput, MediaError> {
         let output = tokio::time::timeout(self.timeout, child.wait_with_output())
             .await
-            .map_err(|_| MediaError::Timeout {
-                tool: tool.program,
-                seconds: self.timeout.as_secs(),
-                path: subject.to_owned(),
-            })?
-            .map_err(|source| MediaError::Spawn { tool: tool.program, source })?;
+            .map_err(|_| MediaError::Timeout { tool: name, seconds: self.timeout.as_secs(), path: subject.to_owned() })?
+            .map_err(|source| MediaError::Spawn { tool: name, source })?;
         Ok(ToolOutput {
             stdout: output.stdout,
             stderr: stderr_tail(&output.stderr),
             stderr_full: String::from_utf8_lossy(&output.stderr).into_owned(),
             success: output.status.success(),
+            status_code: output.status.code(),
         })
     }
 }
@@ -134,24 +160,28 @@ impl ToolRunner {
             stderr: stderr_tail(&stderr),
             stderr_full: String::from_utf8_lossy(&stderr).into_owned(),
             success: status.success(),
+            status_code: status.code(),
         })
     }
 }
 
 /// Starts `tool`: no shell, stdin closed, stdout and stderr piped, killed if dropped.
-#[allow(clippy::disallowed_methods)] // this is the one place allowed to start processes
 pub(crate) fn spawn(tool: Tool, arguments: &[OsString]) -> Result<tokio::process::Child, MediaError> {
-    tokio::process::Command::new(tool.program)
+    spawn_program(std::ffi::OsStr::new(tool.program), arguments).map_err(|source| match source.kind() {
+        ErrorKind::NotFound => MediaError::ToolMissing { tool: tool.program, package: tool.package },
+        _ => MediaError::Spawn { tool: tool.program, source },
+    })
+}
+
+#[allow(clippy::disallowed_methods)] // this is the one place allowed to start processes
+fn spawn_program(program: &std::ffi::OsStr, arguments: &[OsString]) -> std::io::Result<tokio::process::Child> {
+    tokio::process::Command::new(program)
         .args(arguments)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .kill_on_drop(true)
         .spawn()
-        .map_err(|source| match source.kind() {
-            ErrorKind::NotFound => MediaError::ToolMissing { tool: tool.program, package: tool.package },
-            _ => MediaError::Spawn { tool: tool.program, source },
-        })
 }
 
 /// A file path as an ffmpeg/ffprobe input or output: `file:` keeps a name starting with `-`

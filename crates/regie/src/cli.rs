@@ -209,6 +209,20 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Transcribe an asset's speech now (what the `transcribe` job does at ingest for the
+    /// `[intelligence] transcribe_collections`): timed subtitles in French or English, kept as its
+    /// `transcript` track (machine-made, replacing an earlier one), searchable with timecodes.
+    Transcribe {
+        asset: String,
+        /// fr, en, or auto (detected between the two; default: `[intelligence] speech_language`).
+        #[arg(long)]
+        language: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// An asset's subtitle tracks: files read with the media and machine-made transcripts.
+    #[command(subcommand)]
+    Subtitles(SubtitlesCommand),
     /// Review: comments at a frame or on a range, replies, resolution, and approval decisions.
     #[command(subcommand)]
     Review(ReviewCommand),
@@ -1096,5 +1110,28 @@ pub enum ReviewCommand {
         reason: String,
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SubtitlesCommand {
+    /// The tracks of an asset: source, language, cues, and whether a machine made it.
+    List {
+        asset: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a track as SubRip or WebVTT, to standard output or a new file.
+    Export {
+        asset: String,
+        /// The track's source name (see `subtitles list`); default: the only track, or the transcript.
+        #[arg(long)]
+        source: Option<String>,
+        /// srt or vtt (default: from --output's extension, else srt).
+        #[arg(long)]
+        format: Option<String>,
+        /// A new file (never overwritten).
+        #[arg(long)]
+        output: Option<PathBuf>,
     },
 }

@@ -37,6 +37,7 @@ pub struct RawConfig {
     pub fixity: Vec<FixityConfig>,
     pub audit: AuditConfig,
     pub timeline: TimelineConfig,
+    pub intelligence: IntelligenceConfig,
     pub footprint: FootprintConfig,
     pub lifecycle: LifecycleConfig,
     /// Retention: `[[retention]] collection = "rushes", keep = "90d", from = "ingest", then = "trash"`.
@@ -58,6 +59,42 @@ impl Default for TimelineConfig {
     fn default() -> Self {
         Self { sound_frame_rate: "25".to_owned(), shots_at_ingest: true }
     }
+}
+
+/// `[intelligence]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct IntelligenceConfig {
+    /// The speech engine (default: `regie-speech` where `scripts/install-speech.sh` puts it,
+    /// `$XDG_DATA_HOME/regie/speech/`, else on the PATH).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub speech_engine: Option<PathBuf>,
+    /// fr, en or auto (detected between the two).
+    pub speech_language: String,
+    /// Threads the speech engine may use.
+    pub speech_threads: usize,
+    /// Collections (and below) whose new audio and video is transcribed at ingest.
+    pub transcribe_collections: Vec<String>,
+}
+
+impl Default for IntelligenceConfig {
+    fn default() -> Self {
+        Self {
+            speech_engine: None,
+            speech_language: "auto".to_owned(),
+            speech_threads: 2,
+            transcribe_collections: Vec::new(),
+        }
+    }
+}
+
+/// Where `scripts/install-speech.sh` installs the speech engine by default.
+fn installed_speech_engine() -> Option<PathBuf> {
+    let data = std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".local/share")))?;
+    let engine = data.join("regie/speech/regie-speech");
+    engine.is_file().then_some(engine)
 }
 
 /// `[lifecycle]`.
@@ -528,6 +565,28 @@ impl LoadedConfig {
                 sound_frame_rate: raw.timeline.sound_frame_rate.parse().context("timeline.sound_frame_rate")?,
                 shots_at_ingest: raw.timeline.shots_at_ingest,
             },
+            intelligence: regie_app::IntelligenceSettings {
+                speech_engine: raw
+                    .intelligence
+                    .speech_engine
+                    .clone()
+                    .or_else(installed_speech_engine)
+                    .unwrap_or_else(|| PathBuf::from("regie-speech")),
+                speech_language: regie_app::intelligence::SpeechLanguage::parse(&raw.intelligence.speech_language)
+                    .with_context(|| {
+                        format!(
+                            "intelligence.speech_language {:?}: use fr, en or auto",
+                            raw.intelligence.speech_language
+                        )
+                    })?,
+                speech_threads: raw.intelligence.speech_threads.clamp(1, 64),
+                transcribe_collections: raw
+                    .intelligence
+                    .transcribe_collections
+                    .iter()
+                    .map(|collection| collection.parse().context("intelligence.transcribe_collections"))
+                    .collect::<Result<_>>()?,
+            },
         })
     }
 
@@ -623,6 +682,16 @@ fn apply_environment(raw: &mut RawConfig, variable: impl Fn(&str) -> Option<Stri
     set_parsed(&variable, "REGIE_JOBS_CONCURRENCY", &mut raw.jobs.concurrency)?;
     if let Some(value) = variable("REGIE_TIMELINE_SHOTS_AT_INGEST") {
         raw.timeline.shots_at_ingest = flag(&value);
+    }
+    if let Some(value) = variable("REGIE_INTELLIGENCE_SPEECH_ENGINE") {
+        raw.intelligence.speech_engine = Some(PathBuf::from(value));
+    }
+    if let Some(value) = variable("REGIE_INTELLIGENCE_SPEECH_LANGUAGE") {
+        raw.intelligence.speech_language = value;
+    }
+    if let Some(value) = variable("REGIE_INTELLIGENCE_TRANSCRIBE_COLLECTIONS") {
+        raw.intelligence.transcribe_collections =
+            value.split(',').map(str::trim).filter(|name| !name.is_empty()).map(str::to_owned).collect();
     }
     if let Some(value) = variable("REGIE_SERVER_LISTEN") {
         raw.server.listen = value;

@@ -61,6 +61,11 @@ impl Run {
                 jobs.push(crate::timeline::shots_job(&self.regie.settings, asset_id));
             }
         }
+        if crate::intelligence::transcribe_at_ingest(&self.regie.settings, &self.collection)
+            && crate::intelligence::has_speech(&media)
+        {
+            jobs.push(crate::intelligence::transcribe_job(&self.regie.settings, asset_id));
+        }
         if self.regie.needs_copies(&self.collection) {
             let key = format!("{}:{asset_id}", crate::keeping::REPLICATE);
             jobs.push(crate::keeping::replicate_job(&self.regie.settings, asset_id, key));

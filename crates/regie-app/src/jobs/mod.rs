@@ -13,6 +13,7 @@ mod rule_action;
 mod shots;
 mod speeds;
 mod transcode;
+mod transcribe;
 mod verify;
 mod worker;
 

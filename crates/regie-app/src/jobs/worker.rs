@@ -286,6 +286,7 @@ impl JobContext {
             crate::keeping::REPLICATE => super::keeping::replicate(self).await,
             crate::keeping::FIXITY => super::keeping::fixity(self).await,
             crate::timeline::SHOTS => super::shots::run(self).await,
+            crate::intelligence::TRANSCRIBE => super::transcribe::run(self).await,
             other => Err(JobFailure::permanent(format!("this worker does not know jobs of kind {other:?}"))),
         }
     }

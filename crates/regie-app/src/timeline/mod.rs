@@ -39,7 +39,7 @@ impl Actor {
         Self { name: name.into(), address }
     }
 
-    fn entry(&self, action: &str, asset_id: AssetId, detail: String) -> NewAuditEntry {
+    pub(crate) fn entry(&self, action: &str, asset_id: AssetId, detail: String) -> NewAuditEntry {
         NewAuditEntry {
             actor: self.name.clone(),
             action: action.to_owned(),

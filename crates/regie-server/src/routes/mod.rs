@@ -6,6 +6,7 @@ pub mod auth;
 pub mod collections;
 pub mod deliveries;
 pub mod health;
+pub mod intelligence;
 pub mod jobs;
 pub mod profiles;
 pub mod ranges;

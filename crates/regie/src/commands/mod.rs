@@ -12,6 +12,7 @@ mod delivery;
 mod gc;
 mod import;
 mod ingest;
+mod intelligence;
 mod jobs;
 mod keeping;
 mod moving;
@@ -149,6 +150,18 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Shots { asset, json } => {
             let regie = open(&config).await?;
             let code = timeline::shots(&regie, &asset, json).await;
+            regie.close().await;
+            code
+        }
+        Command::Transcribe { asset, language, json } => {
+            let regie = open(&config).await?;
+            let code = intelligence::transcribe(&regie, &asset, language.as_deref(), json).await;
+            regie.close().await;
+            code
+        }
+        Command::Subtitles(command) => {
+            let regie = open(&config).await?;
+            let code = intelligence::subtitles(&regie, command).await;
             regie.close().await;
             code
         }

@@ -14,6 +14,7 @@ mod fixtures;
 mod hardening;
 mod harness;
 mod ingest;
+mod intelligence;
 mod jobs;
 mod keeping;
 mod lifecycle;

@@ -1,0 +1,112 @@
+//! `regie transcribe` and `regie subtitles`.
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+use regie_app::intelligence::SpeechLanguage;
+use regie_app::timeline::Actor;
+use regie_app::{AppError, Regie};
+use regie_core::subtitle::SubtitleFormat;
+
+use super::{cli_actor, print_json, success};
+use crate::cli::SubtitlesCommand;
+
+pub async fn transcribe(regie: &Regie, asset: &str, language: Option<&str>, json: bool) -> Result<ExitCode> {
+    let language = match language {
+        Some(code) => match SpeechLanguage::parse(code) {
+            Some(language) => Some(language),
+            None => return Err(AppError::Invalid(format!("--language {code:?}: use fr, en or auto")).into()),
+        },
+        None => None,
+    };
+    let spinner = (!json).then(|| {
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.set_message(format!("transcribing {asset}"));
+        bar.enable_steady_tick(std::time::Duration::from_millis(200));
+        bar
+    });
+    let report = regie.transcribe(asset, language, &Actor::new(cli_actor(), None)).await;
+    if let Some(spinner) = spinner {
+        spinner.finish_and_clear();
+    }
+    let report = report?;
+    if json {
+        print_json(&report)?;
+    } else {
+        println!(
+            "{} cues, {} words in {} ({} {:.0} % sure) from {:.1} s of sound in {:.1} s ({:.1}x real time); see `regie subtitles export {asset}`",
+            report.cues,
+            report.words,
+            report.language,
+            if report.language_detected { "detected," } else { "as asked," },
+            report.language_probability * 100.0,
+            report.duration_s,
+            report.elapsed_s,
+            report.speed
+        );
+    }
+    Ok(success())
+}
+
+pub async fn subtitles(regie: &Regie, command: SubtitlesCommand) -> Result<ExitCode> {
+    match command {
+        SubtitlesCommand::List { asset, json } => {
+            let asset_id = regie.resolve_asset(&asset).await?;
+            let tracks = regie.subtitle_tracks(asset_id).await?;
+            if json {
+                let listed: Vec<serde_json::Value> = tracks
+                    .iter()
+                    .map(|track| {
+                        serde_json::json!({
+                            "source": track.source,
+                            "language": track.language,
+                            "origin": track.origin,
+                            "machine": track.origin != "sidecar",
+                            "engine": track.engine,
+                            "language_probability": track.language_probability,
+                            "cues": track.cues.len(),
+                        })
+                    })
+                    .collect();
+                print_json(&listed)?;
+            } else if tracks.is_empty() {
+                println!("no subtitles");
+            } else {
+                for track in &tracks {
+                    let made = match &track.engine {
+                        Some(engine) => format!("machine-made by {engine}"),
+                        None => "from a file".to_owned(),
+                    };
+                    println!(
+                        "{}\t{}\t{} cues\t{made}",
+                        track.source,
+                        track.language.as_deref().unwrap_or("-"),
+                        track.cues.len()
+                    );
+                }
+            }
+        }
+        SubtitlesCommand::Export { asset, source, format, output } => {
+            let format = match (&format, &output) {
+                (Some(text), _) => {
+                    SubtitleFormat::parse(text).ok_or_else(|| anyhow::anyhow!("--format {text:?}: use srt or vtt"))?
+                }
+                (None, Some(path)) => path
+                    .extension()
+                    .and_then(|extension| SubtitleFormat::parse(&extension.to_string_lossy()))
+                    .unwrap_or(SubtitleFormat::Srt),
+                (None, None) => SubtitleFormat::Srt,
+            };
+            let asset_id = regie.resolve_asset(&asset).await?;
+            let export = regie.export_subtitles(asset_id, source.as_deref(), format).await?;
+            match output {
+                Some(path) => {
+                    regie_app::write_new_file(&path, export.text.as_bytes())?;
+                    eprintln!("written {}", path.display());
+                }
+                None => print!("{}", export.text),
+            }
+        }
+    }
+    Ok(success())
+}

@@ -1,0 +1,243 @@
+//! Media intelligence: speech transcribed by the real speech engine (faster-whisper, installed by
+//! scripts/install-speech.sh; `REGIE_TEST_SPEECH_ENGINE` names it) on speech generated with
+//! espeak-ng, found by search with its moment, listed as machine-made and downloadable; a
+//! missing engine is a clear error.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{Value, json};
+
+use crate::fixtures;
+use crate::harness::TestRegie;
+use crate::served::Served;
+
+const FIRST: &str = "Good evening. Tonight the harbour of Marseille welcomes the sailing ships.";
+const SECOND: &str = "Tomorrow the weather will be sunny and warm along the coast.";
+
+/// The speech engine of the test run, or `None` (and the test skipped) when it is not installed;
+/// under CI it must be.
+fn speech_engine(test: &str) -> Option<PathBuf> {
+    let engine = std::env::var_os("REGIE_TEST_SPEECH_ENGINE").map(PathBuf::from);
+    let espeak = std::process::Command::new("espeak-ng").arg("--version").output().is_ok();
+    if engine.is_none() || !espeak {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "REGIE_TEST_SPEECH_ENGINE and espeak-ng are needed under CI (scripts/test.sh installs them)"
+        );
+        crate::harness::skip(test, "REGIE_TEST_SPEECH_ENGINE not set or espeak-ng missing");
+        return None;
+    }
+    engine
+}
+
+/// A video whose sound says `FIRST`, two seconds of silence, then `SECOND`.
+fn spoken_video(folder: &Path) -> PathBuf {
+    let speech = folder.join("speech.wav");
+    let ssml = format!("<speak>{FIRST}<break time=\"2000ms\"/>{SECOND}</speak>");
+    let status = std::process::Command::new("espeak-ng")
+        .args(["-m", "-v", "en", "-s", "140", "-w"])
+        .arg(&speech)
+        .arg(&ssml)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let video = folder.join("evening-news.mp4");
+    fixtures::ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=size=320x240:rate=25",
+        "-i",
+        speech.to_str().unwrap(),
+        "-shortest",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-pix_fmt",
+        "yuv420p",
+        "-c:a",
+        "aac",
+        video.to_str().unwrap(),
+    ]);
+    video
+}
+
+/// Word error rate: word-level edit distance over the reference's length, on lower-case words
+/// without punctuation (British and American spellings counted as the same word).
+fn word_error_rate(reference: &str, hypothesis: &str) -> f64 {
+    let words = |text: &str| -> Vec<String> {
+        text.split_whitespace()
+            .map(|word| word.chars().filter(|c| c.is_alphanumeric()).collect::<String>().to_lowercase())
+            .map(|word| if word == "harbor" { "harbour".to_owned() } else { word })
+            .filter(|word| !word.is_empty())
+            .collect()
+    };
+    let (reference, hypothesis) = (words(reference), words(hypothesis));
+    let mut previous: Vec<usize> = (0..=hypothesis.len()).collect();
+    for (i, expected) in reference.iter().enumerate() {
+        let mut current = vec![i + 1];
+        for (j, heard) in hypothesis.iter().enumerate() {
+            let substitution = previous[j] + usize::from(expected != heard);
+            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
+        }
+        previous = current;
+    }
+    previous[hypothesis.len()] as f64 / reference.len() as f64
+}
+
+fn hit_time(regie: &TestRegie, word: &str) -> f64 {
+    let found = regie.json(&["search", word, "--json"]);
+    let hit = found["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|hit| hit["field"] == "subtitles")
+        .unwrap_or_else(|| panic!("{word:?} is found in the transcript: {found:#}"));
+    hit["time_s"].as_f64().unwrap()
+}
+
+#[test]
+fn speech_is_transcribed_at_ingest_found_by_search_at_its_moment_and_downloadable() {
+    let Some(engine) = speech_engine("speech-to-text") else { return };
+    let mut regie = TestRegie::new();
+    regie.environment.extend([
+        ("REGIE_INTELLIGENCE_SPEECH_ENGINE".to_owned(), engine.display().to_string()),
+        ("REGIE_INTELLIGENCE_TRANSCRIBE_COLLECTIONS".to_owned(), "news".to_owned()),
+        ("REGIE_JOBS_PREVIEWS_AT_INGEST".to_owned(), "0".to_owned()),
+    ]);
+    let video = spoken_video(&regie.scratch("in"));
+    let (code, lines) = regie.ingest(&[&video], &["--collection", "news/evening"]);
+    assert_eq!(code, 0, "{lines:?}");
+    let asset = lines[0]["asset_id"].as_str().unwrap().to_owned();
+    let elsewhere = regie.scratch("elsewhere").join("archive.mp4");
+    std::fs::copy(&video, &elsewhere).unwrap();
+    fixtures::ffmpeg(&["-i", video.to_str().unwrap(), "-c", "copy", "-t", "3", elsewhere.to_str().unwrap()]);
+    let (code, _) = regie.ingest(&[&elsewhere], &["--collection", "archive"]);
+    assert_eq!(code, 0);
+    let worker = regie.run(&["worker", "--until-idle", "--json"]);
+    assert!(worker.status.success(), "{}", String::from_utf8_lossy(&worker.stderr));
+    let jobs = regie.json(&["jobs", "list", "--json"]);
+    let transcribed: Vec<&Value> = jobs.as_array().unwrap().iter().filter(|job| job["kind"] == "transcribe").collect();
+    assert_eq!(transcribed.len(), 1, "only the news collection is transcribed at ingest: {jobs:#}");
+    assert_eq!(transcribed[0]["state"], "succeeded", "{jobs:#}");
+
+    // Listed with the asset as machine-made, in the detected language.
+    let shown = regie.json(&["assets", "show", &asset, "--json"]);
+    let track = &shown["subtitles"][0];
+    assert_eq!(track["source"], "transcript");
+    assert_eq!(track["language"], "en");
+    assert_eq!((track["machine"].as_bool(), track["origin"].as_str()), (Some(true), Some("speech")));
+    assert!(track["language_probability"].as_f64().unwrap() > 0.8, "{track}");
+    assert_eq!(track["engine"], "faster-whisper base");
+
+    // The text, measured against what was said.
+    let srt = regie.run(&["subtitles", "export", &asset]);
+    assert!(srt.status.success(), "{}", String::from_utf8_lossy(&srt.stderr));
+    let srt = String::from_utf8(srt.stdout).unwrap();
+    assert!(srt.starts_with("1\n00:00:0"), "{srt}");
+    let heard: Vec<&str> = srt.split("\n\n").filter_map(|block| block.lines().nth(2)).collect();
+    let wer = word_error_rate(&format!("{FIRST} {SECOND}"), &heard.join(" "));
+    eprintln!("word error rate on generated English speech: {wer:.3} ({heard:?})");
+    assert!(wer <= 0.25, "word error rate {wer:.3}: {heard:?}");
+
+    // Search finds the words at their moment: the second sentence comes after the silence.
+    let sailing = hit_time(&regie, "sailing");
+    let weather = hit_time(&regie, "weather");
+    assert!(sailing < 5.0, "the ships are said in the first seconds, found at {sailing}");
+    assert!(weather > sailing + 2.0, "the weather comes after the pause: {weather} vs {sailing}");
+
+    // WebVTT to a new file, never over an existing one.
+    let file = regie.scratch("out").join("news.vtt");
+    let written = regie.run(&["subtitles", "export", &asset, "--output", file.to_str().unwrap()]);
+    assert!(written.status.success());
+    let vtt = std::fs::read_to_string(&file).unwrap();
+    assert!(vtt.starts_with("WEBVTT\n\n1\n00:00:0") && vtt.to_lowercase().contains("weather"), "{vtt}");
+    let again = regie.run(&["subtitles", "export", &asset, "--output", file.to_str().unwrap()]);
+    assert!(!again.status.success(), "an existing file is never overwritten");
+    let unknown = regie.run(&["subtitles", "export", &asset, "--source", "clip.de.srt"]);
+    assert_eq!(unknown.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("it has: transcript"));
+
+    // Over the API: readers download, editors queue, others see nothing.
+    let served = Served::start(regie);
+    for (user, role) in [("vi", "viewer"), ("ed", "editor"), ("out", "viewer")] {
+        served.add_user(user, role);
+    }
+    for (user, role) in [("vi", "viewer"), ("ed", "editor")] {
+        let grantee = format!("user:{user}");
+        served.regie.json(&["grants", "add", "--collection", "news", "--to", &grantee, "--role", role, "--json"]);
+    }
+    let (viewer, editor, outsider) = (served.login("vi"), served.login("ed"), served.login("out"));
+    let base = format!("/api/v1/assets/{asset}");
+    let listed = served.get(&format!("{base}/subtitles"), &viewer);
+    assert_eq!(listed.status, 200);
+    assert_eq!(listed.json()[0]["machine"], true);
+    let download = served.get(&format!("{base}/subtitles/transcript?format=vtt"), &viewer);
+    assert_eq!(download.status, 200);
+    assert!(download.header("content-type").unwrap().starts_with("text/vtt"));
+    assert!(String::from_utf8_lossy(&download.body).starts_with("WEBVTT"));
+    assert_eq!(served.get(&format!("{base}/subtitles"), &outsider).status, 404, "not readable: not found");
+    assert_eq!(served.get(&format!("{base}/subtitles/transcript"), &outsider).status, 404);
+    let refused = served.send("POST", &format!("{base}/transcribe"), Some(&viewer), Some(json!({"language": "en"})));
+    assert_eq!(refused.status, 403, "a viewer may not transcribe");
+    let bad = served.send("POST", &format!("{base}/transcribe"), Some(&editor), Some(json!({"language": "de"})));
+    assert_eq!(bad.status, 400);
+    let queued = served.send("POST", &format!("{base}/transcribe"), Some(&editor), Some(json!({"language": "en"})));
+    assert_eq!(queued.status, 202, "{}", String::from_utf8_lossy(&queued.body));
+    assert_eq!(queued.json()["state"], "queued");
+    let audited = served.regie.audit_entries("transcript.queue");
+    let outcomes: Vec<&str> = audited.iter().map(|entry| entry["outcome"].as_str().unwrap()).collect();
+    assert_eq!(outcomes, ["denied", "ok"], "the refusal and the queuing are on record: {audited:#?}");
+}
+
+#[test]
+fn a_missing_speech_engine_or_a_silent_file_is_a_clear_error() {
+    let mut regie = TestRegie::new();
+    regie.environment.push(("REGIE_INTELLIGENCE_SPEECH_ENGINE".to_owned(), "/nonexistent/regie-speech".to_owned()));
+    let folder = regie.scratch("in");
+    let spoken = folder.join("tone.wav");
+    fixtures::ffmpeg(&["-f", "lavfi", "-i", "sine=frequency=440:duration=2", spoken.to_str().unwrap()]);
+    let silent = folder.join("picture.mp4");
+    fixtures::ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=size=160x120:rate=25:d=1",
+        "-c:v",
+        "libx264",
+        "-pix_fmt",
+        "yuv420p",
+        silent.to_str().unwrap(),
+    ]);
+    let (code, lines) = regie.ingest(&[&spoken, &silent], &["--collection", "news"]);
+    assert_eq!(code, 0, "{lines:?}");
+    let id_of = |name: &str| {
+        lines.iter().find(|line| line["path"].as_str().unwrap().ends_with(name)).unwrap()["asset_id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+
+    let missing = regie.run(&["transcribe", &id_of("tone.wav")]);
+    assert_eq!(missing.status.code(), Some(1));
+    let message = String::from_utf8_lossy(&missing.stderr);
+    assert!(
+        message.contains("the speech engine is not installed at /nonexistent/regie-speech")
+            && message.contains("scripts/install-speech.sh"),
+        "{message}"
+    );
+    let shown = regie.json(&["assets", "show", &id_of("tone.wav"), "--json"]);
+    assert_eq!(shown["subtitles"], json!([]), "nothing recorded");
+
+    let silent = regie.run(&["transcribe", &id_of("picture.mp4")]);
+    assert_eq!(silent.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&silent.stderr).contains("has no sound"),
+        "{}",
+        String::from_utf8_lossy(&silent.stderr)
+    );
+    let language = regie.run(&["transcribe", &id_of("tone.wav"), "--language", "de"]);
+    assert_eq!(language.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&language.stderr).contains("use fr, en or auto"));
+}
