@@ -3,4 +3,4 @@
 -- of the language it detected.
 ALTER TABLE subtitles ADD COLUMN origin TEXT NOT NULL DEFAULT 'sidecar';
 ALTER TABLE subtitles ADD COLUMN engine TEXT;
-ALTER TABLE subtitles ADD COLUMN language_probability REAL;
+ALTER TABLE subtitles ADD COLUMN language_probability DOUBLE PRECISION;
