@@ -20,6 +20,8 @@ if [ "${1:-}" = "--tests" ]; then
   [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
   python3 -c 'import ensurepip' >/dev/null 2>&1 || missing+=(python3-venv)
   command -v espeak-ng >/dev/null 2>&1 || missing+=(espeak-ng)
+  # a font for the captions the OCR tests burn in with ffmpeg's drawtext
+  [ -n "$(fc-list 2>/dev/null | head -1)" ] || missing+=(fonts-dejavu-core fontconfig)
 fi
 if [ "${1:-}" = "--tests" ] || [ "${1:-}" = "--intelligence" ]; then
   command -v tesseract >/dev/null 2>&1 || missing+=(tesseract-ocr)

@@ -49,6 +49,10 @@ pub struct IntelligenceSettings {
     pub speech_threads: usize,
     /// Collections (and below) whose new audio and video is transcribed at ingest.
     pub transcribe_collections: Vec<CollectionPath>,
+    /// Collections (and below) whose new video is read for on-screen text at ingest.
+    pub ocr_collections: Vec<CollectionPath>,
+    /// Seconds between the pictures read for text.
+    pub ocr_every_s: f64,
 }
 
 impl Default for IntelligenceSettings {
@@ -58,6 +62,8 @@ impl Default for IntelligenceSettings {
             speech_language: regie_media::SpeechLanguage::Auto,
             speech_threads: 2,
             transcribe_collections: Vec::new(),
+            ocr_collections: Vec::new(),
+            ocr_every_s: 2.0,
         }
     }
 }

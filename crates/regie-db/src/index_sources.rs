@@ -117,7 +117,7 @@ impl Database {
         }
         let rows = query(format!(
             "SELECT asset_id, kind, start_frame, text FROM segments
-             WHERE asset_id IN {} AND text <> '' AND origin IN ('user', 'import')
+             WHERE asset_id IN {} AND text <> '' AND origin IN ('user', 'import', 'ocr')
              ORDER BY asset_id, start_frame",
             in_json_list(self.backend())
         ))

@@ -220,6 +220,17 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Read the text in an asset's pictures now (what the `ocr` job does at ingest for the
+    /// `[intelligence] ocr_collections`): captions, lower thirds and slates, each line an `ocr`
+    /// segment over the time it is on screen (replacing an earlier run's), searchable.
+    Ocr {
+        asset: String,
+        /// Seconds between the pictures read (default: `[intelligence] ocr_every_s`, 2).
+        #[arg(long)]
+        every: Option<f64>,
+        #[arg(long)]
+        json: bool,
+    },
     /// An asset's subtitle tracks: files read with the media and machine-made transcripts.
     #[command(subcommand)]
     Subtitles(SubtitlesCommand),

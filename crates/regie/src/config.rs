@@ -75,6 +75,10 @@ pub struct IntelligenceConfig {
     pub speech_threads: usize,
     /// Collections (and below) whose new audio and video is transcribed at ingest.
     pub transcribe_collections: Vec<String>,
+    /// Collections (and below) whose new video is read for on-screen text at ingest.
+    pub ocr_collections: Vec<String>,
+    /// Seconds between the pictures read for text.
+    pub ocr_every_s: f64,
 }
 
 impl Default for IntelligenceConfig {
@@ -84,6 +88,8 @@ impl Default for IntelligenceConfig {
             speech_language: "auto".to_owned(),
             speech_threads: 2,
             transcribe_collections: Vec::new(),
+            ocr_collections: Vec::new(),
+            ocr_every_s: 2.0,
         }
     }
 }
@@ -586,6 +592,16 @@ impl LoadedConfig {
                     .iter()
                     .map(|collection| collection.parse().context("intelligence.transcribe_collections"))
                     .collect::<Result<_>>()?,
+                ocr_collections: raw
+                    .intelligence
+                    .ocr_collections
+                    .iter()
+                    .map(|collection| collection.parse().context("intelligence.ocr_collections"))
+                    .collect::<Result<_>>()?,
+                ocr_every_s: match raw.intelligence.ocr_every_s {
+                    every if (0.2..=3600.0).contains(&every) => every,
+                    every => bail!("intelligence.ocr_every_s = {every}: between 0.2 and 3600 seconds"),
+                },
             },
         })
     }
@@ -693,6 +709,11 @@ fn apply_environment(raw: &mut RawConfig, variable: impl Fn(&str) -> Option<Stri
         raw.intelligence.transcribe_collections =
             value.split(',').map(str::trim).filter(|name| !name.is_empty()).map(str::to_owned).collect();
     }
+    if let Some(value) = variable("REGIE_INTELLIGENCE_OCR_COLLECTIONS") {
+        raw.intelligence.ocr_collections =
+            value.split(',').map(str::trim).filter(|name| !name.is_empty()).map(str::to_owned).collect();
+    }
+    set_parsed(&variable, "REGIE_INTELLIGENCE_OCR_EVERY_S", &mut raw.intelligence.ocr_every_s)?;
     if let Some(value) = variable("REGIE_SERVER_LISTEN") {
         raw.server.listen = value;
     }

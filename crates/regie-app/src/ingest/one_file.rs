@@ -66,6 +66,11 @@ impl Run {
         {
             jobs.push(crate::intelligence::transcribe_job(&self.regie.settings, asset_id));
         }
+        if crate::intelligence::ocr_at_ingest(&self.regie.settings, &self.collection)
+            && crate::intelligence::has_pictures(&media)
+        {
+            jobs.push(crate::intelligence::ocr_job(&self.regie.settings, asset_id));
+        }
         if self.regie.needs_copies(&self.collection) {
             let key = format!("{}:{asset_id}", crate::keeping::REPLICATE);
             jobs.push(crate::keeping::replicate_job(&self.regie.settings, asset_id, key));

@@ -4,6 +4,7 @@
 mod deliver;
 mod event;
 mod failure;
+mod intelligence;
 mod keeping;
 mod lease;
 mod outputs;
@@ -13,7 +14,6 @@ mod rule_action;
 mod shots;
 mod speeds;
 mod transcode;
-mod transcribe;
 mod verify;
 mod worker;
 

@@ -286,7 +286,8 @@ impl JobContext {
             crate::keeping::REPLICATE => super::keeping::replicate(self).await,
             crate::keeping::FIXITY => super::keeping::fixity(self).await,
             crate::timeline::SHOTS => super::shots::run(self).await,
-            crate::intelligence::TRANSCRIBE => super::transcribe::run(self).await,
+            crate::intelligence::TRANSCRIBE => super::intelligence::transcribe(self).await,
+            crate::intelligence::OCR => super::intelligence::read_text(self).await,
             other => Err(JobFailure::permanent(format!("this worker does not know jobs of kind {other:?}"))),
         }
     }

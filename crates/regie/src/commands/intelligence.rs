@@ -1,4 +1,4 @@
-//! `regie transcribe` and `regie subtitles`.
+//! `regie transcribe`, `regie ocr` and `regie subtitles`.
 
 use std::process::ExitCode;
 
@@ -43,6 +43,29 @@ pub async fn transcribe(regie: &Regie, asset: &str, language: Option<&str>, json
             report.duration_s,
             report.elapsed_s,
             report.speed
+        );
+    }
+    Ok(success())
+}
+
+pub async fn ocr(regie: &Regie, asset: &str, every: Option<f64>, json: bool) -> Result<ExitCode> {
+    let spinner = (!json).then(|| {
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.set_message(format!("reading the text in {asset}"));
+        bar.enable_steady_tick(std::time::Duration::from_millis(200));
+        bar
+    });
+    let report = regie.find_text(asset, every).await;
+    if let Some(spinner) = spinner {
+        spinner.finish_and_clear();
+    }
+    let report = report?;
+    if json {
+        print_json(&report)?;
+    } else {
+        println!(
+            "{} lines of text in {} pictures (one every {} s, {:.1} s); see `regie segments list {asset} --kind ocr`",
+            report.lines, report.samples, report.every_s, report.elapsed_s
         );
     }
     Ok(success())

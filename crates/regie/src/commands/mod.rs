@@ -159,6 +159,12 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             regie.close().await;
             code
         }
+        Command::Ocr { asset, every, json } => {
+            let regie = open(&config).await?;
+            let code = intelligence::ocr(&regie, &asset, every, json).await;
+            regie.close().await;
+            code
+        }
         Command::Subtitles(command) => {
             let regie = open(&config).await?;
             let code = intelligence::subtitles(&regie, command).await;

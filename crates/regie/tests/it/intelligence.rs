@@ -241,3 +241,90 @@ fn a_missing_speech_engine_or_a_silent_file_is_a_clear_error() {
     assert_eq!(language.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&language.stderr).contains("use fr, en or auto"));
 }
+
+/// Ten seconds at 25 fps over a moving test pattern: a lower third "Breaking news from Lyon" from
+/// 2 s to 5 s, then a French slate "Générique de fin" from 6 s.
+fn captioned_video(folder: &Path) -> PathBuf {
+    let video = folder.join("captions.mp4");
+    let graph = "drawbox=y=ih*0.74:w=iw:h=ih*0.16:color=black@0.8:t=fill:enable='between(t,2,5)',\
+                 drawtext=text='Breaking news from Lyon':x=(w-text_w)/2:y=h*0.77:fontsize=40:fontcolor=white:enable='between(t,2,5)',\
+                 drawbox=w=iw:h=ih:color=0x102030:t=fill:enable='gte(t,6)',\
+                 drawtext=text='Générique de fin':x=(w-text_w)/2:y=(h-text_h)/2:fontsize=56:fontcolor=white:enable='gte(t,6)'";
+    fixtures::ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=size=960x540:rate=25:d=10",
+        "-vf",
+        graph,
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-pix_fmt",
+        "yuv420p",
+        video.to_str().unwrap(),
+    ]);
+    video
+}
+
+#[test]
+fn text_burnt_into_the_picture_is_read_at_ingest_kept_as_segments_and_found_by_search() {
+    if std::process::Command::new("tesseract").arg("--version").output().is_err() {
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "tesseract is needed under CI (install-deps --tests)");
+        crate::harness::skip("ocr", "tesseract is not installed");
+        return;
+    }
+    let mut regie = TestRegie::new();
+    regie.environment.extend([
+        ("REGIE_INTELLIGENCE_OCR_COLLECTIONS".to_owned(), "news".to_owned()),
+        ("REGIE_INTELLIGENCE_OCR_EVERY_S".to_owned(), "1".to_owned()),
+        ("REGIE_JOBS_PREVIEWS_AT_INGEST".to_owned(), "0".to_owned()),
+    ]);
+    let video = captioned_video(&regie.scratch("in"));
+    let (code, lines) = regie.ingest(&[&video], &["--collection", "news"]);
+    assert_eq!(code, 0, "{lines:?}");
+    let asset = lines[0]["asset_id"].as_str().unwrap().to_owned();
+    let worker = regie.run(&["worker", "--until-idle", "--json"]);
+    assert!(worker.status.success(), "{}", String::from_utf8_lossy(&worker.stderr));
+    let jobs = regie.json(&["jobs", "list", "--json"]);
+    let job = jobs.as_array().unwrap().iter().find(|job| job["kind"] == "ocr").expect("an ocr job was queued");
+    assert_eq!(job["state"], "succeeded", "{jobs:#}");
+
+    let segments = regie.json(&["segments", "list", &asset, "--kind", "ocr", "--json"]);
+    let read: Vec<(String, u64, u64)> = segments
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["text"].as_str().unwrap().to_owned(),
+                s["start_frame"].as_u64().unwrap(),
+                s["end_frame"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let caption = read.iter().find(|(text, _, _)| text.contains("Breaking news from Lyon")).unwrap_or_else(|| {
+        panic!("the lower third is read: {read:?}");
+    });
+    assert!((50..=75).contains(&caption.1), "on screen from 2 s (frame 50): {read:?}");
+    assert!((125..=150).contains(&caption.2), "until 5 s (frame 125): {read:?}");
+    let slate = read.iter().find(|(text, _, _)| text.contains("Générique de fin")).unwrap_or_else(|| {
+        panic!("the French slate is read with its accent: {read:?}");
+    });
+    assert!((150..=175).contains(&slate.1) && slate.2 == 250, "the slate from 6 s to the end: {read:?}");
+    assert!(read.len() <= 4, "the moving pattern is not read as text: {read:?}");
+
+    let found = regie.json(&["search", "lyon", "--json"]);
+    let hit = &found["hits"][0];
+    assert_eq!((hit["field"].as_str(), hit["segment_kind"].as_str()), (Some("segments"), Some("ocr")), "{found:#}");
+    assert!(hit["timecode"].as_str().unwrap().starts_with("00:00:0"), "{hit}");
+    let folded = regie.json(&["search", "generique", "--json"]);
+    assert_eq!(folded["total"], 1, "accents folded: {folded:#}");
+
+    // Read again: replaced, never doubled.
+    let again = regie.json(&["ocr", &asset, "--every", "1", "--json"]);
+    assert_eq!(again["lines"].as_u64().unwrap() as usize, read.len());
+    let segments = regie.json(&["segments", "list", &asset, "--kind", "ocr", "--json"]);
+    assert_eq!(segments.as_array().unwrap().len(), read.len());
+}

@@ -1,11 +1,12 @@
-//! The `transcribe` job: turns an asset's speech into its `transcript` subtitle track.
+//! The `transcribe` and `ocr` jobs: an asset's speech into its `transcript` subtitle track, the
+//! text in its pictures into `ocr` segments.
 
 use regie_media::SpeechLanguage;
 
 use super::failure::JobFailure;
 use super::worker::{Completed, JobContext};
 
-pub(super) async fn run(context: &JobContext) -> Result<Completed, JobFailure> {
+pub(super) async fn transcribe(context: &JobContext) -> Result<Completed, JobFailure> {
     let (asset, source, media) = context.source().await?;
     let outputs = regie_db::JobOutputs { asset_id: Some(asset.id), files: Vec::new(), rendition: None };
     if !crate::intelligence::has_speech(&media) {
@@ -37,4 +38,30 @@ pub(super) async fn run(context: &JobContext) -> Result<Completed, JobFailure> {
         .await;
     let result = serde_json::json!({"cues": report.cues, "words": report.words, "language": report.language});
     Ok(Completed { outputs, result })
+}
+
+/// The `ocr` job: reads the text in an asset's pictures into `ocr` segments.
+pub(super) async fn read_text(context: &JobContext) -> Result<Completed, JobFailure> {
+    let (asset, source, media) = context.source().await?;
+    let outputs = regie_db::JobOutputs { asset_id: Some(asset.id), files: Vec::new(), rendition: None };
+    if !crate::intelligence::has_pictures(&media) {
+        context.log("info", "no pictures: no text to read").await;
+        return Ok(Completed { outputs, result: serde_json::json!({"lines": 0}) });
+    }
+    let every_s = context.job.payload.get("every_s").and_then(|value| value.as_f64()).unwrap_or(2.0);
+    let report = context
+        .regie
+        .read_on_screen_text(asset.id, source.path(), &media, &context.work_dir, every_s)
+        .await
+        .map_err(JobFailure::from)?;
+    context
+        .log(
+            "info",
+            &format!(
+                "{} lines of text in {} pictures (one every {} s) in {:.1} s",
+                report.lines, report.samples, report.every_s, report.elapsed_s
+            ),
+        )
+        .await;
+    Ok(Completed { outputs, result: serde_json::json!({"lines": report.lines, "samples": report.samples}) })
 }
