@@ -53,6 +53,8 @@ pub struct IntelligenceSettings {
     pub ocr_collections: Vec<CollectionPath>,
     /// Seconds between the pictures read for text.
     pub ocr_every_s: f64,
+    /// Fingerprint every new video and still (a job), and flag near-duplicates.
+    pub fingerprint_at_ingest: bool,
 }
 
 impl Default for IntelligenceSettings {
@@ -64,6 +66,7 @@ impl Default for IntelligenceSettings {
             transcribe_collections: Vec::new(),
             ocr_collections: Vec::new(),
             ocr_every_s: 2.0,
+            fingerprint_at_ingest: true,
         }
     }
 }

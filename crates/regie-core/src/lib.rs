@@ -12,6 +12,7 @@ pub mod derivative;
 pub mod destination;
 pub mod error;
 pub mod finding;
+pub mod fingerprint;
 pub mod format;
 pub mod house_id;
 pub mod id;

@@ -10,6 +10,7 @@ mod collections;
 mod connection;
 mod delivery;
 mod error;
+mod fingerprints;
 mod grants;
 mod imports;
 mod index_sources;

@@ -8,7 +8,7 @@ use crate::sql::{Backend, Pool, query};
 use crate::{Database, DbError};
 
 /// Every table of the catalogue, parents before children.
-pub const TABLES_IN_ORDER: [&str; 30] = [
+pub const TABLES_IN_ORDER: [&str; 32] = [
     "collections",
     "users",
     "api_tokens",
@@ -39,6 +39,8 @@ pub const TABLES_IN_ORDER: [&str; 30] = [
     "holds",
     "segments",
     "approvals",
+    "fingerprints",
+    "fingerprint_runs",
 ];
 
 /// Rows read and written per statement (well under both backends' limits on bound values).

@@ -7,6 +7,7 @@ mod detect;
 mod error;
 mod exif;
 mod ffmpeg_run;
+mod fingerprint;
 mod gain;
 mod keyframes;
 mod levels;
@@ -29,6 +30,7 @@ pub use derive_args::{
 pub use detect::{DetectionSettings, Detections, Segment, parse_detections};
 pub use error::MediaError;
 pub use ffmpeg_run::{FfmpegReport, FfmpegRun, RunProgress};
+pub use fingerprint::{MAX_FINGERPRINT_SAMPLES, fingerprint_arguments, sample_hashes};
 pub use gain::{GainPlan, encoder_for};
 pub use keyframes::{Keyframes, parse_keyframes};
 pub use levels::{Levels, legal_range};

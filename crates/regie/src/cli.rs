@@ -231,6 +231,17 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The assets that are the same material as this one (re-encoded, rescaled, trimmed,
+    /// recoloured, logo-burnt or cropped), with a score and, for video, the time offset; an asset
+    /// never fingerprinted is fingerprinted first.
+    Similar {
+        asset: String,
+        /// At most this many (best first).
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
     /// An asset's subtitle tracks: files read with the media and machine-made transcripts.
     #[command(subcommand)]
     Subtitles(SubtitlesCommand),

@@ -79,6 +79,8 @@ pub struct IntelligenceConfig {
     pub ocr_collections: Vec<String>,
     /// Seconds between the pictures read for text.
     pub ocr_every_s: f64,
+    /// Fingerprint every new video and still and flag near-duplicates (a job after ingest).
+    pub fingerprint_at_ingest: bool,
 }
 
 impl Default for IntelligenceConfig {
@@ -90,6 +92,7 @@ impl Default for IntelligenceConfig {
             transcribe_collections: Vec::new(),
             ocr_collections: Vec::new(),
             ocr_every_s: 2.0,
+            fingerprint_at_ingest: true,
         }
     }
 }
@@ -602,6 +605,7 @@ impl LoadedConfig {
                     every if (0.2..=3600.0).contains(&every) => every,
                     every => bail!("intelligence.ocr_every_s = {every}: between 0.2 and 3600 seconds"),
                 },
+                fingerprint_at_ingest: raw.intelligence.fingerprint_at_ingest,
             },
         })
     }
@@ -714,6 +718,9 @@ fn apply_environment(raw: &mut RawConfig, variable: impl Fn(&str) -> Option<Stri
             value.split(',').map(str::trim).filter(|name| !name.is_empty()).map(str::to_owned).collect();
     }
     set_parsed(&variable, "REGIE_INTELLIGENCE_OCR_EVERY_S", &mut raw.intelligence.ocr_every_s)?;
+    if let Some(value) = variable("REGIE_INTELLIGENCE_FINGERPRINT_AT_INGEST") {
+        raw.intelligence.fingerprint_at_ingest = flag(&value);
+    }
     if let Some(value) = variable("REGIE_SERVER_LISTEN") {
         raw.server.listen = value;
     }

@@ -71,6 +71,11 @@ impl Run {
         {
             jobs.push(crate::intelligence::ocr_job(&self.regie.settings, asset_id));
         }
+        if self.regie.settings.intelligence.fingerprint_at_ingest
+            && crate::intelligence::has_pictures_to_fingerprint(&media)
+        {
+            jobs.push(crate::intelligence::fingerprint_job(&self.regie.settings, asset_id));
+        }
         if self.regie.needs_copies(&self.collection) {
             let key = format!("{}:{asset_id}", crate::keeping::REPLICATE);
             jobs.push(crate::keeping::replicate_job(&self.regie.settings, asset_id, key));

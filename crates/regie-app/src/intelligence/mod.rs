@@ -1,15 +1,19 @@
 //! Media intelligence, offline: transcripts of speech (the speech engine, a process regie starts
-//! like ffmpeg), text in the picture (Tesseract) and, to come, near-duplicates, recommendations and trends.
+//! like ffmpeg), text in the picture (Tesseract), near-duplicates (perceptual
+//! fingerprints) and, to come, near-duplicates, recommendations and trends.
 //! Nothing here reaches the network.
 
 mod ocr;
+mod similar;
 mod speech;
 mod subtitles;
 
 pub use ocr::OcrReport;
 pub use regie_media::SpeechLanguage;
+pub use similar::{NEAR_DUPLICATE_SCORE, SIMILAR_SCORE, SimilarAsset, SimilarReport};
 pub use speech::{SPEECH_ENGINE_NAME, TranscriptReport};
 pub use subtitles::SubtitleExport;
 
 pub(crate) use ocr::{OCR, has_pictures, ocr_at_ingest, ocr_job};
+pub(crate) use similar::{FINGERPRINT, fingerprint_job, has_pictures_to_fingerprint};
 pub(crate) use speech::{TRANSCRIBE, has_speech, transcribe_at_ingest, transcribe_job};

@@ -1,5 +1,6 @@
-//! The `transcribe` and `ocr` jobs: an asset's speech into its `transcript` subtitle track, the
-//! text in its pictures into `ocr` segments.
+//! The jobs of media intelligence: `transcribe` (speech into the `transcript` subtitle track),
+//! `ocr` (the text in the pictures into `ocr` segments), `fingerprint` (perceptual fingerprints,
+//! and `near-duplicate` findings).
 
 use regie_media::SpeechLanguage;
 
@@ -64,4 +65,18 @@ pub(super) async fn read_text(context: &JobContext) -> Result<Completed, JobFail
         )
         .await;
     Ok(Completed { outputs, result: serde_json::json!({"lines": report.lines, "samples": report.samples}) })
+}
+
+/// The `fingerprint` job: fingerprints an asset's pictures and flags the assets it copies.
+pub(super) async fn fingerprint(context: &JobContext) -> Result<Completed, JobFailure> {
+    let (asset, source, media) = context.source().await?;
+    let outputs = regie_db::JobOutputs { asset_id: Some(asset.id), files: Vec::new(), rendition: None };
+    if !crate::intelligence::has_pictures_to_fingerprint(&media) {
+        context.log("info", "no pictures: nothing to fingerprint").await;
+        return Ok(Completed { outputs, result: serde_json::json!({"samples": 0}) });
+    }
+    let (samples, near_duplicates) =
+        context.regie.fingerprint_and_flag(asset.id, source.path(), &media).await.map_err(JobFailure::from)?;
+    context.log("info", &format!("{samples} pictures fingerprinted; {near_duplicates} near-duplicates")).await;
+    Ok(Completed { outputs, result: serde_json::json!({"samples": samples, "near_duplicates": near_duplicates}) })
 }

@@ -288,6 +288,7 @@ impl JobContext {
             crate::timeline::SHOTS => super::shots::run(self).await,
             crate::intelligence::TRANSCRIBE => super::intelligence::transcribe(self).await,
             crate::intelligence::OCR => super::intelligence::read_text(self).await,
+            crate::intelligence::FINGERPRINT => super::intelligence::fingerprint(self).await,
             other => Err(JobFailure::permanent(format!("this worker does not know jobs of kind {other:?}"))),
         }
     }

@@ -1,4 +1,4 @@
-//! `regie transcribe`, `regie ocr` and `regie subtitles`.
+//! `regie transcribe`, `regie ocr`, `regie similar` and `regie subtitles`.
 
 use std::process::ExitCode;
 
@@ -67,6 +67,27 @@ pub async fn ocr(regie: &Regie, asset: &str, every: Option<f64>, json: bool) -> 
             "{} lines of text in {} pictures (one every {} s, {:.1} s); see `regie segments list {asset} --kind ocr`",
             report.lines, report.samples, report.every_s, report.elapsed_s
         );
+    }
+    Ok(success())
+}
+
+pub async fn similar(regie: &Regie, asset: &str, limit: usize, json: bool) -> Result<ExitCode> {
+    let report = regie.similar(asset, limit).await?;
+    if json {
+        print_json(&report)?;
+    } else if report.similar.is_empty() {
+        println!("no similar asset ({} pictures compared)", report.samples);
+    } else {
+        for other in &report.similar {
+            let offset = other.similarity.offset_s.map(|offset| format!("  offset {offset:+.0} s")).unwrap_or_default();
+            println!(
+                "{:>3.0} %  {}  {}  {}{offset}",
+                other.similarity.score * 100.0,
+                other.house_id,
+                other.name,
+                other.asset_id
+            );
+        }
     }
     Ok(success())
 }

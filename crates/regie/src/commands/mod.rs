@@ -165,6 +165,12 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             regie.close().await;
             code
         }
+        Command::Similar { asset, limit, json } => {
+            let regie = open(&config).await?;
+            let code = intelligence::similar(&regie, &asset, limit, json).await;
+            regie.close().await;
+            code
+        }
         Command::Subtitles(command) => {
             let regie = open(&config).await?;
             let code = intelligence::subtitles(&regie, command).await;

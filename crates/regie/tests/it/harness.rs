@@ -143,12 +143,14 @@ impl TestRegie {
         });
     }
 
-    /// Ingests one fixture without queuing its previews and returns the asset id.
+    /// Ingests one fixture without queuing its previews (nor its fingerprinting: no job at all)
+    /// and returns the asset id.
     pub fn ingest_without_previews(&self, fixture: &str) -> String {
         let paths = crate::fixtures::copy_into(&self.scratch("inbox"), &[fixture]);
         let output = self
             .command()
             .env("REGIE_JOBS_PREVIEWS_AT_INGEST", "0")
+            .env("REGIE_INTELLIGENCE_FINGERPRINT_AT_INGEST", "0")
             .arg("ingest")
             .arg("--json")
             .arg(&paths[0])

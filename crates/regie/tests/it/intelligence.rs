@@ -328,3 +328,145 @@ fn text_burnt_into_the_picture_is_read_at_ingest_kept_as_segments_and_found_by_s
     let segments = regie.json(&["segments", "list", &asset, "--kind", "ocr", "--json"]);
     assert_eq!(segments.as_array().unwrap().len(), read.len());
 }
+
+/// The transformations a near-duplicate finder must see through, as ffmpeg arguments.
+const VARIANTS: [(&str, &[&str]); 6] = [
+    ("reencoded", &["-c:v", "libx264", "-b:v", "150k"]),
+    ("rescaled", &["-vf", "scale=iw/2:-2"]),
+    ("trimmed", &["-ss", "3", "-t", "5"]),
+    ("recoloured", &["-vf", "eq=saturation=0.3:brightness=0.08,hue=h=25"]),
+    ("logo", &["-vf", "drawbox=x=iw-iw/5-10:y=10:w=iw/5:h=ih/8:color=red@0.9:t=fill"]),
+    ("cropped", &["-vf", "crop=iw*0.85:ih*0.85"]),
+];
+
+#[test]
+fn near_duplicates_of_real_clips_are_found_with_their_offset_and_unrelated_clips_are_not() {
+    let Ok(footage) = std::env::var("REGIE_TEST_FOOTAGE") else {
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "REGIE_TEST_FOOTAGE is needed under CI");
+        crate::harness::skip("near-duplicates", "REGIE_TEST_FOOTAGE not set (bench/shots/footage.sh)");
+        return;
+    };
+    let mut regie = TestRegie::new();
+    regie.environment.extend([
+        ("REGIE_JOBS_PREVIEWS_AT_INGEST".to_owned(), "0".to_owned()),
+        ("REGIE_TIMELINE_SHOTS_AT_INGEST".to_owned(), "0".to_owned()),
+    ]);
+    let masters = regie.scratch("masters");
+    let copies = regie.scratch("copies");
+    let mut clips: Vec<PathBuf> = std::fs::read_dir(&footage).unwrap().map(|entry| entry.unwrap().path()).collect();
+    clips.sort();
+    assert!(clips.len() >= 6, "the footage has its clips: {clips:?}");
+    for clip in &clips {
+        let stem = clip.file_stem().unwrap().to_string_lossy().into_owned();
+        let master = masters.join(format!("{stem}.mp4"));
+        // The first ten seconds, as the master.
+        fixtures::ffmpeg(&[
+            "-i",
+            clip.to_str().unwrap(),
+            "-t",
+            "10",
+            "-an",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+            master.to_str().unwrap(),
+        ]);
+        for (variant, arguments) in VARIANTS {
+            let copy = copies.join(format!("{stem}.{variant}.mp4"));
+            let mut all = vec!["-i", master.to_str().unwrap()];
+            all.extend_from_slice(arguments);
+            all.extend(["-an", "-preset", "ultrafast", "-pix_fmt", "yuv420p", copy.to_str().unwrap()]);
+            fixtures::ffmpeg(&all);
+        }
+    }
+    // A still of the first clip and a rescaled copy of it.
+    let first = clips[0].file_stem().unwrap().to_string_lossy().into_owned();
+    let still = masters.join(format!("{first}.still.jpg"));
+    fixtures::ffmpeg(&["-ss", "1", "-i", clips[0].to_str().unwrap(), "-frames:v", "1", still.to_str().unwrap()]);
+    let still_copy = copies.join(format!("{first}.still-rescaled.png"));
+    fixtures::ffmpeg(&["-i", still.to_str().unwrap(), "-vf", "scale=iw/2:-2", still_copy.to_str().unwrap()]);
+
+    let (code, _) = regie.ingest(&[&masters], &["--collection", "masters"]);
+    assert_eq!(code, 0);
+    assert!(regie.run(&["worker", "--until-idle"]).status.success());
+    let (code, lines) = regie.ingest(&[&copies], &["--collection", "copies"]);
+    assert_eq!(code, 0, "{lines:?}");
+    assert!(regie.run(&["worker", "--until-idle"]).status.success());
+
+    let assets = regie.assets();
+    let name_of =
+        |id: &str| assets.iter().find(|asset| asset["id"] == id).unwrap()["name"].as_str().unwrap().to_owned();
+    let source_of = |name: &str| name.split('.').next().unwrap().to_owned();
+    let (mut found, mut expected, mut wrong, mut missed) = (0, 0, Vec::<String>::new(), Vec::<String>::new());
+    for line in &lines {
+        let copy = line["path"].as_str().unwrap().rsplit('/').next().unwrap().to_owned();
+        let id = line["asset_id"].as_str().unwrap();
+        let shown = regie.json(&["assets", "show", id, "--json"]);
+        let flagged: Vec<String> = shown["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|finding| finding["code"] == "near-duplicate")
+            .map(|finding| finding["message"].as_str().unwrap().to_owned())
+            .collect();
+        // Its master, when it was ingested before it (all were).
+        expected += 1;
+        let master_named = flagged.iter().any(|message| message.contains(&format!("({}.mp4,", source_of(&copy))));
+        found += usize::from(master_named);
+        if !master_named {
+            missed.push(copy.clone());
+        }
+        for message in &flagged {
+            let other = message.split(" (").nth(1).unwrap().split(',').next().unwrap();
+            if source_of(other) != source_of(&copy) {
+                wrong.push(format!("{copy} flagged as {other}"));
+            }
+        }
+        // The offset of a trimmed copy, where its master is long enough to be trimmed 3 s in and
+        // keep 5 s.
+        let long_enough = ["Megamind", "bikes", "box", "tree", "vtest"].contains(&source_of(&copy).as_str());
+        if copy.contains(".trimmed.") && long_enough {
+            let similar = regie.json(&["similar", id, "--json"]);
+            let master = similar["similar"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|other| {
+                    source_of(other["name"].as_str().unwrap()) == source_of(&copy) && other["collection"] == "masters"
+                })
+                .unwrap_or_else(|| panic!("{copy}'s master is listed: {similar:#}"));
+            assert_eq!(master["offset_s"], 3.0, "the trimmed copy starts 3 s into its master: {master}");
+            assert_eq!(master["query_share"], 1.0, "{master}");
+        }
+    }
+    let recall = found as f64 / expected as f64;
+    eprintln!(
+        "near-duplicates: recall {recall:.3} ({found}/{expected}, missed {missed:?}), wrong matches {}",
+        wrong.len()
+    );
+    assert!(recall >= 0.9, "recall {recall:.3}, missed {missed:?}");
+    assert!(wrong.is_empty(), "unrelated clips matched: {wrong:?}");
+    let still_id =
+        lines.iter().find(|line| line["path"].as_str().unwrap().ends_with("still-rescaled.png")).unwrap()["asset_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+    let similar = regie.json(&["similar", &still_id, "--json"]);
+    let names: Vec<String> = similar["similar"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|other| name_of(other["asset_id"].as_str().unwrap()))
+        .collect();
+    assert!(names.contains(&format!("{first}.still.jpg")), "the still's original: {similar:#}");
+    let still_match = similar["similar"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|other| name_of(other["asset_id"].as_str().unwrap()).ends_with(".still.jpg"))
+        .unwrap();
+    assert_eq!(still_match["offset_s"], Value::Null, "stills have no offset");
+}
