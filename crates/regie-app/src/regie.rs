@@ -30,6 +30,8 @@ pub struct Regie {
     pub(crate) feed: Arc<tokio::sync::Mutex<()>>,
     /// Where workers get their jobs: the catalogue, or a server's lease API.
     pub(crate) queue: crate::jobs::queue::JobQueue,
+    /// The recommendation model fitted on the viewing events, refitted as they change.
+    pub(crate) recommender: crate::intelligence::RecommenderCache,
 }
 
 impl Regie {
@@ -59,6 +61,7 @@ impl Regie {
             reads: Arc::default(),
             search: Arc::default(),
             feed: Arc::default(),
+            recommender: Arc::default(),
         })
     }
 

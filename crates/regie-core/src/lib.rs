@@ -24,6 +24,7 @@ pub mod plain_name;
 pub mod policy;
 pub mod profile;
 pub mod rational;
+pub mod recommend;
 pub mod rights;
 pub mod rules;
 pub mod sidecar;

@@ -113,11 +113,12 @@ impl Database {
             }
         }
         let backend = self.backend();
+        // Twice the candidates asked for, so that assets in the trash (left out below) do not
+        // crowd out live ones.
         let sql = format!(
-            "SELECT f.asset_id, COUNT(*) AS hits FROM fingerprints f JOIN assets a ON a.id = f.asset_id
-             WHERE (f.band0 IN {} OR f.band1 IN {} OR f.band2 IN {} OR f.band3 IN {})
-               AND f.asset_id <> $5 AND a.trashed_at IS NULL
-             GROUP BY f.asset_id ORDER BY hits DESC, f.asset_id LIMIT $6",
+            "SELECT asset_id, COUNT(*) AS hits FROM fingerprints
+             WHERE (band0 IN {} OR band1 IN {} OR band2 IN {} OR band3 IN {}) AND asset_id <> $5
+             GROUP BY asset_id ORDER BY hits DESC, asset_id LIMIT $6",
             in_integer_list(backend, 1),
             in_integer_list(backend, 2),
             in_integer_list(backend, 3),
@@ -129,17 +130,32 @@ impl Database {
         }
         let rows = statement
             .bind(exclude.to_string())
-            .bind(i64::from(limit))
+            .bind(i64::from(limit) * 2)
             .fetch_all(&self.pool)
             .await
             .during("looking up similar fingerprints")?;
-        rows.iter()
+        let mut candidates: Vec<(AssetId, u64)> = rows
+            .iter()
             .map(|row| {
                 let id: String = row.get("asset_id");
                 let id: AssetId = id.parse().map_err(|_| DbError::Corrupt { what: "asset id", reason: id.clone() })?;
                 Ok((id, row.get::<i64, _>("hits").max(0) as u64))
             })
-            .collect()
+            .collect::<Result<_, DbError>>()?;
+        let ids: Vec<String> = candidates.iter().map(|(id, _)| id.to_string()).collect();
+        let list = match backend {
+            Backend::Sqlite => "(SELECT value FROM json_each($1))",
+            Backend::Postgres => "(SELECT json_array_elements_text(CAST($1 AS json)))",
+        };
+        let trashed: Vec<String> =
+            crate::sql::query_scalar(format!("SELECT id FROM assets WHERE id IN {list} AND trashed_at IS NOT NULL"))
+                .bind(serde_json::to_string(&ids).expect("strings serialise"))
+                .fetch_all(&self.pool)
+                .await
+                .during("leaving out assets in the trash")?;
+        candidates.retain(|(id, _)| !trashed.contains(&id.to_string()));
+        candidates.truncate(limit as usize);
+        Ok(candidates)
     }
 }
 

@@ -24,6 +24,7 @@ mod sessions;
 mod sql;
 mod timeline;
 mod transcripts;
+mod viewing;
 
 pub use assets::ExistingContent;
 pub use audit::{AuditFilter, NewAuditEntry};
@@ -47,3 +48,4 @@ pub use records::{
 pub use sql::Backend;
 pub use timeline::{ApprovalRecord, NewSegment, SegmentChange, SegmentRow};
 pub use transcripts::{NewTranscript, StoredTrack, TRANSCRIPT_SOURCE};
+pub use viewing::{Interest, ViewingKind};

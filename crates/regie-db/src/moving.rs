@@ -8,7 +8,7 @@ use crate::sql::{Backend, Pool, query};
 use crate::{Database, DbError};
 
 /// Every table of the catalogue, parents before children.
-pub const TABLES_IN_ORDER: [&str; 32] = [
+pub const TABLES_IN_ORDER: [&str; 33] = [
     "collections",
     "users",
     "api_tokens",
@@ -41,6 +41,7 @@ pub const TABLES_IN_ORDER: [&str; 32] = [
     "approvals",
     "fingerprints",
     "fingerprint_runs",
+    "viewing_events",
 ];
 
 /// Rows read and written per statement (well under both backends' limits on bound values).

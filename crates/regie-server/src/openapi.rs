@@ -7,8 +7,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::routes::{
-    assets, audit, auth, collections, deliveries, health, intelligence, jobs, profiles, rules, timeline, tokens,
-    uploads, users, worker,
+    assets, audit, auth, collections, deliveries, health, intelligence, jobs, profiles, recommendations, rules,
+    timeline, tokens, uploads, users, worker,
 };
 use crate::state::SharedState;
 
@@ -25,6 +25,7 @@ use crate::state::SharedState;
         (name = "segments", description = "Time-coded segments: markers, chapters, shots, QC detections; EDL, OTIO, WebVTT and CSV exchange"),
         (name = "review", description = "Review comments and approval decisions"),
         (name = "subtitles", description = "Subtitle tracks and machine transcripts of speech"),
+        (name = "recommendations", description = "Viewing events, recommendations and more like this"),
         (name = "jobs", description = "The job queue"),
         (name = "delivery", description = "Destinations, deliveries and rights"),
         (name = "admin", description = "Users, groups, grants and the audit trail"),
@@ -83,6 +84,9 @@ pub fn routes() -> OpenApiRouter<SharedState> {
         .routes(routes!(intelligence::list))
         .routes(routes!(intelligence::download))
         .routes(routes!(intelligence::transcribe))
+        .routes(routes!(recommendations::record))
+        .routes(routes!(recommendations::for_caller))
+        .routes(routes!(recommendations::more_like_this))
         .routes(routes!(assets::download))
         .routes(routes!(assets::rendition_file))
         .routes(routes!(assets::search))

@@ -242,6 +242,28 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Recommendations for a user (from the viewing events: plays, downloads, ratings), or more
+    /// like an asset (`--like`), only among what the user may read; or, with `--evaluate FILE`,
+    /// the models measured on a log of interactions under RecBole's protocol.
+    Recommend {
+        /// The user to recommend for (their permissions filter the answer).
+        #[arg(long, required_unless_present = "evaluate")]
+        user: Option<String>,
+        /// More like this asset, instead of for the user's history.
+        #[arg(long)]
+        like: Option<String>,
+        /// At most this many (1 to 100).
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+        /// Measure Popularity, ItemKNN and EASE on a RecBole `.inter` file or a `user,item` CSV.
+        #[arg(long, conflicts_with_all = ["user", "like"])]
+        evaluate: Option<PathBuf>,
+        /// The seed of the evaluation's random split.
+        #[arg(long, default_value_t = 2020)]
+        seed: u64,
+        #[arg(long)]
+        json: bool,
+    },
     /// An asset's subtitle tracks: files read with the media and machine-made transcripts.
     #[command(subcommand)]
     Subtitles(SubtitlesCommand),

@@ -192,6 +192,11 @@ test('the player starts at the source timecode, plays, and steps frame by frame'
   // The tone moves the audio meters.
   await page.waitForFunction(() => [...document.querySelectorAll('.meter')].some((meter) => Number(meter.dataset.level) > -40), null, { timeout: 10000 });
   await page.getByRole('button', { name: 'Pause' }).click();
+  // The play is recorded for anne's recommendations.
+  await page.waitForFunction(async () => {
+    const response = await fetch('/api/v1/recommendations', { credentials: 'same-origin' });
+    return response.ok && (await response.json()).history >= 1;
+  }, null, { timeout: 10000 });
   await page.getByRole('button', { name: 'Previous frame' }).click();
   await page.getByRole('button', { name: 'Previous frame' }).click();
   // Back to the first frame, then three frames forward with the arrow key.

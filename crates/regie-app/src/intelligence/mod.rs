@@ -4,11 +4,15 @@
 //! Nothing here reaches the network.
 
 mod ocr;
+mod recommend;
 mod similar;
 mod speech;
 mod subtitles;
 
 pub use ocr::OcrReport;
+pub(crate) use recommend::RecommenderCache;
+pub use recommend::{EvaluationReport, MAX_RECOMMENDATIONS, Recommendation, RecommendationReport, evaluate_file};
+pub use regie_db::ViewingKind;
 pub use regie_media::SpeechLanguage;
 pub use similar::{NEAR_DUPLICATE_SCORE, SIMILAR_SCORE, SimilarAsset, SimilarReport};
 pub use speech::{SPEECH_ENGINE_NAME, TranscriptReport};

@@ -4,6 +4,7 @@
 use axum::extract::{Path, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use regie_app::intelligence::ViewingKind;
 use regie_app::{AssetRecord, AssetSummary, Permission, SearchOptions, SortOrder};
 use regie_core::{AssetId, CollectionPath};
 use serde::Deserialize;
@@ -213,7 +214,15 @@ pub async fn download(
     download_rights(&state, &who, asset_id).await?;
     let (path, file, asset) = state.regie.stored_file(asset_id, &role).await?;
     let what = format!("file {role} ({} bytes)", file.size);
-    audit_download(&state, &who, asset_id, what, range_of(&request).as_deref()).await?;
+    let range = range_of(&request);
+    audit_download(&state, &who, asset_id, what, range.as_deref()).await?;
+    // A download is a viewing for recommendations; the rest of a resumed one is not another.
+    let first_bytes = range.as_deref().is_none_or(|range| range.starts_with("bytes=0-"));
+    if first_bytes
+        && let Err(error) = state.regie.record_viewing(&who.caller.user.id, asset_id, ViewingKind::Download, None).await
+    {
+        tracing::warn!(%error, "cannot record a download as a viewing");
+    }
     let blob = Blob { stored: path, blake3: file.blake3, name: download_name(&asset.name, &role), content_type: None };
     serve_blob(&state, blob, request).await
 }

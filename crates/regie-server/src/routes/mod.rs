@@ -10,6 +10,7 @@ pub mod intelligence;
 pub mod jobs;
 pub mod profiles;
 pub mod ranges;
+pub mod recommendations;
 pub mod rules;
 pub mod timeline;
 pub mod tokens;

@@ -1,4 +1,4 @@
-//! `regie transcribe`, `regie ocr`, `regie similar` and `regie subtitles`.
+//! `regie transcribe`, `regie ocr`, `regie similar`, `regie recommend` and `regie subtitles`.
 
 use std::process::ExitCode;
 
@@ -86,6 +86,54 @@ pub async fn similar(regie: &Regie, asset: &str, limit: usize, json: bool) -> Re
                 other.house_id,
                 other.name,
                 other.asset_id
+            );
+        }
+    }
+    Ok(success())
+}
+
+pub async fn recommend(regie: &Regie, user: &str, like: Option<&str>, limit: usize, json: bool) -> Result<ExitCode> {
+    let record = regie
+        .list_users()
+        .await?
+        .into_iter()
+        .find(|record| record.name == user)
+        .ok_or_else(|| AppError::NoSuchFile(format!("no user {user:?}: see `regie users list`")))?;
+    let access = regie.access_of(&regie_app::Caller::logged_in(record.clone())).await?;
+    let limit = limit.clamp(1, regie_app::intelligence::MAX_RECOMMENDATIONS);
+    let report = match like {
+        Some(asset) => {
+            let asset_id = regie.asset_for(&access, asset, regie_app::Permission::Read).await?;
+            regie.more_like(asset_id, &access, limit).await?
+        }
+        None => regie.recommend_for(&record, &access, limit).await?,
+    };
+    if json {
+        print_json(&report)?;
+    } else if report.recommendations.is_empty() {
+        println!("nothing to recommend yet ({} model)", report.model);
+    } else {
+        for item in &report.recommendations {
+            println!("{:>8.3}  {}  {}  {}  ({})", item.score, item.house_id, item.name, item.asset_id, item.reason);
+        }
+    }
+    Ok(success())
+}
+
+pub async fn evaluate(file: &std::path::Path, seed: u64, json: bool) -> Result<ExitCode> {
+    let report = regie_app::intelligence::evaluate_file(file, seed).await?;
+    if json {
+        print_json(&report)?;
+    } else {
+        println!(
+            "{} interactions, {} users, {} items; {}",
+            report.interactions, report.users, report.items, report.protocol
+        );
+        println!("| model | Recall@10 | NDCG@10 | fit |\n|---|---|---|---|");
+        for model in &report.models {
+            println!(
+                "| {} | {:.4} | {:.4} | {:.1} s |",
+                model.model, model.recall_at_10, model.ndcg_at_10, model.fit_s
             );
         }
     }

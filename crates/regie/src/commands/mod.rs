@@ -171,6 +171,17 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             regie.close().await;
             code
         }
+        Command::Recommend { user, like, limit, evaluate, seed, json } => {
+            if let Some(file) = evaluate {
+                return intelligence::evaluate(&file, seed, json).await;
+            }
+            let regie = open(&config).await?;
+            let code =
+                intelligence::recommend(&regie, user.as_deref().unwrap_or_default(), like.as_deref(), limit, json)
+                    .await;
+            regie.close().await;
+            code
+        }
         Command::Subtitles(command) => {
             let regie = open(&config).await?;
             let code = intelligence::subtitles(&regie, command).await;

@@ -470,3 +470,145 @@ fn near_duplicates_of_real_clips_are_found_with_their_offset_and_unrelated_clips
         .unwrap();
     assert_eq!(still_match["offset_s"], Value::Null, "stills have no offset");
 }
+
+#[test]
+fn recommendations_follow_what_people_watched_only_among_readable_assets_and_fall_back_to_popular() {
+    let regie = TestRegie::new();
+    let shows = fixtures::distinct_wavs(&regie.scratch("shows"), 4);
+    let secret = fixtures::distinct_wavs(&regie.scratch("secret"), 5).pop().unwrap();
+    let (code, lines) =
+        regie.ingest(&shows.iter().map(PathBuf::as_path).collect::<Vec<_>>(), &["--collection", "shows"]);
+    assert_eq!(code, 0, "{lines:?}");
+    let id = |name: &str| {
+        lines.iter().find(|line| line["path"].as_str().unwrap().ends_with(name)).unwrap()["asset_id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let (a, b, c, d) = (id("clip_0000.wav"), id("clip_0001.wav"), id("clip_0002.wav"), id("clip_0003.wav"));
+    let (code, lines) = regie.ingest(&[&secret], &["--collection", "secret"]);
+    assert_eq!(code, 0);
+    let s = lines[0]["asset_id"].as_str().unwrap().to_owned();
+
+    let served = Served::start(regie);
+    for user in ["u1", "u2", "u3", "u4", "new"] {
+        served.add_user(user, "editor");
+        let grantee = format!("user:{user}");
+        served.regie.json(&["grants", "add", "--collection", "shows", "--to", &grantee, "--role", "editor", "--json"]);
+    }
+    served.regie.json(&["grants", "add", "--collection", "secret", "--to", "user:u4", "--role", "editor", "--json"]);
+    let token = |user: &str| served.login(user);
+    let (u1, u2, u3, u4, new) = (token("u1"), token("u2"), token("u3"), token("u4"), token("new"));
+    let play = |who: &str, asset: &str| {
+        let answer =
+            served.send("POST", &format!("/api/v1/assets/{asset}/events"), Some(who), Some(json!({"kind": "play"})));
+        assert_eq!(answer.status, 204, "{}", String::from_utf8_lossy(&answer.body));
+    };
+    // A and B are watched together; C by one who watched both; the secret S with A.
+    for (who, assets) in
+        [(&u1, vec![&a, &b]), (&u2, vec![&a, &b, &c]), (&u3, vec![&a, &b, &c]), (&u4, vec![&a, &s, &b])]
+    {
+        for asset in assets {
+            play(who, asset);
+        }
+    }
+    play(&u1, &a); // again within the minute: one viewing
+    let bad = served.send(
+        "POST",
+        &format!("/api/v1/assets/{a}/events"),
+        Some(&u1),
+        Some(json!({"kind": "rating", "rating": 9})),
+    );
+    assert_eq!(bad.status, 400);
+    let wrong =
+        served.send("POST", &format!("/api/v1/assets/{a}/events"), Some(&u1), Some(json!({"kind": "delivery"})));
+    assert_eq!(wrong.status, 400, "deliveries are recorded by deliveries, not by clients");
+    let hidden = served.send("POST", &format!("/api/v1/assets/{s}/events"), Some(&u1), Some(json!({"kind": "play"})));
+    assert_eq!(hidden.status, 404, "an asset the caller may not read does not exist for them");
+
+    // A new user gets the most watched.
+    let fresh = served.get("/api/v1/recommendations?limit=3", &new).json();
+    assert_eq!(fresh["model"], "popularity", "{fresh:#}");
+    let ids: Vec<&str> =
+        fresh["recommendations"].as_array().unwrap().iter().map(|r| r["asset_id"].as_str().unwrap()).collect();
+    assert_eq!(&ids[..2], [a.as_str(), b.as_str()], "the most watched first: {fresh:#}");
+    assert!(!ids.contains(&s.as_str()), "never an asset the user may not read");
+
+    // u1 watched A and B: C comes from those who watched the same; the secret S never does.
+    let mine = served.get("/api/v1/recommendations", &u1).json();
+    assert_eq!(mine["model"], "ease");
+    assert_eq!(mine["history"], 2);
+    let ids: Vec<&str> =
+        mine["recommendations"].as_array().unwrap().iter().map(|r| r["asset_id"].as_str().unwrap()).collect();
+    assert_eq!(ids.first(), Some(&c.as_str()), "{mine:#}");
+    assert!(!ids.contains(&s.as_str()) && !ids.contains(&a.as_str()) && !ids.contains(&b.as_str()), "{mine:#}");
+    let theirs = served.get("/api/v1/recommendations", &u4).json();
+    let ids: Vec<&str> =
+        theirs["recommendations"].as_array().unwrap().iter().map(|r| r["asset_id"].as_str().unwrap()).collect();
+    assert_eq!(ids.first(), Some(&c.as_str()), "{theirs:#}");
+
+    // More like A: B, watched with it by everyone.
+    let like = served.get(&format!("/api/v1/assets/{a}/more-like-this"), &u1).json();
+    assert_eq!(like["recommendations"][0]["asset_id"], b.as_str(), "{like:#}");
+    assert!(!like.to_string().contains(&s), "{like:#}");
+    assert_eq!(served.get(&format!("/api/v1/assets/{s}/more-like-this"), &u1).status, 404);
+    // D, watched by nobody: the metadata fallback, its collection.
+    let unseen = served.get(&format!("/api/v1/assets/{d}/more-like-this"), &u1).json();
+    assert_eq!(unseen["model"], "metadata");
+    assert!(unseen["recommendations"].as_array().unwrap().iter().all(|r| r["collection"] == "shows"), "{unseen:#}");
+
+    // A download is a viewing: the new user now has a history.
+    let download = served.get(&format!("/api/v1/assets/{c}/files/original"), &new);
+    assert_eq!(download.status, 200);
+    let after = served.get("/api/v1/recommendations", &new).json();
+    assert_eq!((after["model"].as_str(), after["history"].as_u64()), (Some("ease"), Some(1)), "{after:#}");
+
+    // The same from the command line, as u1.
+    let cli = served.regie.json(&["recommend", "--user", "u1", "--json"]);
+    assert_eq!(cli["recommendations"][0]["asset_id"], c.as_str());
+    let nobody = served.regie.run(&["recommend", "--user", "nobody"]);
+    assert_eq!(nobody.status.code(), Some(3));
+}
+
+#[test]
+fn the_recommendation_harness_measures_the_models_on_a_log() {
+    let regie = TestRegie::new();
+    // Two audiences of 60: each watches 12 of its 20 titles, always including its favourite.
+    let mut log = String::from("user_id:token\titem_id:token\trating:float\n");
+    let mut state = 7u64;
+    for user in 0..120u64 {
+        let base = if user < 60 { 0 } else { 20 };
+        let mut watched = vec![base];
+        while watched.len() < 12 {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let item = base + (state >> 33) % 20;
+            if !watched.contains(&item) {
+                watched.push(item);
+            }
+        }
+        for item in watched {
+            log.push_str(&format!("u{user}\ti{item}\t4\n"));
+        }
+    }
+    let file = regie.scratch("log").join("synthetic.inter");
+    std::fs::write(&file, log).unwrap();
+    let report = regie.json(&["recommend", "--evaluate", file.to_str().unwrap(), "--json"]);
+    assert_eq!(
+        (report["interactions"].as_u64(), report["users"].as_u64(), report["items"].as_u64()),
+        (Some(1440), Some(120), Some(40))
+    );
+    let recall = |name: &str| {
+        report["models"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|model| model["model"].as_str().unwrap().starts_with(name))
+            .unwrap()["recall_at_10"]
+            .as_f64()
+            .unwrap()
+    };
+    assert!(recall("ease") > recall("pop") + 0.2, "{report:#}");
+    assert!(recall("itemknn") > recall("pop") + 0.2, "{report:#}");
+    let unreadable = regie.run(&["recommend", "--evaluate", "/nonexistent.inter"]);
+    assert_eq!(unreadable.status.code(), Some(2));
+}
