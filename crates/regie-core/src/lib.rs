@@ -31,6 +31,7 @@ pub mod sidecar;
 pub mod subtitle;
 pub mod timecode;
 pub mod timeline;
+pub mod trending;
 
 pub use checksum::{Blake3Hex, Checksums, Md5Hex, Sha256Hex};
 pub use collection::CollectionPath;

@@ -48,4 +48,4 @@ pub use records::{
 pub use sql::Backend;
 pub use timeline::{ApprovalRecord, NewSegment, SegmentChange, SegmentRow};
 pub use transcripts::{NewTranscript, StoredTrack, TRANSCRIPT_SOURCE};
-pub use viewing::{Interest, ViewingKind};
+pub use viewing::{Interest, TrendRow, ViewingKind, trend_seconds};

@@ -8,7 +8,7 @@ use crate::sql::{Backend, Pool, query};
 use crate::{Database, DbError};
 
 /// Every table of the catalogue, parents before children.
-pub const TABLES_IN_ORDER: [&str; 33] = [
+pub const TABLES_IN_ORDER: [&str; 34] = [
     "collections",
     "users",
     "api_tokens",
@@ -42,6 +42,7 @@ pub const TABLES_IN_ORDER: [&str; 33] = [
     "fingerprints",
     "fingerprint_runs",
     "viewing_events",
+    "asset_trends",
 ];
 
 /// Rows read and written per statement (well under both backends' limits on bound values).

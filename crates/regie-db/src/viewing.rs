@@ -1,11 +1,12 @@
 //! Viewing events: who played, downloaded, received or rated which asset, and when.
 
 use regie_core::AssetId;
+use regie_core::trending::TrendState;
 use serde::Serialize;
 use uuid::Uuid;
 
 use crate::error::QueryContext;
-use crate::sql::{query, query_scalar};
+use crate::sql::{Tx, query, query_scalar};
 use crate::{Database, DbError};
 
 /// What a user did with an asset.
@@ -39,6 +40,54 @@ impl ViewingKind {
     }
 }
 
+/// Seconds from 2020-01-01T00:00:00Z: the time trends are counted in.
+pub fn trend_seconds(at: chrono::DateTime<chrono::Utc>) -> f64 {
+    (at.timestamp_millis() - 1_577_836_800_000) as f64 / 1000.0
+}
+
+/// An asset's trend as stored.
+#[derive(Debug, Clone)]
+pub struct TrendRow {
+    pub asset_id: String,
+    pub state: TrendState,
+    pub views: u64,
+}
+
+/// Adds a view at `at` to an asset's trend, under the row's lock.
+async fn add_to_trend(
+    transaction: &mut Tx,
+    asset_id: AssetId,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<(), DbError> {
+    let select =
+        transaction.backend().locking("SELECT log_1h, log_24h, log_7d, views FROM asset_trends WHERE asset_id = $1");
+    let row =
+        query(select).bind(asset_id.to_string()).fetch_optional(&mut *transaction).await.during("reading a trend")?;
+    let (mut state, views) = match row {
+        Some(row) => (
+            TrendState { logs: [row.get("log_1h"), row.get("log_24h"), row.get("log_7d")] },
+            row.get::<i64, _>("views"),
+        ),
+        None => (TrendState::default(), 0),
+    };
+    state.add_view(trend_seconds(at));
+    query(
+        "INSERT INTO asset_trends (asset_id, log_1h, log_24h, log_7d, views, last_view_at) VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (asset_id) DO UPDATE SET log_1h = excluded.log_1h, log_24h = excluded.log_24h,
+           log_7d = excluded.log_7d, views = excluded.views, last_view_at = excluded.last_view_at",
+    )
+    .bind(asset_id.to_string())
+    .bind(state.logs[0])
+    .bind(state.logs[1])
+    .bind(state.logs[2])
+    .bind(views + 1)
+    .bind(at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true))
+    .execute(&mut *transaction)
+    .await
+    .during("recording a trend")?;
+    Ok(())
+}
+
 /// One user's interest in one asset, as recommendations read it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Interest {
@@ -60,6 +109,7 @@ impl Database {
         let stamp = |time: chrono::DateTime<chrono::Utc>| time.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
         let window_start =
             if kind == ViewingKind::Rating { stamp(at) } else { stamp(at - chrono::Duration::minutes(1)) };
+        let mut transaction = self.begin_write().await?;
         let inserted = query(
             "INSERT INTO viewing_events (id, user_id, asset_id, kind, rating, at)
              SELECT $1, $2, $3, $4, $5, $6 WHERE NOT EXISTS (
@@ -72,27 +122,39 @@ impl Database {
         .bind(rating.map(i32::from))
         .bind(stamp(at))
         .bind(window_start)
-        .execute(&self.pool)
+        .execute(&mut transaction)
         .await
-        .during("recording a viewing event")?;
-        Ok(inserted.rows_affected() > 0)
+        .during("recording a viewing event")?
+        .rows_affected()
+            > 0;
+        if inserted && kind != ViewingKind::Rating {
+            add_to_trend(&mut transaction, asset_id, at).await?;
+        }
+        transaction.commit().await.during("committing a viewing event")?;
+        Ok(inserted)
     }
 
-    /// The latest viewing events from `since` (RFC 3339), oldest first, at most `limit`.
-    pub async fn viewing_events_since(
-        &self,
-        since: &str,
-        limit: u32,
-    ) -> Result<Vec<(String, String, String)>, DbError> {
-        let rows = query(
-            "SELECT asset_id, kind, at FROM viewing_events WHERE at >= $1 AND kind <> 'rating' ORDER BY at LIMIT $2",
-        )
-        .bind(since)
+    /// Assets by their decayed popularity in window `window` (an index of
+    /// `regie_core::trending::WINDOWS`), most popular first, from `offset`, at most `limit`.
+    pub async fn trending(&self, window: usize, offset: u32, limit: u32) -> Result<Vec<TrendRow>, DbError> {
+        let column = ["log_1h", "log_24h", "log_7d"].get(window).copied().unwrap_or("log_24h");
+        let rows = query(format!(
+            "SELECT t.asset_id, t.log_1h, t.log_24h, t.log_7d, t.views FROM asset_trends t JOIN assets a ON a.id = t.asset_id
+             WHERE a.trashed_at IS NULL ORDER BY t.{column} DESC, t.asset_id LIMIT $1 OFFSET $2"
+        ))
         .bind(i64::from(limit))
+        .bind(i64::from(offset))
         .fetch_all(&self.pool)
         .await
-        .during("reading viewing events")?;
-        Ok(rows.iter().map(|row| (row.get("asset_id"), row.get("kind"), row.get("at"))).collect())
+        .during("reading trends")?;
+        Ok(rows
+            .iter()
+            .map(|row| TrendRow {
+                asset_id: row.get("asset_id"),
+                state: TrendState { logs: [row.get("log_1h"), row.get("log_24h"), row.get("log_7d")] },
+                views: row.get::<i64, _>("views").max(0) as u64,
+            })
+            .collect())
     }
 
     /// Every (user, asset) pair with an interest: any play, download or delivery, or a rating of

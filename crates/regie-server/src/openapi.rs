@@ -25,7 +25,7 @@ use crate::state::SharedState;
         (name = "segments", description = "Time-coded segments: markers, chapters, shots, QC detections; EDL, OTIO, WebVTT and CSV exchange"),
         (name = "review", description = "Review comments and approval decisions"),
         (name = "subtitles", description = "Subtitle tracks and machine transcripts of speech"),
-        (name = "recommendations", description = "Viewing events, recommendations and more like this"),
+        (name = "recommendations", description = "Viewing events, recommendations, more like this and trends"),
         (name = "jobs", description = "The job queue"),
         (name = "delivery", description = "Destinations, deliveries and rights"),
         (name = "admin", description = "Users, groups, grants and the audit trail"),
@@ -87,6 +87,7 @@ pub fn routes() -> OpenApiRouter<SharedState> {
         .routes(routes!(recommendations::record))
         .routes(routes!(recommendations::for_caller))
         .routes(routes!(recommendations::more_like_this))
+        .routes(routes!(recommendations::trending))
         .routes(routes!(assets::download))
         .routes(routes!(assets::rendition_file))
         .routes(routes!(assets::search))

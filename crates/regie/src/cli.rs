@@ -264,6 +264,30 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The most viewed assets over the last hour, day or week (views counted by how recent they
+    /// are), or with `--bursts` those whose viewing suddenly rose far above their usual rate;
+    /// `--simulate` measures burst detection on simulated traffic with injected bursts.
+    Trending {
+        /// 1h, 24h or 7d.
+        #[arg(long, default_value = "24h")]
+        window: String,
+        /// Only the assets in a burst.
+        #[arg(long)]
+        bursts: bool,
+        /// Only what this user may read.
+        #[arg(long)]
+        user: Option<String>,
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+        /// Simulate this many days of traffic on 500 assets with 40 injected bursts, and score
+        /// the detection (precision, recall, delay).
+        #[arg(long)]
+        simulate: Option<f64>,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long)]
+        json: bool,
+    },
     /// An asset's subtitle tracks: files read with the media and machine-made transcripts.
     #[command(subcommand)]
     Subtitles(SubtitlesCommand),

@@ -1,6 +1,6 @@
 //! Media intelligence, offline: transcripts of speech (the speech engine, a process regie starts
 //! like ffmpeg), text in the picture (Tesseract), near-duplicates (perceptual
-//! fingerprints) and, to come, near-duplicates, recommendations and trends.
+//! fingerprints), recommendations and trends from viewing events.
 //! Nothing here reaches the network.
 
 mod ocr;
@@ -8,6 +8,7 @@ mod recommend;
 mod similar;
 mod speech;
 mod subtitles;
+mod trending;
 
 pub use ocr::OcrReport;
 pub(crate) use recommend::RecommenderCache;
@@ -17,6 +18,7 @@ pub use regie_media::SpeechLanguage;
 pub use similar::{NEAR_DUPLICATE_SCORE, SIMILAR_SCORE, SimilarAsset, SimilarReport};
 pub use speech::{SPEECH_ENGINE_NAME, TranscriptReport};
 pub use subtitles::SubtitleExport;
+pub use trending::{TrendingAsset, TrendingReport};
 
 pub(crate) use ocr::{OCR, has_pictures, ocr_at_ingest, ocr_job};
 pub(crate) use similar::{FINGERPRINT, fingerprint_job, has_pictures_to_fingerprint};

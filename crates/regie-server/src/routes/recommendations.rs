@@ -5,7 +5,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use regie_app::Permission;
 use regie_app::intelligence::ViewingKind;
-use regie_app::intelligence::{MAX_RECOMMENDATIONS, RecommendationReport};
+use regie_app::intelligence::{MAX_RECOMMENDATIONS, RecommendationReport, TrendingReport};
 use serde::Deserialize;
 
 use crate::auth::Authenticated;
@@ -78,4 +78,29 @@ pub async fn more_like_this(
 ) -> ApiResult<axum::Json<RecommendationReport>> {
     let asset_id = state.permitted(&who, &id, Permission::Read, "recommendation.like", format!("asset {id}")).await?;
     Ok(axum::Json(state.regie.more_like(asset_id, &who.access, limit_of(&query)).await?))
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct TrendingQuery {
+    /// `1h`, `24h` (default) or `7d`.
+    pub window: Option<String>,
+    /// Only the assets in a burst.
+    #[serde(default)]
+    pub bursts: bool,
+    /// At most this many (10 by default, 100 at most).
+    pub limit: Option<usize>,
+}
+
+/// The most viewed assets over a window, or those in a burst, among those the caller may read.
+#[utoipa::path(get, path = "/api/v1/trending", tag = "recommendations", params(TrendingQuery),
+    responses((status = 200, body = serde_json::Value), (status = 400, body = ErrorBody)))]
+pub async fn trending(
+    State(state): State<SharedState>,
+    who: Authenticated,
+    ApiQuery(query): ApiQuery<TrendingQuery>,
+) -> ApiResult<axum::Json<TrendingReport>> {
+    let window = query.window.as_deref().unwrap_or("24h");
+    let limit = query.limit.unwrap_or(10).clamp(1, MAX_RECOMMENDATIONS);
+    Ok(axum::Json(state.regie.trending(Some(&who.access), window, limit, query.bursts).await?))
 }

@@ -1,4 +1,5 @@
-//! `regie transcribe`, `regie ocr`, `regie similar`, `regie recommend` and `regie subtitles`.
+//! `regie transcribe`, `regie ocr`, `regie similar`, `regie recommend`, `regie trending` and
+//! `regie subtitles`.
 
 use std::process::ExitCode;
 
@@ -92,13 +93,75 @@ pub async fn similar(regie: &Regie, asset: &str, limit: usize, json: bool) -> Re
     Ok(success())
 }
 
-pub async fn recommend(regie: &Regie, user: &str, like: Option<&str>, limit: usize, json: bool) -> Result<ExitCode> {
-    let record = regie
+pub async fn trending(
+    regie: &Regie,
+    window: &str,
+    bursts: bool,
+    user: Option<&str>,
+    limit: usize,
+    json: bool,
+) -> Result<ExitCode> {
+    let access = match user {
+        Some(user) => Some(regie.access_of(&regie_app::Caller::logged_in(user_named(regie, user).await?)).await?),
+        None => None,
+    };
+    let report = regie.trending(access.as_ref(), window, limit, bursts).await?;
+    if json {
+        print_json(&report)?;
+    } else if report.assets.is_empty() {
+        println!("nothing viewed{}", if bursts { " in a burst" } else { "" });
+    } else {
+        for asset in &report.assets {
+            println!(
+                "{:>8.2}  {}  {}  {}  {:.1}/h now, {:.1}/h this week{}",
+                asset.score,
+                asset.house_id,
+                asset.name,
+                asset.asset_id,
+                asset.hourly_rate,
+                asset.weekly_rate,
+                if asset.burst { "  BURST" } else { "" }
+            );
+        }
+    }
+    Ok(success())
+}
+
+pub fn simulate_trends(days: f64, seed: u64, json: bool) -> Result<ExitCode> {
+    if !(1.0..=60.0).contains(&days) {
+        return Err(AppError::Invalid("--simulate: 1 to 60 days".to_owned()).into());
+    }
+    let figures = regie_core::trending::simulate(500, days, 40, seed);
+    if json {
+        print_json(&figures)?;
+    } else {
+        println!(
+            "{} assets, {:.0} days, {} views, {} bursts injected: {} found (recall {:.3}), {} false alerts (precision {:.3}), median delay {:.0} min",
+            figures.assets,
+            figures.days,
+            figures.views,
+            figures.injected_bursts,
+            figures.detected_bursts,
+            figures.recall,
+            figures.false_alerts,
+            figures.precision,
+            figures.median_delay_min
+        );
+    }
+    Ok(success())
+}
+
+async fn user_named(regie: &Regie, user: &str) -> Result<regie_app::UserRecord> {
+    Ok(regie
         .list_users()
         .await?
         .into_iter()
         .find(|record| record.name == user)
-        .ok_or_else(|| AppError::NoSuchFile(format!("no user {user:?}: see `regie users list`")))?;
+        .ok_or_else(|| AppError::NoSuchFile(format!("no user {user:?}: see `regie users list`")))?)
+}
+
+pub async fn recommend(regie: &Regie, user: &str, like: Option<&str>, limit: usize, json: bool) -> Result<ExitCode> {
+    let record = user_named(regie, user).await?;
     let access = regie.access_of(&regie_app::Caller::logged_in(record.clone())).await?;
     let limit = limit.clamp(1, regie_app::intelligence::MAX_RECOMMENDATIONS);
     let report = match like {

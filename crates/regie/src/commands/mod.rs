@@ -182,6 +182,15 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             regie.close().await;
             code
         }
+        Command::Trending { window, bursts, user, limit, simulate, seed, json } => {
+            if let Some(days) = simulate {
+                return intelligence::simulate_trends(days, seed, json);
+            }
+            let regie = open(&config).await?;
+            let code = intelligence::trending(&regie, &window, bursts, user.as_deref(), limit, json).await;
+            regie.close().await;
+            code
+        }
         Command::Subtitles(command) => {
             let regie = open(&config).await?;
             let code = intelligence::subtitles(&regie, command).await;

@@ -568,6 +568,37 @@ fn recommendations_follow_what_people_watched_only_among_readable_assets_and_fal
     assert_eq!(cli["recommendations"][0]["asset_id"], c.as_str());
     let nobody = served.regie.run(&["recommend", "--user", "nobody"]);
     assert_eq!(nobody.status.code(), Some(3));
+
+    // Trends: D, suddenly played and downloaded by everyone, is in a burst and leads the day.
+    for who in [&u1, &u2, &u3, &u4, &new] {
+        play(who, &d);
+        assert_eq!(served.get(&format!("/api/v1/assets/{d}/files/original"), who).status, 200);
+    }
+    let bursts = served.get("/api/v1/trending?bursts=true", &u1).json();
+    assert_eq!(bursts["assets"].as_array().unwrap().len(), 1, "{bursts:#}");
+    assert_eq!(
+        (bursts["assets"][0]["asset_id"].as_str(), bursts["assets"][0]["burst"].as_bool()),
+        (Some(d.as_str()), Some(true))
+    );
+    let day = served.get("/api/v1/trending?window=24h", &u1).json();
+    let ids: Vec<&str> = day["assets"].as_array().unwrap().iter().map(|t| t["asset_id"].as_str().unwrap()).collect();
+    assert_eq!(ids.first(), Some(&d.as_str()), "{day:#}");
+    assert_eq!(day["assets"][0]["views"], 10);
+    assert!(!ids.contains(&s.as_str()), "never an asset the caller may not read: {day:#}");
+    let theirs = served.get("/api/v1/trending?window=7d", &u4).json();
+    assert!(theirs.to_string().contains(&s), "u4 may read S: {theirs:#}");
+    assert_eq!(served.get("/api/v1/trending?window=2h", &u1).status, 400);
+    let cli = served.regie.json(&["trending", "--bursts", "--json"]);
+    assert_eq!(cli["assets"][0]["asset_id"], d.as_str());
+}
+
+#[test]
+fn burst_detection_is_measured_on_simulated_traffic() {
+    let regie = TestRegie::new();
+    let figures = regie.json(&["trending", "--simulate", "2", "--json"]);
+    assert_eq!(figures["injected_bursts"], 40);
+    assert!(figures["recall"].as_f64().unwrap() >= 0.8, "{figures:#}");
+    assert!(figures["precision"].as_f64().unwrap() >= 0.8, "{figures:#}");
 }
 
 #[test]
