@@ -88,6 +88,7 @@ pub fn routes() -> OpenApiRouter<SharedState> {
         .routes(routes!(recommendations::for_caller))
         .routes(routes!(recommendations::more_like_this))
         .routes(routes!(recommendations::trending))
+        .routes(routes!(recommendations::similar))
         .routes(routes!(assets::download))
         .routes(routes!(assets::rendition_file))
         .routes(routes!(assets::search))

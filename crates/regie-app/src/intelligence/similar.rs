@@ -116,12 +116,24 @@ impl Regie {
         Ok(similar)
     }
 
-    /// The assets that are the same material as `reference`, fingerprinting it first when it has
-    /// never been.
-    pub async fn similar(&self, reference: &str, limit: usize) -> Result<SimilarReport, AppError> {
+    /// The assets that are the same material as `reference`, among those `access` may read (all,
+    /// for the operator); an asset never fingerprinted is fingerprinted first when
+    /// `fingerprint_if_missing`, else refused.
+    pub async fn similar(
+        &self,
+        reference: &str,
+        limit: usize,
+        access: Option<&regie_core::access::Access>,
+        fingerprint_if_missing: bool,
+    ) -> Result<SimilarReport, AppError> {
         let asset_id = self.db.resolve_asset(reference).await?;
         let (hashes, fingerprinted_now) = match self.db.fingerprints_of(asset_id).await? {
             Some(hashes) => (hashes, false),
+            None if !fingerprint_if_missing => {
+                return Err(AppError::Invalid(format!(
+                    "asset {asset_id} has no fingerprints yet: its fingerprint job has not run (see `regie jobs list`)"
+                )));
+            }
             None => {
                 let record = self.db.get_asset(asset_id).await?;
                 let (media, blob) = self
@@ -132,6 +144,15 @@ impl Regie {
         };
         let started = Instant::now();
         let mut similar = self.near_copies(asset_id, &hashes, SIMILAR_SCORE).await?;
+        if let Some(access) = access {
+            let mut readable = Vec::with_capacity(similar.len());
+            for other in similar {
+                if self.asset_for(access, &other.asset_id, crate::Permission::Read).await.is_ok() {
+                    readable.push(other);
+                }
+            }
+            similar = readable;
+        }
         similar.truncate(limit.max(1));
         Ok(SimilarReport {
             asset_id: asset_id.to_string(),

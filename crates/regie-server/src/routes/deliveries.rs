@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use regie_app::delivery::{
     ContractAdded, ContractRow, Delivery, DeliveryRequest, DestinationInfo, NewContract, RightsAnswer,
 };
+use regie_app::intelligence::ViewingKind;
 use regie_app::{Lookup, Permission};
 use serde::Deserialize;
 
@@ -109,6 +110,12 @@ pub async fn create(
         address: who.address.clone(),
     };
     let delivery = state.regie.deliver(&request, Lookup::ByName).await?;
+    // A delivery asked for is a viewing, for recommendations and trends.
+    if delivery.state != "refused"
+        && let Err(error) = state.regie.record_viewing(&who.caller.user.id, asset_id, ViewingKind::Delivery, None).await
+    {
+        tracing::warn!(%error, "cannot record a delivery as a viewing");
+    }
     Ok((StatusCode::ACCEPTED, axum::Json(redacted(&state, &who, delivery))))
 }
 

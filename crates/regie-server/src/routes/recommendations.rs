@@ -1,5 +1,6 @@
-//! Viewing events and recommendations over the API: the player reports plays, users rate, and
-//! each user gets recommendations (and "more like this") only among the assets they may read.
+//! Viewing events, recommendations, trends and near-duplicates over the API: the player reports
+//! plays, users rate, and each user gets recommendations, "more like this", trends and the
+//! assets of the same material only among the assets they may read.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -103,4 +104,20 @@ pub async fn trending(
     let window = query.window.as_deref().unwrap_or("24h");
     let limit = query.limit.unwrap_or(10).clamp(1, MAX_RECOMMENDATIONS);
     Ok(axum::Json(state.regie.trending(Some(&who.access), window, limit, query.bursts).await?))
+}
+
+/// The assets that are the same material as this one (re-encoded, rescaled, trimmed, recoloured,
+/// logo-burnt, cropped), with a score and the time offset, among those the caller may read.
+#[utoipa::path(get, path = "/api/v1/assets/{id}/similar", tag = "recommendations",
+    params(("id" = String, Path), RecommendationQuery),
+    responses((status = 200, body = serde_json::Value), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn similar(
+    State(state): State<SharedState>,
+    who: Authenticated,
+    Path(id): Path<String>,
+    ApiQuery(query): ApiQuery<RecommendationQuery>,
+) -> ApiResult<axum::Json<regie_app::intelligence::SimilarReport>> {
+    let asset_id = state.permitted(&who, &id, Permission::Read, "similar", format!("asset {id}")).await?;
+    let report = state.regie.similar(&asset_id.to_string(), limit_of(&query), Some(&who.access), false).await?;
+    Ok(axum::Json(report))
 }

@@ -73,7 +73,7 @@ pub async fn ocr(regie: &Regie, asset: &str, every: Option<f64>, json: bool) -> 
 }
 
 pub async fn similar(regie: &Regie, asset: &str, limit: usize, json: bool) -> Result<ExitCode> {
-    let report = regie.similar(asset, limit).await?;
+    let report = regie.similar(asset, limit, None, true).await?;
     if json {
         print_json(&report)?;
     } else if report.similar.is_empty() {

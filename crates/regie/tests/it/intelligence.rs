@@ -469,6 +469,21 @@ fn near_duplicates_of_real_clips_are_found_with_their_offset_and_unrelated_clips
         .find(|other| name_of(other["asset_id"].as_str().unwrap()).ends_with(".still.jpg"))
         .unwrap();
     assert_eq!(still_match["offset_s"], Value::Null, "stills have no offset");
+
+    // Over the API, only what the caller may read: a user of the copies never sees the masters.
+    let trimmed =
+        lines.iter().find(|line| line["path"].as_str().unwrap().ends_with("box.trimmed.mp4")).unwrap()["asset_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+    let served = Served::start(regie);
+    served.add_user("cc", "viewer");
+    served.regie.json(&["grants", "add", "--collection", "copies", "--to", "user:cc", "--role", "viewer", "--json"]);
+    let viewer = served.login("cc");
+    let similar = served.get(&format!("/api/v1/assets/{trimmed}/similar"), &viewer).json();
+    let collections: Vec<&str> =
+        similar["similar"].as_array().unwrap().iter().map(|other| other["collection"].as_str().unwrap()).collect();
+    assert!(!collections.is_empty() && collections.iter().all(|collection| *collection == "copies"), "{similar:#}");
 }
 
 #[test]
@@ -489,6 +504,9 @@ fn recommendations_follow_what_people_watched_only_among_readable_assets_and_fal
     let (code, lines) = regie.ingest(&[&secret], &["--collection", "secret"]);
     assert_eq!(code, 0);
     let s = lines[0]["asset_id"].as_str().unwrap().to_owned();
+    let out = regie.scratch("out");
+    let url = format!("file://{}", out.display());
+    regie.json(&["destinations", "add", "out", "--url", &url, "--sidecar", "none", "--json"]);
 
     let served = Served::start(regie);
     for user in ["u1", "u2", "u3", "u4", "new"] {
@@ -590,6 +608,26 @@ fn recommendations_follow_what_people_watched_only_among_readable_assets_and_fal
     assert_eq!(served.get("/api/v1/trending?window=2h", &u1).status, 400);
     let cli = served.regie.json(&["trending", "--bursts", "--json"]);
     assert_eq!(cli["assets"][0]["asset_id"], d.as_str());
+
+    // A delivery asked for is a viewing too.
+    served.add_user("mm", "media-manager");
+    served.regie.json(&[
+        "grants",
+        "add",
+        "--collection",
+        "shows",
+        "--to",
+        "user:mm",
+        "--role",
+        "media-manager",
+        "--json",
+    ]);
+    let mm = served.login("mm");
+    let delivered =
+        served.send("POST", "/api/v1/deliveries", Some(&mm), Some(json!({"asset": c, "destination": "out"})));
+    assert_eq!(delivered.status, 202, "{}", String::from_utf8_lossy(&delivered.body));
+    let theirs = served.get("/api/v1/recommendations", &mm).json();
+    assert_eq!(theirs["history"], 1, "{theirs:#}");
 }
 
 #[test]
