@@ -9,6 +9,8 @@
 
 use serde::Serialize;
 
+use crate::random::SplitMix;
+
 /// The half-lives kept, by name: the window `regie trending --window` chooses among.
 pub const WINDOWS: [(&str, f64); 3] = [("1h", 3_600.0), ("24h", 86_400.0), ("7d", 604_800.0)];
 /// A burst: the last hour's rate at least this many times the weekly rate...
@@ -93,7 +95,7 @@ pub struct SimulationFigures {
 /// base, at least 10 an hour, for two to four hours), checks every asset every five minutes, and
 /// scores the alerts.
 pub fn simulate(assets: usize, days: f64, bursts: usize, seed: u64) -> SimulationFigures {
-    let mut random = Random(seed);
+    let mut random = SplitMix(seed);
     let base: Vec<f64> = (0..assets).map(|_| 0.05 * (600.0f64).powf(random.unit())).collect();
     // Assets with a history: each window starts at the steady state of the asset's base rate.
     let warm_up = 86_400.0;
@@ -169,34 +171,6 @@ pub fn simulate(assets: usize, days: f64, bursts: usize, seed: u64) -> Simulatio
         precision: true_alerts as f64 / (true_alerts + false_alerts).max(1) as f64,
         recall: true_alerts as f64 / injected.len().max(1) as f64,
         median_delay_min: delays.get(delays.len() / 2).copied().unwrap_or(f64::NAN),
-    }
-}
-
-/// SplitMix64 with a uniform and a Poisson draw.
-struct Random(u64);
-
-impl Random {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    /// Knuth's method (the means here are small: one minute of traffic).
-    fn poisson(&mut self, mean: f64) -> u32 {
-        let limit = (-mean).exp();
-        let (mut count, mut product) = (0u32, self.unit());
-        while product > limit {
-            count += 1;
-            product *= self.unit();
-        }
-        count
     }
 }
 

@@ -166,6 +166,15 @@ pub fn parse_engine_output(text: &str) -> Result<Transcript, String> {
     if transcript.language.is_empty() && !transcript.cues.is_empty() {
         return Err("it gave no language".to_owned());
     }
+    // The code is stored and put in file names: two or three lower-case letters, nothing else.
+    let code = &transcript.language;
+    let plain = (2..=3).contains(&code.len()) && code.bytes().all(|byte| byte.is_ascii_lowercase());
+    if !code.is_empty() && !plain {
+        return Err(format!(
+            "it gave a language code regie does not know ({:?})",
+            code.chars().take(8).collect::<String>()
+        ));
+    }
     transcript.cues.retain(|cue| !cue.text.is_empty());
     Ok(transcript)
 }
@@ -200,6 +209,9 @@ mod tests {
 {"event": "segment", "start": 0.0, "end": 1.0, "text": "Hello"}"#;
         assert!(parse_engine_output(cut).unwrap_err().contains("stopped before the end"));
         assert!(parse_engine_output("Traceback (most recent call last):").unwrap_err().contains("line 1"));
+        let odd = r#"{"event": "language", "language": "fr\"; rm", "probability": 1.0, "detected": false}
+{"event": "done", "duration": 1.0, "segments": 0}"#;
+        assert!(parse_engine_output(odd).unwrap_err().contains("language code"));
     }
 
     #[test]

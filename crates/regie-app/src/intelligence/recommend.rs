@@ -244,10 +244,9 @@ impl crate::Regie {
         let fitted = self.recommender().await?;
         let id = asset_id.to_string();
         let viewers = fitted
-            .histories
-            .iter()
-            .filter(|history| fitted.asset_index.get(&id).is_some_and(|index| history.binary_search(index).is_ok()));
-        let viewers = viewers.count();
+            .asset_index
+            .get(&id)
+            .map_or(0, |index| fitted.histories.iter().filter(|history| history.binary_search(index).is_ok()).count());
         let mut recommendations = Vec::new();
         let mut model = "metadata";
         if let Some(&index) = fitted.asset_index.get(&id) {

@@ -22,6 +22,8 @@ pub const SIMILAR_SCORE: f64 = 0.3;
 pub const NEAR_DUPLICATE_SCORE: f64 = 0.5;
 /// Candidates compared in full, from the band look-up's best.
 const CANDIDATES: u32 = 20;
+/// At most this many of an asset's hashes go into the band look-up.
+const LOOKUP_HASHES: usize = 3_000;
 
 /// An asset like the one asked about.
 #[derive(Debug, Clone, Serialize)]
@@ -85,8 +87,11 @@ impl Regie {
         hashes: &[FrameHash],
         minimum: f64,
     ) -> Result<Vec<SimilarAsset>, AppError> {
-        let all: Vec<u64> = hashes.iter().map(|frame| frame.hash).collect();
-        let candidates = self.db.fingerprint_candidates(&all, asset_id, CANDIDATES).await?;
+        // A long programme's hashes are spread down to a bounded sample for the band look-up
+        // (each hash is four values in the query); the comparison then uses them all.
+        let step = hashes.len().div_ceil(LOOKUP_HASHES).max(1);
+        let sample: Vec<u64> = hashes.iter().step_by(step).map(|frame| frame.hash).collect();
+        let candidates = self.db.fingerprint_candidates(&sample, asset_id, CANDIDATES).await?;
         let ids: Vec<AssetId> = candidates.iter().map(|(id, _)| *id).collect();
         let stored = self.db.fingerprints_of_many(&ids).await?;
         let query = hashes.to_vec();

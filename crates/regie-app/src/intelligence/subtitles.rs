@@ -48,11 +48,16 @@ impl Regie {
                 }
             })?,
         };
-        let stem = track.source.rsplit_once('.').map_or(track.source.as_str(), |(stem, _)| stem);
-        let stem: String =
-            stem.chars().map(|c| if c.is_ascii_alphanumeric() || "-_.".contains(c) { c } else { '_' }).collect();
-        let language = match (&track.language, stem.ends_with(track.language.as_deref().unwrap_or("\0"))) {
-            (Some(language), false) => format!(".{language}"),
+        // Both parts reach a Content-Disposition header: only plain characters, bounded.
+        let plain = |text: &str| -> String {
+            text.chars()
+                .take(64)
+                .map(|c| if c.is_ascii_alphanumeric() || "-_.".contains(c) { c } else { '_' })
+                .collect()
+        };
+        let stem = plain(track.source.rsplit_once('.').map_or(track.source.as_str(), |(stem, _)| stem));
+        let language = match track.language.as_deref().map(plain) {
+            Some(language) if !stem.ends_with(&language) => format!(".{language}"),
             _ => String::new(),
         };
         Ok(SubtitleExport {

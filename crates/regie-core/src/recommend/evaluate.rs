@@ -7,6 +7,8 @@ use std::time::Instant;
 
 use serde::Serialize;
 
+use crate::random::SplitMix;
+
 use super::{Ease, Interactions, ItemKnn, Popularity, Recommender, top_items};
 
 /// One user's interactions split three ways.
@@ -24,19 +26,6 @@ pub struct ModelFigures {
     pub recall_at_10: f64,
     pub ndcg_at_10: f64,
     pub fit_s: f64,
-}
-
-/// SplitMix64: a small seeded generator, so splits are the same on every machine.
-struct SplitMix(u64);
-
-impl SplitMix {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
 }
 
 /// Splits each user's items (in a seeded random order) 80/10/10 the way RecBole's `RS` does:

@@ -12,6 +12,14 @@ use regie_core::subtitle::SubtitleFormat;
 use super::{cli_actor, print_json, success};
 use crate::cli::SubtitlesCommand;
 
+/// A spinner on stderr while a long piece of work runs (hidden off a terminal).
+fn spinner(message: String) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.set_message(message);
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    bar
+}
+
 pub async fn transcribe(regie: &Regie, asset: &str, language: Option<&str>, json: bool) -> Result<ExitCode> {
     let language = match language {
         Some(code) => match SpeechLanguage::parse(code) {
@@ -20,12 +28,7 @@ pub async fn transcribe(regie: &Regie, asset: &str, language: Option<&str>, json
         },
         None => None,
     };
-    let spinner = (!json).then(|| {
-        let bar = indicatif::ProgressBar::new_spinner();
-        bar.set_message(format!("transcribing {asset}"));
-        bar.enable_steady_tick(std::time::Duration::from_millis(200));
-        bar
-    });
+    let spinner = (!json).then(|| spinner(format!("transcribing {asset}")));
     let report = regie.transcribe(asset, language, &Actor::new(cli_actor(), None)).await;
     if let Some(spinner) = spinner {
         spinner.finish_and_clear();
@@ -50,12 +53,7 @@ pub async fn transcribe(regie: &Regie, asset: &str, language: Option<&str>, json
 }
 
 pub async fn ocr(regie: &Regie, asset: &str, every: Option<f64>, json: bool) -> Result<ExitCode> {
-    let spinner = (!json).then(|| {
-        let bar = indicatif::ProgressBar::new_spinner();
-        bar.set_message(format!("reading the text in {asset}"));
-        bar.enable_steady_tick(std::time::Duration::from_millis(200));
-        bar
-    });
+    let spinner = (!json).then(|| spinner(format!("reading the text in {asset}")));
     let report = regie.find_text(asset, every).await;
     if let Some(spinner) = spinner {
         spinner.finish_and_clear();
