@@ -154,13 +154,10 @@ impl Regie {
                 if ids.is_empty() {
                     continue;
                 }
-                let documents: Vec<_> = self
-                    .db
-                    .index_sources_of(&ids)
-                    .await?
-                    .iter()
-                    .map(|source| document_of(source, self.settings.timeline.sound_frame_rate))
-                    .collect();
+                let sources = self.db.index_sources_of(&ids).await?;
+                let documents: Vec<_> =
+                    sources.iter().map(|source| document_of(source, self.settings.timeline.sound_frame_rate)).collect();
+                self.queue_embeddings(&sources).await;
                 if let Err(error) = feeder.feed(documents, replace).await {
                     self.index_failed(&error).await;
                     return Err(error);

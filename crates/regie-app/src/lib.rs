@@ -55,12 +55,13 @@ pub use profiles::{BUILT_IN_PROFILES, LoadedProfile, ProfileSummary, load_profil
 pub use regie::Regie;
 pub use regie_db::SchemaState;
 pub use regie_search::{
-    DEFAULT_FACETS, FacetCount, FieldRule, Hit, IndexRules, SearchResults, SortOrder, ThesaurusEntry,
+    DEFAULT_FACETS, FacetCount, FieldRule, Hit, IndexRules, Matched, SearchResults, SortOrder, ThesaurusEntry,
 };
 pub use regie_storage::{BlobStream, LocalBlob, is_disk_full};
 pub use search::{ImportReport, ReindexReport, SearchOptions};
 pub use settings::{
-    AuditSettings, FixitySchedule, IntelligenceSettings, JobSettings, KeepingSettings, Settings, TimelineSettings,
+    AuditSettings, DEFAULT_SEMANTIC_THRESHOLD, FixitySchedule, IntelligenceSettings, JobSettings, KeepingSettings,
+    Settings, TimelineSettings,
 };
 pub use uploads::{Completion, NewUpload, UploadInfo, UploadLimits};
 pub use watch::{AfterIngest, WatchFolder, WatchObserver, WatchOutcome};

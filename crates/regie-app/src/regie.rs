@@ -12,6 +12,8 @@ use crate::{AppError, Settings};
 
 /// A full decode may take this many times the probe timeout.
 pub(crate) const MEASURE_TIMEOUT_FACTOR: u32 = 30;
+/// How long the embedding engine may take over one batch of texts (its first load included).
+const EMBED_DEADLINE: std::time::Duration = std::time::Duration::from_secs(120);
 
 /// An opened regie data folder; cheap to clone into tasks.
 #[derive(Debug, Clone)]
@@ -32,6 +34,10 @@ pub struct Regie {
     pub(crate) queue: crate::jobs::queue::JobQueue,
     /// The recommendation model fitted on the viewing events, refitted as they change.
     pub(crate) recommender: crate::intelligence::RecommenderCache,
+    /// The embedding engine, started on first use and kept running.
+    pub(crate) embedder: Arc<regie_media::EmbeddingEngine>,
+    /// The vectors of every passage, for semantic search.
+    pub(crate) passages: crate::intelligence::PassageCacheSlot,
 }
 
 impl Regie {
@@ -51,6 +57,11 @@ impl Regie {
         let runner = ToolRunner::new(settings.ingest_concurrency.max(1), settings.probe_timeout);
         let measurer =
             ToolRunner::new(settings.ingest_concurrency.max(1), settings.probe_timeout * MEASURE_TIMEOUT_FACTOR);
+        let embedder = Arc::new(regie_media::EmbeddingEngine::new(
+            settings.intelligence.embed_engine.clone(),
+            settings.intelligence.embed_threads,
+            EMBED_DEADLINE,
+        ));
         Ok(Self {
             queue: crate::jobs::queue::JobQueue::Local(db.clone()),
             db,
@@ -62,6 +73,8 @@ impl Regie {
             search: Arc::default(),
             feed: Arc::default(),
             recommender: Arc::default(),
+            embedder,
+            passages: Arc::default(),
         })
     }
 

@@ -65,6 +65,8 @@ pub struct SearchOptions {
     pub sort: SortOrder,
     /// Facets to count; empty for none.
     pub facets: Vec<String>,
+    /// Also find assets by meaning (when semantic search is on).
+    pub semantic: bool,
 }
 
 pub use crate::import::ImportReport;
@@ -126,6 +128,13 @@ impl Regie {
     ) -> Result<SearchResults, AppError> {
         let index = self.search_index().await?;
         self.follow_changes().await?;
+        let (semantic, semantic_error) = match self.meaning_of(query, options.semantic).await {
+            Ok(found) => (found, None),
+            Err(error) => {
+                tracing::warn!(%error, "semantic search failed; words only");
+                (Vec::new(), Some(error.to_string()))
+            }
+        };
         let query = query.to_owned();
         let run = move || {
             index.search(&SearchRequest {
@@ -135,9 +144,24 @@ impl Regie {
                 cursor: options.cursor.as_deref(),
                 sort: options.sort,
                 facets: &options.facets,
+                semantic: &semantic,
             })
         };
-        Ok(tokio::task::spawn_blocking(run).await.map_err(join_error)??)
+        let mut results = tokio::task::spawn_blocking(run).await.map_err(join_error)??;
+        results.semantic_error = semantic_error;
+        Ok(results)
+    }
+
+    /// The assets close in meaning to a query's free text, when asked and semantic search is on.
+    async fn meaning_of(&self, query: &str, asked: bool) -> Result<Vec<regie_core::semantic::SemanticMatch>, AppError> {
+        if !asked || !self.settings.intelligence.semantic_search {
+            return Ok(Vec::new());
+        }
+        // A query that does not parse gets its error from the index below.
+        let Some(text) = regie_search::query::parse(query).ok().and_then(|parsed| parsed.free_text()) else {
+            return Ok(Vec::new());
+        };
+        self.semantic_matches(&text).await
     }
 
     /// Indexes (again) these assets, after an ingest run or an edit; assets no longer catalogued
@@ -151,6 +175,7 @@ impl Regie {
             let sources = self.db.index_sources_of(asset_ids).await?;
             let documents: Vec<_> =
                 sources.iter().map(|source| document_of(source, self.settings.timeline.sound_frame_rate)).collect();
+            self.queue_embeddings(&sources).await;
             let removed: Vec<String> = asset_ids
                 .iter()
                 .filter(|id| !sources.iter().any(|source| source.id == **id))

@@ -55,7 +55,20 @@ pub struct IntelligenceSettings {
     pub ocr_every_s: f64,
     /// Fingerprint every new video and still (a job), and flag near-duplicates.
     pub fingerprint_at_ingest: bool,
+    /// The embedding engine's program (`regie-embed`, installed by `scripts/install-embed.sh`).
+    pub embed_engine: PathBuf,
+    /// Threads the embedding engine may use.
+    pub embed_threads: usize,
+    /// Whether searches also find assets by meaning (and assets are embedded): on when the
+    /// embedding engine is installed, unless turned off.
+    pub semantic_search: bool,
+    /// The cosine a passage must reach to count as a match in meaning.
+    pub semantic_threshold: f32,
 }
+
+/// The cosine a passage must reach to be a match in meaning (multilingual-e5-small puts unrelated
+/// texts around 0.75-0.80; see bench/semantic).
+pub const DEFAULT_SEMANTIC_THRESHOLD: f32 = 0.83;
 
 impl Default for IntelligenceSettings {
     fn default() -> Self {
@@ -67,6 +80,10 @@ impl Default for IntelligenceSettings {
             ocr_collections: Vec::new(),
             ocr_every_s: 2.0,
             fingerprint_at_ingest: true,
+            embed_engine: PathBuf::from("regie-embed"),
+            embed_threads: 2,
+            semantic_search: false,
+            semantic_threshold: DEFAULT_SEMANTIC_THRESHOLD,
         }
     }
 }

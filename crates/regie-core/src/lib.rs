@@ -28,6 +28,7 @@ pub mod rational;
 pub mod recommend;
 pub mod rights;
 pub mod rules;
+pub mod semantic;
 pub mod sidecar;
 pub mod subtitle;
 pub mod timecode;

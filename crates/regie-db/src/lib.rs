@@ -19,6 +19,7 @@ mod keeping;
 mod lifecycle;
 mod moving;
 mod outputs;
+mod passages;
 mod records;
 mod sessions;
 mod sql;
@@ -42,6 +43,7 @@ pub use keeping::{AssetBlob, CopyFilter, CopyOfAsset, CopyRow, CopyTotals, Locat
 pub use lifecycle::{HoldRecord, RetentionCandidate, TrashedAsset};
 pub use moving::TABLES_IN_ORDER;
 pub use outputs::{JobOutputs, NewRendition, RenditionFile, RenditionRecord};
+pub use passages::PassageRecord;
 pub use records::{
     AssetRecord, AssetSummary, CollectionRecord, FileRecord, NewAsset, NewFile, SubtitleSummary, Verdict,
 };

@@ -8,7 +8,7 @@ use crate::sql::{Backend, Pool, query};
 use crate::{Database, DbError};
 
 /// Every table of the catalogue, parents before children.
-pub const TABLES_IN_ORDER: [&str; 34] = [
+pub const TABLES_IN_ORDER: [&str; 36] = [
     "collections",
     "users",
     "api_tokens",
@@ -43,6 +43,8 @@ pub const TABLES_IN_ORDER: [&str; 34] = [
     "fingerprint_runs",
     "viewing_events",
     "asset_trends",
+    "passages",
+    "passage_generation",
 ];
 
 /// Rows read and written per statement (well under both backends' limits on bound values).

@@ -4,6 +4,7 @@
 
 mod derive_args;
 mod detect;
+mod embed;
 mod error;
 mod exif;
 mod ffmpeg_run;
@@ -28,6 +29,7 @@ pub use derive_args::{
     thumbnail_arguments,
 };
 pub use detect::{DetectionSettings, Detections, Segment, parse_detections};
+pub use embed::{EmbeddingEngine, TextKind};
 pub use error::MediaError;
 pub use ffmpeg_run::{FfmpegReport, FfmpegRun, RunProgress};
 pub use fingerprint::{MAX_FINGERPRINT_SAMPLES, fingerprint_arguments, sample_hashes};

@@ -184,6 +184,19 @@ fn spawn_program(program: &std::ffi::OsStr, arguments: &[OsString]) -> std::io::
         .spawn()
 }
 
+/// Starts a program that stays running and answers requests on its stdin (the embedding engine):
+/// no shell, stdin, stdout and stderr piped, killed if dropped.
+#[allow(clippy::disallowed_methods)] // this is the one place allowed to start processes
+pub(crate) fn spawn_conversation(program: &Path, arguments: &[OsString]) -> std::io::Result<tokio::process::Child> {
+    tokio::process::Command::new(program)
+        .args(arguments)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+}
+
 /// A file path as an ffmpeg/ffprobe input or output: `file:` keeps a name starting with `-`
 /// from reading as an option, and stops protocol prefixes in names from being interpreted.
 pub(crate) fn file_argument(path: &Path) -> OsString {

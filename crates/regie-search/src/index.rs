@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Term};
 
-pub use results::{DEFAULT_FACETS, FacetCount, Hit, SearchRequest, SearchResults, SortOrder};
+pub use results::{DEFAULT_FACETS, FacetCount, Hit, Matched, SearchRequest, SearchResults, SortOrder};
 
 use crate::analysis;
 use crate::rules::IndexRules;

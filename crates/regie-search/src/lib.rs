@@ -16,8 +16,8 @@ mod schema;
 pub use document::{Cue, SearchDocument};
 pub use error::SearchError;
 pub use index::{
-    BulkWriter, DEFAULT_FACETS, FacetCount, Hit, SearchIndex, SearchRequest, SearchResults, SortOrder, folder_in,
-    mark_stale,
+    BulkWriter, DEFAULT_FACETS, FacetCount, Hit, Matched, SearchIndex, SearchRequest, SearchResults, SortOrder,
+    folder_in, mark_stale,
 };
 pub use period::period;
 pub use rules::{FieldRule, IndexRules, ThesaurusEntry};

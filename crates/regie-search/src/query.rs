@@ -36,6 +36,29 @@ impl ParsedQuery {
     pub fn is_empty(&self) -> bool {
         self.required.is_empty() && self.excluded.is_empty()
     }
+
+    /// Whether a group of alternatives is free text: words or phrases in no field.
+    pub fn is_free_text(group: &[Clause]) -> bool {
+        group
+            .iter()
+            .all(|clause| clause.field.is_none() && matches!(clause.matching, Match::Words(_) | Match::Phrase(_)))
+    }
+
+    /// The words of the free-text clauses, as a sentence for semantic search (`None` without any:
+    /// a query of fields and ranges alone has no meaning to look for).
+    pub fn free_text(&self) -> Option<String> {
+        let words: Vec<&str> = self
+            .required
+            .iter()
+            .filter(|group| Self::is_free_text(group))
+            .flatten()
+            .filter_map(|clause| match &clause.matching {
+                Match::Words(value) | Match::Phrase(value) => Some(value.as_str()),
+                _ => None,
+            })
+            .collect();
+        (!words.is_empty()).then(|| words.join(" "))
+    }
 }
 
 pub fn parse(text: &str) -> Result<ParsedQuery, SearchError> {
@@ -178,6 +201,14 @@ mod tests {
         assert_eq!(alternatives.required.len(), 1);
         assert_eq!(alternatives.required[0].len(), 2);
         assert_eq!(parse(r#"title:"le journal""#).unwrap().required[0][0].matching, Match::Phrase("le journal".into()));
+    }
+
+    #[test]
+    fn free_text_is_the_words_in_no_field() {
+        let parsed = parse(r#"pêche "haute mer" codec:h264 -sport jour* duration:>60"#).unwrap();
+        assert_eq!(parsed.free_text().as_deref(), Some("pêche haute mer"));
+        assert_eq!(parse("codec:h264 duration:>60").unwrap().free_text(), None);
+        assert_eq!(parse("*").unwrap().free_text(), None);
     }
 
     #[test]

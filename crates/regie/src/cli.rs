@@ -209,6 +209,16 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Embed an asset's description and transcript for semantic search now (what the `embed` job
+    /// does whenever they change), or with --all every asset whose passages are missing or old.
+    Embed {
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        asset: Option<String>,
+        #[arg(long)]
+        all: bool,
+        #[arg(long)]
+        json: bool,
+    },
     /// Transcribe an asset's speech now (what the `transcribe` job does at ingest for the
     /// `[intelligence] transcribe_collections`): timed subtitles in French or English, kept as its
     /// `transcript` track (machine-made, replacing an earlier one), searchable with timecodes.
@@ -385,6 +395,10 @@ pub enum Command {
         /// The `next_cursor` of the previous page.
         #[arg(long)]
         cursor: Option<String>,
+        /// Words only: leave out the assets found by meaning (semantic search, on when the
+        /// embedding engine is installed), which come after the exact matches marked `~`.
+        #[arg(long)]
+        no_semantic: bool,
         #[arg(long)]
         json: bool,
     },

@@ -81,6 +81,16 @@ pub struct IntelligenceConfig {
     pub ocr_every_s: f64,
     /// Fingerprint every new video and still and flag near-duplicates (a job after ingest).
     pub fingerprint_at_ingest: bool,
+    /// The embedding engine (default: `regie-embed` where `scripts/install-embed.sh` puts it,
+    /// `$XDG_DATA_HOME/regie/embed/`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub embed_engine: Option<PathBuf>,
+    /// Threads the embedding engine may use.
+    pub embed_threads: usize,
+    /// Find assets by meaning too (and embed their texts): on when the engine is installed.
+    pub semantic_search: bool,
+    /// The cosine a passage must reach to be a match in meaning (0.5 to 0.99).
+    pub semantic_threshold: f32,
 }
 
 impl Default for IntelligenceConfig {
@@ -93,16 +103,30 @@ impl Default for IntelligenceConfig {
             ocr_collections: Vec::new(),
             ocr_every_s: 2.0,
             fingerprint_at_ingest: true,
+            embed_engine: None,
+            embed_threads: 2,
+            semantic_search: true,
+            semantic_threshold: regie_app::DEFAULT_SEMANTIC_THRESHOLD,
         }
     }
 }
 
 /// Where `scripts/install-speech.sh` installs the speech engine by default.
 fn installed_speech_engine() -> Option<PathBuf> {
+    installed_engine("regie/speech/regie-speech")
+}
+
+/// Where `scripts/install-embed.sh` installs the embedding engine by default.
+fn installed_embed_engine() -> Option<PathBuf> {
+    installed_engine("regie/embed/regie-embed")
+}
+
+/// An engine's program under `$XDG_DATA_HOME` (`~/.local/share`), when it is there.
+fn installed_engine(relative: &str) -> Option<PathBuf> {
     let data = std::env::var_os("XDG_DATA_HOME")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".local/share")))?;
-    let engine = data.join("regie/speech/regie-speech");
+    let engine = data.join(relative);
     engine.is_file().then_some(engine)
 }
 
@@ -533,6 +557,7 @@ impl LoadedConfig {
     /// Validates the raw values into the settings the use cases take.
     pub fn settings(&self) -> Result<Settings> {
         let raw = &self.raw;
+        let embed_engine = raw.intelligence.embed_engine.clone().or_else(installed_embed_engine);
         Ok(Settings {
             data_dir: self.data_dir.clone(),
             database_url: raw.database.url.clone().filter(|url| !url.trim().is_empty()),
@@ -606,6 +631,14 @@ impl LoadedConfig {
                     every => bail!("intelligence.ocr_every_s = {every}: between 0.2 and 3600 seconds"),
                 },
                 fingerprint_at_ingest: raw.intelligence.fingerprint_at_ingest,
+                embed_engine: embed_engine.clone().unwrap_or_else(|| PathBuf::from("regie-embed")),
+                embed_threads: raw.intelligence.embed_threads.clamp(1, 64),
+                // On when asked and an engine is configured or installed where regie looks.
+                semantic_search: raw.intelligence.semantic_search && embed_engine.is_some(),
+                semantic_threshold: match raw.intelligence.semantic_threshold {
+                    threshold if (0.5..=0.99).contains(&threshold) => threshold,
+                    threshold => bail!("intelligence.semantic_threshold = {threshold}: between 0.5 and 0.99"),
+                },
             },
         })
     }
@@ -721,6 +754,14 @@ fn apply_environment(raw: &mut RawConfig, variable: impl Fn(&str) -> Option<Stri
     if let Some(value) = variable("REGIE_INTELLIGENCE_FINGERPRINT_AT_INGEST") {
         raw.intelligence.fingerprint_at_ingest = flag(&value);
     }
+    if let Some(value) = variable("REGIE_INTELLIGENCE_EMBED_ENGINE") {
+        raw.intelligence.embed_engine = Some(PathBuf::from(value));
+    }
+    if let Some(value) = variable("REGIE_INTELLIGENCE_SEMANTIC_SEARCH") {
+        raw.intelligence.semantic_search = flag(&value);
+    }
+    set_parsed(&variable, "REGIE_INTELLIGENCE_SEMANTIC_THRESHOLD", &mut raw.intelligence.semantic_threshold)?;
+    set_parsed(&variable, "REGIE_INTELLIGENCE_EMBED_THREADS", &mut raw.intelligence.embed_threads)?;
     if let Some(value) = variable("REGIE_SERVER_LISTEN") {
         raw.server.listen = value;
     }

@@ -5,6 +5,7 @@
 
 mod ocr;
 mod recommend;
+mod semantic;
 mod similar;
 mod speech;
 mod subtitles;
@@ -15,6 +16,8 @@ pub(crate) use recommend::RecommenderCache;
 pub use recommend::{EvaluationReport, MAX_RECOMMENDATIONS, Recommendation, RecommendationReport, evaluate_file};
 pub use regie_db::ViewingKind;
 pub use regie_media::SpeechLanguage;
+pub(crate) use semantic::{EMBED, PassageCacheSlot};
+pub use semantic::{EMBEDDING_MODEL, EmbedReport};
 pub use similar::{NEAR_DUPLICATE_SCORE, SIMILAR_SCORE, SimilarAsset, SimilarReport};
 pub use speech::{SPEECH_ENGINE_NAME, TranscriptReport};
 pub use subtitles::SubtitleExport;

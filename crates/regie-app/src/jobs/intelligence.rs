@@ -1,6 +1,6 @@
 //! The jobs of media intelligence: `transcribe` (speech into the `transcript` subtitle track),
 //! `ocr` (the text in the pictures into `ocr` segments), `fingerprint` (perceptual fingerprints,
-//! and `near-duplicate` findings).
+//! and `near-duplicate` findings), `embed` (the passages of semantic search).
 
 use regie_media::SpeechLanguage;
 
@@ -65,6 +65,20 @@ pub(super) async fn read_text(context: &JobContext) -> Result<Completed, JobFail
         )
         .await;
     Ok(Completed { outputs, result: serde_json::json!({"lines": report.lines, "samples": report.samples}) })
+}
+
+/// The `embed` job: embeds the passages of an asset whose texts changed.
+pub(super) async fn embed(context: &JobContext) -> Result<Completed, JobFailure> {
+    let asset_id = context.job.asset_id.ok_or_else(|| JobFailure::permanent("an embed job names its asset"))?;
+    let report = context.regie.embed_asset(asset_id).await.map_err(JobFailure::from)?;
+    context
+        .log(
+            "info",
+            &format!("{} passages, {} embedded in {:.1} s", report.passages, report.embedded, report.elapsed_s),
+        )
+        .await;
+    let outputs = regie_db::JobOutputs { asset_id: Some(asset_id), files: Vec::new(), rendition: None };
+    Ok(Completed { outputs, result: serde_json::json!({"passages": report.passages, "embedded": report.embedded}) })
 }
 
 /// The `fingerprint` job: fingerprints an asset's pictures and flags the assets it copies.

@@ -289,6 +289,7 @@ impl JobContext {
             crate::intelligence::TRANSCRIBE => super::intelligence::transcribe(self).await,
             crate::intelligence::OCR => super::intelligence::read_text(self).await,
             crate::intelligence::FINGERPRINT => super::intelligence::fingerprint(self).await,
+            crate::intelligence::EMBED => super::intelligence::embed(self).await,
             other => Err(JobFailure::permanent(format!("this worker does not know jobs of kind {other:?}"))),
         }
     }

@@ -5,16 +5,23 @@ use std::ops::Bound;
 
 use chrono::{DateTime, Utc};
 use tantivy::Term;
-use tantivy::query::{AllQuery, BooleanQuery, Occur, PhrasePrefixQuery, PhraseQuery, Query, RangeQuery, TermQuery};
+use tantivy::query::{
+    AllQuery, BooleanQuery, ConstScoreQuery, Occur, PhrasePrefixQuery, PhraseQuery, Query, RangeQuery, TermQuery,
+};
 use tantivy::schema::{Field, IndexRecordOption};
 
 use regie_core::access::Visibility;
+use regie_core::semantic::SemanticMatch;
 
 use super::SearchIndex;
 use crate::SearchError;
 use crate::analysis::{self, terms};
 use crate::period::period;
 use crate::query::{Clause, Match, ParsedQuery};
+
+/// What every exact match scores above: a match in meaning scores its cosine (at most 1), so exact
+/// matches always come first.
+pub(super) const EXACT_TIER: f32 = 10.0;
 
 impl SearchIndex {
     pub(super) fn visibility_filter(&self, visible: &Visibility) -> Option<Box<dyn Query>> {
@@ -51,6 +58,53 @@ impl SearchIndex {
         }
         if parsed.required.is_empty() {
             clauses.push((Occur::Must, Box::new(AllQuery)));
+        }
+        Ok(Box::new(BooleanQuery::new(clauses)))
+    }
+
+    /// Like `build`, with the assets close in meaning to the query's free text as alternatives to
+    /// its words: an exact match scores `EXACT_TIER` more than its relevance, a match in meaning
+    /// only its cosine. Fields, ranges and exclusions still hold for both.
+    pub(super) fn build_hybrid(
+        &self,
+        text: &str,
+        parsed: &ParsedQuery,
+        semantic: &[SemanticMatch],
+    ) -> Result<Box<dyn Query>, SearchError> {
+        let (free, fielded): (Vec<&Vec<Clause>>, Vec<&Vec<Clause>>) =
+            parsed.required.iter().partition(|group| ParsedQuery::is_free_text(group));
+        if semantic.is_empty() || free.is_empty() {
+            return self.build(text, parsed);
+        }
+        let group_query = |group: &Vec<Clause>| -> Result<Box<dyn Query>, SearchError> {
+            let alternatives = group
+                .iter()
+                .map(|clause| Ok((Occur::Should, self.clause(text, clause)?)))
+                .collect::<Result<Vec<_>, SearchError>>()?;
+            Ok(Box::new(BooleanQuery::new(alternatives)))
+        };
+        let mut words: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for group in &free {
+            words.push((Occur::Must, group_query(group)?));
+        }
+        words.push((Occur::Should, Box::new(ConstScoreQuery::new(Box::new(AllQuery), EXACT_TIER))));
+        let meaning: Vec<(Occur, Box<dyn Query>)> = semantic
+            .iter()
+            .map(|found| {
+                let term = self.term(self.fields.asset_id, &found.asset_id.to_string());
+                (Occur::Should, Box::new(ConstScoreQuery::new(term, found.score.clamp(0.0, 1.0))) as Box<dyn Query>)
+            })
+            .collect();
+        let either: Box<dyn Query> = Box::new(BooleanQuery::new(vec![
+            (Occur::Should, Box::new(BooleanQuery::new(words))),
+            (Occur::Should, Box::new(BooleanQuery::new(meaning))),
+        ]));
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, either)];
+        for group in fielded {
+            clauses.push((Occur::Must, group_query(group)?));
+        }
+        for clause in &parsed.excluded {
+            clauses.push((Occur::MustNot, self.clause(text, clause)?));
         }
         Ok(Box::new(BooleanQuery::new(clauses)))
     }

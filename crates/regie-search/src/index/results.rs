@@ -4,14 +4,16 @@
 use std::collections::BTreeMap;
 
 use regie_core::access::Visibility;
+use regie_core::semantic::SemanticMatch;
 use serde::{Deserialize, Serialize};
 use tantivy::collector::{Count, FacetCollector, TopDocs};
-use tantivy::query::{BooleanQuery, Occur, Query};
+use tantivy::query::{BooleanQuery, EnableScoring, Occur, Query};
 use tantivy::schema::{Facet, Field, Value};
 use tantivy::snippet::SnippetGenerator;
-use tantivy::{DocAddress, Order, Searcher, TantivyDocument};
+use tantivy::{DocAddress, DocSet, Order, Searcher, TantivyDocument};
 
 use super::SearchIndex;
+use super::queries::EXACT_TIER;
 use crate::SearchError;
 use crate::document::Cue;
 use crate::query::parse;
@@ -24,6 +26,8 @@ const BUILT_IN_FACETS: [&str; 8] =
     ["collection", "codec", "resolution", "language", "tag", "year", "container", "audio"];
 /// Values returned per facet, most frequent first.
 const VALUES_PER_FACET: usize = 20;
+/// Characters of a passage shown for a match in meaning.
+const MEANING_SNIPPET: usize = 200;
 /// How deep cursors may page (hits skipped); beyond, the query should be narrowed.
 const DEEPEST_OFFSET: usize = 10_000;
 
@@ -61,6 +65,19 @@ pub struct SearchRequest<'a> {
     pub sort: SortOrder,
     /// Facet names to count (`collection`, `codec`...); none counts nothing.
     pub facets: &'a [String],
+    /// Assets close in meaning to the query's free text (semantic search), found beside the
+    /// exact matches, never instead of them; empty for words only.
+    pub semantic: &'a [SemanticMatch],
+}
+
+/// How a hit matched the query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Matched {
+    /// Its words (or fields): an exact match, always ranked before matches in meaning.
+    Words,
+    /// Only in meaning: one of its passages is close to the query's free text.
+    Meaning,
 }
 
 /// One asset found.
@@ -69,8 +86,15 @@ pub struct Hit {
     pub asset_id: String,
     pub house_id: String,
     pub collection: String,
-    /// Relevance (BM25); none when sorted by date.
+    /// Relevance (BM25) of an exact match, the cosine of a match in meaning; none when sorted by
+    /// date.
     pub score: Option<f32>,
+    /// Whether the words matched, or only the meaning.
+    pub matched: Matched,
+    /// The cosine of the asset's closest passage to the query's free text, when semantic search
+    /// found it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub semantic_score: Option<f32>,
     /// The field the snippet comes from (`title`, `synopsis`, `subtitles`...), if a text matched.
     pub field: Option<String>,
     /// The matching words in context, `<b>`-marked.
@@ -104,6 +128,9 @@ pub struct SearchResults {
     pub facets: BTreeMap<String, Vec<FacetCount>>,
     /// Pass back as `cursor` for the next page; none on the last one.
     pub next_cursor: Option<String>,
+    /// Why semantic search could not run for this query (words alone were searched).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub semantic_error: Option<String>,
 }
 
 impl SearchIndex {
@@ -127,7 +154,9 @@ impl SearchIndex {
             }
         }
         let parsed = parse(text)?;
-        let query = self.build(text, &parsed)?;
+        let query = self.build_hybrid(text, &parsed, request.semantic)?;
+        let hybrid = !request.semantic.is_empty() && parsed.free_text().is_some();
+        let exact_only = if hybrid { Some(self.build(text, &parsed)?) } else { None };
         let filtered: Box<dyn Query> = match self.visibility_filter(request.visible) {
             Some(filter) => Box::new(BooleanQuery::new(vec![(Occur::Must, query), (Occur::Must, filter)])),
             None => query,
@@ -169,9 +198,74 @@ impl SearchIndex {
                 facets.insert(name.clone(), values);
             }
         }
-        let hits = self.hits(&searcher, &*filtered, top)?;
+        let mut hits = self.hits(&searcher, &*filtered, &top)?;
+        if let Some(exact_only) = exact_only {
+            self.mark_meaning(&searcher, &*exact_only, request.semantic, &top, &mut hits)?;
+        }
         let next_cursor = (offset + hits.len() < total).then(|| encode_cursor(offset + hits.len()));
-        Ok(SearchResults { total: total as u64, hits, facets, next_cursor })
+        Ok(SearchResults { total: total as u64, hits, facets, next_cursor, semantic_error: None })
+    }
+
+    /// Hits among the assets found in meaning: each is an exact match if the words alone find it
+    /// (its score is then its relevance), else a match in meaning, shown with the passage found.
+    fn mark_meaning(
+        &self,
+        searcher: &Searcher,
+        exact_only: &dyn Query,
+        semantic: &[SemanticMatch],
+        top: &[(Option<f32>, DocAddress)],
+        hits: &mut [Hit],
+    ) -> Result<(), SearchError> {
+        let weight = exact_only.weight(EnableScoring::disabled_from_searcher(searcher))?;
+        for (hit, &(score, address)) in hits.iter_mut().zip(top) {
+            let Some(found) = semantic.iter().find(|found| found.asset_id.to_string() == hit.asset_id) else {
+                // Exact matches outside the semantic candidates score EXACT_TIER above relevance.
+                hit.score = score.map(|score| score - EXACT_TIER);
+                continue;
+            };
+            hit.semantic_score = Some(found.score);
+            let mut scorer = weight.scorer(searcher.segment_reader(address.segment_ord), 1.0)?;
+            // A scorer starts on its first document, which may already be past this one.
+            let at = if scorer.doc() < address.doc_id { scorer.seek(address.doc_id) } else { scorer.doc() };
+            if at == address.doc_id {
+                hit.score = score.map(|score| score - EXACT_TIER - found.score.clamp(0.0, 1.0));
+                continue;
+            }
+            hit.matched = Matched::Meaning;
+            hit.score = score.map(|_| found.score);
+            let document: TantivyDocument = searcher.doc(address)?;
+            self.describe_meaning(&document, found, hit);
+        }
+        Ok(())
+    }
+
+    /// The passage a match in meaning was found in: the lines spoken from its start, or the
+    /// synopsis (else the title).
+    fn describe_meaning(&self, document: &TantivyDocument, found: &SemanticMatch, hit: &mut Hit) {
+        let fields = &self.fields;
+        let stored = |field: Field| document.get_first(field).and_then(|value| value.as_str()).map(str::to_owned);
+        hit.field = Some("meaning".to_owned());
+        hit.timecode = None;
+        hit.time_s = None;
+        hit.segment_kind = None;
+        if let Some(start_ms) = found.start_ms {
+            let cues: Vec<Cue> =
+                stored(fields.cues).and_then(|json| serde_json::from_str(&json).ok()).unwrap_or_default();
+            let spoken: Vec<&str> = cues
+                .iter()
+                .filter(|cue| cue.kind.is_none() && cue.start_ms >= start_ms)
+                .map(|cue| cue.text.as_str())
+                .collect();
+            hit.snippet = Some(escape(&excerpt(&spoken.join(" "))));
+            hit.timecode = Some(timecode(start_ms));
+            hit.time_s = Some(start_ms as f64 / 1000.0);
+            return;
+        }
+        let described = ["synopsis", "title"].into_iter().find_map(|name| {
+            let pair = fields.text(name)?;
+            stored(pair.french).or_else(|| stored(pair.english))
+        });
+        hit.snippet = described.map(|text| escape(&excerpt(&text)));
     }
 
     fn can_facet(&self, name: &str) -> bool {
@@ -182,7 +276,7 @@ impl SearchIndex {
         &self,
         searcher: &Searcher,
         query: &dyn Query,
-        top: Vec<(Option<f32>, DocAddress)>,
+        top: &[(Option<f32>, DocAddress)],
     ) -> Result<Vec<Hit>, SearchError> {
         let fields = &self.fields;
         // Generators are made on first need, field by field in order: most hits are described
@@ -193,7 +287,7 @@ impl SearchIndex {
             std::iter::repeat_with(|| None).take(described_fields.len()).collect();
         let mut spoken: Option<Vec<SnippetGenerator>> = None;
         let mut hits = Vec::with_capacity(top.len());
-        for (score, address) in top {
+        for &(score, address) in top {
             let document: TantivyDocument = searcher.doc(address)?;
             let stored = |field: Field| document.get_first(field).and_then(|value| value.as_str()).map(str::to_owned);
             let mut hit = Hit {
@@ -201,6 +295,8 @@ impl SearchIndex {
                 house_id: stored(fields.house_id).unwrap_or_default(),
                 collection: stored(fields.collection).unwrap_or_default(),
                 score,
+                matched: Matched::Words,
+                semantic_score: None,
                 field: None,
                 snippet: None,
                 timecode: None,
@@ -263,6 +359,21 @@ fn spoken_moment(generators: &[SnippetGenerator], cues_json: &str) -> Option<(Cu
     })
 }
 
+/// The start of a text, cut at a word.
+fn excerpt(text: &str) -> String {
+    if text.chars().count() <= MEANING_SNIPPET {
+        return text.to_owned();
+    }
+    let cut: String = text.chars().take(MEANING_SNIPPET).collect();
+    let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(start, _)| start).to_owned();
+    format!("{cut}…")
+}
+
+/// Text as HTML (snippets are HTML, `<b>`-marked where words matched).
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
 /// `HH:MM:SS.mmm`.
 fn timecode(milliseconds: u64) -> String {
     let seconds = milliseconds / 1000;
@@ -285,6 +396,15 @@ mod unit {
     fn timecodes_count_hours_minutes_seconds_and_milliseconds() {
         assert_eq!(timecode(3_723_045), "01:02:03.045");
         assert_eq!(timecode(0), "00:00:00.000");
+    }
+
+    #[test]
+    fn meaning_snippets_are_escaped_and_cut_at_a_word() {
+        assert_eq!(escape("<b>a & b</b>"), "&lt;b&gt;a &amp; b&lt;/b&gt;");
+        let long = "mot ".repeat(100);
+        let cut = excerpt(&long);
+        assert!(cut.ends_with("mot…") && cut.chars().count() <= MEANING_SNIPPET + 1, "{cut}");
+        assert_eq!(excerpt("court"), "court");
     }
 
     #[test]

@@ -92,7 +92,15 @@ fn rules() -> IndexRules {
 }
 
 fn find(index: &SearchIndex, query: &str, visible: &Visibility, limit: usize) -> Result<SearchResults, SearchError> {
-    index.search(&SearchRequest { text: query, visible, limit, cursor: None, sort: SortOrder::Relevance, facets: &[] })
+    index.search(&SearchRequest {
+        text: query,
+        visible,
+        limit,
+        cursor: None,
+        sort: SortOrder::Relevance,
+        facets: &[],
+        semantic: &[],
+    })
 }
 
 fn ids(index: &SearchIndex, query: &str, visible: &Visibility) -> Vec<String> {
@@ -187,7 +195,7 @@ fn replacing_and_removing_documents_and_reopening() {
 }
 
 fn request<'a>(text: &'a str, visible: &'a Visibility, facets: &'a [String]) -> SearchRequest<'a> {
-    SearchRequest { text, visible, limit: 10, cursor: None, sort: SortOrder::Relevance, facets }
+    SearchRequest { text, visible, limit: 10, cursor: None, sort: SortOrder::Relevance, facets, semantic: &[] }
 }
 
 fn counts(results: &SearchResults, facet: &str) -> Vec<(String, u64)> {
@@ -293,3 +301,78 @@ fn rules_decide_what_is_indexed_returned_and_in_which_language() {
     assert_eq!(ids(&index, "aired:2026-03", &Visibility::All), vec!["a"]);
     assert_eq!(ids(&index, "captured:2025", &Visibility::All), vec!["b"]);
 }
+
+#[test]
+fn matches_in_meaning_come_after_exact_matches_and_obey_the_filters() {
+    use regie_core::AssetId;
+    use regie_core::semantic::SemanticMatch;
+    let folder = tempfile::tempdir().unwrap();
+    let (index, _) = SearchIndex::open(&folder.path().join("search"), IndexRules::default()).unwrap();
+    let (exact, english, private) = (AssetId::new(), AssetId::new(), AssetId::new());
+    let mut fishing = document(&english.to_string(), "docs", "en", "Deep sea trawlers", "Three weeks off Brittany.");
+    fishing.cues = vec![
+        Cue { start_ms: 1_000, text: "Good evening.".into(), language: Some("en".into()), kind: None, timecode: None },
+        Cue {
+            start_ms: 60_000,
+            text: "The nets come up <full> at dawn.".into(),
+            language: Some("en".into()),
+            kind: None,
+            timecode: None,
+        },
+    ];
+    let mut hidden = document(&private.to_string(), "inbox", "en", "Harbour rushes", "Boats.");
+    hidden.owner_id = Some("u-eve".into());
+    let french = document(&exact.to_string(), "docs", "fr", "La pêche en haute mer", "Les chalutiers bretons.");
+    index.write(&[french, fishing, hidden], &[]).unwrap();
+    let semantic = vec![
+        SemanticMatch { asset_id: english, score: 0.91, start_ms: Some(60_000) },
+        SemanticMatch { asset_id: private, score: 0.88, start_ms: None },
+        SemanticMatch { asset_id: exact, score: 0.86, start_ms: None },
+    ];
+    let docs_only = Visibility::Limited { collections: vec!["docs".into()], owner_id: None };
+    let search = |text: &str, visible: &Visibility, semantic: &[SemanticMatch]| {
+        index
+            .search(&SearchRequest {
+                text,
+                visible,
+                limit: 10,
+                cursor: None,
+                sort: SortOrder::Relevance,
+                facets: &[],
+                semantic,
+            })
+            .unwrap()
+    };
+
+    let found = search("pêche", &docs_only, &semantic);
+    assert_eq!(found.total, 2, "the private asset is not counted: {found:?}");
+    assert_eq!(found.hits[0].asset_id, exact.to_string(), "the exact match first");
+    assert_eq!(found.hits[0].matched, Matched::Words);
+    assert_eq!(found.hits[0].semantic_score, Some(0.86));
+    assert!(found.hits[0].score.unwrap() > 0.0 && found.hits[0].score.unwrap() < EXACT_SCORE_CEILING);
+    let meaning = &found.hits[1];
+    assert_eq!(meaning.asset_id, english.to_string());
+    assert_eq!(meaning.matched, Matched::Meaning);
+    assert_eq!(meaning.score, Some(0.91));
+    assert_eq!(meaning.field.as_deref(), Some("meaning"));
+    assert_eq!(meaning.timecode.as_deref(), Some("00:01:00.000"));
+    assert_eq!(meaning.snippet.as_deref(), Some("The nets come up &lt;full&gt; at dawn."));
+
+    let everyone = search("pêche", &Visibility::All, &semantic);
+    assert_eq!(everyone.total, 3);
+    assert_eq!(everyone.hits[2].snippet.as_deref(), Some("Boats."), "a description's match shows its synopsis");
+
+    let excluded = search("pêche -trawlers", &Visibility::All, &semantic);
+    assert!(!excluded.hits.iter().any(|hit| hit.asset_id == english.to_string()), "exclusions hold");
+    let fielded = search("pêche collection:inbox", &Visibility::All, &semantic);
+    assert_eq!(fielded.hits.iter().map(|hit| hit.asset_id.clone()).collect::<Vec<_>>(), vec![private.to_string()]);
+    let words_only = search("pêche", &Visibility::All, &[]);
+    assert_eq!(words_only.total, 1, "without semantic matches, words alone");
+    assert_eq!(words_only.hits[0].matched, Matched::Words);
+    assert!(
+        search("collection:docs", &Visibility::All, &semantic).hits.iter().all(|hit| hit.matched == Matched::Words)
+    );
+}
+
+/// Relevance of one short title: far below the tier exact matches are lifted by.
+const EXACT_SCORE_CEILING: f32 = 5.0;

@@ -405,6 +405,9 @@ pub struct SearchQuery {
     pub sort: Option<String>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
+    /// `false` to search the words only; by default assets close in meaning to the free text are
+    /// listed after the exact matches (`matched: "meaning"`) when semantic search is on.
+    pub semantic: Option<bool>,
 }
 
 /// Full-text search among the assets the caller may read: hits and totals never include others.
@@ -426,6 +429,7 @@ pub async fn search(
         cursor: query.cursor,
         sort,
         facets: query.facets.as_deref().map(SearchOptions::facet_list).unwrap_or_default(),
+        semantic: query.semantic.unwrap_or(true),
     };
     Ok(axum::Json(state.regie.search(&query.q, who.access.readable(), options).await?))
 }

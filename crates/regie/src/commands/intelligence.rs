@@ -1,4 +1,4 @@
-//! `regie transcribe`, `regie ocr`, `regie similar`, `regie recommend`, `regie trending` and
+//! `regie transcribe`, `regie embed`, `regie ocr`, `regie similar`, `regie recommend`, `regie trending` and
 //! `regie subtitles`.
 
 use std::process::ExitCode;
@@ -48,6 +48,48 @@ pub async fn transcribe(regie: &Regie, asset: &str, language: Option<&str>, json
             report.elapsed_s,
             report.speed
         );
+    }
+    Ok(success())
+}
+
+pub async fn embed(regie: &Regie, asset: Option<&str>, all: bool, json: bool) -> Result<ExitCode> {
+    let reports = if all {
+        let bar = (!json).then(|| spinner("embedding the assets whose texts changed".to_owned()));
+        let progress = |seen: u64| {
+            if let Some(bar) = &bar {
+                bar.set_message(format!("embedding the assets whose texts changed: {seen} looked at"));
+            }
+        };
+        let reports = regie.embed_all(&progress).await;
+        if let Some(bar) = bar {
+            bar.finish_and_clear();
+        }
+        reports?
+    } else {
+        let reference = asset.unwrap_or_default();
+        let spinner = (!json).then(|| spinner(format!("embedding {reference}")));
+        let report = async { regie.embed_asset(regie.resolve_asset(reference).await?).await }.await;
+        if let Some(spinner) = spinner {
+            spinner.finish_and_clear();
+        }
+        vec![report?]
+    };
+    if json {
+        if all {
+            print_json(&reports)?;
+        } else {
+            print_json(&reports[0])?;
+        }
+        return Ok(success());
+    }
+    for report in &reports {
+        println!(
+            "{}: {} passages, {} embedded in {:.1} s",
+            report.asset_id, report.passages, report.embedded, report.elapsed_s
+        );
+    }
+    if all {
+        println!("{} assets embedded", reports.len());
     }
     Ok(success())
 }

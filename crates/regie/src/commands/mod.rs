@@ -159,6 +159,12 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             regie.close().await;
             code
         }
+        Command::Embed { asset, all, json } => {
+            let regie = open(&config).await?;
+            let code = intelligence::embed(&regie, asset.as_deref(), all, json).await;
+            regie.close().await;
+            code
+        }
         Command::Ocr { asset, every, json } => {
             let regie = open(&config).await?;
             let code = intelligence::ocr(&regie, &asset, every, json).await;
@@ -324,9 +330,9 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             regie.close().await;
             code
         }
-        Command::Search { query, limit, facets, sort, cursor, json } => {
+        Command::Search { query, limit, facets, sort, cursor, no_semantic, json } => {
             let regie = open(&config).await?;
-            let arguments = search::SearchArguments { words: query, limit, facets, sort, cursor, json };
+            let arguments = search::SearchArguments { words: query, limit, facets, sort, cursor, no_semantic, json };
             let code = search::run(&regie, arguments).await;
             regie.close().await;
             code

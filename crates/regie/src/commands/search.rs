@@ -1,5 +1,5 @@
-//! `regie search QUERY [--limit N] [--facets[=NAMES]] [--sort S] [--cursor C] [--json]` and
-//! `regie search reindex`.
+//! `regie search QUERY [--limit N] [--facets[=NAMES]] [--sort S] [--cursor C] [--no-semantic]
+//! [--json]` and `regie search reindex`.
 
 use std::process::ExitCode;
 
@@ -15,6 +15,8 @@ pub struct SearchArguments {
     pub facets: Option<String>,
     pub sort: String,
     pub cursor: Option<String>,
+    /// Words only: no matches in meaning.
+    pub no_semantic: bool,
     pub json: bool,
 }
 
@@ -37,6 +39,7 @@ pub async fn run(regie: &Regie, arguments: SearchArguments) -> Result<ExitCode> 
         cursor: arguments.cursor,
         sort,
         facets: arguments.facets.as_deref().map(SearchOptions::facet_list).unwrap_or_default(),
+        semantic: !arguments.no_semantic,
     };
     // The command line has the powers of whoever can read the data folder: it sees everything.
     let results = regie.search(&arguments.words.join(" "), Visibility::All, options).await?;
@@ -50,7 +53,12 @@ pub async fn run(regie: &Regie, arguments: SearchArguments) -> Result<ExitCode> 
     for hit in &results.hits {
         let snippet = hit.snippet.as_deref().map(|snippet| snippet.replace("<b>", "*").replace("</b>", "*"));
         let moment = hit.timecode.as_deref().map(|timecode| format!("@{timecode} ")).unwrap_or_default();
-        println!("{:<28} {:<20} {moment}{}", hit.house_id, hit.collection, snippet.unwrap_or_default());
+        // A match in meaning is marked with `~` and its closeness.
+        let meaning = match hit.matched {
+            regie_app::Matched::Meaning => format!("~{:.2} ", hit.semantic_score.unwrap_or_default()),
+            regie_app::Matched::Words => String::new(),
+        };
+        println!("{:<28} {:<20} {meaning}{moment}{}", hit.house_id, hit.collection, snippet.unwrap_or_default());
     }
     for (facet, counts) in &results.facets {
         let values: Vec<String> = counts.iter().map(|count| format!("{} ({})", count.value, count.count)).collect();
@@ -58,6 +66,9 @@ pub async fn run(regie: &Regie, arguments: SearchArguments) -> Result<ExitCode> 
     }
     if !results.hits.is_empty() {
         println!("{} found, {} shown", results.total, results.hits.len());
+    }
+    if let Some(error) = &results.semantic_error {
+        eprintln!("words only: semantic search failed: {error}");
     }
     if let Some(cursor) = &results.next_cursor {
         println!("more: --cursor {cursor}");
