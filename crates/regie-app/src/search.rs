@@ -128,6 +128,7 @@ impl Regie {
     ) -> Result<SearchResults, AppError> {
         let index = self.search_index().await?;
         self.follow_changes().await?;
+        let started = std::time::Instant::now();
         let (semantic, semantic_error) = match self.meaning_of(query, options.semantic).await {
             Ok(found) => (found, None),
             Err(error) => {
@@ -135,6 +136,8 @@ impl Regie {
                 (Vec::new(), Some(error.to_string()))
             }
         };
+        let semantic_ms =
+            self.semantic_search_applies(query, options.semantic).then(|| started.elapsed().as_secs_f64() * 1e3);
         let query = query.to_owned();
         let run = move || {
             index.search(&SearchRequest {
@@ -149,19 +152,21 @@ impl Regie {
         };
         let mut results = tokio::task::spawn_blocking(run).await.map_err(join_error)??;
         results.semantic_error = semantic_error;
+        results.semantic_ms = semantic_ms;
         Ok(results)
     }
 
-    /// The assets close in meaning to a query's free text, when asked and semantic search is on.
+    /// Whether a query is also searched by meaning: asked, semantic search on, and free text in it.
+    fn semantic_search_applies(&self, query: &str, asked: bool) -> bool {
+        asked && self.settings.intelligence.semantic_search && free_text(query).is_some()
+    }
+
+    /// The assets close in meaning to a query's free text, when semantic search applies.
     async fn meaning_of(&self, query: &str, asked: bool) -> Result<Vec<regie_core::semantic::SemanticMatch>, AppError> {
-        if !asked || !self.settings.intelligence.semantic_search {
-            return Ok(Vec::new());
+        match free_text(query) {
+            Some(text) if self.semantic_search_applies(query, asked) => self.semantic_matches(&text).await,
+            _ => Ok(Vec::new()),
         }
-        // A query that does not parse gets its error from the index below.
-        let Some(text) = regie_search::query::parse(query).ok().and_then(|parsed| parsed.free_text()) else {
-            return Ok(Vec::new());
-        };
-        self.semantic_matches(&text).await
     }
 
     /// Indexes (again) these assets, after an ingest run or an edit; assets no longer catalogued
@@ -259,6 +264,11 @@ impl Regie {
         write_position(&self.settings.data_dir, covered)?;
         Ok(documents)
     }
+}
+
+/// The free text of a query (a query that does not parse gets its error from the index).
+fn free_text(query: &str) -> Option<String> {
+    regie_search::query::parse(query).ok().and_then(|parsed| parsed.free_text())
 }
 
 pub(crate) fn join_error(error: tokio::task::JoinError) -> AppError {

@@ -131,6 +131,10 @@ pub struct SearchResults {
     /// Why semantic search could not run for this query (words alone were searched).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub semantic_error: Option<String>,
+    /// Milliseconds semantic search took (the query's vector, and every passage ranked), when it
+    /// ran.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub semantic_ms: Option<f64>,
 }
 
 impl SearchIndex {
@@ -203,7 +207,7 @@ impl SearchIndex {
             self.mark_meaning(&searcher, &*exact_only, request.semantic, &top, &mut hits)?;
         }
         let next_cursor = (offset + hits.len() < total).then(|| encode_cursor(offset + hits.len()));
-        Ok(SearchResults { total: total as u64, hits, facets, next_cursor, semantic_error: None })
+        Ok(SearchResults { total: total as u64, hits, facets, next_cursor, semantic_error: None, semantic_ms: None })
     }
 
     /// Hits among the assets found in meaning: each is an exact match if the words alone find it
