@@ -13,7 +13,7 @@ use std::time::Instant;
 
 use regie_core::AssetId;
 use regie_core::semantic::{
-    Description, Passage, QuantizedVector, SemanticMatch, SpokenLine, StoredPassage, passages_of, rank,
+    Description, Passage, PassageMatrix, QuantizedVector, SemanticMatch, SpokenLine, passages_of,
 };
 use regie_db::{IndexSource, PassageRecord};
 use regie_media::TextKind;
@@ -33,7 +33,7 @@ const MOST_MEANING_CANDIDATES: usize = 200;
 #[derive(Debug, Default)]
 pub(crate) struct PassageCache {
     generation: Option<i64>,
-    passages: Arc<Vec<StoredPassage>>,
+    passages: Arc<PassageMatrix>,
 }
 
 pub(crate) type PassageCacheSlot = Arc<tokio::sync::Mutex<PassageCache>>;
@@ -216,18 +216,20 @@ impl Regie {
         }
         let vector = self.embedder.embed(TextKind::Query, &[text.to_owned()]).await?.pop().unwrap_or_default();
         let threshold = self.settings.intelligence.semantic_threshold;
-        let ranked = tokio::task::spawn_blocking(move || rank(&passages, &vector, threshold, MOST_MEANING_CANDIDATES))
-            .await
-            .map_err(crate::search::join_error)?;
+        let threads = std::thread::available_parallelism().map_or(1, usize::from);
+        let ranked =
+            tokio::task::spawn_blocking(move || passages.rank(&vector, threshold, MOST_MEANING_CANDIDATES, threads))
+                .await
+                .map_err(crate::search::join_error)?;
         Ok(ranked)
     }
 
     /// Every stored passage's vector, read again only when the catalogue's generation moved.
-    async fn stored_passages(&self) -> Result<Arc<Vec<StoredPassage>>, AppError> {
+    async fn stored_passages(&self) -> Result<Arc<PassageMatrix>, AppError> {
         let generation = self.db.passage_generation().await?;
         let mut cache = self.passages.lock().await;
         if cache.generation != Some(generation) {
-            cache.passages = Arc::new(self.db.all_passages().await?);
+            cache.passages = Arc::new(PassageMatrix::new(self.db.all_passages().await?));
             cache.generation = Some(generation);
         }
         Ok(Arc::clone(&cache.passages))
