@@ -59,7 +59,21 @@ pub async fn doctor(settings: &Settings) -> DoctorReport {
     checks.push(check("store", store(settings).await));
     let tools = ToolRunner::new(1, Duration::from_secs(20)).tool_versions().await;
     checks.push(check("ffmpeg", tools.map(|versions| versions.join("; ")).map_err(|error| error.to_string())));
+    checks.push(check("embedding-engine", embedding_engine(settings).await));
     DoctorReport { healthy: checks.iter().all(|check| check.ok), checks }
+}
+
+/// Semantic search is optional: off is fine, on with an engine that does not answer is not.
+async fn embedding_engine(settings: &Settings) -> Result<String, String> {
+    let intelligence = &settings.intelligence;
+    if !intelligence.semantic_search {
+        return Ok("semantic search is off: `scripts/install-embed.sh` installs its engine".to_owned());
+    }
+    let engine = regie_media::EmbeddingEngine::new(intelligence.embed_engine.clone(), 1, Duration::from_secs(60));
+    match engine.embed(regie_media::TextKind::Query, &["regie doctor".to_owned()]).await {
+        Ok(_) => Ok(format!("{} answers: semantic search is on", intelligence.embed_engine.display())),
+        Err(error) => Err(error.to_string()),
+    }
 }
 
 fn describe(settings: &Settings) -> String {

@@ -207,6 +207,50 @@ mod tests {
         assert!(decode_vector("not base64!").is_none());
     }
 
+    /// A stand-in engine: a shell script in a temporary folder.
+    fn script(folder: &Path, body: &str) -> PathBuf {
+        use std::os::unix::fs::PermissionsExt;
+        let path = folder.join("engine.sh");
+        std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        path
+    }
+
+    #[tokio::test]
+    async fn an_engine_that_cannot_load_its_model_or_talks_nonsense_is_a_clear_error_and_is_restarted() {
+        let folder = tempfile::tempdir().unwrap();
+        let texts = ["pêche".to_owned()];
+        let unusable = script(folder.path(), "read line; echo 'the model file is damaged' >&2; exit 3");
+        let engine = EmbeddingEngine::new(unusable, 1, Duration::from_secs(10));
+        let error = engine.embed(TextKind::Query, &texts).await.unwrap_err();
+        assert_eq!(error.code(), "engine-missing");
+        assert!(error.to_string().contains("the model file is damaged"), "{error}");
+
+        let folder = tempfile::tempdir().unwrap();
+        let nonsense = script(folder.path(), "while read line; do echo 'not json'; done");
+        let engine = EmbeddingEngine::new(nonsense, 1, Duration::from_secs(10));
+        let error = engine.embed(TextKind::Query, &texts).await.unwrap_err();
+        assert_eq!(error.code(), "engine-failed", "{error}");
+        // The failed engine was dropped; the next request starts a new one (and fails the same).
+        assert_eq!(engine.embed(TextKind::Query, &texts).await.unwrap_err().code(), "engine-failed");
+
+        let folder = tempfile::tempdir().unwrap();
+        let silent = script(folder.path(), "sleep 30");
+        let engine = EmbeddingEngine::new(silent, 1, Duration::from_millis(300));
+        let error = engine.embed(TextKind::Query, &texts).await.unwrap_err();
+        assert!(error.to_string().contains("no answer within"), "{error}");
+
+        let folder = tempfile::tempdir().unwrap();
+        let vector: Vec<u8> = (0..DIMENSIONS).flat_map(|_| 0.05f32.to_le_bytes()).collect();
+        let answer = format!(r#"{{"dim": 384, "vectors": ["{}"]}}"#, STANDARD.encode(vector));
+        let working = script(folder.path(), &format!("while read line; do echo '{answer}'; done"));
+        let engine = EmbeddingEngine::new(working, 1, Duration::from_secs(10));
+        for _ in 0..3 {
+            let vectors = engine.embed(TextKind::Passage, &texts).await.unwrap();
+            assert_eq!((vectors.len(), vectors[0].len(), vectors[0][0]), (1, DIMENSIONS, 0.05));
+        }
+    }
+
     #[tokio::test]
     async fn a_missing_engine_says_how_to_install_it() {
         let engine = EmbeddingEngine::new(PathBuf::from("/nonexistent/regie-embed"), 1, Duration::from_secs(5));

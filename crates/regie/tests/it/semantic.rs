@@ -149,6 +149,19 @@ fn a_french_query_finds_english_programmes_by_meaning_after_the_exact_matches_an
     assert_eq!(house_ids(&fallback), [("FR-PECHE".to_owned(), "words".to_owned())]);
     assert!(fallback["semantic_error"].as_str().unwrap().contains("install-embed.sh"), "{fallback}");
 
+    // `regie doctor` says whether the engine answers.
+    let doctor = regie.run(&["doctor", "--json"]);
+    let report: Value = serde_json::from_slice(&doctor.stdout).unwrap();
+    let engine_check = report["checks"].as_array().unwrap().iter().find(|check| check["name"] == "embedding-engine");
+    assert_eq!(engine_check.unwrap()["ok"], true, "{report:#}");
+    let mut broken = regie.command();
+    broken.env("REGIE_INTELLIGENCE_EMBED_ENGINE", "/nonexistent/regie-embed");
+    let doctor = broken.args(["doctor", "--json"]).output().unwrap();
+    assert_eq!(doctor.status.code(), Some(1));
+    let report: Value = serde_json::from_slice(&doctor.stdout).unwrap();
+    let engine_check = report["checks"].as_array().unwrap().iter().find(|check| check["name"] == "embedding-engine");
+    assert!(engine_check.unwrap()["message"].as_str().unwrap().contains("install-embed.sh"), "{report:#}");
+
     // Over the API, a reader of `docs` is never shown the secret programme, by words or meaning.
     let served = Served::start(regie);
     served.add_user("reader", "viewer");
