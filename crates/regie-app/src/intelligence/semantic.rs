@@ -108,7 +108,14 @@ impl Regie {
         let started = Instant::now();
         let source = self.db.index_sources_of(&[asset_id]).await?.into_iter().next();
         let Some(source) = source else {
-            return Err(AppError::NoSuchFile(format!("no asset {asset_id} (or it is in the trash)")));
+            // Trashed since the job was queued: nothing to embed (its passages stay for a restore).
+            return Ok(EmbedReport {
+                asset_id: asset_id.to_string(),
+                passages: 0,
+                embedded: 0,
+                elapsed_s: started.elapsed().as_secs_f64(),
+                model: EMBEDDING_MODEL.to_owned(),
+            });
         };
         let passages = passages_for(&source);
         let stored = self.db.passages_of(asset_id).await?;
@@ -162,13 +169,9 @@ impl Regie {
             return;
         }
         for source in sources {
-            let wanted: Vec<String> = passages_for(source).iter().map(Passage::digest).collect();
             let outcome = async {
-                let stored: Vec<String> =
-                    self.db.passages_of(source.id).await?.into_iter().map(|record| record.text_sha256).collect();
-                if stored != wanted {
-                    let job =
-                        embed_job(self.settings.jobs.max_attempts, source.id, &digest_of(&stored), &digest_of(&wanted));
+                if let Some((stored, wanted)) = self.outdated_passages(source).await? {
+                    let job = embed_job(self.settings.jobs.max_attempts, source.id, &stored, &wanted);
                     self.db.enqueue_job(&job).await?;
                 }
                 Ok::<(), AppError>(())
@@ -191,10 +194,7 @@ impl Regie {
             let Some(last) = sources.last() else { break };
             after = Some(last.id);
             for source in &sources {
-                let wanted: Vec<String> = passages_for(source).iter().map(Passage::digest).collect();
-                let stored: Vec<String> =
-                    self.db.passages_of(source.id).await?.into_iter().map(|record| record.text_sha256).collect();
-                if stored != wanted {
+                if self.outdated_passages(source).await?.is_some() {
                     reports.push(self.embed_asset(source.id).await?);
                 }
                 seen += 1;
@@ -202,6 +202,14 @@ impl Regie {
             }
         }
         Ok(reports)
+    }
+
+    /// When an asset's stored passages are not those of its texts now: the digests of both.
+    async fn outdated_passages(&self, source: &IndexSource) -> Result<Option<(String, String)>, AppError> {
+        let wanted: Vec<String> = passages_for(source).iter().map(Passage::digest).collect();
+        let stored: Vec<String> =
+            self.db.passages_of(source.id).await?.into_iter().map(|record| record.text_sha256).collect();
+        Ok((stored != wanted).then(|| (digest_of(&stored), digest_of(&wanted))))
     }
 
     /// The assets whose passages are closest in meaning to `text`, at least the configured

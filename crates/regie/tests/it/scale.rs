@@ -322,7 +322,7 @@ fn doctor_and_config_show_name_the_database_without_its_password() {
     assert_eq!(healthy.status.code(), Some(0), "{report}");
     let names: Vec<&str> =
         report["checks"].as_array().unwrap().iter().map(|check| check["name"].as_str().unwrap()).collect();
-    assert_eq!(names, ["data-folder", "database", "schema", "clock", "store", "ffmpeg"]);
+    assert_eq!(names, ["data-folder", "database", "schema", "clock", "store", "ffmpeg", "embedding-engine"]);
 }
 
 #[test]
