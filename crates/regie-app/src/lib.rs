@@ -50,7 +50,7 @@ pub use named_toml::Lookup;
 pub use names::{NameCheck, check_names};
 pub use normalize::{NormalizeReport, normalize_file};
 pub use output_file::write_new_file;
-pub use probe::{ensure_file as ensure_regular_file, probe_file};
+pub use probe::{ProberChoice, ensure_file as ensure_regular_file, probe_file, probe_file_with};
 pub use profiles::{BUILT_IN_PROFILES, LoadedProfile, ProfileSummary, load_profile};
 pub use regie::Regie;
 pub use regie_db::SchemaState;

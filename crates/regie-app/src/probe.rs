@@ -8,9 +8,42 @@ use regie_media::{Prober, ToolRunner};
 use crate::{AppError, Settings};
 
 pub async fn probe_file(settings: &Settings, path: &Path) -> Result<MediaDescription, AppError> {
+    probe_file_with(settings, path, ProberChoice::Auto).await
+}
+
+/// Which prober describes a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProberChoice {
+    /// The native prober for the formats it reads, ffprobe for the rest and when it is unsure.
+    Auto,
+    Native,
+    Ffprobe,
+}
+
+impl ProberChoice {
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "auto" => Some(Self::Auto),
+            "native" => Some(Self::Native),
+            "ffprobe" => Some(Self::Ffprobe),
+            _ => None,
+        }
+    }
+}
+
+/// Describes a file with the chosen prober.
+pub async fn probe_file_with(
+    settings: &Settings,
+    path: &Path,
+    choice: ProberChoice,
+) -> Result<MediaDescription, AppError> {
     ensure_file(path)?;
     let prober = Prober::new(ToolRunner::new(1, settings.probe_timeout));
-    Ok(prober.describe(path, None).await?)
+    Ok(match choice {
+        ProberChoice::Auto => prober.describe(path, None).await?,
+        ProberChoice::Native => prober.describe_natively(path)?,
+        ProberChoice::Ffprobe => prober.describe_with_ffprobe(path).await?,
+    })
 }
 
 /// Refuses a path that is missing or not a regular file, with an error that says which.

@@ -20,6 +20,10 @@ pub struct MediaDescription {
     pub streams: Vec<StreamDescription>,
     /// Present for still images.
     pub image: Option<ImageInfo>,
+    /// Which prober answered: `native` (regie's own header readers) or `ffprobe`; absent in
+    /// descriptions made before regie had a native prober.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prober: Option<String>,
 }
 
 impl MediaDescription {
@@ -221,6 +225,7 @@ mod tests {
             operational_pattern: None,
             streams: vec![mono; 8],
             image: None,
+            prober: None,
         };
         assert_eq!(media.audio_channel_count(), 8);
     }

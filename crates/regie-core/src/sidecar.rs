@@ -301,6 +301,7 @@ mod tests {
             operational_pattern: None,
             streams: vec![video, audio.clone(), audio],
             image: None,
+            prober: None,
         }
     }
 

@@ -33,6 +33,11 @@ pub enum Command {
     /// Describe a media file without ingesting it.
     Probe {
         file: PathBuf,
+        /// auto (default: regie's own header readers for WAV, BWF, RF64 and AIFF, ffprobe for the
+        /// rest and whenever they are unsure), native (only them: an error says why not) or
+        /// ffprobe (only it); the description's `prober` says which answered.
+        #[arg(long, default_value = "auto")]
+        prober: String,
         #[arg(long)]
         json: bool,
     },

@@ -208,6 +208,7 @@ mod tests {
             operational_pattern: None,
             streams,
             image: None,
+            prober: None,
         }
     }
 

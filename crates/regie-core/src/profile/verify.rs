@@ -138,6 +138,7 @@ mod tests {
             operational_pattern: None,
             streams: vec![video, audio],
             image: None,
+            prober: None,
         };
         OutputPlan::new(&profile, &source).unwrap()
     }
@@ -157,6 +158,7 @@ mod tests {
             operational_pattern: None,
             streams: vec![video, audio],
             image: None,
+            prober: None,
         }
     }
 

@@ -1,5 +1,7 @@
-//! Describing a media file: identify it from its bytes, ask ffprobe, parse the answer into
-//! a [`MediaDescription`], and add EXIF facts for still images.
+//! Describing a media file: identify it from its bytes; for the formats the native prober reads
+//! (WAV, BWF, RF64, AIFF) read the headers here, else (or when it is unsure) ask ffprobe and parse
+//! the answer into a [`MediaDescription`]; add EXIF facts for still images. `prober` says which
+//! answered.
 
 mod args;
 mod container;
@@ -13,7 +15,11 @@ use regie_core::{FileFormat, MediaDescription};
 
 pub use parse::parse_ffprobe_json;
 
+use crate::native::{Native, probe_native};
 use crate::runner::{FFPROBE, ToolRunner};
+
+/// `prober` of a description the native prober made.
+pub const NATIVE_PROBER: &str = "native";
 use crate::{MediaError, exif};
 
 /// Describes media files through ffprobe.
@@ -30,21 +36,41 @@ impl Prober {
     /// Describes `path`. `head` is the file's first bytes when the caller already has them
     /// (ingest reads them during the copy); otherwise they are read here.
     pub async fn describe(&self, path: &Path, head: Option<&[u8]>) -> Result<MediaDescription, MediaError> {
-        let owned_head;
-        let head = match head {
-            Some(head) => head,
-            None => {
-                owned_head = read_head(path)?;
-                &owned_head
+        let sniffed = sniff(path, head)?;
+        if matches!(sniffed, FileFormat::Wav | FileFormat::Aiff)
+            && let Some(description) = native_description(path)
+        {
+            return Ok(description);
+        }
+        self.ffprobe(path, sniffed).await
+    }
+
+    /// Describes `path` with the native prober alone: an error says why it leaves a file to
+    /// ffprobe (to compare the two probers).
+    pub fn describe_natively(&self, path: &Path) -> Result<MediaDescription, MediaError> {
+        sniff(path, None)?;
+        let read_error = |source| MediaError::Read { path: path.to_owned(), source };
+        let mut file = std::fs::File::open(path).map_err(read_error)?;
+        let size = file.metadata().map_err(read_error)?.len();
+        let unreadable =
+            |reason: String| MediaError::Unreadable { tool: NATIVE_PROBER, path: path.to_owned(), stderr: reason };
+        match probe_native(&mut file, size) {
+            Native::Described(mut description) => {
+                description.prober = Some(NATIVE_PROBER.to_owned());
+                Ok(description)
             }
-        };
-        if head.is_empty() {
-            return Err(MediaError::Empty { path: path.to_owned() });
+            Native::NotMine => Err(unreadable("not a format it reads (WAV, BWF, RF64, AIFF)".to_owned())),
+            Native::Unsure(reason) => Err(unreadable(reason)),
         }
-        let sniffed = FileFormat::sniff(head);
-        if !sniffed.is_media() && sniffed != FileFormat::Unknown {
-            return Err(MediaError::NotMedia { path: path.to_owned(), format: sniffed.as_str() });
-        }
+    }
+
+    /// Describes `path` with ffprobe alone, whatever its format (to compare the two probers).
+    pub async fn describe_with_ffprobe(&self, path: &Path) -> Result<MediaDescription, MediaError> {
+        let sniffed = sniff(path, None)?;
+        self.ffprobe(path, sniffed).await
+    }
+
+    async fn ffprobe(&self, path: &Path, sniffed: FileFormat) -> Result<MediaDescription, MediaError> {
         let output = self.runner.run(FFPROBE, args::ffprobe_arguments(path), path).await?;
         if !output.success {
             let stderr = if output.stderr.is_empty() { "no details".to_owned() } else { output.stderr };
@@ -59,7 +85,43 @@ impl Prober {
         if let Some(image) = description.image.as_mut() {
             exif::add_exif(path, image);
         }
+        description.prober = Some(FFPROBE.program.to_owned());
         Ok(description)
+    }
+}
+
+/// The format of `path` from its first bytes (`head`, or read here); an empty file or one that
+/// is not media is an error.
+fn sniff(path: &Path, head: Option<&[u8]>) -> Result<FileFormat, MediaError> {
+    let owned_head;
+    let head = match head {
+        Some(head) => head,
+        None => {
+            owned_head = read_head(path)?;
+            &owned_head
+        }
+    };
+    if head.is_empty() {
+        return Err(MediaError::Empty { path: path.to_owned() });
+    }
+    let sniffed = FileFormat::sniff(head);
+    if !sniffed.is_media() && sniffed != FileFormat::Unknown {
+        return Err(MediaError::NotMedia { path: path.to_owned(), format: sniffed.as_str() });
+    }
+    Ok(sniffed)
+}
+
+/// The native prober's description, when it is sure of it (otherwise ffprobe is asked).
+fn native_description(path: &Path) -> Option<MediaDescription> {
+    let mut file = std::fs::File::open(path).ok()?;
+    let size = file.metadata().ok()?.len();
+    match probe_native(&mut file, size) {
+        Native::Described(mut description) => {
+            description.prober = Some(NATIVE_PROBER.to_owned());
+            Some(description)
+        }
+        // Unsure (a codec it does not read, a damaged header): ffprobe says what it can.
+        Native::NotMine | Native::Unsure(_) => None,
     }
 }
 

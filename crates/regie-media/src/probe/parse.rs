@@ -90,6 +90,7 @@ pub fn parse_ffprobe_json(json: &str, sniffed: FileFormat) -> Result<MediaDescri
         timecode,
         streams,
         image,
+        prober: None,
     })
 }
 

@@ -42,7 +42,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
     let config = LoadedConfig::load(&cli.data, cli.config.as_deref(), cli.database.as_deref(), cli.store.as_deref())?;
     match cli.command {
         Command::Ingest(args) => ingest::run(&config, args).await,
-        Command::Probe { file, json } => probe::run(&config, &file, json).await,
+        Command::Probe { file, prober, json } => probe::run(&config, &file, &prober, json).await,
         Command::Assets(command) => {
             let regie = open(&config).await?;
             let code = match command {

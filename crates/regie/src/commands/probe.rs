@@ -1,4 +1,4 @@
-//! `regie probe FILE [--json]`
+//! `regie probe FILE [--prober auto|native|ffprobe] [--json]`
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -10,8 +10,11 @@ use regie_core::StreamKind;
 use super::{print_json, success};
 use crate::config::LoadedConfig;
 
-pub async fn run(config: &LoadedConfig, file: &Path, json: bool) -> Result<ExitCode> {
-    let media = regie_app::probe_file(&config.settings()?, file).await?;
+pub async fn run(config: &LoadedConfig, file: &Path, prober: &str, json: bool) -> Result<ExitCode> {
+    let Some(choice) = regie_app::ProberChoice::parse(prober) else {
+        return Err(regie_app::AppError::Invalid(format!("--prober {prober:?}: use auto, native or ffprobe")).into());
+    };
+    let media = regie_app::probe_file_with(&config.settings()?, file, choice).await?;
     if json {
         print_json(&media)?;
     } else {
@@ -31,6 +34,9 @@ pub fn describe(media: &MediaDescription) -> String {
     }
     if let Some(timecode) = &media.timecode {
         text += &format!("timecode   {timecode}\n");
+    }
+    if let Some(prober) = &media.prober {
+        text += &format!("prober     {prober}\n");
     }
     if let Some(image) = &media.image {
         let orientation = image.orientation.map(|value| format!(", orientation {value}")).unwrap_or_default();

@@ -115,3 +115,36 @@ fn probe_refuses_broken_files_with_clear_errors() {
     let missing = regie.run(&["probe", "/no/such/file.mov"]);
     assert_eq!(missing.status.code(), Some(3));
 }
+
+#[test]
+fn wav_is_described_by_the_native_prober_as_ffprobe_describes_it_and_says_so() {
+    let path = media().join("pcm24.wav");
+    let regie = TestRegie::new();
+    let path = path.to_str().unwrap();
+    let mut native = regie.json(&["probe", "--json", path]);
+    let mut forced = regie.json(&["probe", "--json", "--prober", "native", path]);
+    let mut ffprobe = regie.json(&["probe", "--json", "--prober", "ffprobe", path]);
+    assert_eq!((native["prober"].as_str(), forced["prober"].as_str()), (Some("native"), Some("native")));
+    assert_eq!(ffprobe["prober"], "ffprobe");
+    for description in [&mut native, &mut forced, &mut ffprobe] {
+        description.as_object_mut().unwrap().remove("prober");
+    }
+    assert_eq!(native, ffprobe, "every field the same");
+    assert_eq!(native, forced);
+    assert_eq!(probe("h264_aac.mp4")["prober"], "ffprobe", "what it does not read goes to ffprobe");
+
+    let refused = regie.run(&["probe", "--prober", "native", media().join("h264_aac.mp4").to_str().unwrap()]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("not a format it reads"));
+    let unknown = regie.run(&["probe", "--prober", "mediainfo", path]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("use auto, native or ffprobe"));
+
+    // A WAV whose data chunk claims more than the file holds is left to ffprobe.
+    let folder = regie.scratch("cut");
+    let cut = folder.join("cut.wav");
+    let bytes = std::fs::read(media().join("pcm24.wav")).unwrap();
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    let described = regie.json(&["probe", "--json", cut.to_str().unwrap()]);
+    assert_eq!(described["prober"], "ffprobe", "{described}");
+}

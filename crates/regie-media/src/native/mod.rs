@@ -1,0 +1,79 @@
+//! The native prober: reads the headers of the formats it knows (WAV, BWF, RF64, AIFF) in this
+//! process, in microseconds, and fills the same [`MediaDescription`] ffprobe's answer gives.
+//! It answers only when it understands every field it fills; anything else (an unknown codec, a
+//! damaged or truncated file, a header it cannot bound) is `Native::Unsure`, and the caller asks
+//! ffprobe. Sizes read from a file are never trusted for an allocation: chunks are skipped by
+//! seeking, and only the small header chunks it needs are read, each bounded.
+
+mod aiff;
+mod riff;
+
+use std::io::{Read, Seek, SeekFrom};
+
+use regie_core::MediaDescription;
+
+/// What the native prober made of a file.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Native {
+    /// Described as ffprobe would.
+    Described(MediaDescription),
+    /// Not a format it reads; ffprobe is asked.
+    NotMine,
+    /// One it reads, but something in it is not understood (named): ffprobe is asked.
+    Unsure(String),
+}
+
+/// The largest header chunk read into memory (a `fmt ` chunk is 16 to 40 bytes; `COMM` 18 to a
+/// few dozen).
+const LARGEST_HEADER_CHUNK: u64 = 4096;
+/// Chunks looked at before giving up on finding the ones needed.
+const MOST_CHUNKS: usize = 256;
+
+/// Describes `file` (of `size` bytes) when it is a format the native prober reads.
+pub fn probe_native<F: Read + Seek>(file: &mut F, size: u64) -> Native {
+    let mut magic = [0u8; 12];
+    if file.seek(SeekFrom::Start(0)).is_err() || read_exact_or_short(file, &mut magic) < 12 {
+        return Native::NotMine;
+    }
+    match (&magic[0..4], &magic[8..12]) {
+        (b"RIFF" | b"RF64" | b"BW64", b"WAVE") => riff::describe(file, size, &magic),
+        (b"FORM", b"AIFF" | b"AIFC") => aiff::describe(file, size, &magic),
+        _ => Native::NotMine,
+    }
+}
+
+/// Reads as much of `buffer` as the file has; returns how much.
+fn read_exact_or_short<F: Read>(file: &mut F, buffer: &mut [u8]) -> usize {
+    let mut filled = 0;
+    while filled < buffer.len() {
+        match file.read(&mut buffer[filled..]) {
+            Ok(0) | Err(_) => break,
+            Ok(read) => filled += read,
+        }
+    }
+    filled
+}
+
+/// Reads a header chunk of `length` bytes (bounded), or `None` when the file ends first.
+fn read_chunk<F: Read>(file: &mut F, length: u64) -> Option<Vec<u8>> {
+    if length > LARGEST_HEADER_CHUNK {
+        return None;
+    }
+    let mut buffer = vec![0u8; length as usize];
+    (read_exact_or_short(file, &mut buffer) == buffer.len()).then_some(buffer)
+}
+
+/// The overall bit rate ffprobe reports: the file's bits over its duration in whole microseconds.
+fn overall_bit_rate(size: u64, duration_s: f64) -> Option<u64> {
+    let microseconds = (duration_s * 1e6).round() as u128;
+    (microseconds > 0).then(|| (u128::from(size) * 8 * 1_000_000 / microseconds).min(u128::from(u64::MAX)) as u64)
+}
+
+/// A duration as ffprobe prints it: microseconds.
+fn duration_of(frames: u64, sample_rate: u32) -> f64 {
+    let seconds = frames as f64 / f64::from(sample_rate);
+    (seconds * 1e6).round() / 1e6
+}
+
+#[cfg(test)]
+mod tests;

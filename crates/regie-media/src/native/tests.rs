@@ -1,0 +1,130 @@
+//! The native prober against ffprobe on files ffmpeg writes at test time (every variation of the
+//! formats it reads), on truncated copies, and on mutated headers (it must never panic, and what
+//! it describes must be what ffprobe says).
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use super::*;
+use crate::{Prober, ToolRunner};
+
+#[allow(clippy::disallowed_methods)] // fixtures are made with ffmpeg at test time
+fn ffmpeg(arguments: &[&str]) {
+    let output = std::process::Command::new("ffmpeg")
+        .args(["-nostdin", "-v", "error", "-y"])
+        .args(arguments)
+        .output()
+        .expect("ffmpeg is installed (scripts/install-deps.sh)");
+    assert!(output.status.success(), "ffmpeg {arguments:?}: {}", String::from_utf8_lossy(&output.stderr));
+}
+
+/// Name, sample rate, then the output options.
+const VARIANTS: &[(&str, &str, &str)] = &[
+    ("s16-mono.wav", "48000", "-ac 1 -c:a pcm_s16le"),
+    ("s16-stereo.wav", "48000", "-ac 2 -c:a pcm_s16le"),
+    ("s24-mono.wav", "48000", "-ac 1 -c:a pcm_s24le"),
+    ("s24-stereo-44k1.wav", "44100", "-ac 2 -c:a pcm_s24le"),
+    ("s32-stereo.wav", "48000", "-ac 2 -c:a pcm_s32le"),
+    ("f32-stereo.wav", "48000", "-ac 2 -c:a pcm_f32le"),
+    ("f64-mono.wav", "96000", "-ac 1 -c:a pcm_f64le"),
+    ("u8-mono.wav", "8000", "-ac 1 -c:a pcm_u8"),
+    ("s24-5.1.wav", "48000", "-ac 6 -c:a pcm_s24le"),
+    ("s24-7.1.wav", "48000", "-ac 8 -c:a pcm_s24le"),
+    ("s16-quad.wav", "48000", "-ac 4 -c:a pcm_s16le"),
+    ("rf64.wav", "48000", "-ac 2 -c:a pcm_s24le -rf64 always"),
+    ("bwf.wav", "48000", "-ac 2 -c:a pcm_s24le -write_bext 1 -metadata time_reference=172800000"),
+    ("s16-stereo.aiff", "48000", "-ac 2 -c:a pcm_s16be"),
+    ("s24-mono.aiff", "44100", "-ac 1 -c:a pcm_s24be"),
+    ("s32-stereo.aiff", "48000", "-ac 2 -c:a pcm_s32be"),
+    ("u8-mono.aiff", "8000", "-ac 1 -c:a pcm_s8"),
+];
+
+fn make(folder: &Path, name: &str, rate: &str, options: &str) -> PathBuf {
+    let path = folder.join(name);
+    let source = format!("sine=frequency=440:duration=1.37:sample_rate={rate}");
+    let mut arguments = vec!["-f", "lavfi", "-i", &source];
+    arguments.extend(options.split_whitespace());
+    arguments.push(path.to_str().unwrap());
+    ffmpeg(&arguments);
+    path
+}
+
+/// What ffprobe alone says of a file (its `prober` left out, to compare with the native answer).
+async fn ffprobe_description(prober: &Prober, path: &Path) -> Result<MediaDescription, crate::MediaError> {
+    let mut description = prober.describe_with_ffprobe(path).await?;
+    description.prober = None;
+    Ok(description)
+}
+
+fn native(path: &Path) -> Native {
+    let mut file = std::fs::File::open(path).unwrap();
+    let size = file.metadata().unwrap().len();
+    probe_native(&mut file, size)
+}
+
+#[tokio::test]
+async fn the_native_prober_says_what_ffprobe_says_on_every_variation() {
+    let folder = tempfile::tempdir().unwrap();
+    let prober = Prober::new(ToolRunner::new(2, Duration::from_secs(30)));
+    for (name, rate, options) in VARIANTS {
+        let path = make(folder.path(), name, rate, options);
+        let Native::Described(mine) = native(&path) else { panic!("{name}: {:?}", native(&path)) };
+        let theirs = ffprobe_description(&prober, &path).await.unwrap();
+        assert_eq!(mine, theirs, "{name}");
+        let described = prober.describe(&path, None).await.unwrap();
+        assert_eq!(described.prober.as_deref(), Some("native"), "{name}: the native prober answers");
+    }
+}
+
+#[tokio::test]
+async fn truncated_copies_are_left_to_ffprobe_or_described_as_it_does() {
+    let folder = tempfile::tempdir().unwrap();
+    let prober = Prober::new(ToolRunner::new(2, Duration::from_secs(30)));
+    for (name, rate, options) in [VARIANTS[1], VARIANTS[11], VARIANTS[12], VARIANTS[13]] {
+        let path = make(folder.path(), name, rate, options);
+        let bytes = std::fs::read(&path).unwrap();
+        for cut in [0, 4, 11, 12, 20, 36, 44, 60, 80, 100, 200, 1_000, bytes.len() / 2, bytes.len() - 1] {
+            let copy = folder.path().join(format!("cut-{cut}-{name}"));
+            std::fs::write(&copy, &bytes[..cut.min(bytes.len())]).unwrap();
+            match native(&copy) {
+                Native::Described(mine) => {
+                    let theirs = ffprobe_description(&prober, &copy).await;
+                    assert_eq!(Some(&mine), theirs.as_ref().ok(), "{name} cut at {cut}");
+                }
+                Native::NotMine | Native::Unsure(_) => {}
+            }
+        }
+    }
+}
+
+#[test]
+fn mutated_headers_never_panic() {
+    let folder = tempfile::tempdir().unwrap();
+    let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    for (name, rate, options) in [VARIANTS[2], VARIANTS[8], VARIANTS[11], VARIANTS[13]] {
+        let bytes = std::fs::read(make(folder.path(), name, rate, options)).unwrap();
+        for _ in 0..3_000 {
+            let mut mutated = bytes[..bytes.len().min(400)].to_vec();
+            for _ in 0..(next() % 6 + 1) {
+                let at = (next() % mutated.len() as u64) as usize;
+                mutated[at] = next() as u8;
+            }
+            let size = if next() % 2 == 0 { mutated.len() as u64 } else { next() };
+            let _ = probe_native(&mut std::io::Cursor::new(&mutated), size);
+        }
+    }
+}
+
+#[test]
+fn other_files_are_not_its_own() {
+    assert_eq!(probe_native(&mut std::io::Cursor::new(b"\x00\x00\x00\x18ftypmp42"), 12), Native::NotMine);
+    assert_eq!(probe_native(&mut std::io::Cursor::new(b"RIFF"), 4), Native::NotMine);
+    let avi = b"RIFF\x10\x00\x00\x00AVI LIST";
+    assert_eq!(probe_native(&mut std::io::Cursor::new(avi), 16), Native::NotMine);
+}
