@@ -1,4 +1,4 @@
-//! The native prober: reads the headers of the formats it knows (WAV, BWF, RF64, AIFF) in this
+//! The native prober: reads the headers of the formats it knows (WAV, BWF, RF64, AIFF, FLAC, PNG) in this
 //! process, in microseconds, and fills the same [`MediaDescription`] ffprobe's answer gives.
 //! It answers only when it understands every field it fills; anything else (an unknown codec, a
 //! damaged or truncated file, a header it cannot bound) is `Native::Unsure`, and the caller asks
@@ -6,6 +6,8 @@
 //! seeking, and only the small header chunks it needs are read, each bounded.
 
 mod aiff;
+mod flac;
+mod png;
 mod riff;
 
 use std::io::{Read, Seek, SeekFrom};
@@ -38,6 +40,8 @@ pub fn probe_native<F: Read + Seek>(file: &mut F, size: u64) -> Native {
     match (&magic[0..4], &magic[8..12]) {
         (b"RIFF" | b"RF64" | b"BW64", b"WAVE") => riff::describe(file, size, &magic),
         (b"FORM", b"AIFF" | b"AIFC") => aiff::describe(file, size, &magic),
+        _ if &magic[0..4] == b"fLaC" => flac::describe(file, size),
+        _ if magic[0..8] == *b"\x89PNG\r\n\x1a\n" => png::describe(file, size),
         _ => Native::NotMine,
     }
 }

@@ -37,7 +37,45 @@ const VARIANTS: &[(&str, &str, &str)] = &[
     ("s24-mono.aiff", "44100", "-ac 1 -c:a pcm_s24be"),
     ("s32-stereo.aiff", "48000", "-ac 2 -c:a pcm_s32be"),
     ("u8-mono.aiff", "8000", "-ac 1 -c:a pcm_s8"),
+    ("s16-stereo.flac", "48000", "-ac 2 -c:a flac"),
+    ("s24-5.1.flac", "44100", "-ac 6 -c:a flac -sample_fmt s32"),
+    ("s16-mono.flac", "96000", "-ac 1 -c:a flac"),
+    ("s16-7.1.flac", "48000", "-ac 8 -c:a flac"),
 ];
+
+/// Pictures: name, then the output options.
+const PICTURES: &[(&str, &str)] = &[
+    ("rgb.png", "-pix_fmt rgb24"),
+    ("rgba.png", "-pix_fmt rgba"),
+    ("gray.png", "-pix_fmt gray"),
+    ("gray16.png", "-pix_fmt gray16be"),
+    ("rgb48.png", "-pix_fmt rgb48be"),
+    ("pal8.png", "-pix_fmt pal8"),
+    ("ya8.png", "-pix_fmt ya8"),
+    ("monob.png", "-pix_fmt monob"),
+];
+
+fn picture(folder: &Path, name: &str, options: &str) -> PathBuf {
+    let path = folder.join(name);
+    let mut arguments = vec!["-f", "lavfi", "-i", "testsrc2=size=322x180", "-frames:v", "1"];
+    arguments.extend(options.split_whitespace());
+    arguments.push(path.to_str().unwrap());
+    ffmpeg(&arguments);
+    path
+}
+
+#[tokio::test]
+async fn pictures_are_described_as_ffprobe_describes_them() {
+    let folder = tempfile::tempdir().unwrap();
+    let prober = Prober::new(ToolRunner::new(2, Duration::from_secs(30)));
+    for (name, options) in PICTURES {
+        let path = picture(folder.path(), name, options);
+        let Native::Described(mine) = native(&path) else { panic!("{name}: {:?}", native(&path)) };
+        let theirs = ffprobe_description(&prober, &path).await.unwrap();
+        assert_eq!(mine, theirs, "{name}");
+        assert_eq!(prober.describe(&path, None).await.unwrap().prober.as_deref(), Some("native"), "{name}");
+    }
+}
 
 fn make(folder: &Path, name: &str, rate: &str, options: &str) -> PathBuf {
     let path = folder.join(name);
@@ -80,7 +118,7 @@ async fn the_native_prober_says_what_ffprobe_says_on_every_variation() {
 async fn truncated_copies_are_left_to_ffprobe_or_described_as_it_does() {
     let folder = tempfile::tempdir().unwrap();
     let prober = Prober::new(ToolRunner::new(2, Duration::from_secs(30)));
-    for (name, rate, options) in [VARIANTS[1], VARIANTS[11], VARIANTS[12], VARIANTS[13]] {
+    for (name, rate, options) in [VARIANTS[1], VARIANTS[11], VARIANTS[12], VARIANTS[13], VARIANTS[17]] {
         let path = make(folder.path(), name, rate, options);
         let bytes = std::fs::read(&path).unwrap();
         for cut in [0, 4, 11, 12, 20, 36, 44, 60, 80, 100, 200, 1_000, bytes.len() / 2, bytes.len() - 1] {
@@ -92,6 +130,17 @@ async fn truncated_copies_are_left_to_ffprobe_or_described_as_it_does() {
                     assert_eq!(Some(&mine), theirs.as_ref().ok(), "{name} cut at {cut}");
                 }
                 Native::NotMine | Native::Unsure(_) => {}
+            }
+        }
+    }
+    for (name, options) in [PICTURES[0], PICTURES[5]] {
+        let bytes = std::fs::read(picture(folder.path(), name, options)).unwrap();
+        for cut in [8, 16, 33, 40, 60, 100, bytes.len() / 2, bytes.len() - 12, bytes.len() - 1] {
+            let copy = folder.path().join(format!("cut-{cut}-{name}"));
+            std::fs::write(&copy, &bytes[..cut.min(bytes.len())]).unwrap();
+            if let Native::Described(mine) = native(&copy) {
+                let theirs = ffprobe_description(&prober, &copy).await;
+                assert_eq!(Some(&mine), theirs.as_ref().ok(), "{name} cut at {cut}");
             }
         }
     }
@@ -107,8 +156,13 @@ fn mutated_headers_never_panic() {
         seed ^= seed << 17;
         seed
     };
-    for (name, rate, options) in [VARIANTS[2], VARIANTS[8], VARIANTS[11], VARIANTS[13]] {
-        let bytes = std::fs::read(make(folder.path(), name, rate, options)).unwrap();
+    let mut files: Vec<PathBuf> = [VARIANTS[2], VARIANTS[8], VARIANTS[11], VARIANTS[13], VARIANTS[18]]
+        .into_iter()
+        .map(|(name, rate, options)| make(folder.path(), name, rate, options))
+        .collect();
+    files.push(picture(folder.path(), PICTURES[1].0, PICTURES[1].1));
+    for path in files {
+        let bytes = std::fs::read(path).unwrap();
         for _ in 0..3_000 {
             let mut mutated = bytes[..bytes.len().min(400)].to_vec();
             for _ in 0..(next() % 6 + 1) {

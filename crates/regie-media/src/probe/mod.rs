@@ -37,7 +37,7 @@ impl Prober {
     /// (ingest reads them during the copy); otherwise they are read here.
     pub async fn describe(&self, path: &Path, head: Option<&[u8]>) -> Result<MediaDescription, MediaError> {
         let sniffed = sniff(path, head)?;
-        if matches!(sniffed, FileFormat::Wav | FileFormat::Aiff)
+        if matches!(sniffed, FileFormat::Wav | FileFormat::Aiff | FileFormat::Flac | FileFormat::Png)
             && let Some(description) = native_description(path)
         {
             return Ok(description);
@@ -55,11 +55,8 @@ impl Prober {
         let unreadable =
             |reason: String| MediaError::Unreadable { tool: NATIVE_PROBER, path: path.to_owned(), stderr: reason };
         match probe_native(&mut file, size) {
-            Native::Described(mut description) => {
-                description.prober = Some(NATIVE_PROBER.to_owned());
-                Ok(description)
-            }
-            Native::NotMine => Err(unreadable("not a format it reads (WAV, BWF, RF64, AIFF)".to_owned())),
+            Native::Described(description) => Ok(natively_described(path, description)),
+            Native::NotMine => Err(unreadable("not a format it reads (WAV, BWF, RF64, AIFF, FLAC, PNG)".to_owned())),
             Native::Unsure(reason) => Err(unreadable(reason)),
         }
     }
@@ -111,15 +108,21 @@ fn sniff(path: &Path, head: Option<&[u8]>) -> Result<FileFormat, MediaError> {
     Ok(sniffed)
 }
 
+/// A native description, with its EXIF facts for a still image and its prober named.
+fn natively_described(path: &Path, mut description: MediaDescription) -> MediaDescription {
+    if let Some(image) = description.image.as_mut() {
+        exif::add_exif(path, image);
+    }
+    description.prober = Some(NATIVE_PROBER.to_owned());
+    description
+}
+
 /// The native prober's description, when it is sure of it (otherwise ffprobe is asked).
 fn native_description(path: &Path) -> Option<MediaDescription> {
     let mut file = std::fs::File::open(path).ok()?;
     let size = file.metadata().ok()?.len();
     match probe_native(&mut file, size) {
-        Native::Described(mut description) => {
-            description.prober = Some(NATIVE_PROBER.to_owned());
-            Some(description)
-        }
+        Native::Described(description) => Some(natively_described(path, description)),
         // Unsure (a codec it does not read, a damaged header): ffprobe says what it can.
         Native::NotMine | Native::Unsure(_) => None,
     }
