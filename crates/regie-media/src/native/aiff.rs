@@ -3,9 +3,9 @@
 
 use std::io::{Read, Seek, SeekFrom};
 
-use regie_core::{MediaDescription, StreamDescription, StreamKind};
+use regie_core::{StreamDescription, StreamKind};
 
-use super::{MOST_CHUNKS, Native, duration_of, overall_bit_rate, read_chunk, read_exact_or_short};
+use super::{MOST_CHUNKS, Native, read_chunk, read_exact_or_short, sound_file};
 
 pub(super) fn describe<F: Read + Seek>(file: &mut F, size: u64, magic: &[u8; 12]) -> Native {
     let compressed = &magic[8..12] == b"AIFC";
@@ -71,24 +71,13 @@ pub(super) fn describe<F: Read + Seek>(file: &mut F, size: u64, magic: &[u8; 12]
     if frames.saturating_mul(frame_bytes) > sound_size || sound_size > size {
         return unsure("fewer sound bytes than its frames need");
     }
-    let duration = duration_of(frames, sample_rate);
     let mut stream = StreamDescription::of_kind(StreamKind::Audio);
     stream.codec = Some(codec.to_owned());
     stream.channels = Some(u32::from(channels));
     stream.sample_rate = Some(sample_rate);
     stream.sample_format = Some(sample_format.to_owned());
     stream.bit_depth = Some(u32::from(bits));
-    stream.duration_s = Some(duration);
-    Native::Described(MediaDescription {
-        container: "aiff".to_owned(),
-        duration_s: Some(duration),
-        bit_rate: overall_bit_rate(size, duration),
-        timecode: None,
-        operational_pattern: None,
-        streams: vec![stream],
-        image: None,
-        prober: None,
-    })
+    sound_file("aiff", stream, frames, size)
 }
 
 /// An 80-bit IEEE extended float as a whole sample rate (up to 10 MHz), or `None`.

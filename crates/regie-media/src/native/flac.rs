@@ -3,9 +3,9 @@
 
 use std::io::{Read, Seek, SeekFrom};
 
-use regie_core::{MediaDescription, StreamDescription, StreamKind};
+use regie_core::{StreamDescription, StreamKind};
 
-use super::{MOST_CHUNKS, Native, duration_of, overall_bit_rate, read_exact_or_short};
+use super::{MOST_CHUNKS, Native, read_exact_or_short, sound_file};
 
 pub(super) fn describe<F: Read + Seek>(file: &mut F, size: u64) -> Native {
     // "fLaC", then a block header (last flag, type 0, length 34) and STREAMINFO itself.
@@ -39,7 +39,6 @@ pub(super) fn describe<F: Read + Seek>(file: &mut F, size: u64) -> Native {
     if !audio_follows(file, size) {
         return unsure("no audio frame after its metadata");
     }
-    let duration = duration_of(frames, sample_rate);
     let mut stream = StreamDescription::of_kind(StreamKind::Audio);
     stream.codec = Some("flac".to_owned());
     stream.channels = Some(channels);
@@ -47,17 +46,7 @@ pub(super) fn describe<F: Read + Seek>(file: &mut F, size: u64) -> Native {
     stream.sample_rate = Some(sample_rate);
     stream.sample_format = Some(sample_format.to_owned());
     stream.bit_depth = Some(bits);
-    stream.duration_s = Some(duration);
-    Native::Described(MediaDescription {
-        container: "flac".to_owned(),
-        duration_s: Some(duration),
-        bit_rate: overall_bit_rate(size, duration),
-        timecode: None,
-        operational_pattern: None,
-        streams: vec![stream],
-        image: None,
-        prober: None,
-    })
+    sound_file("flac", stream, frames, size)
 }
 
 /// Whether the metadata blocks end inside the file with a frame's sync code after them (a file

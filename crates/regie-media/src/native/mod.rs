@@ -12,7 +12,7 @@ mod riff;
 
 use std::io::{Read, Seek, SeekFrom};
 
-use regie_core::MediaDescription;
+use regie_core::{MediaDescription, StreamDescription};
 
 /// What the native prober made of a file.
 #[derive(Debug, Clone, PartialEq)]
@@ -71,6 +71,23 @@ fn read_chunk<F: Read>(file: &mut F, length: u64) -> Option<Vec<u8>> {
 fn overall_bit_rate(size: u64, duration_s: f64) -> Option<u64> {
     let microseconds = (duration_s * 1e6).round() as u128;
     (microseconds > 0).then(|| (u128::from(size) * 8 * 1_000_000 / microseconds).min(u128::from(u64::MAX)) as u64)
+}
+
+/// A file of one PCM-like audio stream, as ffprobe describes it: `stream` (its duration set here),
+/// the duration over every frame, and the overall bit rate.
+fn sound_file(container: &str, mut stream: StreamDescription, frames: u64, size: u64) -> Native {
+    let duration = duration_of(frames, stream.sample_rate.unwrap_or(1).max(1));
+    stream.duration_s = Some(duration);
+    Native::Described(MediaDescription {
+        container: container.to_owned(),
+        duration_s: Some(duration),
+        bit_rate: overall_bit_rate(size, duration),
+        timecode: None,
+        operational_pattern: None,
+        streams: vec![stream],
+        image: None,
+        prober: None,
+    })
 }
 
 /// A duration as ffprobe prints it: microseconds.

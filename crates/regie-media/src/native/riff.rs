@@ -4,9 +4,9 @@
 
 use std::io::{Read, Seek, SeekFrom};
 
-use regie_core::{MediaDescription, StreamDescription, StreamKind};
+use regie_core::{StreamDescription, StreamKind};
 
-use super::{MOST_CHUNKS, Native, duration_of, overall_bit_rate, read_chunk, read_exact_or_short};
+use super::{MOST_CHUNKS, Native, read_chunk, read_exact_or_short, sound_file};
 
 const FORMAT_PCM: u16 = 1;
 const FORMAT_FLOAT: u16 = 3;
@@ -141,7 +141,6 @@ fn describe_pcm(format: &Format, data_size: u64, size: u64) -> Native {
     if data_size > size {
         return unsure("its data chunk runs past the end of the file");
     }
-    let duration = duration_of(data_size / u64::from(frame_bytes), format.sample_rate);
     let mut stream = StreamDescription::of_kind(StreamKind::Audio);
     stream.codec = Some(codec.to_owned());
     stream.channels = Some(u32::from(format.channels));
@@ -149,17 +148,7 @@ fn describe_pcm(format: &Format, data_size: u64, size: u64) -> Native {
     stream.sample_rate = Some(format.sample_rate);
     stream.sample_format = Some(sample_format.to_owned());
     stream.bit_depth = Some(u32::from(format.bits));
-    stream.duration_s = Some(duration);
-    Native::Described(MediaDescription {
-        container: "wav".to_owned(),
-        duration_s: Some(duration),
-        bit_rate: overall_bit_rate(size, duration),
-        timecode: None,
-        operational_pattern: None,
-        streams: vec![stream],
-        image: None,
-        prober: None,
-    })
+    sound_file("wav", stream, data_size / u64::from(frame_bytes), size)
 }
 
 /// FFmpeg's name of a WAVE channel mask, for the layouts it names.
