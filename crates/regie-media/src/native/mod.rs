@@ -1,4 +1,5 @@
-//! The native prober: reads the headers of the formats it knows (WAV, BWF, RF64, AIFF, FLAC, PNG) in this
+//! The native prober: reads the headers of the formats it knows (WAV, BWF, RF64, AIFF, FLAC, PNG,
+//! MP4 and QuickTime) in this
 //! process, in microseconds, and fills the same [`MediaDescription`] ffprobe's answer gives.
 //! It answers only when it understands every field it fills; anything else (an unknown codec, a
 //! damaged or truncated file, a header it cannot bound) is `Native::Unsure`, and the caller asks
@@ -7,6 +8,7 @@
 
 mod aiff;
 mod flac;
+mod isobmff;
 mod png;
 mod riff;
 
@@ -42,6 +44,7 @@ pub fn probe_native<F: Read + Seek>(file: &mut F, size: u64) -> Native {
         (b"FORM", b"AIFF" | b"AIFC") => aiff::describe(file, size, &magic),
         _ if &magic[0..4] == b"fLaC" => flac::describe(file, size),
         _ if magic[0..8] == *b"\x89PNG\r\n\x1a\n" => png::describe(file, size),
+        _ if &magic[4..8] == b"ftyp" => isobmff::describe(file, size),
         _ => Native::NotMine,
     }
 }

@@ -37,8 +37,10 @@ impl Prober {
     /// (ingest reads them during the copy); otherwise they are read here.
     pub async fn describe(&self, path: &Path, head: Option<&[u8]>) -> Result<MediaDescription, MediaError> {
         let sniffed = sniff(path, head)?;
-        if matches!(sniffed, FileFormat::Wav | FileFormat::Aiff | FileFormat::Flac | FileFormat::Png)
-            && let Some(description) = native_description(path)
+        if matches!(
+            sniffed,
+            FileFormat::Wav | FileFormat::Aiff | FileFormat::Flac | FileFormat::Png | FileFormat::Mp4 | FileFormat::Mov
+        ) && let Some(description) = native_description(path)
         {
             return Ok(description);
         }
@@ -56,7 +58,9 @@ impl Prober {
             |reason: String| MediaError::Unreadable { tool: NATIVE_PROBER, path: path.to_owned(), stderr: reason };
         match probe_native(&mut file, size) {
             Native::Described(description) => Ok(natively_described(path, description)),
-            Native::NotMine => Err(unreadable("not a format it reads (WAV, BWF, RF64, AIFF, FLAC, PNG)".to_owned())),
+            Native::NotMine => {
+                Err(unreadable("not a format it reads (WAV, BWF, RF64, AIFF, FLAC, PNG, MP4, QuickTime)".to_owned()))
+            }
             Native::Unsure(reason) => Err(unreadable(reason)),
         }
     }

@@ -131,9 +131,10 @@ fn wav_is_described_by_the_native_prober_as_ffprobe_describes_it_and_says_so() {
     }
     assert_eq!(native, ffprobe, "every field the same");
     assert_eq!(native, forced);
-    assert_eq!(probe("h264_aac.mp4")["prober"], "ffprobe", "what it does not read goes to ffprobe");
+    assert_eq!(probe("h264_aac.mp4")["prober"], "native", "MP4 is read natively too");
+    assert_eq!(probe("vp9_opus.mkv")["prober"], "ffprobe", "what it does not read goes to ffprobe");
 
-    let refused = regie.run(&["probe", "--prober", "native", media().join("h264_aac.mp4").to_str().unwrap()]);
+    let refused = regie.run(&["probe", "--prober", "native", media().join("vp9_opus.mkv").to_str().unwrap()]);
     assert_eq!(refused.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("not a format it reads"));
     let unknown = regie.run(&["probe", "--prober", "mediainfo", path]);
