@@ -245,6 +245,8 @@ fn exclusivity_conflicts_runs_csv_import_and_expiring_windows() {
     let asset = regie.ingest_without_previews("h264_aac.mp4");
     let house_id = regie.assets()[0]["house_id"].as_str().unwrap().to_owned();
     regie.run(&["assets", "edit", &asset, "--series", "Les Mystères"]);
+    // These windows lie far ahead, so that "expiring within 30 days" below never counts them,
+    // whatever the date the test runs on.
     let exclusive = regie.json(&[
         "rights",
         "add",
@@ -257,9 +259,9 @@ fn exclusivity_conflicts_runs_csv_import_and_expiring_windows() {
         "--platforms",
         "svod",
         "--start",
-        "2026-01-01",
+        "2096-01-01",
         "--end",
-        "2026-06-30",
+        "2096-06-30",
         "--exclusive",
         "--json",
     ]);
@@ -276,15 +278,15 @@ fn exclusivity_conflicts_runs_csv_import_and_expiring_windows() {
         "--platforms",
         "svod avod",
         "--start",
-        "2026-06-01",
+        "2096-06-01",
         "--end",
-        "2026-12-31",
+        "2096-12-31",
         "--json",
     ]);
     let conflicts = clash["conflicts"].as_array().unwrap();
     assert_eq!(conflicts.len(), 1, "{clash:#}");
     assert_eq!(conflicts[0]["holder"], "Canal");
-    assert!(conflicts[0]["reason"].as_str().unwrap().contains("between 2026-06-01 and 2026-06-30"));
+    assert!(conflicts[0]["reason"].as_str().unwrap().contains("between 2096-06-01 and 2096-06-30"));
 
     let inbox = regie.scratch("csv");
     let bad = inbox.join("bad.csv");
