@@ -57,6 +57,8 @@ elif [ "${CI:-}" = true ]; then
 else
   echo "warning: no PostgreSQL server for the tests; its cases are listed as skipped" >&2
 fi
+# The native prober's fuzzer runs this many seconds per format (crates/regie-media/src/native/tests/fuzz.rs).
+export REGIE_FUZZ_SECONDS=${REGIE_FUZZ_SECONDS:-15}
 status=0
 cargo test --workspace --all-targets --locked -- --test-threads="${TEST_THREADS:-4}" 2>&1 | tee "$log" || status=$?
 if [ -n "${REGIE_TEST_POSTGRES:-}" ]; then

@@ -2,6 +2,7 @@
 //! formats it reads), on truncated copies, and on mutated headers (it must never panic, and what
 //! it describes must be what ffprobe says).
 
+mod fuzz;
 mod movies;
 
 use std::path::{Path, PathBuf};

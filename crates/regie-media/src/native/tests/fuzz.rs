@@ -1,0 +1,133 @@
+//! A bounded-time fuzzer for the native prober, on the stable toolchain: for each format, inputs
+//! made by ffmpeg are mutated (bytes flipped, length fields set to extremes, cuts, repeated
+//! spans) and probed for `REGIE_FUZZ_SECONDS` seconds each (2 by default; CI gives more). The
+//! prober must never panic and never take a damaged MP4 for whole; an input that makes it panic
+//! is written to `target/fuzz-crashes/` and fails the test, to become a regression test.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use super::movies::{MOVIES, movie};
+use super::{PICTURES, VARIANTS, make, picture};
+use crate::native::probe_native;
+
+/// Length fields are set to these (and to values near the input's own size).
+const EXTREMES: [u32; 8] = [0, 1, 7, 8, 16, 0x7FFF_FFFF, 0xFFFF_FFFE, 0xFFFF_FFFF];
+
+struct Random(u64);
+
+impl Random {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn below(&mut self, bound: usize) -> usize {
+        (self.next() % bound.max(1) as u64) as usize
+    }
+}
+
+/// One mutation of `input`, focused on its first `header` bytes where the headers are.
+fn mutate(input: &[u8], header: usize, random: &mut Random) -> Vec<u8> {
+    let mut output = input.to_vec();
+    for _ in 0..=random.below(4) {
+        let region = header.min(output.len());
+        if region == 0 {
+            break;
+        }
+        match random.below(6) {
+            0 => {
+                let at = random.below(region);
+                output[at] = random.next() as u8;
+            }
+            1 if region >= 4 => {
+                let at = random.below(region - 3);
+                let value = match random.below(3) {
+                    0 => EXTREMES[random.below(EXTREMES.len())],
+                    1 => (input.len() as u32).wrapping_add(random.below(32) as u32).wrapping_sub(16),
+                    _ => random.next() as u32,
+                };
+                let bytes = if random.below(2) == 0 { value.to_be_bytes() } else { value.to_le_bytes() };
+                output[at..at + 4].copy_from_slice(&bytes);
+            }
+            2 => output.truncate(random.below(output.len() + 1)),
+            3 if region >= 16 => {
+                let start = random.below(region - 8);
+                let end = (start + 8 + random.below(64)).min(output.len());
+                let span = output[start..end].to_vec();
+                let at = random.below(region);
+                output.splice(at..at, span);
+            }
+            4 if region >= 8 => {
+                let start = random.below(region - 4);
+                let end = (start + 4 + random.below(32)).min(output.len());
+                output.drain(start..end);
+            }
+            _ => {
+                let at = random.below(region);
+                output[at] ^= 1 << random.below(8);
+            }
+        }
+    }
+    output
+}
+
+fn seconds_per_format() -> Duration {
+    let seconds = std::env::var("REGIE_FUZZ_SECONDS").ok().and_then(|value| value.parse().ok()).unwrap_or(2.0f64);
+    Duration::from_secs_f64(seconds.clamp(0.1, 3600.0))
+}
+
+/// The files of one format to start from, and how many of their first bytes hold headers.
+fn seeds(folder: &Path) -> Vec<(&'static str, Vec<PathBuf>, usize)> {
+    let sound = |names: &[usize]| -> Vec<PathBuf> {
+        names.iter().map(|index| make(folder, VARIANTS[*index].0, VARIANTS[*index].1, VARIANTS[*index].2)).collect()
+    };
+    let movies = |names: &[usize]| -> Vec<PathBuf> {
+        names.iter().map(|index| movie(folder, MOVIES[*index].0, MOVIES[*index].1)).collect()
+    };
+    vec![
+        ("wav", sound(&[1, 8, 11, 12]), 512),
+        ("aiff", sound(&[13, 14]), 512),
+        ("flac", sound(&[17, 18]), 8_192),
+        ("png", [0, 5].iter().map(|index| picture(folder, PICTURES[*index].0, PICTURES[*index].1)).collect(), 1_024),
+        ("mp4", movies(&[1, 15, 19]), 8_192),
+        ("mov", movies(&[24, 27, 29]), 8_192),
+    ]
+}
+
+#[test]
+fn the_native_prober_survives_mutated_inputs_of_every_format() {
+    let folder = tempfile::tempdir().unwrap();
+    let budget = seconds_per_format();
+    let mut random = Random(0x5DEE_CE66_D1CE_4E5B ^ u64::from(std::process::id()));
+    for (format, files, header) in seeds(folder.path()) {
+        let inputs: Vec<Vec<u8>> = files.iter().map(|path| std::fs::read(path).unwrap()).collect();
+        // A movie whose media data comes before its movie box has its headers at the end, so the
+        // last bytes are mutated too, one time in three.
+        let started = Instant::now();
+        let mut runs = 0u64;
+        while started.elapsed() < budget {
+            let input = &inputs[random.below(inputs.len())];
+            let mut mutated = mutate(input, header, &mut random);
+            if random.below(3) == 0 && input.len() > header {
+                let tail = mutate(&input[input.len() - header..], header, &mut random);
+                mutated.truncate(input.len() - header);
+                mutated.extend(tail);
+            }
+            let size = if random.below(8) == 0 { random.next() } else { mutated.len() as u64 };
+            let outcome = std::panic::catch_unwind(|| probe_native(&mut std::io::Cursor::new(&mutated), size));
+            if outcome.is_err() {
+                let crashes = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/fuzz-crashes");
+                std::fs::create_dir_all(&crashes).unwrap();
+                let saved = crashes.join(format!("{format}-{runs}.bin"));
+                std::fs::write(&saved, &mutated).unwrap();
+                panic!("the native prober panicked on a mutated {format} (size {size}), saved as {}", saved.display());
+            }
+            runs += 1;
+        }
+        eprintln!("fuzz: {format}: {runs} mutated inputs in {:.1} s, no panic", started.elapsed().as_secs_f64());
+        assert!(runs > 100, "{format}: only {runs} inputs in the time given");
+    }
+}
