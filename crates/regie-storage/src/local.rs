@@ -259,7 +259,7 @@ impl BlobStore {
             .prefix("ingest-")
             .tempfile_in(&temp_folder)
             .map_err(|error| StorageError::write(&temp_folder, error))?;
-        let hashers = HasherSet::start(options);
+        let mut hashers = HasherSet::start(options, before.0);
         let mut head = Vec::new();
         let mut size = 0u64;
         let mut flushed = 0u64;
