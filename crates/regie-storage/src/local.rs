@@ -264,7 +264,9 @@ impl BlobStore {
         let mut size = 0u64;
         let mut flushed = 0u64;
         loop {
-            let mut chunk = vec![0u8; CHUNK_LEN];
+            // No bigger than what is left to read: a small file costs no megabyte of zeroes.
+            let left = before.0.saturating_sub(size).clamp(1, CHUNK_LEN as u64) as usize;
+            let mut chunk = vec![0u8; left];
             let read = read_full(&mut input, &mut chunk).map_err(|error| StorageError::read(source, error))?;
             if read == 0 {
                 break;

@@ -1,6 +1,6 @@
 //! Ingesting one file, in the order that keeps the catalogue honest: stage the copy (checksums
-//! in the same pass), describe the staged bytes, then under the record lock decide new or
-//! duplicate, commit the blob, and write the row last.
+//! in the same pass), describe the staged bytes, commit the blob to its content address, then
+//! under the record lock decide new or duplicate and write the row last.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -43,14 +43,15 @@ impl Run {
             regie_core::timeline::SourceClock::of_media(Some(&media), self.regie.settings.timeline.sound_frame_rate);
         let segments = detections.map(|found| crate::timeline::detection_segments(&found, &clock)).unwrap_or_default();
 
-        let _recording = self.record_lock.lock().await;
-        if let Some(outcome) = self.existing_content(path, &staged).await? {
-            self.keep_blob(staged).await?;
-            return Ok(outcome);
-        }
         let checksums = staged.checksums.clone();
         let blake3 = checksums.blake3.clone();
+        // The blob goes to its content address whatever the outcome, so it needs no lock: its
+        // rename and fsync overlap with the other workers' (thousands of small files).
         self.keep_blob(staged).await?;
+        let _recording = self.record_lock.lock().await;
+        if let Some(outcome) = self.duplicate_of_existing(path, &blake3, checksums.size).await? {
+            return Ok(outcome);
+        }
         let asset_id = AssetId::new();
         let name = path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
         let size = checksums.size;
