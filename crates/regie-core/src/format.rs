@@ -27,6 +27,10 @@ pub enum FileFormat {
     Jpeg,
     Png,
     Tiff,
+    /// SMPTE 268 Digital Picture Exchange: one frame of a film scan.
+    Dpx,
+    /// OpenEXR: one frame of a scan or a render, in half or full float.
+    Exr,
     Gif,
     Webp,
     Pdf,
@@ -63,6 +67,8 @@ impl FileFormat {
             Self::Jpeg => "jpeg",
             Self::Png => "png",
             Self::Tiff => "tiff",
+            Self::Dpx => "dpx",
+            Self::Exr => "exr",
             Self::Gif => "gif",
             Self::Webp => "webp",
             Self::Pdf => "pdf",
@@ -93,6 +99,8 @@ impl FileFormat {
             Self::Jpeg => &["jpg", "jpeg", "jpe", "jfif"],
             Self::Png => &["png"],
             Self::Tiff => &["tif", "tiff", "dng"],
+            Self::Dpx => &["dpx"],
+            Self::Exr => &["exr"],
             Self::Gif => &["gif"],
             Self::Webp => &["webp"],
             Self::Pdf => &["pdf"],
@@ -165,6 +173,9 @@ fn sniff_simple_magic(head: &[u8]) -> Option<FileFormat> {
         (b"\x89PNG\r\n\x1a\n", FileFormat::Png),
         (b"II*\0", FileFormat::Tiff),
         (b"MM\0*", FileFormat::Tiff),
+        (b"SDPX", FileFormat::Dpx),
+        (b"XPDS", FileFormat::Dpx),
+        (b"\x76\x2f\x31\x01", FileFormat::Exr),
         (b"GIF87a", FileFormat::Gif),
         (b"GIF89a", FileFormat::Gif),
         (b"\0\0\x01\xBA", FileFormat::Mpegps),
@@ -282,6 +293,9 @@ mod tests {
         assert_eq!(sniff(b"\xFF\xD8\xFF\xE1\0\0Exif"), "jpeg");
         assert_eq!(sniff(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"), "png");
         assert_eq!(sniff(b"II*\0\x08\0\0\0"), "tiff");
+        assert_eq!(sniff(b"SDPX\0\0\x08\0"), "dpx");
+        assert_eq!(sniff(b"XPDS\0\x08\0\0"), "dpx");
+        assert_eq!(sniff(b"\x76\x2f\x31\x01\x02\0\0\0"), "exr");
         assert_eq!(sniff(b"ID3\x04\0\0\0\0\0\0"), "mp3");
         assert_eq!(sniff(b"\xFF\xFB\x90\x64"), "mp3");
     }

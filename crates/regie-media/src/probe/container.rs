@@ -26,6 +26,8 @@ pub(crate) fn normalise_container(format_name: &str, major_brand: Option<&str>, 
         },
         "png_pipe" | "apng" => "png",
         "tiff_pipe" => "tiff",
+        "dpx_pipe" => "dpx",
+        "exr_pipe" => "exr",
         "gif_pipe" => "gif",
         "webp_pipe" => "webp",
         "w64" => "wav",
@@ -36,7 +38,7 @@ pub(crate) fn normalise_container(format_name: &str, major_brand: Option<&str>, 
 
 /// Whether the container holds a still image rather than a timeline.
 pub(crate) fn is_still_image(container: &str) -> bool {
-    matches!(container, "jpeg" | "png" | "tiff" | "gif" | "webp" | "bmp")
+    matches!(container, "jpeg" | "png" | "tiff" | "gif" | "webp" | "bmp" | "dpx" | "exr")
 }
 
 #[cfg(test)]
@@ -61,5 +63,7 @@ mod tests {
         assert_eq!(normalise_container("image2", None, FileFormat::Jpeg), "jpeg");
         assert_eq!(normalise_container("jpeg_pipe", None, FileFormat::Jpeg), "jpeg");
         assert_eq!(normalise_container("mpegts", None, FileFormat::Mpegts), "mpegts");
+        assert_eq!(normalise_container("dpx_pipe", None, FileFormat::Dpx), "dpx");
+        assert_eq!(normalise_container("exr_pipe", None, FileFormat::Exr), "exr");
     }
 }

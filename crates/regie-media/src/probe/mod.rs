@@ -39,7 +39,13 @@ impl Prober {
         let sniffed = sniff(path, head)?;
         if matches!(
             sniffed,
-            FileFormat::Wav | FileFormat::Aiff | FileFormat::Flac | FileFormat::Png | FileFormat::Mp4 | FileFormat::Mov
+            FileFormat::Wav
+                | FileFormat::Aiff
+                | FileFormat::Flac
+                | FileFormat::Png
+                | FileFormat::Mp4
+                | FileFormat::Mov
+                | FileFormat::Dpx
         ) && let Some(description) = native_description(path)
         {
             return Ok(description);
@@ -58,9 +64,9 @@ impl Prober {
             |reason: String| MediaError::Unreadable { tool: NATIVE_PROBER, path: path.to_owned(), stderr: reason };
         match probe_native(&mut file, size) {
             Native::Described(description) => Ok(natively_described(path, description)),
-            Native::NotMine => {
-                Err(unreadable("not a format it reads (WAV, BWF, RF64, AIFF, FLAC, PNG, MP4, QuickTime)".to_owned()))
-            }
+            Native::NotMine => Err(unreadable(
+                "not a format it reads (WAV, BWF, RF64, AIFF, FLAC, PNG, MP4, QuickTime, DPX)".to_owned(),
+            )),
             Native::Unsure(reason) => Err(unreadable(reason)),
         }
     }

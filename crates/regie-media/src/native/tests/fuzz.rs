@@ -92,6 +92,11 @@ fn seeds(folder: &Path) -> Vec<(&'static str, Vec<PathBuf>, usize)> {
         ("aiff", sound(&[13, 14]), 512),
         ("flac", sound(&[17, 18]), 8_192),
         ("png", [0, 5].iter().map(|index| picture(folder, PICTURES[*index].0, PICTURES[*index].1)).collect(), 1_024),
+        (
+            "dpx",
+            [8, 13, 17].iter().map(|index| picture(folder, PICTURES[*index].0, PICTURES[*index].1)).collect(),
+            2_048,
+        ),
         ("mp4", movies(&[1, 15, 19]), 8_192),
         ("mov", movies(&[24, 27, 29]), 8_192),
     ]

@@ -56,6 +56,16 @@ const PICTURES: &[(&str, &str)] = &[
     ("pal8.png", "-pix_fmt pal8"),
     ("ya8.png", "-pix_fmt ya8"),
     ("monob.png", "-pix_fmt monob"),
+    ("rgb24.dpx", "-pix_fmt rgb24"),
+    ("rgba.dpx", "-pix_fmt rgba"),
+    ("rgb48le.dpx", "-pix_fmt rgb48le"),
+    ("rgb48be.dpx", "-pix_fmt rgb48be"),
+    ("rgba64le.dpx", "-pix_fmt rgba64le"),
+    ("gbrp10.dpx", "-pix_fmt gbrp10le"),
+    ("gbrp12.dpx", "-pix_fmt gbrp12le"),
+    ("gray.dpx", "-pix_fmt gray"),
+    ("gray16le.dpx", "-pix_fmt gray16le"),
+    ("gray16be.dpx", "-pix_fmt gray16be"),
 ];
 
 fn picture(folder: &Path, name: &str, options: &str) -> PathBuf {
@@ -136,7 +146,7 @@ async fn truncated_copies_are_left_to_ffprobe_or_described_as_it_does() {
             }
         }
     }
-    for (name, options) in [PICTURES[0], PICTURES[5]] {
+    for (name, options) in [PICTURES[0], PICTURES[5], PICTURES[11], PICTURES[13]] {
         let bytes = std::fs::read(picture(folder.path(), name, options)).unwrap();
         for cut in [8, 16, 33, 40, 60, 100, bytes.len() / 2, bytes.len() - 12, bytes.len() - 1] {
             let copy = folder.path().join(format!("cut-{cut}-{name}"));
