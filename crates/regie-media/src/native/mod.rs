@@ -1,5 +1,5 @@
 //! The native prober: reads the headers of the formats it knows (WAV, BWF, RF64, AIFF, FLAC, PNG,
-//! MP4, QuickTime, DPX) in this
+//! JPEG, MP4, QuickTime, DPX) in this
 //! process, in microseconds, and fills the same [`MediaDescription`] ffprobe's answer gives.
 //! It answers only when it understands every field it fills; anything else (an unknown codec, a
 //! damaged or truncated file, a header it cannot bound) is `Native::Unsure`, and the caller asks
@@ -12,6 +12,7 @@ mod dpx;
 pub use dpx::DpxHeader;
 mod flac;
 mod isobmff;
+mod jpeg;
 mod png;
 mod riff;
 
@@ -49,6 +50,7 @@ pub fn probe_native<F: Read + Seek>(file: &mut F, size: u64) -> Native {
         _ if magic[0..8] == *b"\x89PNG\r\n\x1a\n" => png::describe(file, size),
         _ if &magic[4..8] == b"ftyp" => isobmff::describe(file, size),
         _ if &magic[0..4] == b"SDPX" || &magic[0..4] == b"XPDS" => dpx::describe(file, size),
+        _ if magic[0..3] == [0xFF, 0xD8, 0xFF] => jpeg::describe(file, size),
         _ => Native::NotMine,
     }
 }

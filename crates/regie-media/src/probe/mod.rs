@@ -43,6 +43,7 @@ impl Prober {
                 | FileFormat::Aiff
                 | FileFormat::Flac
                 | FileFormat::Png
+                | FileFormat::Jpeg
                 | FileFormat::Mp4
                 | FileFormat::Mov
                 | FileFormat::Dpx
@@ -65,7 +66,7 @@ impl Prober {
         match probe_native(&mut file, size) {
             Native::Described(description) => Ok(natively_described(path, description)),
             Native::NotMine => Err(unreadable(
-                "not a format it reads (WAV, BWF, RF64, AIFF, FLAC, PNG, MP4, QuickTime, DPX)".to_owned(),
+                "not a format it reads (WAV, BWF, RF64, AIFF, FLAC, PNG, JPEG, MP4, QuickTime, DPX)".to_owned(),
             )),
             Native::Unsure(reason) => Err(unreadable(reason)),
         }

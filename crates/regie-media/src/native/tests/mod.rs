@@ -66,6 +66,10 @@ const PICTURES: &[(&str, &str)] = &[
     ("gray.dpx", "-pix_fmt gray"),
     ("gray16le.dpx", "-pix_fmt gray16le"),
     ("gray16be.dpx", "-pix_fmt gray16be"),
+    ("420.jpg", "-pix_fmt yuvj420p"),
+    ("422.jpg", "-pix_fmt yuvj422p"),
+    ("444.jpg", "-pix_fmt yuvj444p -q:v 2"),
+    ("optimal.jpg", "-pix_fmt yuvj420p -huffman optimal -q:v 31"),
 ];
 
 fn picture(folder: &Path, name: &str, options: &str) -> PathBuf {
@@ -81,10 +85,24 @@ fn picture(folder: &Path, name: &str, options: &str) -> PathBuf {
 async fn pictures_are_described_as_ffprobe_describes_them() {
     let folder = tempfile::tempdir().unwrap();
     let prober = Prober::new(ToolRunner::new(2, Duration::from_secs(30)));
-    for (name, options) in PICTURES {
-        let path = picture(folder.path(), name, options);
+    let mut paths: Vec<PathBuf> =
+        PICTURES.iter().map(|(name, options)| picture(folder.path(), name, options)).collect();
+    // A camera's JPEG has no JFIF segment (its pixel aspect is then unknown): the same picture
+    // with its APP0 segment taken out.
+    let bytes = std::fs::read(folder.path().join("422.jpg")).unwrap();
+    assert_eq!(bytes[2..4], [0xFF, 0xE0]);
+    let app0 = usize::from(u16::from_be_bytes([bytes[4], bytes[5]]));
+    let without_jfif = folder.path().join("no-jfif.jpg");
+    std::fs::write(&without_jfif, [&bytes[..2], &bytes[4 + app0..]].concat()).unwrap();
+    paths.push(without_jfif);
+    for path in paths {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
         let Native::Described(mine) = native(&path) else { panic!("{name}: {:?}", native(&path)) };
-        let theirs = ffprobe_description(&prober, &path).await.unwrap();
+        // ffprobe is asked about a copy without an extension, as ingest asks about its staged
+        // copy (with `.jpg`, FFmpeg's image2 reader gives a still picture a frame's duration).
+        let staged = folder.path().join(format!("staged-{name}").replace('.', "-"));
+        std::fs::copy(&path, &staged).unwrap();
+        let theirs = ffprobe_description(&prober, &staged).await.unwrap();
         assert_eq!(mine, theirs, "{name}");
         assert_eq!(prober.describe(&path, None).await.unwrap().prober.as_deref(), Some("native"), "{name}");
     }
@@ -146,7 +164,7 @@ async fn truncated_copies_are_left_to_ffprobe_or_described_as_it_does() {
             }
         }
     }
-    for (name, options) in [PICTURES[0], PICTURES[5], PICTURES[11], PICTURES[13]] {
+    for (name, options) in [PICTURES[0], PICTURES[5], PICTURES[11], PICTURES[13], PICTURES[18], PICTURES[19]] {
         let bytes = std::fs::read(picture(folder.path(), name, options)).unwrap();
         for cut in [8, 16, 33, 40, 60, 100, bytes.len() / 2, bytes.len() - 12, bytes.len() - 1] {
             let copy = folder.path().join(format!("cut-{cut}-{name}"));
