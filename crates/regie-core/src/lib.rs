@@ -29,6 +29,7 @@ pub mod recommend;
 pub mod rights;
 pub mod rules;
 pub mod semantic;
+pub mod sequence;
 pub mod sidecar;
 pub mod subtitle;
 pub mod timecode;
