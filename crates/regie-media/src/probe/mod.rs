@@ -47,6 +47,7 @@ impl Prober {
                 | FileFormat::Mp4
                 | FileFormat::Mov
                 | FileFormat::Dpx
+                | FileFormat::Exr
         ) && let Some(description) = native_description(path)
         {
             return Ok(description);
@@ -66,7 +67,7 @@ impl Prober {
         match probe_native(&mut file, size) {
             Native::Described(description) => Ok(natively_described(path, description)),
             Native::NotMine => Err(unreadable(
-                "not a format it reads (WAV, BWF, RF64, AIFF, FLAC, PNG, JPEG, MP4, QuickTime, DPX)".to_owned(),
+                "not a format it reads (WAV, BWF, RF64, AIFF, FLAC, PNG, JPEG, MP4, QuickTime, DPX, EXR)".to_owned(),
             )),
             Native::Unsure(reason) => Err(unreadable(reason)),
         }

@@ -102,6 +102,7 @@ fn seeds(folder: &Path) -> Vec<(&'static str, Vec<PathBuf>, usize)> {
             [18, 19, 21].iter().map(|index| picture(folder, PICTURES[*index].0, PICTURES[*index].1)).collect(),
             1_024,
         ),
+        ("exr", [22, 24].iter().map(|index| picture(folder, PICTURES[*index].0, PICTURES[*index].1)).collect(), 1_024),
         ("mp4", movies(&[1, 15, 19]), 8_192),
         ("mov", movies(&[24, 27, 29]), 8_192),
     ]

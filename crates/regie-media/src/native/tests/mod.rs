@@ -70,6 +70,10 @@ const PICTURES: &[(&str, &str)] = &[
     ("422.jpg", "-pix_fmt yuvj422p"),
     ("444.jpg", "-pix_fmt yuvj444p -q:v 2"),
     ("optimal.jpg", "-pix_fmt yuvj420p -huffman optimal -q:v 31"),
+    ("rgb-half-zip.exr", "-pix_fmt gbrpf32le -c:v exr -format 1 -compression 3"),
+    ("rgba-float-none.exr", "-pix_fmt gbrapf32le -c:v exr -format 2 -compression 0"),
+    ("y-half-rle.exr", "-pix_fmt grayf32le -c:v exr -format 1 -compression 1"),
+    ("rgb-float-zip1.exr", "-pix_fmt gbrpf32le -c:v exr -format 2 -compression 2"),
 ];
 
 fn picture(folder: &Path, name: &str, options: &str) -> PathBuf {
@@ -164,7 +168,9 @@ async fn truncated_copies_are_left_to_ffprobe_or_described_as_it_does() {
             }
         }
     }
-    for (name, options) in [PICTURES[0], PICTURES[5], PICTURES[11], PICTURES[13], PICTURES[18], PICTURES[19]] {
+    for (name, options) in
+        [PICTURES[0], PICTURES[5], PICTURES[11], PICTURES[13], PICTURES[18], PICTURES[19], PICTURES[22], PICTURES[23]]
+    {
         let bytes = std::fs::read(picture(folder.path(), name, options)).unwrap();
         for cut in [8, 16, 33, 40, 60, 100, bytes.len() / 2, bytes.len() - 12, bytes.len() - 1] {
             let copy = folder.path().join(format!("cut-{cut}-{name}"));
