@@ -22,6 +22,8 @@ pub struct Settings {
     pub naming_rule: NamingRule,
     /// Files ingested at once.
     pub ingest_concurrency: usize,
+    /// The frame rate of an image sequence whose frames declare none.
+    pub sequence_frame_rate: regie_core::Rational,
     pub probe_timeout: Duration,
     /// Policies every asset ingested into a collection (or below it) is checked against.
     pub collection_policies: Vec<(CollectionPath, Vec<String>)>,

@@ -42,5 +42,5 @@ pub use error::{CoreError, ErrorKind};
 pub use finding::{Finding, Severity};
 pub use format::FileFormat;
 pub use id::AssetId;
-pub use media::{ImageInfo, MediaDescription, StreamDescription, StreamKind};
+pub use media::{ImageInfo, MediaDescription, SequenceInfo, StreamDescription, StreamKind};
 pub use rational::Rational;

@@ -24,6 +24,22 @@ pub struct MediaDescription {
     /// descriptions made before regie had a native prober.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prober: Option<String>,
+    /// Present for a numbered image sequence (a film scan) catalogued as one asset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sequence: Option<Box<SequenceInfo>>,
+}
+
+/// A numbered image sequence: its frames' name pattern, first and last frame numbers, how many
+/// frames it holds, the runs of numbers missing between first and last (`[first, last]`), and the
+/// bytes of every frame.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SequenceInfo {
+    pub pattern: String,
+    pub first_frame: u64,
+    pub last_frame: u64,
+    pub frames: u64,
+    pub gaps: Vec<[u64; 2]>,
+    pub total_size: u64,
 }
 
 impl MediaDescription {
@@ -226,6 +242,7 @@ mod tests {
             streams: vec![mono; 8],
             image: None,
             prober: None,
+            sequence: None,
         };
         assert_eq!(media.audio_channel_count(), 8);
     }

@@ -302,6 +302,7 @@ mod tests {
             streams: vec![video, audio.clone(), audio],
             image: None,
             prober: None,
+            sequence: None,
         }
     }
 

@@ -71,6 +71,9 @@ impl Database {
         .during("recording an asset")?;
         let file = &asset.file;
         upsert_file(&mut transaction, asset.id, file, &now).await?;
+        for frame in &asset.frames {
+            upsert_file(&mut transaction, asset.id, frame, &now).await?;
+        }
         insert_findings(&mut transaction, asset.id, &asset.findings, &now).await?;
         insert_verdicts(&mut transaction, asset.id, &asset.verdicts, &now).await?;
         insert_tags(&mut transaction, asset.id, &asset.tags).await?;
@@ -325,7 +328,8 @@ impl Database {
 
     async fn files_of(&self, id: &str) -> Result<Vec<FileRecord>, DbError> {
         let rows = query(
-            "SELECT role, size, md5, blake3, sha256, format, media FROM asset_files WHERE asset_id = $1 ORDER BY role",
+            "SELECT role, size, md5, blake3, sha256, format, media FROM asset_files
+             WHERE asset_id = $1 AND role NOT LIKE 'frame:%' ORDER BY role",
         )
         .bind(id)
         .fetch_all(&self.pool)

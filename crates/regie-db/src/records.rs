@@ -16,6 +16,9 @@ pub struct NewAsset<'a> {
     pub tags: Vec<String>,
     pub findings: Vec<Finding>,
     pub file: NewFile,
+    /// The frames of an image sequence, each a stored file of role `frame:NUMBER` (none for a
+    /// single file). They are kept, checked and copied like any file of the asset.
+    pub frames: Vec<NewFile>,
     pub verdicts: Vec<Verdict>,
     /// Work to queue with the asset (its proxy, poster...), in the same transaction.
     pub jobs: Vec<crate::NewJob>,

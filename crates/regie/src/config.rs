@@ -309,6 +309,8 @@ pub struct IngestConfig {
     pub sha256: bool,
     pub concurrency: usize,
     pub house_id_template: String,
+    /// The frame rate of an image sequence whose frames declare none (`24`, `25`, `24000/1001`).
+    pub sequence_frame_rate: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -493,6 +495,7 @@ impl Default for IngestConfig {
             sha256: false,
             concurrency: cores.clamp(1, 4),
             house_id_template: "{collection}-{date}-{seq:05}".to_owned(),
+            sequence_frame_rate: "24".to_owned(),
         }
     }
 }
@@ -568,6 +571,9 @@ impl LoadedConfig {
             naming_rule: NamingRule::parse(&raw.naming.pattern, &raw.naming.extensions, raw.naming.max_length)
                 .context("naming.pattern")?,
             ingest_concurrency: raw.ingest.concurrency.clamp(1, 64),
+            sequence_frame_rate: regie_core::Rational::parse_lenient(&raw.ingest.sequence_frame_rate)
+                .filter(|rate| rate.as_f64() <= 1000.0)
+                .context("ingest.sequence_frame_rate: a frame rate such as 24, 25 or 24000/1001")?,
             probe_timeout: Duration::from_secs(raw.probe.timeout_s.max(1)),
             collection_policies: raw
                 .policies
@@ -697,6 +703,7 @@ impl LoadedConfig {
 }
 
 /// `REGIE_DATABASE_URL`, `REGIE_STORE`, `REGIE_INGEST_SHA256`, `REGIE_INGEST_CONCURRENCY`, `REGIE_INGEST_HOUSE_ID_TEMPLATE`,
+/// `REGIE_INGEST_SEQUENCE_FRAME_RATE`,
 /// `REGIE_NAMING_PATTERN`, `REGIE_NAMING_EXTENSIONS` (comma-separated), `REGIE_NAMING_MAX_LENGTH`,
 /// `REGIE_PROBE_TIMEOUT_S`, `REGIE_JOBS_LEASE_S`, `REGIE_JOBS_RETRY_BACKOFF_S`, `REGIE_JOBS_MAX_ATTEMPTS`,
 /// `REGIE_JOBS_PREVIEWS_AT_INGEST`, `REGIE_JOBS_CONCURRENCY`, `REGIE_SERVER_LISTEN`,
@@ -772,6 +779,9 @@ fn apply_environment(raw: &mut RawConfig, variable: impl Fn(&str) -> Option<Stri
     set_parsed(&variable, "REGIE_SERVER_HEADER_TIMEOUT_S", &mut raw.server.header_timeout_s)?;
     set_parsed(&variable, "REGIE_SERVER_BODY_IDLE_TIMEOUT_S", &mut raw.server.body_idle_timeout_s)?;
     set_parsed(&variable, "REGIE_INGEST_CONCURRENCY", &mut raw.ingest.concurrency)?;
+    if let Some(value) = variable("REGIE_INGEST_SEQUENCE_FRAME_RATE") {
+        raw.ingest.sequence_frame_rate = value;
+    }
     if let Some(value) = variable("REGIE_INGEST_HOUSE_ID_TEMPLATE") {
         raw.ingest.house_id_template = value;
     }

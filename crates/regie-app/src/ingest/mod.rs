@@ -5,6 +5,7 @@
 
 mod one_file;
 mod outcome;
+mod sequence;
 
 use std::collections::VecDeque;
 use std::path::PathBuf;
@@ -56,6 +57,15 @@ impl IngestRequest {
     }
 }
 
+/// One unit of an ingest run: a file, or a numbered image sequence catalogued as one asset.
+enum Work {
+    File(PathBuf),
+    Sequence(regie_core::sequence::ImageSequence),
+}
+
+/// Frames of the same name, width and extension in one folder that make a sequence.
+const SEQUENCE_MINIMUM_FRAMES: usize = 2;
+
 /// State shared by the workers of one run.
 struct Run {
     regie: Regie,
@@ -69,7 +79,7 @@ struct Run {
     raise_events: bool,
     /// The policies of the target collection, checked on every new asset.
     policies: Vec<Policy>,
-    queue: Mutex<VecDeque<(PathBuf, u64)>>,
+    queue: Mutex<VecDeque<Work>>,
     sidecars: Mutex<SidecarReader>,
     record_lock: tokio::sync::Mutex<()>,
     observer: Arc<dyn IngestObserver>,
@@ -94,10 +104,20 @@ impl Regie {
         let (lock, _) = self.lock_file()?;
         lock.lock_shared().map_err(|source| AppError::DataFolder { path: self.settings.data_dir.clone(), source })?;
         let data_dir = self.settings.data_dir.clone();
-        let walk = if request.uploaded {
-            uploaded_files(&request.paths)
+        // A pattern (`reel1_%06d.dpx`) names a sequence; other paths are walked.
+        let mut named_sequences = Vec::new();
+        let mut pattern_failures = Vec::new();
+        let mut paths = Vec::new();
+        for path in &request.paths {
+            match (request.uploaded, sequence::sequence_of_pattern(path)) {
+                (false, Some(Ok(found))) => named_sequences.push(found),
+                (false, Some(Err(message))) => pattern_failures.push((path.clone(), "not-found", message)),
+                _ => paths.push(path.clone()),
+            }
+        }
+        let mut walk = if request.uploaded {
+            uploaded_files(&paths)
         } else {
-            let paths = request.paths.clone();
             tokio::task::spawn_blocking(move || walk_inputs(&paths, &[data_dir]))
                 .await
                 .map_err(|error| AppError::Internal(error.to_string()))?
@@ -105,8 +125,21 @@ impl Regie {
         for (path, reason) in &walk.skipped {
             observer.skipped(path, reason);
         }
-        let total_bytes = walk.files.iter().map(|(_, size)| size).sum();
-        observer.planned((walk.files.len() + walk.failures.len()) as u64, total_bytes);
+        let (mut sequences, files) = if request.uploaded {
+            (Vec::new(), std::mem::take(&mut walk.files))
+        } else {
+            regie_core::sequence::group_sequences(std::mem::take(&mut walk.files), SEQUENCE_MINIMUM_FRAMES)
+        };
+        sequences.extend(named_sequences);
+        let total_bytes = files.iter().map(|(_, size)| size).sum::<u64>()
+            + sequences.iter().map(regie_core::sequence::ImageSequence::total_size).sum::<u64>();
+        let planned = files.len() + sequences.len() + walk.failures.len() + pattern_failures.len();
+        observer.planned(planned as u64, total_bytes);
+        let queue: VecDeque<Work> = sequences
+            .into_iter()
+            .map(Work::Sequence)
+            .chain(files.into_iter().map(|(path, _)| Work::File(path)))
+            .collect();
         let run = Arc::new(Run {
             regie: self.clone(),
             collection: request.collection,
@@ -117,14 +150,14 @@ impl Regie {
             watch_rules: request.watch_rules,
             raise_events: crate::workflow::rules_exist(&self.settings.data_dir),
             policies,
-            queue: Mutex::new(walk.files.into_iter().collect()),
+            queue: Mutex::new(queue),
             sidecars: Mutex::new(SidecarReader::default()),
             record_lock: tokio::sync::Mutex::new(()),
             observer,
             summary: Mutex::new(IngestSummary::default()),
             created: Mutex::new(Vec::new()),
         });
-        for (path, code, message) in walk.failures {
+        for (path, code, message) in walk.failures.into_iter().chain(pattern_failures) {
             run.report(FileOutcome::failed(&path, code, message));
         }
         let mut workers = tokio::task::JoinSet::new();
@@ -146,10 +179,16 @@ impl Run {
     async fn work(self: Arc<Self>) {
         loop {
             let next = self.queue.lock().expect("queue lock").pop_front();
-            let Some((path, _size)) = next else { return };
-            let outcome = match self.ingest_one(&path).await {
-                Ok(outcome) => outcome,
-                Err(error) => FileOutcome::from_error(&path, &error),
+            let outcome = match next {
+                None => return,
+                Some(Work::File(path)) => match self.ingest_one(&path).await {
+                    Ok(outcome) => outcome,
+                    Err(error) => FileOutcome::from_error(&path, &error),
+                },
+                Some(Work::Sequence(sequence)) => match self.ingest_sequence(&sequence).await {
+                    Ok(outcome) => outcome,
+                    Err(error) => FileOutcome::from_error(&sequence.folder.join(sequence.pattern()), &error),
+                },
             };
             self.report(outcome);
         }

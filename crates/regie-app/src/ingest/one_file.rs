@@ -105,6 +105,7 @@ impl Run {
                 tags: self.tags.clone(),
                 findings: findings.clone(),
                 file: NewFile { role: "original".to_owned(), checksums, format, media: Some(media) },
+                frames: Vec::new(),
                 verdicts,
                 jobs,
                 house_id_template: &self.regie.settings.house_id_template,
@@ -126,7 +127,7 @@ impl Run {
     }
 
     /// Copies the file into the store's temporary folder with every checksum, off the async threads.
-    async fn stage(&self, path: &Path) -> Result<StagedBlob, AppError> {
+    pub(super) async fn stage(&self, path: &Path) -> Result<StagedBlob, AppError> {
         let store = self.regie.store.clone();
         let source = path.to_owned();
         let options = HashOptions { sha256: self.regie.settings.sha256 };
@@ -140,7 +141,7 @@ impl Run {
 
     /// Stores a staged copy under its content address (a no-op when already there): renamed into
     /// the folder or uploaded to the bucket, before any row names it.
-    async fn keep_blob(&self, staged: StagedBlob) -> Result<(), AppError> {
+    pub(super) async fn keep_blob(&self, staged: StagedBlob) -> Result<(), AppError> {
         Ok(self.regie.store.store(staged).await?)
     }
 
@@ -149,7 +150,7 @@ impl Run {
         self.duplicate_of_existing(path, &staged.checksums.blake3, staged.checksums.size).await
     }
 
-    async fn duplicate_of_existing(
+    pub(super) async fn duplicate_of_existing(
         &self,
         path: &Path,
         blake3: &Blake3Hex,

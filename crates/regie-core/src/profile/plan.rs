@@ -209,6 +209,7 @@ mod tests {
             streams,
             image: None,
             prober: None,
+            sequence: None,
         }
     }
 

@@ -139,6 +139,7 @@ mod tests {
             streams: vec![video, audio],
             image: None,
             prober: None,
+            sequence: None,
         };
         OutputPlan::new(&profile, &source).unwrap()
     }
@@ -159,6 +160,7 @@ mod tests {
             streams: vec![video, audio],
             image: None,
             prober: None,
+            sequence: None,
         }
     }
 

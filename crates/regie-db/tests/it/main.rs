@@ -30,6 +30,7 @@ pub(crate) fn new_asset<'a>(template: &'a HouseIdTemplate, collection: &str, con
             format: FileFormat::Mxf,
             media: None,
         },
+        frames: Vec::new(),
         verdicts: Vec::new(),
         jobs: Vec::new(),
         owner_id: None,

@@ -165,6 +165,7 @@ pub(super) fn describe<F: Read + Seek>(file: &mut F, size: u64) -> Native {
             capture_date: None,
         }),
         prober: None,
+        sequence: None,
     })
 }
 

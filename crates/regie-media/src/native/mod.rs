@@ -22,6 +22,8 @@ use std::io::{Read, Seek, SeekFrom};
 use regie_core::{MediaDescription, StreamDescription};
 
 /// What the native prober made of a file.
+// Made once per probe and consumed at once, never held in bulk: boxing would only add a copy.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Native {
     /// Described as ffprobe would.
@@ -98,6 +100,7 @@ fn sound_file(container: &str, mut stream: StreamDescription, frames: u64, size:
         streams: vec![stream],
         image: None,
         prober: None,
+        sequence: None,
     })
 }
 

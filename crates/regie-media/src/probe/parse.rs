@@ -91,6 +91,7 @@ pub fn parse_ffprobe_json(json: &str, sniffed: FileFormat) -> Result<MediaDescri
         streams,
         image,
         prober: None,
+        sequence: None,
     })
 }
 

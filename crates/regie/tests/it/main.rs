@@ -27,6 +27,7 @@ mod s3;
 mod scale;
 mod search;
 mod semantic;
+mod sequences;
 mod served;
 mod server;
 mod shots;

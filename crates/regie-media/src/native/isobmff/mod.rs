@@ -128,6 +128,7 @@ fn describe_movie<F: Read + Seek>(file: &mut F, size: u64) -> Result<MediaDescri
         streams,
         image: None,
         prober: None,
+        sequence: None,
     })
 }
 
