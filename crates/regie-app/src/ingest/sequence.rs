@@ -45,6 +45,9 @@ struct ManifestFrame<'a> {
     size: u64,
     md5: &'a str,
     blake3: &'a str,
+    /// Unreadable, cut short, or unlike the first frame: previews hold the frame before it.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    damaged: bool,
 }
 
 #[derive(Serialize)]
@@ -64,16 +67,20 @@ impl Run {
             _ => FileFormat::Exr,
         };
         let mut frames: Vec<(u64, Checksums)> = Vec::with_capacity(sequence.frames.len());
+        let mut damaged_numbers = std::collections::BTreeSet::new();
         let mut reference: Option<FrameFacts> = None;
         let mut damaged = Vec::new();
         for frame in &sequence.frames {
             let staged = self.stage(&frame.path).await?;
             let name = sequence.frame_name(frame.number);
-            match frame_facts(format, staged.path(), &staged.head, staged.checksums.size) {
+            let problem = match frame_facts(format, staged.path(), &staged.head, staged.checksums.size) {
                 Ok(facts) => match &reference {
-                    None => reference = Some(facts),
-                    Some(first) if same_picture(first, &facts) => {}
-                    Some(first) => damaged.push(format!(
+                    None => {
+                        reference = Some(facts);
+                        None
+                    }
+                    Some(first) if same_picture(first, &facts) => None,
+                    Some(first) => Some(format!(
                         "frame {} ({name}) is {}x{} {} where the sequence is {}x{} {}",
                         frame.number,
                         facts.width,
@@ -84,7 +91,11 @@ impl Run {
                         first.pix_fmt
                     )),
                 },
-                Err(reason) => damaged.push(format!("frame {} ({name}) is damaged: {reason}", frame.number)),
+                Err(reason) => Some(format!("frame {} ({name}) is damaged: {reason}", frame.number)),
+            };
+            if let Some(problem) = problem {
+                damaged_numbers.insert(frame.number);
+                damaged.push(problem);
             }
             frames.push((frame.number, staged.checksums.clone()));
             self.keep_blob(staged).await?;
@@ -114,6 +125,7 @@ impl Run {
                     size: checksums.size,
                     md5: checksums.md5.as_str(),
                     blake3: checksums.blake3.as_str(),
+                    damaged: damaged_numbers.contains(number),
                 })
                 .collect(),
         };
@@ -177,7 +189,11 @@ impl Run {
                     })
                     .collect(),
                 verdicts: Vec::new(),
-                jobs: Vec::new(),
+                jobs: if self.regie.settings.jobs.previews_at_ingest {
+                    vec![crate::jobs::previews_job(&self.regie.settings, asset_id)]
+                } else {
+                    Vec::new()
+                },
                 house_id_template: &self.regie.settings.house_id_template,
                 ingest_date: Local::now().format("%Y%m%d").to_string(),
                 owner_id: self.owner_id.clone(),

@@ -11,6 +11,7 @@ mod outputs;
 mod previews;
 pub(crate) mod queue;
 mod rule_action;
+mod sequence_input;
 mod shots;
 mod speeds;
 mod transcode;

@@ -47,7 +47,16 @@ pub(super) async fn run(context: &JobContext) -> Result<Completed, JobFailure> {
     let plan = OutputPlan::new(&proxy, &media).map_err(|error| JobFailure::permanent(error.to_string()))?;
     let duration = plan.duration_s;
     let layout = has_video.then(|| StoryboardLayout::new(duration, display_aspect(&media)));
-    let arguments = preview_arguments(&plan, layout.as_ref(), &source, &context.work_dir);
+    // An image sequence is read frame by frame from links to its frames.
+    let sequence = match media.sequence.as_deref() {
+        Some(sequence) => Some(context.sequence_input(&source, sequence, &media.container).await?),
+        None => None,
+    };
+    let input: &Path = sequence.as_ref().map_or(&source, |linked| linked.pattern.as_path());
+    let mut arguments = preview_arguments(&plan, layout.as_ref(), input, &context.work_dir);
+    if sequence.is_some() {
+        arguments = super::sequence_input::read_as_sequence(arguments, &media);
+    }
     let step = if has_video { "proxy, storyboard and poster" } else { "proxy" };
     context.ffmpeg(step, arguments, duration, (0.0, 85.0)).await?;
 

@@ -48,7 +48,7 @@ fn findings_with(asset: &Value, code: &str) -> Vec<String> {
 fn a_numbered_dpx_scan_is_one_asset_with_its_gaps_and_damaged_frames_named() {
     let regie = TestRegie::new();
     let reel = regie.scratch("scan/reel1");
-    scan(&reel, "reel1_", 86_400, 12, "64x48");
+    scan(&reel, "reel1_", 86_400, 48, "64x48");
     // Two frames lost, one cut short by a failed copy.
     std::fs::remove_file(frame(&reel, "reel1_", 86_405)).unwrap();
     std::fs::remove_file(frame(&reel, "reel1_", 86_406)).unwrap();
@@ -59,7 +59,7 @@ fn a_numbered_dpx_scan_is_one_asset_with_its_gaps_and_damaged_frames_named() {
 
     let (code, lines) = regie.ingest(&[&reel], &["--collection", "scans"]);
     assert_eq!(code, 0, "{lines:#?}");
-    assert_eq!(lines.len(), 1, "ten frames, one asset: {lines:#?}");
+    assert_eq!(lines.len(), 1, "46 frames, one asset: {lines:#?}");
     let line = &lines[0];
     assert_eq!(line["status"], "ingested", "{line}");
     assert!(line["path"].as_str().unwrap().ends_with("scan/reel1/reel1_%06d.dpx"), "{line}");
@@ -70,10 +70,10 @@ fn a_numbered_dpx_scan_is_one_asset_with_its_gaps_and_damaged_frames_named() {
     assert_eq!(files.len(), 1, "the frames are not listed one by one: {files:#?}");
     let media = &files[0]["media"];
     assert_eq!(media["container"], "dpx");
-    assert_eq!(media["sequence"]["frames"], 10);
+    assert_eq!(media["sequence"]["frames"], 46);
     assert_eq!(
         (media["sequence"]["first_frame"].as_u64(), media["sequence"]["last_frame"].as_u64()),
-        (Some(86_400), Some(86_411))
+        (Some(86_400), Some(86_447))
     );
     assert_eq!(media["sequence"]["gaps"], serde_json::json!([[86_405, 86_406]]));
     assert_eq!(media["sequence"]["total_size"], sizes);
@@ -86,7 +86,7 @@ fn a_numbered_dpx_scan_is_one_asset_with_its_gaps_and_damaged_frames_named() {
     assert_eq!(picture["pix_fmt"], "gbrp10le");
     assert_eq!(picture["bit_depth"], 10);
     assert_eq!(picture["frame_rate"], "24/1", "ffmpeg's frames declare no rate: the configured default");
-    assert_eq!(media["duration_s"], 0.5, "12 frame times at 24 fps, the gap included");
+    assert_eq!(media["duration_s"], 2.0, "48 frame times at 24 fps, the gap included");
 
     let gaps = findings_with(&asset, "sequence-gap");
     assert_eq!(gaps.len(), 1, "{asset:#}");
@@ -104,11 +104,23 @@ fn a_numbered_dpx_scan_is_one_asset_with_its_gaps_and_damaged_frames_named() {
         .join(files[0]["blake3"].as_str().unwrap());
     let manifest: Value = serde_json::from_slice(&std::fs::read(manifest_blob).unwrap()).unwrap();
     let listed = manifest["frames"].as_array().unwrap();
-    assert_eq!(listed.len(), 10);
+    assert_eq!(listed.len(), 46);
     let first = frame(&reel, "reel1_", 86_400);
     assert_eq!(listed[0]["name"], "reel1_086400.dpx");
     assert_eq!(listed[0]["blake3"], blake3::hash(&std::fs::read(&first).unwrap()).to_hex().as_str());
     assert_eq!(listed[0]["size"], std::fs::metadata(&first).unwrap().len());
+
+    // The proxy is made from the frames, the missing and damaged ones held: it keeps the timing.
+    let worked = regie.run(&["worker", "--until-idle", "--json"]);
+    assert!(worked.status.success(), "{}", String::from_utf8_lossy(&worked.stderr));
+    let asset = regie.json(&["assets", "show", "--json", line["asset_id"].as_str().unwrap()]);
+    let proxy = asset["files"].as_array().unwrap().iter().find(|file| file["role"] == "proxy").cloned();
+    let proxy = proxy.unwrap_or_else(|| panic!("a proxy: {asset:#}"));
+    assert_eq!(proxy["media"]["container"], "mp4");
+    assert_eq!(proxy["media"]["streams"][0]["frame_rate"], "24/1");
+    let duration = proxy["media"]["duration_s"].as_f64().unwrap();
+    assert!((duration - 2.0).abs() < 0.05, "48 frames at 24 fps: {duration}");
+    assert!(asset["files"].as_array().unwrap().iter().any(|file| file["role"] == "poster"), "{asset:#}");
 
     // Every frame is kept: garbage collection removes none of them.
     let report = regie.json(&["gc", "--json"]);
