@@ -11,6 +11,7 @@ use std::io::Write;
 use std::path::Path;
 
 use chrono::Local;
+use futures::StreamExt;
 use regie_core::media::chroma_and_depth;
 use regie_core::sequence::ImageSequence;
 use regie_core::{
@@ -23,6 +24,9 @@ use serde::Serialize;
 
 use super::{FileOutcome, Run};
 use crate::AppError;
+
+/// Frames being copied at once.
+const FRAMES_AT_ONCE: usize = 4;
 
 /// Findings of one kind listed one by one; past this, one more says how many were left out.
 const FINDINGS_LISTED: usize = 50;
@@ -70,10 +74,22 @@ impl Run {
         let mut damaged_numbers = std::collections::BTreeSet::new();
         let mut reference: Option<FrameFacts> = None;
         let mut damaged = Vec::new();
-        for frame in &sequence.frames {
-            let staged = self.stage(&frame.path).await?;
-            let name = sequence.frame_name(frame.number);
-            let problem = match frame_facts(format, staged.path(), &staged.head, staged.checksums.size) {
+        // Frames are copied a few at a time (each ends with an fsync), and compared in order.
+        let to_copy: Vec<(u64, std::path::PathBuf)> =
+            sequence.frames.iter().map(|frame| (frame.number, frame.path.clone())).collect();
+        let mut copied = futures::stream::iter(to_copy)
+            .map(|(number, path)| async move {
+                let staged = self.stage(&path).await?;
+                let facts = frame_facts(format, staged.path(), &staged.head, staged.checksums.size);
+                let checksums = staged.checksums.clone();
+                self.keep_blob(staged).await?;
+                Ok::<_, AppError>((number, checksums, facts))
+            })
+            .buffered(FRAMES_AT_ONCE);
+        while let Some(copied_frame) = copied.next().await {
+            let (number, checksums, facts) = copied_frame?;
+            let name = sequence.frame_name(number);
+            let problem = match facts {
                 Ok(facts) => match &reference {
                     None => {
                         reference = Some(facts);
@@ -81,25 +97,19 @@ impl Run {
                     }
                     Some(first) if same_picture(first, &facts) => None,
                     Some(first) => Some(format!(
-                        "frame {} ({name}) is {}x{} {} where the sequence is {}x{} {}",
-                        frame.number,
-                        facts.width,
-                        facts.height,
-                        facts.pix_fmt,
-                        first.width,
-                        first.height,
-                        first.pix_fmt
+                        "frame {number} ({name}) is {}x{} {} where the sequence is {}x{} {}",
+                        facts.width, facts.height, facts.pix_fmt, first.width, first.height, first.pix_fmt
                     )),
                 },
-                Err(reason) => Some(format!("frame {} ({name}) is damaged: {reason}", frame.number)),
+                Err(reason) => Some(format!("frame {number} ({name}) is damaged: {reason}")),
             };
             if let Some(problem) = problem {
-                damaged_numbers.insert(frame.number);
+                damaged_numbers.insert(number);
                 damaged.push(problem);
             }
-            frames.push((frame.number, staged.checksums.clone()));
-            self.keep_blob(staged).await?;
+            frames.push((number, checksums));
         }
+        drop(copied);
         let Some(first) = reference else {
             return Err(AppError::Invalid(format!(
                 "no frame of {} could be read as {}: {}",
