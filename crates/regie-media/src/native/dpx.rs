@@ -5,9 +5,9 @@
 use std::io::{Read, Seek, SeekFrom};
 
 use regie_core::media::chroma_and_depth;
-use regie_core::{ImageInfo, MediaDescription, Rational, StreamDescription, StreamKind};
+use regie_core::{Rational, StreamDescription, StreamKind};
 
-use super::{Native, read_exact_or_short};
+use super::{Native, read_exact_or_short, still_picture};
 
 /// The generic headers end here; the film header starts at 1664 and the television header ends
 /// at 2048.
@@ -150,23 +150,7 @@ pub(super) fn describe<F: Read + Seek>(file: &mut F, size: u64) -> Native {
     stream.chroma = chroma_and_depth(pix_fmt).0;
     stream.bit_depth = Some(u32::from(header.bits));
     stream.color_transfer = Some("linear".to_owned());
-    Native::Described(MediaDescription {
-        container: "dpx".to_owned(),
-        duration_s: None,
-        bit_rate: None,
-        timecode: None,
-        operational_pattern: None,
-        streams: vec![stream],
-        image: Some(ImageInfo {
-            format: "dpx".to_owned(),
-            width: Some(width),
-            height: Some(height),
-            orientation: None,
-            capture_date: None,
-        }),
-        prober: None,
-        sequence: None,
-    })
+    still_picture("dpx", stream)
 }
 
 fn unsure(reason: &str) -> Native {

@@ -6,9 +6,9 @@
 use std::io::{Read, Seek, SeekFrom};
 
 use regie_core::media::chroma_and_depth;
-use regie_core::{ImageInfo, MediaDescription, Rational, StreamDescription, StreamKind};
+use regie_core::{Rational, StreamDescription, StreamKind};
 
-use super::{LARGEST_HEADER_CHUNK, MOST_CHUNKS, Native, read_chunk, read_exact_or_short};
+use super::{LARGEST_HEADER_CHUNK, MOST_CHUNKS, Native, read_chunk, read_exact_or_short, still_picture};
 
 /// Names and types of attributes are at most 31 bytes (255 with long names, which are refused).
 const LONGEST_NAME: usize = 32;
@@ -138,23 +138,7 @@ pub(super) fn describe<F: Read + Seek>(file: &mut F, size: u64) -> Native {
     let (chroma, depth) = chroma_and_depth(pix_fmt);
     stream.chroma = chroma;
     stream.bit_depth = depth;
-    Native::Described(MediaDescription {
-        container: "exr".to_owned(),
-        duration_s: None,
-        bit_rate: None,
-        timecode: None,
-        operational_pattern: None,
-        streams: vec![stream],
-        image: Some(ImageInfo {
-            format: "exr".to_owned(),
-            width: Some(width),
-            height: Some(height),
-            orientation: None,
-            capture_date: None,
-        }),
-        prober: None,
-        sequence: None,
-    })
+    still_picture("exr", stream)
 }
 
 /// An attribute's name, type, value length and where its value starts; an empty name ends the

@@ -5,9 +5,9 @@
 use std::io::{Read, Seek, SeekFrom};
 
 use regie_core::media::chroma_and_depth;
-use regie_core::{ImageInfo, MediaDescription, Rational, StreamDescription, StreamKind};
+use regie_core::{Rational, StreamDescription, StreamKind};
 
-use super::{LARGEST_HEADER_CHUNK, MOST_CHUNKS, Native, read_chunk, read_exact_or_short};
+use super::{LARGEST_HEADER_CHUNK, MOST_CHUNKS, Native, read_chunk, read_exact_or_short, still_picture};
 
 struct Frame {
     width: u32,
@@ -89,23 +89,7 @@ pub(super) fn describe<F: Read + Seek>(file: &mut F, size: u64) -> Native {
     stream.pix_fmt = Some(pix_fmt.to_owned());
     stream.chroma = chroma_and_depth(pix_fmt).0;
     stream.bit_depth = Some(8);
-    Native::Described(MediaDescription {
-        container: "jpeg".to_owned(),
-        duration_s: None,
-        bit_rate: None,
-        timecode: None,
-        operational_pattern: None,
-        streams: vec![stream],
-        image: Some(ImageInfo {
-            format: "jpeg".to_owned(),
-            width: Some(frame.width),
-            height: Some(frame.height),
-            orientation: None,
-            capture_date: None,
-        }),
-        prober: None,
-        sequence: None,
-    })
+    still_picture("jpeg", stream)
 }
 
 fn parse_frame(body: &[u8]) -> Option<Frame> {

@@ -19,7 +19,7 @@ mod riff;
 
 use std::io::{Read, Seek, SeekFrom};
 
-use regie_core::{MediaDescription, StreamDescription};
+use regie_core::{ImageInfo, MediaDescription, StreamDescription};
 
 /// What the native prober made of a file.
 // Made once per probe and consumed at once, never held in bulk: boxing would only add a copy.
@@ -99,6 +99,22 @@ fn sound_file(container: &str, mut stream: StreamDescription, frames: u64, size:
         operational_pattern: None,
         streams: vec![stream],
         image: None,
+        prober: None,
+        sequence: None,
+    })
+}
+
+/// A still image of one picture stream, as ffprobe describes it (EXIF is added by the caller).
+fn still_picture(container: &str, stream: StreamDescription) -> Native {
+    let (width, height) = (stream.width, stream.height);
+    Native::Described(MediaDescription {
+        container: container.to_owned(),
+        duration_s: None,
+        bit_rate: None,
+        timecode: None,
+        operational_pattern: None,
+        streams: vec![stream],
+        image: Some(ImageInfo { format: container.to_owned(), width, height, orientation: None, capture_date: None }),
         prober: None,
         sequence: None,
     })

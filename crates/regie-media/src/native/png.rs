@@ -4,9 +4,9 @@
 use std::io::{Read, Seek, SeekFrom};
 
 use regie_core::media::chroma_and_depth;
-use regie_core::{ImageInfo, MediaDescription, Rational, StreamDescription, StreamKind};
+use regie_core::{Rational, StreamDescription, StreamKind};
 
-use super::{MOST_CHUNKS, Native, read_chunk, read_exact_or_short};
+use super::{MOST_CHUNKS, Native, read_chunk, read_exact_or_short, still_picture};
 
 pub(super) fn describe<F: Read + Seek>(file: &mut F, size: u64) -> Native {
     let mut header = None;
@@ -79,23 +79,7 @@ pub(super) fn describe<F: Read + Seek>(file: &mut F, size: u64) -> Native {
     let (chroma, bit_depth) = chroma_and_depth(pix_fmt);
     stream.chroma = chroma;
     stream.bit_depth = bit_depth;
-    Native::Described(MediaDescription {
-        container: "png".to_owned(),
-        duration_s: None,
-        bit_rate: None,
-        timecode: None,
-        operational_pattern: None,
-        streams: vec![stream],
-        image: Some(ImageInfo {
-            format: "png".to_owned(),
-            width: Some(width),
-            height: Some(height),
-            orientation: None,
-            capture_date: None,
-        }),
-        prober: None,
-        sequence: None,
-    })
+    still_picture("png", stream)
 }
 
 fn unsure(reason: &str) -> Native {
