@@ -1,5 +1,5 @@
-//! The native prober: reads the headers of the formats it knows (WAV, BWF, RF64, AIFF, FLAC, PNG,
-//! JPEG, MP4, QuickTime, DPX, EXR) in this
+//! The native prober: reads the headers of the formats it knows (WAV, BWF, RF64, AIFF, FLAC, MP3,
+//! PNG, JPEG, TIFF, MP4, QuickTime, DPX, EXR) in this
 //! process, in microseconds, and fills the same [`MediaDescription`] ffprobe's answer gives.
 //! It answers only when it understands every field it fills; anything else (an unknown codec, a
 //! damaged or truncated file, a header it cannot bound) is `Native::Unsure`, and the caller asks
@@ -14,8 +14,10 @@ pub use dpx::DpxHeader;
 mod flac;
 mod isobmff;
 mod jpeg;
+mod mp3;
 mod png;
 mod riff;
+mod tiff;
 
 use std::io::{Read, Seek, SeekFrom};
 
@@ -55,6 +57,8 @@ pub fn probe_native<F: Read + Seek>(file: &mut F, size: u64) -> Native {
         _ if &magic[0..4] == b"SDPX" || &magic[0..4] == b"XPDS" => dpx::describe(file, size),
         _ if magic[0..3] == [0xFF, 0xD8, 0xFF] => jpeg::describe(file, size),
         _ if magic[0..4] == [0x76, 0x2F, 0x31, 0x01] => exr::describe(file, size),
+        _ if &magic[0..4] == b"II*\0" || &magic[0..4] == b"MM\0*" => tiff::describe(file, size),
+        _ if &magic[0..3] == b"ID3" || (magic[0] == 0xFF && magic[1] & 0xE0 == 0xE0) => mp3::describe(file, size),
         _ => Native::NotMine,
     }
 }

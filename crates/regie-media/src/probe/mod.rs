@@ -42,8 +42,10 @@ impl Prober {
             FileFormat::Wav
                 | FileFormat::Aiff
                 | FileFormat::Flac
+                | FileFormat::Mp3
                 | FileFormat::Png
                 | FileFormat::Jpeg
+                | FileFormat::Tiff
                 | FileFormat::Mp4
                 | FileFormat::Mov
                 | FileFormat::Dpx

@@ -91,6 +91,7 @@ fn seeds(folder: &Path) -> Vec<(&'static str, Vec<PathBuf>, usize)> {
         ("wav", sound(&[1, 8, 11, 12]), 512),
         ("aiff", sound(&[13, 14]), 512),
         ("flac", sound(&[17, 18]), 8_192),
+        ("mp3", sound(&[21, 22, 23, 29]), 2_048),
         ("png", [0, 5].iter().map(|index| picture(folder, PICTURES[*index].0, PICTURES[*index].1)).collect(), 1_024),
         (
             "dpx",
@@ -100,6 +101,11 @@ fn seeds(folder: &Path) -> Vec<(&'static str, Vec<PathBuf>, usize)> {
         (
             "jpeg",
             [18, 19, 21].iter().map(|index| picture(folder, PICTURES[*index].0, PICTURES[*index].1)).collect(),
+            1_024,
+        ),
+        (
+            "tiff",
+            [26, 27, 33].iter().map(|index| picture(folder, PICTURES[*index].0, PICTURES[*index].1)).collect(),
             1_024,
         ),
         ("exr", [22, 24].iter().map(|index| picture(folder, PICTURES[*index].0, PICTURES[*index].1)).collect(), 1_024),

@@ -44,6 +44,17 @@ const VARIANTS: &[(&str, &str, &str)] = &[
     ("s24-5.1.flac", "44100", "-ac 6 -c:a flac -sample_fmt s32"),
     ("s16-mono.flac", "96000", "-ac 1 -c:a flac"),
     ("s16-7.1.flac", "48000", "-ac 8 -c:a flac"),
+    ("cbr-128.mp3", "44100", "-ac 2 -c:a libmp3lame -b:a 128k"),
+    ("vbr-q4-mono.mp3", "48000", "-ac 1 -c:a libmp3lame -q:a 4"),
+    ("no-xing.mp3", "44100", "-ac 2 -c:a libmp3lame -b:a 128k -write_xing 0"),
+    ("no-id3.mp3", "32000", "-ac 2 -c:a libmp3lame -b:a 96k -id3v2_version 0"),
+    ("id3v1.mp3", "44100", "-ac 2 -c:a libmp3lame -b:a 192k -write_id3v1 1 -metadata title=Reel"),
+    ("lsf-mono.mp3", "22050", "-ac 1 -c:a libmp3lame -b:a 32k"),
+    ("mpeg25.mp3", "8000", "-ac 1 -c:a libmp3lame -b:a 16k"),
+    ("vbr-q0.mp3", "44100", "-ac 2 -c:a libmp3lame -q:a 0"),
+    ("layer2.mp2", "48000", "-ac 2 -c:a mp2 -b:a 192k"),
+    ("layer2-mono.mp2", "44100", "-ac 1 -c:a mp2 -b:a 96k"),
+    ("layer2-no-id3.mp2", "32000", "-ac 2 -c:a mp2 -b:a 128k -id3v2_version 0"),
 ];
 
 /// Pictures: name, then the output options.
@@ -74,6 +85,20 @@ const PICTURES: &[(&str, &str)] = &[
     ("rgba-float-none.exr", "-pix_fmt gbrapf32le -c:v exr -format 2 -compression 0"),
     ("y-half-rle.exr", "-pix_fmt grayf32le -c:v exr -format 1 -compression 1"),
     ("rgb-float-zip1.exr", "-pix_fmt gbrpf32le -c:v exr -format 2 -compression 2"),
+    ("rgb24.tif", "-pix_fmt rgb24"),
+    ("rgba-lzw.tif", "-pix_fmt rgba -compression_algo lzw"),
+    ("gray-deflate.tif", "-pix_fmt gray -compression_algo deflate"),
+    ("gray16le.tif", "-pix_fmt gray16le"),
+    ("rgb48le.tif", "-pix_fmt rgb48le"),
+    ("rgba64le-packbits.tif", "-pix_fmt rgba64le -compression_algo packbits"),
+    ("monob.tif", "-pix_fmt monob"),
+    ("pal8.tif", "-pix_fmt pal8"),
+    ("ya8.tif", "-pix_fmt ya8"),
+    ("yuv420p.tif", "-pix_fmt yuv420p"),
+    ("yuv422p.tif", "-pix_fmt yuv422p"),
+    ("yuv444p.tif", "-pix_fmt yuv444p"),
+    ("yuv410p.tif", "-pix_fmt yuv410p"),
+    ("anamorphic.tif", "-pix_fmt rgb24 -vf setsar=16/11"),
 ];
 
 fn picture(folder: &Path, name: &str, options: &str) -> PathBuf {
@@ -110,6 +135,101 @@ async fn pictures_are_described_as_ffprobe_describes_them() {
         assert_eq!(mine, theirs, "{name}");
         assert_eq!(prober.describe(&path, None).await.unwrap().prober.as_deref(), Some("native"), "{name}");
     }
+}
+
+/// A TIFF FFmpeg wrote (Intel byte order) rewritten in Motorola byte order (the picture's
+/// samples are left as they are: only headers matter here).
+fn tiff_in_motorola_order(bytes: &[u8]) -> Vec<u8> {
+    let mut output = bytes.to_vec();
+    let u16_at = |at: usize| u16::from_le_bytes([bytes[at], bytes[at + 1]]);
+    let u32_at = |at: usize| u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap());
+    let swap = |output: &mut Vec<u8>, at: usize, width: usize| output[at..at + width].reverse();
+    output[0..4].copy_from_slice(b"MM\0*");
+    swap(&mut output, 4, 4);
+    let directory = u32_at(4) as usize;
+    let count = usize::from(u16_at(directory));
+    swap(&mut output, directory, 2);
+    for index in 0..count {
+        let entry = directory + 2 + index * 12;
+        let (kind, values) = (u16_at(entry + 2), u32_at(entry + 4) as usize);
+        for (at, width) in [(entry, 2), (entry + 2, 2), (entry + 4, 4)] {
+            swap(&mut output, at, width);
+        }
+        let width = match kind {
+            3 => 2,
+            4 | 5 => 4,
+            _ => 1,
+        };
+        let items = values * if kind == 5 { 2 } else { 1 };
+        let start = if items * width <= 4 {
+            entry + 8
+        } else {
+            swap(&mut output, entry + 8, 4);
+            u32_at(entry + 8) as usize
+        };
+        for item in 0..items {
+            swap(&mut output, start + item * width, width);
+        }
+    }
+    swap(&mut output, directory + 2 + count * 12, 4);
+    output
+}
+
+/// A TIFF FFmpeg wrote with its first directory's entries rearranged by `arrange` (given and
+/// returning the 12-byte entries).
+fn tiff_with_entries(bytes: &[u8], arrange: impl Fn(Vec<[u8; 12]>) -> Vec<[u8; 12]>) -> Vec<u8> {
+    let directory = u32::from_le_bytes(bytes[4..8].try_into().unwrap()) as usize;
+    let count = usize::from(u16::from_le_bytes([bytes[directory], bytes[directory + 1]]));
+    let end = directory + 2 + count * 12;
+    let entries = bytes[directory + 2..end].chunks_exact(12).map(|entry| entry.try_into().unwrap()).collect();
+    let arranged = arrange(entries);
+    let mut output = bytes[..directory].to_vec();
+    output.extend((arranged.len() as u16).to_le_bytes());
+    output.extend(arranged.iter().flatten());
+    output.extend(&bytes[end..end + 4]);
+    output.resize(end + 4, 0);
+    output.extend(&bytes[end + 4..]);
+    output
+}
+
+fn tag_of(entry: &[u8; 12]) -> u16 {
+    u16::from_le_bytes([entry[0], entry[1]])
+}
+
+#[tokio::test]
+async fn tiffs_in_motorola_byte_order_or_without_a_resolution_are_described_as_ffprobe_does() {
+    let folder = tempfile::tempdir().unwrap();
+    let prober = Prober::new(ToolRunner::new(2, Duration::from_secs(30)));
+    for (name, options) in [("rgb24.tif", "-pix_fmt rgb24"), ("gray16le.tif", "-pix_fmt gray16le")] {
+        let bytes = std::fs::read(picture(folder.path(), name, options)).unwrap();
+        let motorola = folder.path().join(format!("mm-{name}"));
+        std::fs::write(&motorola, tiff_in_motorola_order(&bytes)).unwrap();
+        // Without its resolutions, the picture's aspect is not known.
+        let unknown_aspect = folder.path().join(format!("no-resolution-{name}"));
+        let without_resolution =
+            |entries: Vec<[u8; 12]>| entries.into_iter().filter(|entry| !matches!(tag_of(entry), 282 | 283)).collect();
+        std::fs::write(&unknown_aspect, tiff_with_entries(&bytes, without_resolution)).unwrap();
+        for path in [motorola, unknown_aspect] {
+            let label = path.file_name().unwrap().to_string_lossy().into_owned();
+            let Native::Described(mine) = native(&path) else { panic!("{label}: {:?}", native(&path)) };
+            let staged = folder.path().join(format!("staged-{label}").replace('.', "-"));
+            std::fs::copy(&path, &staged).unwrap();
+            assert_eq!(mine, ffprobe_description(&prober, &staged).await.unwrap(), "{label}");
+        }
+    }
+    let Native::Described(motorola) = native(&folder.path().join("mm-gray16le.tif")) else { unreachable!() };
+    assert_eq!(motorola.streams[0].pix_fmt.as_deref(), Some("gray16be"));
+    let Native::Described(unknown) = native(&folder.path().join("no-resolution-rgb24.tif")) else { unreachable!() };
+    assert_eq!(unknown.streams[0].display_aspect_ratio, None);
+    // FFmpeg reads no size from a directory whose tags are out of order: left to ffprobe.
+    let bytes = std::fs::read(folder.path().join("rgb24.tif")).unwrap();
+    let swapped = folder.path().join("swapped.tif");
+    std::fs::write(&swapped, tiff_with_entries(&bytes, |entries| entries.into_iter().rev().collect())).unwrap();
+    assert!(
+        matches!(native(&swapped), Native::Unsure(ref reason) if reason.contains("order")),
+        "{:?}",
+        native(&swapped)
+    );
 }
 
 fn make(folder: &Path, name: &str, rate: &str, options: &str) -> PathBuf {
@@ -149,11 +269,29 @@ async fn the_native_prober_says_what_ffprobe_says_on_every_variation() {
     }
 }
 
+#[test]
+fn mpeg_audio_whose_bit_rate_changes_without_a_xing_header_is_left_to_ffprobe() {
+    // FFmpeg estimates such a file's duration from the bit rates of the frames it happens to
+    // read: the native prober does not guess along.
+    let folder = tempfile::tempdir().unwrap();
+    let path = make(folder.path(), "vbr-no-xing.mp3", "44100", "-ac 2 -c:a libmp3lame -q:a 2 -write_xing 0");
+    assert!(
+        matches!(native(&path), Native::Unsure(ref reason) if reason.contains("bit rate changes")),
+        "{:?}",
+        native(&path)
+    );
+    // An ADTS AAC stream behind an ID3v2 tag is not MPEG audio.
+    let aac = make(folder.path(), "tagged.aac", "44100", "-ac 2 -c:a aac -f adts -write_id3v2 1");
+    assert_eq!(native(&aac), Native::NotMine);
+}
+
 #[tokio::test]
 async fn truncated_copies_are_left_to_ffprobe_or_described_as_it_does() {
     let folder = tempfile::tempdir().unwrap();
     let prober = Prober::new(ToolRunner::new(2, Duration::from_secs(30)));
-    for (name, rate, options) in [VARIANTS[1], VARIANTS[11], VARIANTS[12], VARIANTS[13], VARIANTS[17]] {
+    for (name, rate, options) in
+        [VARIANTS[1], VARIANTS[11], VARIANTS[12], VARIANTS[13], VARIANTS[17], VARIANTS[21], VARIANTS[23], VARIANTS[29]]
+    {
         let path = make(folder.path(), name, rate, options);
         let bytes = std::fs::read(&path).unwrap();
         for cut in [0, 4, 11, 12, 20, 36, 44, 60, 80, 100, 200, 1_000, bytes.len() / 2, bytes.len() - 1] {
@@ -168,9 +306,19 @@ async fn truncated_copies_are_left_to_ffprobe_or_described_as_it_does() {
             }
         }
     }
-    for (name, options) in
-        [PICTURES[0], PICTURES[5], PICTURES[11], PICTURES[13], PICTURES[18], PICTURES[19], PICTURES[22], PICTURES[23]]
-    {
+    for (name, options) in [
+        PICTURES[0],
+        PICTURES[5],
+        PICTURES[11],
+        PICTURES[13],
+        PICTURES[18],
+        PICTURES[19],
+        PICTURES[22],
+        PICTURES[23],
+        PICTURES[26],
+        PICTURES[27],
+        PICTURES[35],
+    ] {
         let bytes = std::fs::read(picture(folder.path(), name, options)).unwrap();
         for cut in [8, 16, 33, 40, 60, 100, bytes.len() / 2, bytes.len() - 12, bytes.len() - 1] {
             let copy = folder.path().join(format!("cut-{cut}-{name}"));
