@@ -18,27 +18,35 @@ pub(super) fn describe<F: Read + Seek>(file: &mut F, size: u64) -> Native {
     if block_type != 0 || length != 34 {
         return unsure("no STREAMINFO block first");
     }
-    let info = &head[8..];
+    let (stream, frames) = match stream_of_streaminfo(&head[8..]) {
+        Ok(found) => found,
+        Err(reason) => return unsure(&reason),
+    };
+    if frames == 0 {
+        return unsure("no total sample count (a stream, not a file)");
+    }
+    if !audio_follows(file, size) {
+        return unsure("no audio frame after its metadata");
+    }
+    sound_file("flac", stream, frames, size)
+}
+
+/// A FLAC stream described from its 34-byte STREAMINFO (which Matroska carries in its codec
+/// private data), and its total sample count (0 when not known).
+pub(super) fn stream_of_streaminfo(info: &[u8]) -> Result<(StreamDescription, u64), String> {
     // 20 bits of rate, 3 of channels - 1, 5 of bits - 1, 36 of total samples, from byte 10.
-    let packed = u64::from_be_bytes(info[10..18].try_into().expect("8 bytes"));
+    let packed = u64::from_be_bytes(info.get(10..18).ok_or("a STREAMINFO cut short")?.try_into().expect("8 bytes"));
     let sample_rate = (packed >> 44) as u32;
     let channels = ((packed >> 41) & 0x7) as u32 + 1;
     let bits = ((packed >> 36) & 0x1F) as u32 + 1;
-    let frames = packed & 0xF_FFFF_FFFF;
     if sample_rate == 0 {
-        return unsure("no sample rate");
-    }
-    if frames == 0 {
-        return unsure("no total sample count (a stream, not a file)");
+        return Err("no sample rate".to_owned());
     }
     let sample_format = match bits {
         4..=16 => "s16",
         17..=32 => "s32",
-        _ => return unsure(&format!("{bits} bits a sample")),
+        _ => return Err(format!("{bits} bits a sample")),
     };
-    if !audio_follows(file, size) {
-        return unsure("no audio frame after its metadata");
-    }
     let mut stream = StreamDescription::of_kind(StreamKind::Audio);
     stream.codec = Some("flac".to_owned());
     stream.channels = Some(channels);
@@ -46,7 +54,7 @@ pub(super) fn describe<F: Read + Seek>(file: &mut F, size: u64) -> Native {
     stream.sample_rate = Some(sample_rate);
     stream.sample_format = Some(sample_format.to_owned());
     stream.bit_depth = Some(bits);
-    sound_file("flac", stream, frames, size)
+    Ok((stream, packed & 0xF_FFFF_FFFF))
 }
 
 /// Whether the metadata blocks end inside the file with a frame's sync code after them (a file

@@ -1,5 +1,5 @@
 //! The native prober: reads the headers of the formats it knows (WAV, BWF, RF64, AIFF, FLAC, MP3,
-//! PNG, JPEG, TIFF, MP4, QuickTime, DPX, EXR) in this
+//! PNG, JPEG, TIFF, MP4, QuickTime, Matroska, WebM, DPX, EXR) in this
 //! process, in microseconds, and fills the same [`MediaDescription`] ffprobe's answer gives.
 //! It answers only when it understands every field it fills; anything else (an unknown codec, a
 //! damaged or truncated file, a header it cannot bound) is `Native::Unsure`, and the caller asks
@@ -14,6 +14,7 @@ pub use dpx::DpxHeader;
 mod flac;
 mod isobmff;
 mod jpeg;
+mod matroska;
 mod mp3;
 mod png;
 mod riff;
@@ -52,6 +53,7 @@ pub fn probe_native<F: Read + Seek>(file: &mut F, size: u64) -> Native {
         (b"RIFF" | b"RF64" | b"BW64", b"WAVE") => riff::describe(file, size, &magic),
         (b"FORM", b"AIFF" | b"AIFC") => aiff::describe(file, size, &magic),
         _ if &magic[0..4] == b"fLaC" => flac::describe(file, size),
+        _ if magic[0..4] == [0x1A, 0x45, 0xDF, 0xA3] => matroska::describe(file, size),
         _ if magic[0..8] == *b"\x89PNG\r\n\x1a\n" => png::describe(file, size),
         _ if &magic[4..8] == b"ftyp" => isobmff::describe(file, size),
         _ if &magic[0..4] == b"SDPX" || &magic[0..4] == b"XPDS" => dpx::describe(file, size),
@@ -122,6 +124,42 @@ fn still_picture(container: &str, stream: StreamDescription) -> Native {
         prober: None,
         sequence: None,
     })
+}
+
+/// `num / den` reduced to terms no larger than `max`, approximated as FFmpeg's `av_reduce` does
+/// (by continued fractions) when the exact ratio does not fit.
+fn reduce(num: u64, den: u64, max: u64) -> Option<(u64, u64)> {
+    if num == 0 || den == 0 || max == 0 {
+        return None;
+    }
+    let divisor = regie_core::Rational::new(num, den).map(|exact| num / exact.num)?;
+    let (mut num, mut den, max) = (i128::from(num / divisor), i128::from(den / divisor), i128::from(max));
+    let (mut before, mut last) = ((0i128, 1i128), (1i128, 0i128));
+    if num <= max && den <= max {
+        return Some((num as u64, den as u64));
+    }
+    while den != 0 {
+        let mut whole = num / den;
+        let next_den = num - den * whole;
+        let next = (whole * last.0 + before.0, whole * last.1 + before.1);
+        if next.0 > max || next.1 > max {
+            if last.0 != 0 {
+                whole = (max - before.0) / last.0;
+            }
+            if last.1 != 0 {
+                whole = whole.min((max - before.1) / last.1);
+            }
+            if den * (2 * whole * last.1 + before.1) > num * last.1 {
+                last = (whole * last.0 + before.0, whole * last.1 + before.1);
+            }
+            break;
+        }
+        before = last;
+        last = next;
+        num = den;
+        den = next_den;
+    }
+    (last.0 > 0 && last.1 > 0).then_some((last.0 as u64, last.1 as u64))
 }
 
 /// A duration as ffprobe prints it: microseconds.

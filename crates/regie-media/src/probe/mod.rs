@@ -48,6 +48,8 @@ impl Prober {
                 | FileFormat::Tiff
                 | FileFormat::Mp4
                 | FileFormat::Mov
+                | FileFormat::Matroska
+                | FileFormat::Webm
                 | FileFormat::Dpx
                 | FileFormat::Exr
         ) && let Some(description) = native_description(path)

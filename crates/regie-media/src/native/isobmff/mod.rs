@@ -6,7 +6,7 @@
 mod avc;
 mod boxes;
 mod fragments;
-mod sample_entry;
+pub(super) mod sample_entry;
 mod track;
 
 use std::io::{Read, Seek, SeekFrom};

@@ -50,6 +50,18 @@ fn pixel_aspect(body: &[u8]) -> Option<(u32, u32)> {
 pub(super) fn h264(entry: &[u8]) -> Result<Picture, String> {
     let boxes = extensions(entry.get(VIDEO_ENTRY_FIXED..).ok_or("a video sample entry cut short")?);
     let avcc = find(&boxes, b"avcC").ok_or("no avcC")?;
+    let container_colour = find(&boxes, b"colr").map(colour_box).transpose()?.flatten();
+    let (stream, codec_aspect) = h264_of_avcc(avcc, container_colour)?;
+    Ok(Picture { stream, container_aspect: find(&boxes, b"pasp").and_then(pixel_aspect), codec_aspect })
+}
+
+/// An H.264 stream described from its decoder configuration (`avcC`, which Matroska carries as
+/// its codec private data), and the sample aspect ratio its sequence parameter set gives. The
+/// container's colours (primaries, transfer) count when the parameter set has none.
+pub(in crate::native) fn h264_of_avcc(
+    avcc: &[u8],
+    container_colour: Option<(u8, u8)>,
+) -> Result<(StreamDescription, Option<(u32, u32)>), String> {
     let sps = sps_of_avcc(avcc).ok_or("a sequence parameter set it cannot read")?;
     if !sps.frame_mbs_only {
         return Err("interlaced H.264 (the field order comes from decoding)".to_owned());
@@ -67,19 +79,11 @@ pub(super) fn h264(entry: &[u8]) -> Result<Picture, String> {
     stream.pix_fmt = Some(pixel_format(&sps).ok_or("a pixel format it does not name (full range, monochrome)")?);
     stream.chroma = regie_core::media::chroma_and_depth(stream.pix_fmt.as_deref().unwrap_or_default()).0;
     stream.bit_depth = Some(sps.bit_depth_luma);
-    let colour = match (sps.colour, find(&boxes, b"colr").map(colour_box).transpose()?) {
-        (Some(colour), _) => Some(colour),
-        (None, from_box) => from_box.flatten(),
-    };
-    if let Some((primaries, transfer)) = colour {
+    if let Some((primaries, transfer)) = sps.colour.or(container_colour) {
         stream.color_primaries = primaries_name(primaries)?;
         stream.color_transfer = transfer_name(transfer)?;
     }
-    Ok(Picture {
-        stream,
-        container_aspect: find(&boxes, b"pasp").and_then(pixel_aspect),
-        codec_aspect: sps.sample_aspect_ratio.filter(|(num, den)| *num > 0 && *den > 0),
-    })
+    Ok((stream, sps.sample_aspect_ratio.filter(|(num, den)| *num > 0 && *den > 0)))
 }
 
 /// ProRes: the profile from the four-character code, the pixel format, colours and alpha from
@@ -151,7 +155,7 @@ fn colour_box(body: &[u8]) -> Result<Option<(u8, u8)>, String> {
 }
 
 /// FFmpeg's name of colour primaries (H.273); `Ok(None)` for unspecified.
-fn primaries_name(code: u8) -> Result<Option<String>, String> {
+pub(in crate::native) fn primaries_name(code: u8) -> Result<Option<String>, String> {
     let name = match code {
         2 => return Ok(None),
         1 => "bt709",
@@ -171,7 +175,7 @@ fn primaries_name(code: u8) -> Result<Option<String>, String> {
 }
 
 /// FFmpeg's name of a transfer characteristic (H.273); `Ok(None)` for unspecified.
-fn transfer_name(code: u8) -> Result<Option<String>, String> {
+pub(in crate::native) fn transfer_name(code: u8) -> Result<Option<String>, String> {
     let name = match code {
         2 => return Ok(None),
         1 => "bt709",
@@ -228,6 +232,12 @@ pub(super) fn aac(entry: &[u8]) -> Result<StreamDescription, String> {
         .or_else(|| find(&sound.boxes, b"wave").and_then(|wave| find(&extensions(wave), b"esds")))
         .ok_or("mp4a without esds")?;
     let config = audio_specific_config(esds.get(4..).ok_or("an empty esds")?).ok_or("an esds it does not read")?;
+    aac_of_config(config)
+}
+
+/// AAC described from its AudioSpecificConfig (which Matroska carries as its codec private data):
+/// low complexity above 24 kHz only (below, the decoder may find SBR).
+pub(in crate::native) fn aac_of_config(config: &[u8]) -> Result<StreamDescription, String> {
     let object_type = config.first().ok_or("an empty AudioSpecificConfig")? >> 3;
     if object_type != 2 {
         return Err(format!("MPEG-4 audio object type {object_type} (only AAC LC is read)"));

@@ -3,6 +3,7 @@
 //! it describes must be what ffprobe says).
 
 mod fuzz;
+mod matroska;
 mod movies;
 
 use std::path::{Path, PathBuf};
@@ -369,4 +370,16 @@ fn other_files_are_not_its_own() {
     assert_eq!(probe_native(&mut std::io::Cursor::new(b"RIFF"), 4), Native::NotMine);
     let avi = b"RIFF\x10\x00\x00\x00AVI LIST";
     assert_eq!(probe_native(&mut std::io::Cursor::new(avi), 16), Native::NotMine);
+}
+
+#[test]
+fn ratios_are_reduced_as_ffmpeg_reduces_them() {
+    // Matroska's 33,366,667 ns frames are FFmpeg's 30000/1001 within 30,000.
+    assert_eq!(reduce(1_000_000_000, 33_366_667, 30_000), Some((30_000, 1001)));
+    assert_eq!(reduce(1_000_000_000, 41_708_333, 30_000), Some((24_000, 1001)));
+    assert_eq!(reduce(1_000_000_000, 40_000_000, 30_000), Some((25, 1)));
+    assert_eq!(reduce(16 * 576, 9 * 720, 255), Some((64, 45)));
+    // Approximated within the bound: pi to 355/113.
+    assert_eq!(reduce(3_141_592_653, 1_000_000_000, 400), Some((355, 113)));
+    assert_eq!(reduce(0, 5, 255), None);
 }
