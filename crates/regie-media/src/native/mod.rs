@@ -1,5 +1,5 @@
 //! The native prober: reads the headers of the formats it knows (WAV, BWF, RF64, AIFF, FLAC, MP3,
-//! PNG, JPEG, TIFF, MP4, QuickTime, Matroska, WebM, DPX, EXR) in this
+//! PNG, JPEG, TIFF, MP4, QuickTime, Matroska, WebM, MXF, DPX, EXR) in this
 //! process, in microseconds, and fills the same [`MediaDescription`] ffprobe's answer gives.
 //! It answers only when it understands every field it fills; anything else (an unknown codec, a
 //! damaged or truncated file, a header it cannot bound) is `Native::Unsure`, and the caller asks
@@ -16,6 +16,7 @@ mod isobmff;
 mod jpeg;
 mod matroska;
 mod mp3;
+mod mxf;
 mod png;
 mod riff;
 mod tiff;
@@ -54,6 +55,7 @@ pub fn probe_native<F: Read + Seek>(file: &mut F, size: u64) -> Native {
         (b"FORM", b"AIFF" | b"AIFC") => aiff::describe(file, size, &magic),
         _ if &magic[0..4] == b"fLaC" => flac::describe(file, size),
         _ if magic[0..4] == [0x1A, 0x45, 0xDF, 0xA3] => matroska::describe(file, size),
+        _ if magic[0..4] == [0x06, 0x0E, 0x2B, 0x34] => mxf::describe(file, size),
         _ if magic[0..8] == *b"\x89PNG\r\n\x1a\n" => png::describe(file, size),
         _ if &magic[4..8] == b"ftyp" => isobmff::describe(file, size),
         _ if &magic[0..4] == b"SDPX" || &magic[0..4] == b"XPDS" => dpx::describe(file, size),

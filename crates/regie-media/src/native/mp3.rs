@@ -54,8 +54,9 @@ pub(super) fn describe<F: Read + Seek>(file: &mut F, size: u64) -> Native {
     stream.channel_layout = Some(if channels == 1 { "mono" } else { "stereo" }.to_owned());
     stream.sample_rate = Some(first.sample_rate);
     stream.sample_format = Some("fltp".to_owned());
-    // ffprobe prints the stream's duration from its ticks, the file's from whole microseconds.
-    stream.duration_s = format!("{:.6}", ticks as f64 / TIME_BASE as f64).parse().ok();
+    // ffprobe prints the stream's duration as ticks times the time base (a double), the file's
+    // from whole microseconds.
+    stream.duration_s = format!("{:.6}", ticks as f64 * (1.0 / TIME_BASE as f64)).parse().ok();
     Native::Described(regie_core::MediaDescription {
         container: "mp3".to_owned(),
         duration_s: Some(seconds),

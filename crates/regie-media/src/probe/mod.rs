@@ -50,6 +50,7 @@ impl Prober {
                 | FileFormat::Mov
                 | FileFormat::Matroska
                 | FileFormat::Webm
+                | FileFormat::Mxf
                 | FileFormat::Dpx
                 | FileFormat::Exr
         ) && let Some(description) = native_description(path)

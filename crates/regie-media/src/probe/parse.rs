@@ -108,7 +108,8 @@ fn describe_stream(raw: &RawStream, still_image: bool) -> Option<StreamDescripti
     stream.codec = known(raw.codec_name.as_deref())
         .or_else(|| known(raw.codec_tag_string.as_deref()).filter(|tag| !tag.starts_with('[')));
     stream.language = known(tag(&raw.tags, "language")).filter(|language| language != "und");
-    stream.duration_s = parse_number(raw.duration.as_deref());
+    // A still picture has no duration, though FFmpeg's image reader gives it a frame's.
+    stream.duration_s = if still_image { None } else { parse_number(raw.duration.as_deref()) };
     match kind {
         StreamKind::Video => describe_picture(raw, &mut stream, still_image),
         StreamKind::Audio => describe_sound(raw, &mut stream),
