@@ -1,5 +1,5 @@
 //! The native prober: reads the headers of the formats it knows (WAV, BWF, RF64, AIFF, FLAC, MP3,
-//! PNG, JPEG, TIFF, MP4, QuickTime, Matroska, WebM, MXF, DPX, EXR) in this
+//! PNG, JPEG, TIFF, MP4, QuickTime, Matroska, WebM, MXF, MPEG-TS, DPX, EXR) in this
 //! process, in microseconds, and fills the same [`MediaDescription`] ffprobe's answer gives.
 //! It answers only when it understands every field it fills; anything else (an unknown codec, a
 //! damaged or truncated file, a header it cannot bound) is `Native::Unsure`, and the caller asks
@@ -16,6 +16,8 @@ mod isobmff;
 mod jpeg;
 mod matroska;
 mod mp3;
+mod mpeg2video;
+mod mpegts;
 mod mxf;
 mod png;
 mod riff;
@@ -63,6 +65,7 @@ pub fn probe_native<F: Read + Seek>(file: &mut F, size: u64) -> Native {
         _ if magic[0..4] == [0x76, 0x2F, 0x31, 0x01] => exr::describe(file, size),
         _ if &magic[0..4] == b"II*\0" || &magic[0..4] == b"MM\0*" => tiff::describe(file, size),
         _ if &magic[0..3] == b"ID3" || (magic[0] == 0xFF && magic[1] & 0xE0 == 0xE0) => mp3::describe(file, size),
+        _ if magic[0] == 0x47 || magic[4] == 0x47 => mpegts::describe(file, size),
         _ => Native::NotMine,
     }
 }

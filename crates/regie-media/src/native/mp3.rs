@@ -47,13 +47,7 @@ pub(super) fn describe<F: Read + Seek>(file: &mut F, size: u64) -> Native {
         return unsure("no duration");
     }
     let seconds = rescale(ticks, 1_000_000, TIME_BASE) as f64 / 1e6;
-    let mut stream = StreamDescription::of_kind(StreamKind::Audio);
-    stream.codec = Some(["mp1", "mp2", "mp3"][usize::from(first.layer - 1)].to_owned());
-    let channels = if first.channel_mode == 3 { 1 } else { 2 };
-    stream.channels = Some(channels);
-    stream.channel_layout = Some(if channels == 1 { "mono" } else { "stereo" }.to_owned());
-    stream.sample_rate = Some(first.sample_rate);
-    stream.sample_format = Some("fltp".to_owned());
+    let mut stream = first.stream();
     // ffprobe prints the stream's duration as ticks times the time base (a double), the file's
     // from whole microseconds.
     stream.duration_s = format!("{:.6}", ticks as f64 * (1.0 / TIME_BASE as f64)).parse().ok();
@@ -68,6 +62,13 @@ pub(super) fn describe<F: Read + Seek>(file: &mut F, size: u64) -> Native {
         prober: None,
         sequence: None,
     })
+}
+
+/// The stream an MPEG audio frame describes (from its first four bytes), and the samples per
+/// channel each frame holds.
+pub(super) fn stream_of_frame(bytes: &[u8]) -> Option<(StreamDescription, u32)> {
+    let header = FrameHeader::parse(u32::from_be_bytes(bytes.get(..4)?.try_into().ok()?))?;
+    Some((header.stream(), header.samples()))
 }
 
 fn unsure(reason: &str) -> Native {
@@ -143,6 +144,18 @@ impl FrameHeader {
             padding: raw & 0x200 != 0,
             channel_mode: ((raw >> 6) & 3) as u8,
         })
+    }
+
+    /// The stream FFmpeg's decoder reports for frames like this one.
+    fn stream(&self) -> StreamDescription {
+        let mut stream = StreamDescription::of_kind(StreamKind::Audio);
+        stream.codec = Some(["mp1", "mp2", "mp3"][usize::from(self.layer - 1)].to_owned());
+        let channels = if self.channel_mode == 3 { 1 } else { 2 };
+        stream.channels = Some(channels);
+        stream.channel_layout = Some(if channels == 1 { "mono" } else { "stereo" }.to_owned());
+        stream.sample_rate = Some(self.sample_rate);
+        stream.sample_format = Some("fltp".to_owned());
+        stream
     }
 
     /// Samples per channel in one frame.

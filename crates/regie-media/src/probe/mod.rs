@@ -51,6 +51,7 @@ impl Prober {
                 | FileFormat::Matroska
                 | FileFormat::Webm
                 | FileFormat::Mxf
+                | FileFormat::Mpegts
                 | FileFormat::Dpx
                 | FileFormat::Exr
         ) && let Some(description) = native_description(path)

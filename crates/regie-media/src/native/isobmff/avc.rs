@@ -38,6 +38,14 @@ pub(super) fn sps_of_avcc(avcc: &[u8]) -> Option<Sps> {
     parse_sps(&unescape(&nal[1..]))
 }
 
+/// The SPS of a NAL unit (its header byte first), when it is one.
+pub(super) fn sps_of_nal(nal: &[u8]) -> Option<Sps> {
+    if nal.first()? & 0x1F != 7 {
+        return None;
+    }
+    parse_sps(&unescape(&nal[1..]))
+}
+
 /// Removes emulation prevention bytes (`00 00 03` becomes `00 00`).
 fn unescape(bytes: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(bytes.len());

@@ -5,7 +5,7 @@
 use regie_core::timecode::TimeBase;
 use regie_core::{Rational, StreamDescription, StreamKind};
 
-use super::avc::{pixel_format, profile_name, sps_of_avcc};
+use super::avc::{Sps, pixel_format, profile_name, sps_of_avcc, sps_of_nal};
 use super::boxes::Fields;
 
 /// Bytes before a video sample entry's extension boxes.
@@ -63,6 +63,29 @@ pub(in crate::native) fn h264_of_avcc(
     container_colour: Option<(u8, u8)>,
 ) -> Result<(StreamDescription, Option<(u32, u32)>), String> {
     let sps = sps_of_avcc(avcc).ok_or("a sequence parameter set it cannot read")?;
+    h264_of_sps(&sps, container_colour)
+}
+
+/// An H.264 stream described from the first sequence parameter set in an Annex B byte stream
+/// (NAL units after `00 00 01` start codes, as MPEG-TS carries them).
+pub(in crate::native) fn h264_of_annex_b(bytes: &[u8]) -> Result<(StreamDescription, Option<(u32, u32)>), String> {
+    let starts: Vec<usize> =
+        bytes.windows(3).enumerate().filter(|(_, window)| *window == [0, 0, 1]).map(|(at, _)| at + 3).collect();
+    for (index, start) in starts.iter().enumerate() {
+        let end = starts.get(index + 1).map_or(bytes.len(), |next| next - 3);
+        let nal = &bytes[*start..end.max(*start)];
+        if nal.first().is_some_and(|header| header & 0x1F == 7) {
+            let sps = sps_of_nal(nal).ok_or("a sequence parameter set it cannot read")?;
+            return h264_of_sps(&sps, None);
+        }
+    }
+    Err("no sequence parameter set in the first access unit".to_owned())
+}
+
+fn h264_of_sps(
+    sps: &Sps,
+    container_colour: Option<(u8, u8)>,
+) -> Result<(StreamDescription, Option<(u32, u32)>), String> {
     if !sps.frame_mbs_only {
         return Err("interlaced H.264 (the field order comes from decoding)".to_owned());
     }
@@ -71,12 +94,12 @@ pub(in crate::native) fn h264_of_avcc(
     }
     let mut stream = StreamDescription::of_kind(StreamKind::Video);
     stream.codec = Some("h264".to_owned());
-    stream.profile = Some(profile_name(&sps).ok_or("an H.264 profile FFmpeg names otherwise")?.to_owned());
+    stream.profile = Some(profile_name(sps).ok_or("an H.264 profile FFmpeg names otherwise")?.to_owned());
     stream.level = Some(u32::from(sps.level_idc)).filter(|level| *level > 0);
     stream.width = Some(sps.width).filter(|width| *width > 0);
     stream.height = Some(sps.height).filter(|height| *height > 0);
     stream.field_order = Some("progressive".to_owned());
-    stream.pix_fmt = Some(pixel_format(&sps).ok_or("a pixel format it does not name (full range, monochrome)")?);
+    stream.pix_fmt = Some(pixel_format(sps).ok_or("a pixel format it does not name (full range, monochrome)")?);
     stream.chroma = regie_core::media::chroma_and_depth(stream.pix_fmt.as_deref().unwrap_or_default()).0;
     stream.bit_depth = Some(sps.bit_depth_luma);
     if let Some((primaries, transfer)) = sps.colour.or(container_colour) {

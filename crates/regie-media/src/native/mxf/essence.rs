@@ -2,9 +2,9 @@
 //! report them: MPEG-2 (sequence header and extensions) and DNxHD/DNxHR (frame header).
 
 use regie_core::media::chroma_and_depth;
-use regie_core::{Rational, StreamDescription, StreamKind};
+use regie_core::{StreamDescription, StreamKind};
 
-use crate::native::isobmff::sample_entry::{primaries_name, transfer_name};
+use crate::native::mpeg2video;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(super) enum PictureCoding {
@@ -29,108 +29,9 @@ pub(super) fn picture_coding(label: &[u8]) -> Result<PictureCoding, String> {
 /// (used when the descriptor gives none).
 pub(super) fn describe_picture(coding: PictureCoding, frame: &[u8]) -> Result<(StreamDescription, bool), String> {
     match coding {
-        PictureCoding::Mpeg2 => mpeg2(frame),
+        PictureCoding::Mpeg2 => mpeg2video::describe(frame),
         PictureCoding::Dnxhd => dnxhd(frame).map(|stream| (stream, false)),
     }
-}
-
-/// Reads bits most significant first.
-struct Bits<'a> {
-    bytes: &'a [u8],
-    at: usize,
-}
-
-impl Bits<'_> {
-    fn read(&mut self, count: u32) -> Result<u32, String> {
-        let mut value = 0u32;
-        for _ in 0..count {
-            let byte = *self.bytes.get(self.at / 8).ok_or("a picture header cut short")?;
-            value = (value << 1) | u32::from((byte >> (7 - self.at % 8)) & 1);
-            self.at += 1;
-        }
-        Ok(value)
-    }
-}
-
-/// The bytes after each `00 00 01 code` start code.
-fn start_codes(frame: &[u8]) -> impl Iterator<Item = (u8, &[u8])> {
-    frame
-        .windows(4)
-        .enumerate()
-        .filter(|(_, window)| window[0..3] == [0, 0, 1])
-        .map(move |(at, window)| (window[3], &frame[at + 4..]))
-}
-
-fn mpeg2(frame: &[u8]) -> Result<(StreamDescription, bool), String> {
-    let mut codes = start_codes(frame);
-    let (code, sequence) = codes.next().ok_or("no MPEG-2 start code")?;
-    if code != 0xB3 {
-        return Err("an MPEG-2 essence that does not start with a sequence header".to_owned());
-    }
-    let mut bits = Bits { bytes: sequence, at: 0 };
-    let width = bits.read(12)?;
-    let height = bits.read(12)?;
-    let aspect_code = bits.read(4)?;
-    let mut extension = None;
-    let mut display = None;
-    for (code, body) in start_codes(frame) {
-        match (code, body.first().map(|byte| byte >> 4)) {
-            (0xB5, Some(1)) if extension.is_none() => extension = Some(body),
-            (0xB5, Some(2)) if display.is_none() => display = Some(body),
-            (0x00, _) => break,
-            _ => {}
-        }
-    }
-    let extension = extension.ok_or("MPEG-1 video (no sequence extension)")?;
-    let mut bits = Bits { bytes: extension, at: 4 };
-    bits.read(1)?;
-    let profile = match bits.read(3)? {
-        0 => "4:2:2",
-        1 => "High",
-        2 => "Spatially Scalable",
-        3 => "SNR Scalable",
-        4 => "Main",
-        5 => "Simple",
-        other => return Err(format!("MPEG-2 profile {other}")),
-    };
-    let level = bits.read(4)?;
-    bits.read(1)?;
-    let pix_fmt = match bits.read(2)? {
-        1 => "yuv420p",
-        2 => "yuv422p",
-        3 => "yuv444p",
-        _ => return Err("an MPEG-2 chroma format of 0".to_owned()),
-    };
-    let width = width | (bits.read(2)? << 12);
-    let height = height | (bits.read(2)? << 12);
-    let mut stream = StreamDescription::of_kind(StreamKind::Video);
-    stream.codec = Some("mpeg2video".to_owned());
-    stream.profile = Some(profile.to_owned());
-    stream.level = Some(level).filter(|level| *level > 0);
-    stream.width = Some(width).filter(|width| *width > 0);
-    stream.height = Some(height).filter(|height| *height > 0);
-    let (chroma, bit_depth) = chroma_and_depth(pix_fmt);
-    stream.pix_fmt = Some(pix_fmt.to_owned());
-    stream.chroma = chroma;
-    stream.bit_depth = bit_depth;
-    if let Some(display) = display {
-        let mut bits = Bits { bytes: display, at: 4 + 3 };
-        if bits.read(1)? == 1 {
-            stream.color_primaries = primaries_name(bits.read(8)? as u8)?;
-            stream.color_transfer = transfer_name(bits.read(8)? as u8)?;
-        }
-    }
-    // Without a display extension FFmpeg's pixel aspect makes the display aspect the code's.
-    let aspect = match aspect_code {
-        1 => Rational::new(u64::from(width), u64::from(height)),
-        2 => Rational::new(4, 3),
-        3 => Rational::new(16, 9),
-        4 => Rational::new(221, 100),
-        _ => None,
-    };
-    let known = aspect.is_some() && display.is_none();
-    stream.display_aspect_ratio = aspect.filter(|_| known);
-    Ok((stream, known))
 }
 
 fn dnxhd(frame: &[u8]) -> Result<StreamDescription, String> {

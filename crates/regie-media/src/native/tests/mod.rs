@@ -5,6 +5,7 @@
 mod fuzz;
 mod matroska;
 mod movies;
+mod mpegts;
 mod mxf;
 
 use std::path::{Path, PathBuf};
