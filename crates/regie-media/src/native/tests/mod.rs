@@ -140,6 +140,66 @@ async fn pictures_are_described_as_ffprobe_describes_them() {
     }
 }
 
+/// A PNG's chunks rearranged: `pHYs` dropped when `drop_physical`, `extra` (type, body) added
+/// before the first `IDAT`.
+fn png_rewritten(bytes: &[u8], drop_physical: bool, extra: Option<(&[u8; 4], &[u8])>) -> Vec<u8> {
+    fn crc(bytes: &[u8]) -> u32 {
+        let mut crc = 0xFFFF_FFFFu32;
+        for byte in bytes {
+            crc ^= u32::from(*byte);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+            }
+        }
+        !crc
+    }
+    let mut output = bytes[..8].to_vec();
+    let mut at = 8;
+    while at + 8 <= bytes.len() {
+        let length = u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap()) as usize;
+        let kind = &bytes[at + 4..at + 8];
+        if kind == b"IDAT"
+            && let Some((extra_kind, body)) = extra.filter(|_| !output.windows(4).any(|window| window == b"IDAT"))
+        {
+            output.extend((body.len() as u32).to_be_bytes());
+            let typed = [extra_kind.as_slice(), body].concat();
+            output.extend(&typed);
+            output.extend(crc(&typed).to_be_bytes());
+        }
+        if !(drop_physical && kind == b"pHYs") {
+            output.extend(&bytes[at..at + 12 + length]);
+        }
+        at += 12 + length;
+    }
+    output
+}
+
+#[tokio::test]
+async fn pngs_without_a_physical_size_or_with_a_transparent_colour_are_described_as_ffprobe_does() {
+    let folder = tempfile::tempdir().unwrap();
+    let prober = Prober::new(ToolRunner::new(2, Duration::from_secs(30)));
+    let rgb = std::fs::read(picture(folder.path(), "rgb.png", "-pix_fmt rgb24")).unwrap();
+    let gray = std::fs::read(picture(folder.path(), "gray.png", "-pix_fmt gray")).unwrap();
+    let rgb48 = std::fs::read(picture(folder.path(), "rgb48.png", "-pix_fmt rgb48be")).unwrap();
+    let cases = [
+        ("no-phys.png", png_rewritten(&rgb, true, None), "rgb24"),
+        ("rgb-trns.png", png_rewritten(&rgb, false, Some((b"tRNS", &[0, 1, 0, 1, 0, 1]))), "rgba"),
+        ("gray-trns.png", png_rewritten(&gray, true, Some((b"tRNS", &[0, 7]))), "ya8"),
+        ("rgb48-trns.png", png_rewritten(&rgb48, false, Some((b"tRNS", &[0, 1, 0, 1, 0, 1]))), "rgba64be"),
+    ];
+    for (name, bytes, pix_fmt) in cases {
+        let path = folder.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        let Native::Described(mine) = native(&path) else { panic!("{name}: {:?}", native(&path)) };
+        assert_eq!(mine.streams[0].pix_fmt.as_deref(), Some(pix_fmt), "{name}");
+        let staged = folder.path().join(format!("staged-{name}").replace('.', "-"));
+        std::fs::copy(&path, &staged).unwrap();
+        assert_eq!(mine, ffprobe_description(&prober, &staged).await.unwrap(), "{name}");
+    }
+    let Native::Described(unknown) = native(&folder.path().join("no-phys.png")) else { unreachable!() };
+    assert_eq!(unknown.streams[0].display_aspect_ratio, None);
+}
+
 /// A TIFF FFmpeg wrote (Intel byte order) rewritten in Motorola byte order (the picture's
 /// samples are left as they are: only headers matter here).
 fn tiff_in_motorola_order(bytes: &[u8]) -> Vec<u8> {
