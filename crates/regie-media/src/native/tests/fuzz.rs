@@ -12,7 +12,7 @@ use super::movies::{MOVIES, movie};
 use super::mpegts::STREAMS;
 use super::mxf::MXFS;
 use super::{PICTURES, VARIANTS, make, picture};
-use crate::native::probe_native;
+use crate::native::{Native, probe_native};
 
 /// Length fields are set to these (and to values near the input's own size).
 const EXTREMES: [u32; 8] = [0, 1, 7, 8, 16, 0x7FFF_FFFF, 0xFFFF_FFFE, 0xFFFF_FFFF];
@@ -157,4 +157,36 @@ fn the_native_prober_survives_mutated_inputs_of_every_format() {
         eprintln!("fuzz: {format}: {runs} mutated inputs in {:.1} s, no panic", started.elapsed().as_secs_f64());
         assert!(runs > 100, "{format}: only {runs} inputs in the time given");
     }
+}
+
+/// Inputs the fuzzers found crashing the prober, rebuilt from files ffmpeg writes: each must be
+/// left to ffprobe (or described), never panic.
+#[test]
+fn inputs_that_crashed_it_once_are_left_to_ffprobe() {
+    let folder = tempfile::tempdir().unwrap();
+    // 2026-12-04, the stable fuzzer: a TIFF whose resolutions make a pixel aspect of nearly 2^64
+    // overflowed when multiplied by the width.
+    let tiff = std::fs::read(picture(folder.path(), "rgb24.tif", "-pix_fmt rgb24")).unwrap();
+    let directory = u32::from_le_bytes(tiff[4..8].try_into().unwrap()) as usize;
+    let count = usize::from(u16::from_le_bytes([tiff[directory], tiff[directory + 1]]));
+    let mut extreme = tiff.clone();
+    for index in 0..count {
+        let entry = directory + 2 + index * 12;
+        let tag = u16::from_le_bytes([tiff[entry], tiff[entry + 1]]);
+        let at = u32::from_le_bytes(tiff[entry + 8..entry + 12].try_into().unwrap()) as usize;
+        let (num, den) = match tag {
+            282 => (1u32, u32::MAX),
+            283 => (u32::MAX, 1),
+            _ => continue,
+        };
+        extreme[at..at + 4].copy_from_slice(&num.to_le_bytes());
+        extreme[at + 4..at + 8].copy_from_slice(&den.to_le_bytes());
+    }
+    let outcome = probe_native(&mut std::io::Cursor::new(&extreme), extreme.len() as u64);
+    assert!(matches!(outcome, Native::Unsure(ref reason) if reason.contains("aspect")), "{outcome:?}");
+    // An MP3 without a Xing header whose size is claimed to be nearly 2^64 bytes overflowed the
+    // duration estimated from the bit rate.
+    let mp3 = std::fs::read(make(folder.path(), "no-xing.mp3", "44100", "-c:a libmp3lame -write_xing 0")).unwrap();
+    let outcome = probe_native(&mut std::io::Cursor::new(&mp3), u64::MAX - 3);
+    assert!(!matches!(outcome, Native::NotMine), "{outcome:?}");
 }
