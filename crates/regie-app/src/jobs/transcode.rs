@@ -36,7 +36,16 @@ pub(super) async fn run_with(context: &JobContext, speed: Option<Speed>) -> Resu
     }
     let (asset, source, media) = context.source().await?;
     let plan = OutputPlan::new(&profile, &media).map_err(|error| JobFailure::permanent(error.to_string()))?;
-    let arguments = transcode_arguments(&plan, &source, &context.work_dir);
+    // An image sequence is read frame by frame from links to its frames.
+    let sequence = match media.sequence.as_deref() {
+        Some(sequence) => Some(context.sequence_input(&source, sequence, &media.container).await?),
+        None => None,
+    };
+    let input: &std::path::Path = sequence.as_ref().map_or(&source, |linked| linked.pattern.as_path());
+    let mut arguments = transcode_arguments(&plan, input, &context.work_dir);
+    if sequence.is_some() {
+        arguments = super::sequence_input::read_as_sequence(arguments, &media);
+    }
     let command: Vec<String> = arguments.iter().map(|argument| argument.to_string_lossy().into_owned()).collect();
     let report = context.ffmpeg(&format!("transcode to {name}"), arguments, plan.duration_s, (0.0, 95.0)).await?;
     speeds::record(

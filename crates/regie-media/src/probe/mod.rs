@@ -73,7 +73,7 @@ impl Prober {
         match probe_native(&mut file, size) {
             Native::Described(description) => Ok(natively_described(path, description)),
             Native::NotMine => Err(unreadable(
-                "not a format it reads (WAV, BWF, RF64, AIFF, FLAC, PNG, JPEG, MP4, QuickTime, DPX, EXR)".to_owned(),
+                "not a format it reads (WAV, BWF, RF64, AIFF, FLAC, MP3, PNG, JPEG, TIFF, DPX, EXR, MP4, QuickTime, Matroska, WebM, MXF, MPEG-TS)".to_owned(),
             )),
             Native::Unsure(reason) => Err(unreadable(reason)),
         }

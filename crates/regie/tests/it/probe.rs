@@ -132,9 +132,34 @@ fn wav_is_described_by_the_native_prober_as_ffprobe_describes_it_and_says_so() {
     assert_eq!(native, ffprobe, "every field the same");
     assert_eq!(native, forced);
     assert_eq!(probe("h264_aac.mp4")["prober"], "native", "MP4 is read natively too");
-    assert_eq!(probe("vp9_opus.mkv")["prober"], "ffprobe", "what it does not read goes to ffprobe");
+    for name in ["vp9_opus.mkv", "xdcam.mxf", "interlaced_1080i25.mxf", "mpeg2.ts"] {
+        assert_eq!(probe(name)["prober"], "native", "{name} is read natively too");
+        let path = media().join(name);
+        let mut by_each = ["native", "ffprobe"]
+            .map(|prober| regie.json(&["probe", "--json", "--prober", prober, path.to_str().unwrap()]));
+        for description in &mut by_each {
+            description.as_object_mut().unwrap().remove("prober");
+        }
+        assert_eq!(by_each[0], by_each[1], "{name}: every field the same");
+    }
+    // An AVI is a format it does not read: ffprobe is asked.
+    let avi = regie.scratch("avi").join("clip.avi");
+    crate::fixtures::ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=size=320x180:rate=25",
+        "-t",
+        "1",
+        "-c:v",
+        "mpeg4",
+        avi.to_str().unwrap(),
+    ]);
+    let asked = regie.json(&["probe", "--json", avi.to_str().unwrap()]);
+    assert_eq!(asked["prober"], "ffprobe", "what it does not read goes to ffprobe");
+    assert_eq!(asked["container"], "avi");
 
-    let refused = regie.run(&["probe", "--prober", "native", media().join("vp9_opus.mkv").to_str().unwrap()]);
+    let refused = regie.run(&["probe", "--prober", "native", avi.to_str().unwrap()]);
     assert_eq!(refused.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("not a format it reads"));
     let unknown = regie.run(&["probe", "--prober", "mediainfo", path]);

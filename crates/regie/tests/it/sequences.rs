@@ -122,6 +122,20 @@ fn a_numbered_dpx_scan_is_one_asset_with_its_gaps_and_damaged_frames_named() {
     assert!((duration - 2.0).abs() < 0.05, "48 frames at 24 fps: {duration}");
     assert!(asset["files"].as_array().unwrap().iter().any(|file| file["role"] == "poster"), "{asset:#}");
 
+    // A rendition is made from the frames too, at the sequence's rate.
+    let id = line["asset_id"].as_str().unwrap();
+    let queued = regie.json(&["transcode", id, "--profile", "proxy", "--json"]);
+    assert_eq!(queued["created"], true, "{queued:#}");
+    let worked = regie.run(&["worker", "--until-idle", "--json"]);
+    assert!(worked.status.success(), "{}", String::from_utf8_lossy(&worked.stderr));
+    let asset = regie.json(&["assets", "show", "--json", id]);
+    let rendition = asset["renditions"].as_array().unwrap().iter().find(|rendition| rendition["profile"] == "proxy");
+    let rendition = rendition.unwrap_or_else(|| panic!("a proxy rendition: {asset:#}"));
+    let main = rendition["files"].as_array().unwrap().iter().find(|file| !file["media"].is_null()).unwrap();
+    assert_eq!(main["media"]["streams"][0]["frame_rate"], "24/1", "{main:#}");
+    let duration = main["media"]["duration_s"].as_f64().unwrap();
+    assert!((duration - 2.0).abs() < 0.05, "48 frames at 24 fps: {duration}");
+
     // Every frame is kept: garbage collection removes none of them.
     let report = regie.json(&["gc", "--json"]);
     assert_eq!(report["removed_blobs"], serde_json::json!([]), "{report:#}");
