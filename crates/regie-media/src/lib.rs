@@ -38,7 +38,7 @@ pub use gain::{GainPlan, encoder_for};
 pub use keyframes::{Keyframes, parse_keyframes};
 pub use levels::{Levels, legal_range};
 pub use loudness::Loudness;
-pub use native::{DpxHeader, Native, probe_native};
+pub use native::{DpxHeader, ExrTiming, Native, probe_native};
 pub use ocr::{Sample as PictureSample, TextSpan, spans_of, text_lines};
 pub use probe::{NATIVE_PROBER, Prober, parse_ffprobe_json};
 pub use runner::ToolRunner;

@@ -19,7 +19,7 @@ use regie_core::{
     StreamKind,
 };
 use regie_db::{NewAsset, NewFile};
-use regie_media::{DpxHeader, Native, probe_native};
+use regie_media::{DpxHeader, ExrTiming, Native, probe_native};
 use serde::Serialize;
 
 use super::{FileOutcome, Run};
@@ -38,7 +38,7 @@ struct FrameFacts {
     height: u32,
     pix_fmt: String,
     bit_depth: Option<u32>,
-    frame_rate: Option<f32>,
+    frame_rate: Option<Rational>,
     timecode: Option<String>,
 }
 
@@ -118,10 +118,7 @@ impl Run {
                 damaged.first().cloned().unwrap_or_default()
             )));
         };
-        let frame_rate = first
-            .frame_rate
-            .and_then(|rate| Rational::parse_lenient(&rate.to_string()))
-            .unwrap_or(self.regie.settings.sequence_frame_rate);
+        let frame_rate = first.frame_rate.unwrap_or(self.regie.settings.sequence_frame_rate);
         let manifest = Manifest {
             pattern: sequence.pattern(),
             first_frame: sequence.first(),
@@ -265,7 +262,7 @@ fn frame_facts(format: FileFormat, path: &Path, head: &[u8], size: u64) -> Resul
             height: header.height,
             pix_fmt,
             bit_depth: Some(u32::from(header.bits)),
-            frame_rate: header.frame_rate,
+            frame_rate: header.frame_rate.and_then(|rate| Rational::parse_lenient(&rate.to_string())),
             timecode: header.timecode,
         });
     }
@@ -273,13 +270,14 @@ fn frame_facts(format: FileFormat, path: &Path, head: &[u8], size: u64) -> Resul
     match probe_native(&mut file, size) {
         Native::Described(description) => {
             let picture = description.streams.first().ok_or("no picture")?;
+            let timing = ExrTiming::read(&mut file, size);
             Ok(FrameFacts {
                 width: picture.width.unwrap_or(0),
                 height: picture.height.unwrap_or(0),
                 pix_fmt: picture.pix_fmt.clone().unwrap_or_default(),
                 bit_depth: picture.bit_depth,
-                frame_rate: None,
-                timecode: None,
+                frame_rate: timing.frame_rate,
+                timecode: timing.timecode,
             })
         }
         Native::NotMine => Err("not an EXR file".to_owned()),

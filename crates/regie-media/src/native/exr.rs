@@ -199,3 +199,74 @@ fn read_attribute(header: &mut Header, name: &str, value: &[u8]) -> bool {
 fn unsure(reason: &str) -> Native {
     Native::Unsure(format!("EXR: {reason}"))
 }
+
+/// The frame rate and start timecode an EXR frame's header declares (`framesPerSecond`,
+/// `timeCode`), as scanners and renderers write them into every frame of a sequence.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ExrTiming {
+    pub frame_rate: Option<Rational>,
+    pub timecode: Option<String>,
+}
+
+impl ExrTiming {
+    /// Reads the two attributes from a file's header (bounded; absent or malformed ones are
+    /// `None`).
+    pub fn read<F: Read + Seek>(file: &mut F, size: u64) -> Self {
+        let mut timing = Self::default();
+        let mut position = 8u64;
+        for _ in 0..MOST_CHUNKS {
+            let Some((name, kind, length, value_at)) = read_attribute_head(file, position) else { break };
+            if name.is_empty() || value_at.saturating_add(length) > size {
+                break;
+            }
+            let wanted =
+                matches!((name.as_str(), kind.as_str()), ("framesPerSecond", "rational") | ("timeCode", "timecode"));
+            if wanted && length == 8 && file.seek(SeekFrom::Start(value_at)).is_ok() {
+                let mut value = [0u8; 8];
+                if read_exact_or_short(file, &mut value) == 8 {
+                    let first = u32::from_le_bytes(value[0..4].try_into().expect("4 bytes"));
+                    let second = u32::from_le_bytes(value[4..8].try_into().expect("4 bytes"));
+                    if name == "framesPerSecond" {
+                        timing.frame_rate = i32::try_from(first)
+                            .ok()
+                            .and_then(|num| Rational::new(u64::try_from(num).ok()?, u64::from(second)))
+                            .filter(|rate| rate.num <= 1000 * rate.den);
+                    } else {
+                        timing.timecode = smpte_timecode(first);
+                    }
+                }
+            }
+            position = value_at + length;
+        }
+        timing
+    }
+}
+
+/// A timecode packed as SMPTE 12M (OpenEXR's `timeAndFlags`): binary-coded decimal frames,
+/// seconds, minutes and hours, the drop-frame flag in bit 6.
+fn smpte_timecode(packed: u32) -> Option<String> {
+    let digit = |shift: u32, bits: u32| (packed >> shift) & ((1 << bits) - 1);
+    let frames = digit(4, 2) * 10 + digit(0, 4);
+    let seconds = digit(12, 3) * 10 + digit(8, 4);
+    let minutes = digit(20, 3) * 10 + digit(16, 4);
+    let hours = digit(28, 2) * 10 + digit(24, 4);
+    let units = [digit(0, 4), digit(8, 4), digit(16, 4), digit(24, 4)];
+    if units.iter().any(|unit| *unit > 9) || seconds > 59 || minutes > 59 || hours > 23 {
+        return None;
+    }
+    let separator = if packed & (1 << 6) != 0 { ';' } else { ':' };
+    Some(format!("{hours:02}:{minutes:02}:{seconds:02}{separator}{frames:02}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn smpte_timecodes_unpack() {
+        // 10:00:00:00, then 01:02:03;04 with the drop-frame flag.
+        assert_eq!(smpte_timecode(0x1000_0000).as_deref(), Some("10:00:00:00"));
+        assert_eq!(smpte_timecode(0x0102_0304 | 1 << 6).as_deref(), Some("01:02:03;04"));
+        assert_eq!(smpte_timecode(0x0000_000F), None);
+    }
+}

@@ -11,6 +11,7 @@ mod dpx;
 mod exr;
 
 pub use dpx::DpxHeader;
+pub use exr::ExrTiming;
 mod flac;
 mod isobmff;
 mod jpeg;

@@ -171,3 +171,76 @@ fn a_pattern_names_a_sequence_and_a_frame_of_another_size_is_a_finding() {
     assert_eq!(missing[0]["status"], "failed", "{missing:#?}");
     assert!(missing[0]["error"].as_str().unwrap().contains("no file matches"), "{missing:#?}");
 }
+
+/// An EXR frame FFmpeg writes (uncompressed), with `framesPerSecond` and `timeCode` attributes
+/// added to its header as a renderer writes them (the line offsets moved along).
+fn exr_frame_with_timing(folder: &Path, rate: (i32, u32), timecode: u32) -> Vec<u8> {
+    let template = folder.join("template.exr");
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=size=64x48",
+        "-frames:v",
+        "1",
+        "-pix_fmt",
+        "gbrpf32le",
+        "-c:v",
+        "exr",
+        "-compression",
+        "0",
+        template.to_str().unwrap(),
+    ]);
+    let bytes = std::fs::read(&template).unwrap();
+    std::fs::remove_file(&template).unwrap();
+    // The header's attributes end with an empty name; the line offset table follows.
+    let mut at = 8;
+    while bytes[at] != 0 {
+        let name_end = at + bytes[at..].iter().position(|byte| *byte == 0).unwrap();
+        let kind_end = name_end + 1 + bytes[name_end + 1..].iter().position(|byte| *byte == 0).unwrap();
+        let length = u32::from_le_bytes(bytes[kind_end + 1..kind_end + 5].try_into().unwrap()) as usize;
+        at = kind_end + 5 + length;
+    }
+    let mut added = Vec::new();
+    added.extend(b"framesPerSecond\0rational\0");
+    added.extend(8u32.to_le_bytes());
+    added.extend(rate.0.to_le_bytes());
+    added.extend(rate.1.to_le_bytes());
+    added.extend(b"timeCode\0timecode\0");
+    added.extend(8u32.to_le_bytes());
+    added.extend(timecode.to_le_bytes());
+    added.extend(0u32.to_le_bytes());
+    let mut frame = bytes[..at].to_vec();
+    frame.extend(&added);
+    frame.push(0);
+    // One line per block uncompressed: 48 offsets, each moved by what was added.
+    let table = at + 1;
+    for line in 0..48 {
+        let entry = table + line * 8;
+        let offset = u64::from_le_bytes(bytes[entry..entry + 8].try_into().unwrap()) + added.len() as u64;
+        frame.extend(offset.to_le_bytes());
+    }
+    frame.extend(&bytes[table + 48 * 8..]);
+    frame
+}
+
+#[test]
+fn an_exr_render_takes_its_frame_rate_and_timecode_from_its_frames() {
+    let regie = TestRegie::new();
+    let render = regie.scratch("render");
+    // 25 fps from 01:00:00:00 (SMPTE 12M binary-coded decimal: hours in the top byte).
+    let frame = exr_frame_with_timing(&render, (25, 1), 0x0100_0000);
+    for number in 1..=5 {
+        std::fs::write(render.join(format!("shot010_{number:04}.exr")), &frame).unwrap();
+    }
+    let (code, lines) = regie.ingest(&[&render], &[]);
+    assert_eq!(code, 0, "{lines:#?}");
+    assert_eq!(lines.len(), 1, "one asset for the render: {lines:#?}");
+    let asset = regie.json(&["assets", "show", "--json", lines[0]["asset_id"].as_str().unwrap()]);
+    let media = &asset["files"][0]["media"];
+    assert_eq!(media["container"], "exr", "{media:#}");
+    assert_eq!(media["sequence"]["frames"], 5);
+    assert_eq!(media["streams"][0]["frame_rate"], "25/1", "the rate the frames declare, not the default 24");
+    assert_eq!(media["timecode"], "01:00:00:00");
+    assert_eq!(media["duration_s"], 0.2);
+}
