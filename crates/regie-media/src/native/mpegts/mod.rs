@@ -299,7 +299,8 @@ fn program_map_pid(payload: &[u8]) -> Result<u16, String> {
 /// The elementary streams a program map table lists, in its order.
 fn program_streams(payload: &[u8]) -> Result<Vec<Elementary>, String> {
     let body = section(payload, 2)?;
-    let info_length = usize::from(u16::from_be_bytes([body[2], body[3]]) & 0x0FFF);
+    let info = body.get(2..4).ok_or("a program map table cut short")?;
+    let info_length = usize::from(u16::from_be_bytes([info[0], info[1]]) & 0x0FFF);
     let mut entries = body.get(4 + info_length..).ok_or("program information past its table")?;
     let mut streams = Vec::new();
     while entries.len() >= 5 {

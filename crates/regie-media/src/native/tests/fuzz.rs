@@ -184,6 +184,22 @@ fn inputs_that_crashed_it_once_are_left_to_ffprobe() {
     }
     let outcome = probe_native(&mut std::io::Cursor::new(&extreme), extreme.len() as u64);
     assert!(matches!(outcome, Native::Unsure(ref reason) if reason.contains("aspect")), "{outcome:?}");
+    // 2026-12-04, cargo-fuzz: a transport stream whose program map section is no longer than
+    // its fixed fields indexed past them.
+    let mut stream = Vec::new();
+    let mut packet = |pid: u16, section: &[u8]| {
+        let mut bytes = vec![0x47, 0x40 | (pid >> 8) as u8, pid as u8, 0x10, 0x00];
+        bytes.extend(section);
+        bytes.resize(188, 0xFF);
+        stream.extend(bytes);
+    };
+    // PAT: program 1 on PID 0x1000; PMT: a section of 9 bytes (header and CRC only).
+    packet(0, &[0x00, 0xB0, 0x0D, 0, 1, 0xC1, 0, 0, 0, 1, 0xF0, 0x00, 0, 0, 0, 0]);
+    packet(0x1000, &[0x02, 0xB0, 0x09, 0, 1, 0xC1, 0, 0, 0, 0, 0, 0]);
+    packet(0x1FFF, &[]);
+    packet(0x1FFF, &[]);
+    let outcome = probe_native(&mut std::io::Cursor::new(&stream), stream.len() as u64);
+    assert!(matches!(outcome, Native::Unsure(ref reason) if reason.contains("cut short")), "{outcome:?}");
     // An MP3 without a Xing header whose size is claimed to be nearly 2^64 bytes overflowed the
     // duration estimated from the bit rate.
     let mp3 = std::fs::read(make(folder.path(), "no-xing.mp3", "44100", "-c:a libmp3lame -write_xing 0")).unwrap();
