@@ -37,6 +37,7 @@ seed tiff rgb.tif "${picture[@]}" -frames:v 1 -pix_fmt rgb24 -compression_algo l
 seed dpx rgb10.dpx "${picture[@]}" -frames:v 1 -pix_fmt gbrp10le
 seed exr half.exr "${picture[@]}" -frames:v 1 -pix_fmt gbrpf32le -c:v exr -format 1
 seed mp4 h264-aac.mp4 "${picture[@]}" "${sound[@]}" -c:v libx264 -preset ultrafast -c:a aac
+seed mp4 hevc.mp4 "${picture[@]}" -c:v libx265 -preset ultrafast -x265-params log-level=none
 seed mov prores-tc.mov "${picture[@]}" "${sound[@]}" -c:v prores_ks -c:a pcm_s24le -timecode 10:00:00:00
 seed matroska h264-opus.mkv "${picture[@]}" "${sound[@]}" -c:v libx264 -preset ultrafast -c:a libopus
 seed matroska vp9.webm "${picture[@]}" -c:v libvpx-vp9 -deadline realtime

@@ -47,7 +47,7 @@ pub(super) fn sps_of_nal(nal: &[u8]) -> Option<Sps> {
 }
 
 /// Removes emulation prevention bytes (`00 00 03` becomes `00 00`).
-fn unescape(bytes: &[u8]) -> Vec<u8> {
+pub(super) fn unescape(bytes: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(bytes.len());
     let mut zeros = 0;
     for &byte in bytes {
@@ -61,29 +61,29 @@ fn unescape(bytes: &[u8]) -> Vec<u8> {
     out
 }
 
-struct Bits<'a> {
-    bytes: &'a [u8],
-    at: usize,
+pub(super) struct Bits<'a> {
+    pub bytes: &'a [u8],
+    pub at: usize,
 }
 
 impl Bits<'_> {
-    fn bit(&mut self) -> Option<u32> {
+    pub(super) fn bit(&mut self) -> Option<u32> {
         let byte = *self.bytes.get(self.at / 8)?;
         let bit = (byte >> (7 - self.at % 8)) & 1;
         self.at += 1;
         Some(u32::from(bit))
     }
 
-    fn bits(&mut self, count: u32) -> Option<u32> {
+    pub(super) fn bits(&mut self, count: u32) -> Option<u32> {
         (0..count).try_fold(0u32, |value, _| Some((value << 1) | self.bit()?))
     }
 
-    fn flag(&mut self) -> Option<bool> {
+    pub(super) fn flag(&mut self) -> Option<bool> {
         self.bit().map(|bit| bit == 1)
     }
 
     /// Unsigned exponential-Golomb; `None` past 31 leading zeros (no valid SPS field is that long).
-    fn ue(&mut self) -> Option<u32> {
+    pub(super) fn ue(&mut self) -> Option<u32> {
         let mut zeros = 0;
         while self.bit()? == 0 {
             zeros += 1;
@@ -95,7 +95,7 @@ impl Bits<'_> {
         Some(((1u64 << zeros) - 1 + u64::from(rest)).min(u64::from(u32::MAX)) as u32)
     }
 
-    fn se(&mut self) -> Option<i64> {
+    pub(super) fn se(&mut self) -> Option<i64> {
         let code = i64::from(self.ue()?);
         Some(if code % 2 == 1 { (code + 1) / 2 } else { -(code / 2) })
     }
@@ -230,7 +230,7 @@ fn read_vui(bits: &mut Bits<'_>, sps: &mut Sps) -> Option<()> {
 }
 
 /// Table E-1 of H.264: the sample aspect ratios an `aspect_ratio_idc` names.
-const SAMPLE_ASPECT_RATIOS: [Option<(u32, u32)>; 17] = [
+pub(super) const SAMPLE_ASPECT_RATIOS: [Option<(u32, u32)>; 17] = [
     None,
     Some((1, 1)),
     Some((12, 11)),

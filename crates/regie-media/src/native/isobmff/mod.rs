@@ -6,6 +6,7 @@
 mod avc;
 mod boxes;
 mod fragments;
+mod hevc;
 pub(super) mod sample_entry;
 mod track;
 
@@ -218,6 +219,7 @@ fn stream_of<F: Read + Seek>(
         b"vide" => {
             let picture = match kind {
                 b"avc1" | b"avc3" => sample_entry::h264(entry)?,
+                b"hvc1" | b"hev1" => sample_entry::hevc(entry)?,
                 b"apco" | b"apcs" | b"apcn" | b"apch" | b"ap4h" | b"ap4x" => {
                     let frame = first_sample(file, track);
                     sample_entry::prores(kind, entry, frame.as_deref())?

@@ -7,6 +7,7 @@ use regie_core::{Rational, StreamDescription, StreamKind};
 
 use super::avc::{Sps, pixel_format, profile_name, sps_of_avcc, sps_of_nal};
 use super::boxes::Fields;
+use super::hevc;
 
 /// Bytes before a video sample entry's extension boxes.
 const VIDEO_ENTRY_FIXED: usize = 78;
@@ -102,6 +103,66 @@ fn h264_of_sps(
     stream.pix_fmt = Some(pixel_format(sps).ok_or("a pixel format it does not name (full range, monochrome)")?);
     stream.chroma = regie_core::media::chroma_and_depth(stream.pix_fmt.as_deref().unwrap_or_default()).0;
     stream.bit_depth = Some(sps.bit_depth_luma);
+    if let Some((primaries, transfer)) = sps.colour.or(container_colour) {
+        stream.color_primaries = primaries_name(primaries)?;
+        stream.color_transfer = transfer_name(transfer)?;
+    }
+    Ok((stream, sps.sample_aspect_ratio.filter(|(num, den)| *num > 0 && *den > 0)))
+}
+
+/// HEVC (`hvc1`, `hev1`): everything from the first sequence parameter set of `hvcC`.
+pub(super) fn hevc(entry: &[u8]) -> Result<Picture, String> {
+    let boxes = extensions(entry.get(VIDEO_ENTRY_FIXED..).ok_or("a video sample entry cut short")?);
+    let hvcc = find(&boxes, b"hvcC").ok_or("no hvcC")?;
+    let container_colour = find(&boxes, b"colr").map(colour_box).transpose()?.flatten();
+    let (stream, codec_aspect) = hevc_of_hvcc(hvcc, container_colour)?;
+    Ok(Picture { stream, container_aspect: find(&boxes, b"pasp").and_then(pixel_aspect), codec_aspect })
+}
+
+/// An HEVC stream described from its decoder configuration (`hvcC`, Matroska's codec private
+/// data), and the sample aspect ratio its sequence parameter set gives.
+pub(in crate::native) fn hevc_of_hvcc(
+    hvcc: &[u8],
+    container_colour: Option<(u8, u8)>,
+) -> Result<(StreamDescription, Option<(u32, u32)>), String> {
+    let sps = hevc::sps_of_hvcc(hvcc).ok_or("an HEVC sequence parameter set it cannot read")?;
+    hevc_of_sps(&sps, container_colour)
+}
+
+/// An HEVC stream described from the first sequence parameter set of an Annex B byte stream.
+pub(in crate::native) fn hevc_of_annex_b(bytes: &[u8]) -> Result<(StreamDescription, Option<(u32, u32)>), String> {
+    let starts: Vec<usize> =
+        bytes.windows(3).enumerate().filter(|(_, window)| *window == [0, 0, 1]).map(|(at, _)| at + 3).collect();
+    for (index, start) in starts.iter().enumerate() {
+        let end = starts.get(index + 1).map_or(bytes.len(), |next| next - 3);
+        let nal = &bytes[*start..end.max(*start)];
+        if nal.first().is_some_and(|header| (header >> 1) & 0x3F == 33) {
+            let sps = hevc::sps_of_nal(nal).ok_or("an HEVC sequence parameter set it cannot read")?;
+            return hevc_of_sps(&sps, None);
+        }
+    }
+    Err("no HEVC sequence parameter set in the first access unit".to_owned())
+}
+
+fn hevc_of_sps(
+    sps: &hevc::HevcSps,
+    container_colour: Option<(u8, u8)>,
+) -> Result<(StreamDescription, Option<(u32, u32)>), String> {
+    if sps.fields {
+        return Err("HEVC fields or per-picture structure (the field order comes from decoding)".to_owned());
+    }
+    let mut stream = StreamDescription::of_kind(StreamKind::Video);
+    stream.codec = Some("hevc".to_owned());
+    stream.profile = Some(hevc::profile_name(sps).ok_or("an HEVC profile FFmpeg names otherwise")?.to_owned());
+    stream.level = Some(u32::from(sps.level_idc)).filter(|level| *level > 0);
+    stream.width = Some(sps.width).filter(|width| *width > 0);
+    stream.height = Some(sps.height).filter(|height| *height > 0);
+    stream.field_order = Some("progressive".to_owned());
+    let pix_fmt = hevc::pixel_format(sps).ok_or("an HEVC pixel format it does not name")?;
+    let (chroma, depth) = regie_core::media::chroma_and_depth(&pix_fmt);
+    stream.pix_fmt = Some(pix_fmt);
+    stream.chroma = chroma;
+    stream.bit_depth = depth;
     if let Some((primaries, transfer)) = sps.colour.or(container_colour) {
         stream.color_primaries = primaries_name(primaries)?;
         stream.color_transfer = transfer_name(transfer)?;

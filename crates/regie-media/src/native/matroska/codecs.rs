@@ -1,4 +1,4 @@
-//! Matroska tracks, and the streams FFmpeg makes of them codec by codec: H.264 and AAC from their
+//! Matroska tracks, and the streams FFmpeg makes of them codec by codec: H.264, HEVC and AAC from their
 //! codec private data (as in MP4), VP9 from its first frame's header, Opus and Vorbis from their
 //! identification headers, FLAC from its STREAMINFO, PCM from the track's own elements, and text
 //! and picture subtitles by name. Any other codec is left to ffprobe.
@@ -8,7 +8,7 @@ use regie_core::{StreamDescription, StreamKind};
 
 use super::ebml::{child, children, float, string, unsigned};
 use crate::native::flac::stream_of_streaminfo;
-use crate::native::isobmff::sample_entry::{aac_of_config, h264_of_avcc, primaries_name, transfer_name};
+use crate::native::isobmff::sample_entry::{aac_of_config, h264_of_avcc, hevc_of_hvcc, primaries_name, transfer_name};
 
 const TRACK_ENTRY: u32 = 0xAE;
 const TRACK_NUMBER: u32 = 0xD7;
@@ -171,6 +171,12 @@ pub(super) fn describe(track: &Track, first_frame: Option<&[u8]>) -> Result<Stre
             }
             match track.codec_id.as_str() {
                 "V_MPEG4/ISO/AVC" => Ok(h264_of_avcc(&track.private, track.picture.colour)?.0),
+                "V_MPEGH/ISO/HEVC" if track.picture.interlaced == 2 => {
+                    Ok(hevc_of_hvcc(&track.private, track.picture.colour)?.0)
+                }
+                "V_MPEGH/ISO/HEVC" => {
+                    Err("HEVC without a progressive flag (its field order is not settled)".to_owned())
+                }
                 "V_VP9" => vp9(track, first_frame.ok_or("a VP9 track without a frame")?),
                 other => Err(format!("video codec {other}")),
             }

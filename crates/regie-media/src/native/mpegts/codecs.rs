@@ -1,15 +1,16 @@
 //! The elementary streams the MPEG-TS reader describes from their first PES payload, as FFmpeg's
-//! parsers and decoders report them: H.264, MPEG-2 video, AAC in ADTS, MPEG audio and AC-3.
+//! parsers and decoders report them: H.264, HEVC, MPEG-2 video, AAC in ADTS, MPEG audio and AC-3.
 
 use regie_core::{Rational, StreamDescription, StreamKind};
 
-use crate::native::isobmff::sample_entry::{aac_of_config, h264_of_annex_b};
+use crate::native::isobmff::sample_entry::{aac_of_config, h264_of_annex_b, hevc_of_annex_b};
 use crate::native::{mp3, mpeg2video};
 
 /// What a stream type (and its descriptors) says the codec is.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(super) enum Codec {
     H264,
+    Hevc,
     Mpeg2Video,
     Aac,
     MpegAudio,
@@ -24,6 +25,7 @@ impl Codec {
             descriptors.iter().any(|(tag, body)| *tag == 0x6A || (*tag == 0x05 && body.starts_with(b"AC-3")));
         match stream_type {
             0x1B => Ok(Self::H264),
+            0x24 => Ok(Self::Hevc),
             0x02 => Ok(Self::Mpeg2Video),
             0x0F => Ok(Self::Aac),
             0x03 | 0x04 => Ok(Self::MpegAudio),
@@ -34,15 +36,20 @@ impl Codec {
     }
 
     pub fn is_video(self) -> bool {
-        matches!(self, Self::H264 | Self::Mpeg2Video)
+        matches!(self, Self::H264 | Self::Hevc | Self::Mpeg2Video)
     }
 }
 
 /// A stream described from its first PES payload, and (for sound) the samples a frame holds.
 pub(super) fn describe(codec: Codec, payload: &[u8]) -> Result<(StreamDescription, Option<u32>), String> {
     match codec {
-        Codec::H264 => {
-            let (mut stream, aspect) = h264_of_annex_b(payload)?;
+        Codec::H264 | Codec::Hevc => {
+            let (mut stream, aspect) =
+                if codec == Codec::H264 { h264_of_annex_b(payload)? } else { hevc_of_annex_b(payload)? };
+            // FFmpeg's HEVC parser leaves a transport stream's field order unset.
+            if codec == Codec::Hevc {
+                stream.field_order = None;
+            }
             if let (Some((num, den)), Some(width), Some(height)) = (aspect, stream.width, stream.height) {
                 let ratio = Rational::new(u64::from(width) * u64::from(num), u64::from(height) * u64::from(den))
                     .ok_or("a zero display aspect ratio")?;

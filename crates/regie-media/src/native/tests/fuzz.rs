@@ -112,7 +112,7 @@ fn seeds(folder: &Path) -> Vec<(&'static str, Vec<PathBuf>, usize)> {
             1_024,
         ),
         ("exr", [22, 24].iter().map(|index| picture(folder, PICTURES[*index].0, PICTURES[*index].1)).collect(), 1_024),
-        ("mp4", movies(&[1, 15, 19]), 8_192),
+        ("mp4", movies(&[1, 15, 19, 35]), 8_192),
         ("mov", movies(&[24, 27, 29]), 8_192),
         ("mpegts", [0, 1, 2].iter().map(|index| movie(folder, STREAMS[*index].0, STREAMS[*index].1)).collect(), 8_192),
         ("mxf", [0, 3, 7, 8].iter().map(|index| movie(folder, MXFS[*index].0, MXFS[*index].1)).collect(), 16_384),

@@ -33,6 +33,11 @@ pub(super) const MATROSKAS: &[(&str, &str)] = &[
     ("vorbis-44k1.ogg.mka", "A(sample_rate=44100) -c:a libvorbis"),
     ("flac-24.mka", "A -c:a flac -sample_fmt s32"),
     ("aac-stereo.mka", "A -ac 2 -c:a aac"),
+    ("hevc-opus.mkv", "V A -c:v libx265 -preset ultrafast -x265-params log-level=none -c:a libopus"),
+    (
+        "hevc-10bit.mkv",
+        "V(rate=30000/1001) -c:v libx265 -preset ultrafast -pix_fmt yuv420p10le -x265-params log-level=none",
+    ),
 ];
 
 #[tokio::test]
@@ -55,7 +60,6 @@ async fn matroska_and_webm_are_described_as_ffprobe_describes_them() {
 /// Variations left to ffprobe, and why.
 const LEFT_TO_FFPROBE: &[(&str, &str, &str)] = &[
     ("h264-interlaced.mkv", "V(size=720x576) -c:v libx264 -flags +ildct+ilme -x264opts tff=1", "interlaced"),
-    ("hevc.mkv", "V -c:v libx265 -x265-params log-level=none", "video codec V_MPEGH/ISO/HEVC"),
     ("ffv1.mkv", "V -c:v ffv1 -level 3", "video codec V_MS/VFW/FOURCC"),
     ("ac3.mka", "A -c:a ac3", "audio codec A_AC3"),
     ("h264-timecode.mkv", "V -c:v libx264 -preset ultrafast -timecode 01:00:00:00", "a timecode tag"),

@@ -54,12 +54,24 @@ pub(super) const MOVIES: &[(&str, &str)] = &[
     ("pcm-s24be.mov", "V A -c:v prores_ks -profile:v 0 -c:a pcm_s24be"),
     ("pcm-f32le.mov", "V A -c:v prores_ks -profile:v 0 -c:a pcm_f32le"),
     ("pcm-s32le.mov", "V A -c:v prores_ks -profile:v 0 -c:a pcm_s32le"),
+    ("hevc-aac.mp4", "V A -c:v libx265 -preset ultrafast -x265-params log-level=none -c:a aac"),
+    (
+        "hevc-10bit-pq.mp4",
+        "V -c:v libx265 -preset ultrafast -pix_fmt yuv420p10le -x265-params log-level=none -tag:v hvc1 -color_primaries bt2020 -color_trc smpte2084 -colorspace bt2020nc",
+    ),
+    (
+        "hevc-422-odd.mov",
+        "V(size=642x362:rate=30000/1001) -c:v libx265 -preset ultrafast -pix_fmt yuv422p10le -x265-params log-level=none -tag:v hvc1",
+    ),
+    (
+        "hevc-anamorphic.mp4",
+        "V(size=720x576) -vf setsar=64/45 -c:v libx265 -preset ultrafast -x265-params log-level=none",
+    ),
 ];
 
 /// Variations the native prober leaves to ffprobe, and why.
 pub(super) const LEFT_TO_FFPROBE: &[(&str, &str)] = &[
     ("h264-interlaced.mp4", "V(size=720x576) -c:v libx264 -flags +ildct+ilme -x264opts tff=1"),
-    ("hevc.mp4", "V -c:v libx265 -x265-params log-level=none"),
     ("mpeg4.mp4", "V -c:v mpeg4"),
     ("aac-he.m4a", "A(sample_rate=22050) -c:a aac"),
 ];
