@@ -1,14 +1,17 @@
 //! The picture codecs the MXF reader describes from their first frame, as FFmpeg's decoders
-//! report them: MPEG-2 (sequence header and extensions) and DNxHD/DNxHR (frame header).
+//! report them: MPEG-2 (sequence header and extensions), H.264 (AVC-Intra and XAVC: the first
+//! sequence parameter set) and DNxHD/DNxHR (frame header).
 
 use regie_core::media::chroma_and_depth;
 use regie_core::{StreamDescription, StreamKind};
 
+use crate::native::isobmff::sample_entry::h264_of_annex_b;
 use crate::native::mpeg2video;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(super) enum PictureCoding {
     Mpeg2,
+    H264,
     Dnxhd,
 }
 
@@ -20,6 +23,7 @@ pub(super) fn picture_coding(label: &[u8]) -> Result<PictureCoding, String> {
     // MPEG compression: MPEG-2 profiles and levels below 0x10, MPEG-4 and AVC above.
     match label[8..14] {
         [0x04, 0x01, 0x02, 0x02, 0x01, 0x01..=0x0F] => Ok(PictureCoding::Mpeg2),
+        [0x04, 0x01, 0x02, 0x02, 0x01, 0x31..=0x3F] => Ok(PictureCoding::H264),
         [0x04, 0x01, 0x02, 0x02, 0x71, _] => Ok(PictureCoding::Dnxhd),
         _ => Err(format!("picture essence coding {:02x?}", &label[8..16])),
     }
@@ -31,6 +35,7 @@ pub(super) fn describe_picture(coding: PictureCoding, frame: &[u8]) -> Result<(S
     match coding {
         PictureCoding::Mpeg2 => mpeg2video::describe(frame),
         PictureCoding::Dnxhd => dnxhd(frame).map(|stream| (stream, false)),
+        PictureCoding::H264 => h264_of_annex_b(frame).map(|(stream, _)| (stream, false)),
     }
 }
 

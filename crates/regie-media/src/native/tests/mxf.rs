@@ -34,6 +34,10 @@ pub(super) const MXFS: &[(&str, &str)] = &[
     ("atom-dnxhd.mxf", "V(size=1920x1080) -c:v dnxhd -b:v 120M -pix_fmt yuv422p -f mxf_opatom"),
     ("atom-pcm.mxf", "A -c:a pcm_s24le -ac 1 -f mxf_opatom"),
     (
+        "h264-intra-422.mxf",
+        "V(size=1920x1080) A -c:v libx264 -preset ultrafast -pix_fmt yuv422p10le -x264-params keyint=1 -c:a pcm_s24le",
+    ),
+    (
         "imx50-d10.mxf",
         "V(size=720x608) A -c:v mpeg2video -pix_fmt yuv422p -g 1 -b:v 50M -minrate 50M -maxrate 50M -bufsize 2000000 -rc_init_occupancy 2000000 -flags +ildct+ilme -top 1 -c:a pcm_s16le -ac 2 -f mxf_d10",
     ),
@@ -76,9 +80,9 @@ fn mxf_descriptions_carry_the_broadcast_facts() {
 /// Variations left to ffprobe, and why.
 const LEFT_TO_FFPROBE: &[(&str, &str, &str)] = &[
     (
-        "h264.mxf",
-        "V -c:v libx264 -preset ultrafast -pix_fmt yuv422p10le -x264-params keyint=1",
-        "picture essence coding",
+        "h264-interlaced.mxf",
+        "V(size=1920x1080) -c:v libx264 -preset ultrafast -pix_fmt yuv422p10le -flags +ildct+ilme -x264-params keyint=1:tff=1",
+        "interlaced H.264",
     ),
     ("dv.mxf", "V(size=720x576) -c:v dvvideo -pix_fmt yuv420p", "picture essence coding"),
     ("dnxhd-bt709.mxf", "V(size=1920x1080) -c:v dnxhd -b:v 120M -pix_fmt yuv422p -color_trc bt709", "colour labels"),
