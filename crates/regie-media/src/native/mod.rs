@@ -7,6 +7,7 @@
 //! seeking, and only the small header chunks it needs are read, each bounded.
 
 mod aiff;
+mod bits;
 mod dpx;
 mod exr;
 
@@ -166,6 +167,12 @@ fn reduce(num: u64, den: u64, max: u64) -> Option<(u64, u64)> {
         den = next_den;
     }
     (last.0 > 0 && last.1 > 0).then_some((last.0 as u64, last.1 as u64))
+}
+
+/// `value × multiplier / divisor`, rounded to the nearest (FFmpeg's `av_rescale`).
+fn rescale(value: u64, multiplier: u64, divisor: u64) -> u64 {
+    let product = u128::from(value) * u128::from(multiplier);
+    ((product + u128::from(divisor) / 2) / u128::from(divisor)).min(u128::from(u64::MAX)) as u64
 }
 
 /// A duration as ffprobe prints it: microseconds.

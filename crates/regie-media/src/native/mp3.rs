@@ -8,7 +8,7 @@ use std::io::{Read, Seek, SeekFrom};
 
 use regie_core::{StreamDescription, StreamKind};
 
-use super::{Native, overall_bit_rate, read_exact_or_short};
+use super::{Native, overall_bit_rate, read_exact_or_short, rescale};
 
 /// FFmpeg's time base for MPEG audio: every MPEG sample rate divides it.
 const TIME_BASE: u64 = 14_112_000;
@@ -286,10 +286,4 @@ fn constant_bit_rate<F: Read + Seek>(file: &mut F, start: u64, size: u64, first:
         offset += header.length();
     }
     Some(first.bit_rate)
-}
-
-/// `value × multiplier / divisor`, rounded to the nearest (FFmpeg's `av_rescale`).
-fn rescale(value: u64, multiplier: u64, divisor: u64) -> u64 {
-    let product = u128::from(value) * u128::from(multiplier);
-    ((product + u128::from(divisor) / 2) / u128::from(divisor)).min(u128::from(u64::MAX)) as u64
 }

@@ -4,25 +4,8 @@
 use regie_core::media::chroma_and_depth;
 use regie_core::{Rational, StreamDescription, StreamKind};
 
+use super::bits::Bits;
 use super::isobmff::sample_entry::{primaries_name, transfer_name};
-
-/// Reads bits most significant first.
-struct Bits<'a> {
-    bytes: &'a [u8],
-    at: usize,
-}
-
-impl Bits<'_> {
-    fn read(&mut self, count: u32) -> Result<u32, String> {
-        let mut value = 0u32;
-        for _ in 0..count {
-            let byte = *self.bytes.get(self.at / 8).ok_or("a picture header cut short")?;
-            value = (value << 1) | u32::from((byte >> (7 - self.at % 8)) & 1);
-            self.at += 1;
-        }
-        Ok(value)
-    }
-}
 
 /// The bytes after each `00 00 01 code` start code.
 fn start_codes(frame: &[u8]) -> impl Iterator<Item = (u8, &[u8])> {

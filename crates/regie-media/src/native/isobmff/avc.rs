@@ -2,6 +2,8 @@
 //! format, bit depth, the cropped picture size, whether frames are progressive, the sample aspect
 //! ratio and the colour description. Every read is bounded by the NAL unit's bytes.
 
+use crate::native::bits::Bits;
+
 /// What a sequence parameter set says.
 #[derive(Debug, Clone, PartialEq)]
 pub(super) struct Sps {
@@ -59,46 +61,6 @@ pub(super) fn unescape(bytes: &[u8]) -> Vec<u8> {
         out.push(byte);
     }
     out
-}
-
-pub(super) struct Bits<'a> {
-    pub bytes: &'a [u8],
-    pub at: usize,
-}
-
-impl Bits<'_> {
-    pub(super) fn bit(&mut self) -> Option<u32> {
-        let byte = *self.bytes.get(self.at / 8)?;
-        let bit = (byte >> (7 - self.at % 8)) & 1;
-        self.at += 1;
-        Some(u32::from(bit))
-    }
-
-    pub(super) fn bits(&mut self, count: u32) -> Option<u32> {
-        (0..count).try_fold(0u32, |value, _| Some((value << 1) | self.bit()?))
-    }
-
-    pub(super) fn flag(&mut self) -> Option<bool> {
-        self.bit().map(|bit| bit == 1)
-    }
-
-    /// Unsigned exponential-Golomb; `None` past 31 leading zeros (no valid SPS field is that long).
-    pub(super) fn ue(&mut self) -> Option<u32> {
-        let mut zeros = 0;
-        while self.bit()? == 0 {
-            zeros += 1;
-            if zeros > 31 {
-                return None;
-            }
-        }
-        let rest = self.bits(zeros)?;
-        Some(((1u64 << zeros) - 1 + u64::from(rest)).min(u64::from(u32::MAX)) as u32)
-    }
-
-    pub(super) fn se(&mut self) -> Option<i64> {
-        let code = i64::from(self.ue()?);
-        Some(if code % 2 == 1 { (code + 1) / 2 } else { -(code / 2) })
-    }
 }
 
 const HIGH_PROFILES: [u8; 13] = [100, 110, 122, 244, 44, 83, 86, 118, 128, 138, 139, 134, 135];

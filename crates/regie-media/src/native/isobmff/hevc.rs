@@ -4,7 +4,8 @@
 //! by the NAL unit's bytes; an SPS with scaling lists or long-term pictures it does not follow is
 //! `None`.
 
-use super::avc::{Bits, SAMPLE_ASPECT_RATIOS, unescape};
+use super::avc::{SAMPLE_ASPECT_RATIOS, unescape};
+use crate::native::bits::Bits;
 
 /// What an HEVC sequence parameter set says.
 #[derive(Debug, Clone, PartialEq)]

@@ -70,17 +70,24 @@ pub(in crate::native) fn h264_of_avcc(
 /// An H.264 stream described from the first sequence parameter set in an Annex B byte stream
 /// (NAL units after `00 00 01` start codes, as MPEG-TS carries them).
 pub(in crate::native) fn h264_of_annex_b(bytes: &[u8]) -> Result<(StreamDescription, Option<(u32, u32)>), String> {
-    let starts: Vec<usize> =
-        bytes.windows(3).enumerate().filter(|(_, window)| *window == [0, 0, 1]).map(|(at, _)| at + 3).collect();
-    for (index, start) in starts.iter().enumerate() {
-        let end = starts.get(index + 1).map_or(bytes.len(), |next| next - 3);
-        let nal = &bytes[*start..end.max(*start)];
+    for nal in nal_units(bytes) {
         if nal.first().is_some_and(|header| header & 0x1F == 7) {
             let sps = sps_of_nal(nal).ok_or("a sequence parameter set it cannot read")?;
             return h264_of_sps(&sps, None);
         }
     }
     Err("no sequence parameter set in the first access unit".to_owned())
+}
+
+/// The NAL units of an Annex B byte stream: what follows each `00 00 01` start code, up to the
+/// next one.
+fn nal_units(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let starts: Vec<usize> =
+        bytes.windows(3).enumerate().filter(|(_, window)| *window == [0, 0, 1]).map(|(at, _)| at + 3).collect();
+    (0..starts.len()).map(move |index| {
+        let end = starts.get(index + 1).map_or(bytes.len(), |next| next - 3);
+        &bytes[starts[index]..end.max(starts[index])]
+    })
 }
 
 fn h264_of_sps(
@@ -131,11 +138,7 @@ pub(in crate::native) fn hevc_of_hvcc(
 
 /// An HEVC stream described from the first sequence parameter set of an Annex B byte stream.
 pub(in crate::native) fn hevc_of_annex_b(bytes: &[u8]) -> Result<(StreamDescription, Option<(u32, u32)>), String> {
-    let starts: Vec<usize> =
-        bytes.windows(3).enumerate().filter(|(_, window)| *window == [0, 0, 1]).map(|(at, _)| at + 3).collect();
-    for (index, start) in starts.iter().enumerate() {
-        let end = starts.get(index + 1).map_or(bytes.len(), |next| next - 3);
-        let nal = &bytes[*start..end.max(*start)];
+    for nal in nal_units(bytes) {
         if nal.first().is_some_and(|header| (header >> 1) & 0x3F == 33) {
             let sps = hevc::sps_of_nal(nal).ok_or("an HEVC sequence parameter set it cannot read")?;
             return hevc_of_sps(&sps, None);

@@ -7,6 +7,7 @@ use regie_core::media::chroma_and_depth;
 use regie_core::{StreamDescription, StreamKind};
 
 use super::ebml::{child, children, float, string, unsigned};
+use crate::native::bits::Bits;
 use crate::native::flac::stream_of_streaminfo;
 use crate::native::isobmff::sample_entry::{aac_of_config, h264_of_avcc, hevc_of_hvcc, primaries_name, transfer_name};
 
@@ -325,7 +326,7 @@ fn vorbis(private: &[u8]) -> Result<StreamDescription, String> {
 /// uncompressed header (a key frame); colours from the track's `Colour` element.
 fn vp9(track: &Track, frame: &[u8]) -> Result<StreamDescription, String> {
     let mut bits = Bits { bytes: frame, at: 0 };
-    let mut read = |count: u32| bits.read(count).ok_or_else(|| "a VP9 frame header cut short".to_owned());
+    let mut read = |count: u32| bits.read(count);
     if read(2)? != 2 {
         return Err("no VP9 frame marker".to_owned());
     }
@@ -390,22 +391,4 @@ fn vp9(track: &Track, frame: &[u8]) -> Result<StreamDescription, String> {
         stream.color_transfer = transfer_name(transfer)?;
     }
     Ok(stream)
-}
-
-/// Reads bits most significant first.
-struct Bits<'a> {
-    bytes: &'a [u8],
-    at: usize,
-}
-
-impl Bits<'_> {
-    fn read(&mut self, count: u32) -> Option<u32> {
-        let mut value = 0u32;
-        for _ in 0..count {
-            let byte = *self.bytes.get(self.at / 8)?;
-            value = (value << 1) | u32::from((byte >> (7 - self.at % 8)) & 1);
-            self.at += 1;
-        }
-        Some(value)
-    }
 }

@@ -13,7 +13,7 @@ use std::io::{Read, Seek, SeekFrom};
 use regie_core::{MediaDescription, Rational, StreamDescription};
 
 use self::codecs::Codec;
-use super::{Native, overall_bit_rate, read_exact_or_short, reduce};
+use super::{Native, overall_bit_rate, read_exact_or_short, reduce, rescale};
 
 /// FFmpeg's window at the end of the file for durations, and how many times it doubles it.
 const DURATION_WINDOW: u64 = 250_000;
@@ -380,10 +380,4 @@ fn read_tail<F: Read + Seek>(
             Ok(stream.first_pts.unwrap_or(0) + duration)
         })
         .collect()
-}
-
-/// `value × multiplier / divisor`, rounded to the nearest (FFmpeg's `av_rescale`).
-fn rescale(value: u64, multiplier: u64, divisor: u64) -> u64 {
-    let product = u128::from(value) * u128::from(multiplier);
-    ((product + u128::from(divisor) / 2) / u128::from(divisor)).min(u128::from(u64::MAX)) as u64
 }

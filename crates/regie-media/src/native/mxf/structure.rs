@@ -8,6 +8,7 @@ use regie_core::{Rational, StreamDescription, StreamKind};
 
 use super::essence::{self, PictureCoding};
 use super::{Header, Set};
+use crate::native::rescale;
 
 const PREFACE: u8 = 0x2F;
 const CONTENT_STORAGE: u8 = 0x18;
@@ -233,12 +234,6 @@ fn sound(descriptor: &Set) -> Result<Essence, String> {
         return Err(format!("{channels} channels"));
     }
     Ok(Essence::Sound { channels: channels as u32, bits: bits as u32, sample_rate: rate as u32 })
-}
-
-/// `value × multiplier / divisor`, rounded to the nearest (FFmpeg's `av_rescale`).
-fn rescale(value: u64, multiplier: u64, divisor: u64) -> u64 {
-    let product = u128::from(value) * u128::from(multiplier);
-    ((product + u128::from(divisor) / 2) / u128::from(divisor)).min(u128::from(u64::MAX)) as u64
 }
 
 impl Planned {
