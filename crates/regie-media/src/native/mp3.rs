@@ -271,12 +271,14 @@ fn disagrees_with_size(bytes: u64, size: u64) -> bool {
 
 /// The bit rate every frame has, checked over the first frames (those FFmpeg reads to settle it).
 fn constant_bit_rate<F: Read + Seek>(file: &mut F, start: u64, size: u64, first: &FrameHeader) -> Option<u32> {
+    // Frame headers are read from blocks of the file, not one seek each.
+    let mut block = Block { start: 0, bytes: Vec::new() };
     let mut offset = start;
     for _ in 0..FRAMES_CHECKED {
         if offset + 4 > size {
             break;
         }
-        let Some(header) = header_at(file, offset) else {
+        let Some(header) = block.header_at(file, offset) else {
             // A tag or junk after the last frame ends the check; junk in the middle is not ours.
             return (size - offset <= 128 + 4096).then_some(first.bit_rate);
         };
@@ -286,4 +288,30 @@ fn constant_bit_rate<F: Read + Seek>(file: &mut F, start: u64, size: u64, first:
         offset += header.length();
     }
     Some(first.bit_rate)
+}
+
+/// A window of the file, read 64 KiB at a time.
+struct Block {
+    start: u64,
+    bytes: Vec<u8>,
+}
+
+impl Block {
+    const SIZE: usize = 64 * 1024;
+
+    fn header_at<F: Read + Seek>(&mut self, file: &mut F, offset: u64) -> Option<FrameHeader> {
+        let inside = |block: &Self| offset >= block.start && offset + 4 <= block.start + block.bytes.len() as u64;
+        if !inside(self) {
+            self.bytes.resize(Self::SIZE, 0);
+            file.seek(SeekFrom::Start(offset)).ok()?;
+            let read = read_exact_or_short(file, &mut self.bytes);
+            self.bytes.truncate(read);
+            self.start = offset;
+            if !inside(self) {
+                return None;
+            }
+        }
+        let at = (offset - self.start) as usize;
+        FrameHeader::parse(u32::from_be_bytes(self.bytes[at..at + 4].try_into().expect("4 bytes")))
+    }
 }
