@@ -127,21 +127,40 @@ pub(super) fn movie(folder: &Path, name: &str, recipe: &str) -> PathBuf {
     path
 }
 
-#[tokio::test]
-async fn movies_are_described_as_ffprobe_describes_them() {
+/// Makes every (name, recipe) and checks the native prober describes each exactly as ffprobe
+/// does, listing every difference at once.
+pub(super) async fn assert_described_as_ffprobe(recipes: &[(&str, &str)]) {
     let folder = tempfile::tempdir().unwrap();
     let prober = Prober::new(ToolRunner::new(2, Duration::from_secs(30)));
     let mut differences = Vec::new();
-    for (name, recipe) in MOVIES {
+    for (name, recipe) in recipes {
         let path = movie(folder.path(), name, recipe);
         let theirs = ffprobe_description(&prober, &path).await.unwrap();
         match native(&path) {
             Native::Described(mine) if mine == theirs => {}
             Native::Described(mine) => differences.push(format!("{name}:\n mine   {mine:?}\n theirs {theirs:?}")),
-            other => differences.push(format!("{name}: {other:?}")),
+            other => differences.push(format!("{name}: {other:?}\n theirs {theirs:?}")),
         }
     }
     assert!(differences.is_empty(), "{}", differences.join("\n"));
+}
+
+/// Makes every (name, recipe, reason) and checks the native prober leaves each to ffprobe,
+/// saying `reason`.
+pub(super) fn assert_left_to_ffprobe(cases: &[(&str, &str, &str)]) {
+    let folder = tempfile::tempdir().unwrap();
+    for (name, recipe, reason) in cases {
+        let path = movie(folder.path(), name, recipe);
+        match native(&path) {
+            Native::Unsure(said) => assert!(said.contains(reason), "{name}: {said}"),
+            other => panic!("{name}: {other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn movies_are_described_as_ffprobe_describes_them() {
+    assert_described_as_ffprobe(MOVIES).await;
 }
 
 #[tokio::test]

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use super::movies::movie;
+use super::movies::{assert_described_as_ffprobe, assert_left_to_ffprobe, movie};
 use super::{ffprobe_description, native};
 use crate::native::Native;
 use crate::{Prober, ToolRunner};
@@ -28,19 +28,7 @@ pub(super) const STREAMS: &[(&str, &str)] = &[
 
 #[tokio::test]
 async fn transport_streams_are_described_as_ffprobe_describes_them() {
-    let folder = tempfile::tempdir().unwrap();
-    let prober = Prober::new(ToolRunner::new(2, Duration::from_secs(30)));
-    let mut differences = Vec::new();
-    for (name, recipe) in STREAMS {
-        let path = movie(folder.path(), name, recipe);
-        let theirs = ffprobe_description(&prober, &path).await.unwrap();
-        match native(&path) {
-            Native::Described(mine) if mine == theirs => {}
-            Native::Described(mine) => differences.push(format!("{name}:\n mine   {mine:?}\n theirs {theirs:?}")),
-            other => differences.push(format!("{name}: {other:?}\n theirs {theirs:?}")),
-        }
-    }
-    assert!(differences.is_empty(), "{}", differences.join("\n"));
+    assert_described_as_ffprobe(STREAMS).await;
 }
 
 /// Variations left to ffprobe, and why.
@@ -55,16 +43,9 @@ const LEFT_TO_FFPROBE: &[(&str, &str, &str)] = &[
     ),
 ];
 
-#[tokio::test]
-async fn transport_streams_it_does_not_fully_understand_are_left_to_ffprobe() {
-    let folder = tempfile::tempdir().unwrap();
-    for (name, recipe, reason) in LEFT_TO_FFPROBE {
-        let path = movie(folder.path(), name, recipe);
-        match native(&path) {
-            Native::Unsure(said) => assert!(said.contains(reason), "{name}: {said}"),
-            other => panic!("{name}: {other:?}"),
-        }
-    }
+#[test]
+fn transport_streams_it_does_not_fully_understand_are_left_to_ffprobe() {
+    assert_left_to_ffprobe(LEFT_TO_FFPROBE);
 }
 
 #[tokio::test]
