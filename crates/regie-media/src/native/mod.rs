@@ -169,6 +169,17 @@ fn reduce(num: u64, den: u64, max: u64) -> Option<(u64, u64)> {
     (last.0 > 0 && last.1 > 0).then_some((last.0 as u64, last.1 as u64))
 }
 
+/// The display aspect ffprobe prints for a picture of `width` × `height` with pixels of `aspect`
+/// (reduced within 2^20; a ratio FFmpeg would have to approximate is an error).
+fn display_aspect(width: u32, height: u32, (num, den): (u32, u32)) -> Result<regie_core::Rational, String> {
+    let ratio = regie_core::Rational::new(u64::from(width) * u64::from(num), u64::from(height) * u64::from(den))
+        .ok_or("a zero display aspect ratio")?;
+    if ratio.num > 1 << 20 || ratio.den > 1 << 20 {
+        return Err("a display aspect ratio FFmpeg would round".to_owned());
+    }
+    Ok(ratio)
+}
+
 /// `value × multiplier / divisor`, rounded to the nearest (FFmpeg's `av_rescale`).
 fn rescale(value: u64, multiplier: u64, divisor: u64) -> u64 {
     let product = u128::from(value) * u128::from(multiplier);

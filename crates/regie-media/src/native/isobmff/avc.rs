@@ -169,12 +169,7 @@ fn skip_scaling_list(bits: &mut Bits<'_>, size: usize) -> Option<()> {
 }
 
 fn read_vui(bits: &mut Bits<'_>, sps: &mut Sps) -> Option<()> {
-    if bits.flag()? {
-        sps.sample_aspect_ratio = match bits.bits(8)? {
-            255 => Some((bits.bits(16)?, bits.bits(16)?)),
-            index => SAMPLE_ASPECT_RATIOS.get(index as usize).copied().flatten(),
-        };
-    }
+    sps.sample_aspect_ratio = read_aspect_ratio(bits)?;
     if bits.flag()? {
         bits.flag()?;
     }
@@ -191,8 +186,20 @@ fn read_vui(bits: &mut Bits<'_>, sps: &mut Sps) -> Option<()> {
     Some(())
 }
 
+/// The VUI's sample aspect ratio (`aspect_ratio_info_present_flag` and what follows), shared by
+/// H.264 and HEVC.
+pub(super) fn read_aspect_ratio(bits: &mut Bits<'_>) -> Option<Option<(u32, u32)>> {
+    if !bits.flag()? {
+        return Some(None);
+    }
+    Some(match bits.bits(8)? {
+        255 => Some((bits.bits(16)?, bits.bits(16)?)),
+        index => SAMPLE_ASPECT_RATIOS.get(index as usize).copied().flatten(),
+    })
+}
+
 /// Table E-1 of H.264: the sample aspect ratios an `aspect_ratio_idc` names.
-pub(super) const SAMPLE_ASPECT_RATIOS: [Option<(u32, u32)>; 17] = [
+const SAMPLE_ASPECT_RATIOS: [Option<(u32, u32)>; 17] = [
     None,
     Some((1, 1)),
     Some((12, 11)),

@@ -4,7 +4,7 @@
 //! by the NAL unit's bytes; an SPS with scaling lists or long-term pictures it does not follow is
 //! `None`.
 
-use super::avc::{SAMPLE_ASPECT_RATIOS, unescape};
+use super::avc::{read_aspect_ratio, unescape};
 use crate::native::bits::Bits;
 
 /// What an HEVC sequence parameter set says.
@@ -186,12 +186,7 @@ fn parse_sps(bytes: &[u8]) -> Option<HevcSps> {
 }
 
 fn read_vui(bits: &mut Bits<'_>, sps: &mut HevcSps) -> Option<()> {
-    if bits.flag()? {
-        sps.sample_aspect_ratio = match bits.bits(8)? {
-            255 => Some((bits.bits(16)?, bits.bits(16)?)),
-            index => SAMPLE_ASPECT_RATIOS.get(index as usize).copied().flatten(),
-        };
-    }
+    sps.sample_aspect_ratio = read_aspect_ratio(bits)?;
     if bits.flag()? {
         bits.flag()?;
     }

@@ -17,7 +17,7 @@ use regie_core::{MediaDescription, Rational, StreamDescription, StreamKind};
 use self::boxes::{BoxHeader, Broken, Fields, MOST_BOXES, MOST_TOP_LEVEL_BOXES, body, walk};
 use self::fragments::FragmentTotals;
 use self::track::{Track, read_track};
-use super::{Native, overall_bit_rate, read_exact_or_short};
+use super::{Native, display_aspect, overall_bit_rate, read_exact_or_short};
 
 /// Bytes of a first sample read (a timecode sample is 4, a ProRes frame header under 30).
 const FIRST_SAMPLE_BYTES: usize = 64;
@@ -238,12 +238,7 @@ fn stream_of<F: Read + Seek>(
             if let (Some((num, den)), Some(width), Some(height)) =
                 (picture.container_aspect.or(picture.codec_aspect), stream.width, stream.height)
             {
-                let ratio = Rational::new(u64::from(width) * u64::from(num), u64::from(height) * u64::from(den))
-                    .ok_or("a zero display aspect ratio")?;
-                if ratio.num > 1 << 20 || ratio.den > 1 << 20 {
-                    return Err("a display aspect ratio FFmpeg would round".to_owned());
-                }
-                stream.display_aspect_ratio = Some(ratio);
+                stream.display_aspect_ratio = Some(display_aspect(width, height, (num, den))?);
             }
             Ok((stream, None))
         }

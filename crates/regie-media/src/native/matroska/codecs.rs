@@ -96,7 +96,7 @@ pub(super) fn read_tracks(body: &[u8]) -> Result<Vec<Track>, String> {
         let mut track = Track {
             number: number_of(TRACK_NUMBER, 0)?,
             kind: number_of(TRACK_TYPE, 0)?,
-            codec_id: child(&fields, CODEC_ID).map(string).ok_or("a track without a codec ID")?,
+            codec_id: codec_id(child(&fields, CODEC_ID).ok_or("a track without a codec ID")?)?,
             private: child(&fields, CODEC_PRIVATE).unwrap_or_default().to_vec(),
             default_duration: child(&fields, DEFAULT_DURATION)
                 .map(unsigned)
@@ -126,6 +126,16 @@ pub(super) fn read_tracks(body: &[u8]) -> Result<Vec<Track>, String> {
         }
     }
     Ok(tracks)
+}
+
+/// A codec ID, which reasons name: short printable ASCII only (a file's bytes never reach a
+/// message otherwise).
+fn codec_id(body: &[u8]) -> Result<String, String> {
+    let id = string(body);
+    if id.is_empty() || id.len() > 64 || !id.bytes().all(|byte| byte.is_ascii_graphic()) {
+        return Err("a codec ID that is not short printable text".to_owned());
+    }
+    Ok(id)
 }
 
 fn read_picture(body: &[u8]) -> Result<Picture, String> {

@@ -1,10 +1,10 @@
 //! The elementary streams the MPEG-TS reader describes from their first PES payload, as FFmpeg's
 //! parsers and decoders report them: H.264, HEVC, MPEG-2 video, AAC in ADTS, MPEG audio and AC-3.
 
-use regie_core::{Rational, StreamDescription, StreamKind};
+use regie_core::{StreamDescription, StreamKind};
 
 use crate::native::isobmff::sample_entry::{aac_of_config, h264_of_annex_b, hevc_of_annex_b};
-use crate::native::{mp3, mpeg2video};
+use crate::native::{display_aspect, mp3, mpeg2video};
 
 /// What a stream type (and its descriptors) says the codec is.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -51,12 +51,7 @@ pub(super) fn describe(codec: Codec, payload: &[u8]) -> Result<(StreamDescriptio
                 stream.field_order = None;
             }
             if let (Some((num, den)), Some(width), Some(height)) = (aspect, stream.width, stream.height) {
-                let ratio = Rational::new(u64::from(width) * u64::from(num), u64::from(height) * u64::from(den))
-                    .ok_or("a zero display aspect ratio")?;
-                if ratio.num > 1 << 20 || ratio.den > 1 << 20 {
-                    return Err("a display aspect ratio FFmpeg would round".to_owned());
-                }
-                stream.display_aspect_ratio = Some(ratio);
+                stream.display_aspect_ratio = Some(display_aspect(width, height, (num, den))?);
             }
             Ok((stream, None))
         }
