@@ -67,7 +67,7 @@ fn walk_folder(
     walk: &mut Walk,
 ) {
     let canonical = fs::canonicalize(folder).unwrap_or_else(|_| folder.to_owned());
-    if !visited.insert(canonical) {
+    if !visited.insert(canonical.clone()) {
         return; // seen before through a symlink, or regie's own data folder
     }
     let entries = match fs::read_dir(folder) {
@@ -86,7 +86,8 @@ fn walk_folder(
             continue;
         }
         let Ok(link_metadata) = fs::symlink_metadata(&path) else { continue };
-        if link_metadata.file_type().is_symlink() {
+        let symlink = link_metadata.file_type().is_symlink();
+        if symlink {
             match fs::canonicalize(&path) {
                 Ok(target) if roots.iter().any(|root| target.starts_with(root)) => {}
                 Ok(target) => {
@@ -102,13 +103,23 @@ fn walk_folder(
                 }
             }
         }
-        let Ok(metadata) = fs::metadata(&path) else { continue };
+        // What a symlink leads to; anything else is what it is (one call less per file).
+        let metadata = if symlink {
+            let Ok(metadata) = fs::metadata(&path) else { continue };
+            metadata
+        } else {
+            link_metadata
+        };
         if metadata.is_dir() {
             walk_folder(&path, roots, visited, seen_files, walk);
         } else if !metadata.is_file() {
             walk.skipped.push((path, "not a regular file (a device, pipe or socket)".to_owned()));
         } else if !is_sidecar(&path) {
-            let canonical = fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+            // A file that is no symlink, in a folder already resolved, needs no resolving.
+            let canonical = match (symlink, path.file_name()) {
+                (false, Some(name)) => canonical.join(name),
+                _ => fs::canonicalize(&path).unwrap_or_else(|_| path.clone()),
+            };
             if seen_files.insert(canonical) {
                 walk.files.push((path, metadata.len()));
             }

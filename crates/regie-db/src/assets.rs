@@ -6,15 +6,12 @@ use std::collections::BTreeSet;
 use crate::sql::{Row, Tx, query, query_scalar};
 use chrono::{SecondsFormat, Utc};
 use regie_core::access::Visibility;
-use regie_core::house_id::HouseIdContext;
 use regie_core::sidecar::DescriptiveMetadata;
 use regie_core::{AssetId, Blake3Hex, CollectionPath, Finding, MediaDescription, Severity};
 use uuid::Uuid;
 
 use crate::changes::note_changes;
-use crate::collections::ensure_collection;
 use crate::error::QueryContext;
-use crate::jobs::enqueue_in;
 use crate::{AssetRecord, AssetSummary, Database, DbError, FileRecord, NewAsset, NewFile, SubtitleSummary, Verdict};
 
 /// The asset that already holds some content, and where that content came from.
@@ -23,6 +20,9 @@ pub struct ExistingContent {
     pub asset_id: AssetId,
     pub source_path: String,
 }
+
+/// Digests looked up in one query (well under both databases' limits on bound values).
+const CONTENTS_PER_QUERY: usize = 500;
 
 pub(crate) fn now() -> String {
     Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true)
@@ -45,46 +45,41 @@ impl Database {
         .transpose()
     }
 
+    /// For each BLAKE3 already held as an original, the asset that holds it: one query for a batch.
+    pub async fn find_by_contents(
+        &self,
+        digests: &[&Blake3Hex],
+    ) -> Result<std::collections::HashMap<String, ExistingContent>, DbError> {
+        let mut found = std::collections::HashMap::new();
+        for chunk in digests.chunks(CONTENTS_PER_QUERY) {
+            let mut next = crate::sql::Placeholders::new(self.backend());
+            let placeholders: Vec<String> = chunk.iter().map(|_| next.next_one()).collect();
+            // Safe: the text holds only fixed SQL and numbered placeholders; every digest is bound.
+            let sql = format!(
+                "SELECT f.blake3, a.id, a.source_path FROM asset_files f JOIN assets a ON a.id = f.asset_id
+                 WHERE f.role = 'original' AND f.blake3 IN ({}) ORDER BY a.id",
+                placeholders.join(", ")
+            );
+            let mut lookup = query(sql);
+            for digest in chunk {
+                lookup = lookup.bind(digest.as_str());
+            }
+            for row in lookup.fetch_all(&self.pool).await.during("looking up content")? {
+                let blake3: String = row.get("blake3");
+                // Rows come in id order: the first asset holding the content is kept.
+                if let std::collections::hash_map::Entry::Vacant(slot) = found.entry(blake3) {
+                    let asset_id = parse_asset_id(row.get("id"))?;
+                    slot.insert(ExistingContent { asset_id, source_path: row.get("source_path") });
+                }
+            }
+        }
+        Ok(found)
+    }
+
     /// Records the asset, its file, findings and tags, and gives it the next house id; all or nothing.
     pub async fn insert_asset(&self, asset: NewAsset<'_>) -> Result<String, DbError> {
-        let now = now();
-        let mut transaction = self.begin_write().await?;
-        let collection_id = ensure_collection(&mut transaction, &asset.collection, &now).await?;
-        let context = HouseIdContext { collection_leaf: asset.collection.leaf(), date: &asset.ingest_date };
-        let sequence = next_in_sequence(&mut transaction, &asset.house_id_template.scope(&context)).await?;
-        let house_id = asset.house_id_template.render(&context, sequence);
-        let metadata = serde_json::to_string(&asset.metadata).map_err(corrupt("metadata"))?;
-        query(
-            "INSERT INTO assets (id, house_id, name, collection_id, source_path, metadata, created_at, owner_id)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(asset.id.to_string())
-        .bind(&house_id)
-        .bind(&asset.name)
-        .bind(&collection_id)
-        .bind(&asset.source_path)
-        .bind(&metadata)
-        .bind(&now)
-        .bind(&asset.owner_id)
-        .execute(&mut transaction)
-        .await
-        .during("recording an asset")?;
-        let file = &asset.file;
-        upsert_file(&mut transaction, asset.id, file, &now).await?;
-        for frame in &asset.frames {
-            upsert_file(&mut transaction, asset.id, frame, &now).await?;
-        }
-        insert_findings(&mut transaction, asset.id, &asset.findings, &now).await?;
-        insert_verdicts(&mut transaction, asset.id, &asset.verdicts, &now).await?;
-        insert_tags(&mut transaction, asset.id, &asset.tags).await?;
-        crate::index_sources::insert_subtitles(&mut transaction, asset.id, &asset.subtitles, &now).await?;
-        crate::timeline::insert_segments(&mut transaction, asset.id, &asset.segments).await?;
-        for job in &asset.jobs {
-            enqueue_in(&mut transaction, job).await?;
-        }
-        note_changes(&mut transaction, &[asset.id]).await?;
-        transaction.commit().await.during("committing an asset")?;
-        Ok(house_id)
+        let mut house_ids = self.insert_assets(vec![asset]).await?;
+        Ok(house_ids.remove(0))
     }
 
     /// Records that `source_path` offered content already held by `asset_id`; false when it was
@@ -426,7 +421,7 @@ pub(crate) async fn insert_findings(
     Ok(())
 }
 
-async fn insert_verdicts(
+pub(crate) async fn insert_verdicts(
     transaction: &mut Tx,
     asset_id: AssetId,
     verdicts: &[Verdict],
@@ -452,7 +447,7 @@ async fn insert_verdicts(
     Ok(())
 }
 
-async fn insert_tags(transaction: &mut Tx, asset_id: AssetId, tags: &[String]) -> Result<(), DbError> {
+pub(crate) async fn insert_tags(transaction: &mut Tx, asset_id: AssetId, tags: &[String]) -> Result<(), DbError> {
     for tag in tags {
         query("INSERT INTO asset_tags (asset_id, tag) VALUES ($1, $2) ON CONFLICT (asset_id, tag) DO NOTHING")
             .bind(asset_id.to_string())
@@ -488,11 +483,11 @@ fn summary_from_row(row: &Row) -> Result<AssetSummary, DbError> {
     })
 }
 
-fn parse_asset_id(text: String) -> Result<AssetId, DbError> {
+pub(crate) fn parse_asset_id(text: String) -> Result<AssetId, DbError> {
     text.parse().map_err(|_| DbError::Corrupt { what: "asset id", reason: text })
 }
 
-fn corrupt(what: &'static str) -> impl Fn(serde_json::Error) -> DbError {
+pub(crate) fn corrupt(what: &'static str) -> impl Fn(serde_json::Error) -> DbError {
     move |error| DbError::Corrupt { what, reason: error.to_string() }
 }
 

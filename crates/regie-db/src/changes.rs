@@ -27,17 +27,20 @@ pub(crate) async fn note_changes(transaction: &mut Tx, asset_ids: &[AssetId]) ->
         .await
         .during("reading the end of the change feed")?;
     let mut seen = std::collections::HashSet::new();
+    let unique: Vec<&AssetId> = asset_ids.iter().filter(|id| seen.insert(**id)).collect();
     let now = now();
     let mut seq = last;
-    for id in asset_ids.iter().filter(|id| seen.insert(**id)) {
-        seq += 1;
-        query("INSERT INTO asset_changes (seq, asset_id, at) VALUES ($1, $2, $3)")
-            .bind(seq)
-            .bind(id.to_string())
-            .bind(&now)
-            .execute(&mut *transaction)
-            .await
-            .during("appending to the change feed")?;
+    for chunk in unique.chunks(crate::sql::rows_per_statement(3)) {
+        let sql = format!(
+            "INSERT INTO asset_changes (seq, asset_id, at) VALUES {}",
+            crate::sql::value_rows(transaction.backend(), 3, chunk.len())
+        );
+        let mut statement = query(sql);
+        for id in chunk {
+            seq += 1;
+            statement = statement.bind(seq).bind(id.to_string()).bind(&now);
+        }
+        statement.execute(&mut *transaction).await.during("appending to the change feed")?;
     }
     Ok(())
 }

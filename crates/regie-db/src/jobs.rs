@@ -550,6 +550,63 @@ pub(crate) async fn enqueue_in(transaction: &mut Tx, job: &NewJob) -> Result<Enq
     Ok(Enqueued { job_id: id, created: true, state: JobState::Queued })
 }
 
+/// Queues new jobs in a few statements (a batch of new assets' work): each with its "queued" log
+/// line; a job whose idempotency key is taken already is left as it is.
+pub(crate) async fn enqueue_all_in(transaction: &mut Tx, jobs: &[&NewJob], now: &str) -> Result<(), DbError> {
+    const COLUMNS: usize = 9;
+    let mut created: Vec<(String, String)> = Vec::with_capacity(jobs.len());
+    for chunk in jobs.chunks(crate::sql::rows_per_statement(COLUMNS)) {
+        // Placeholders only: `(?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)` for each job.
+        let mut placeholders = crate::sql::Placeholders::new(transaction.backend());
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|_| {
+                let mut next = || placeholders.next_one();
+                let first = [next(), next(), next(), next(), next()].join(", ");
+                let rest = [next(), next(), next(), next()].join(", ");
+                format!("({first}, 'queued', {rest})")
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO jobs (id, kind, asset_id, payload, idempotency_key, state, priority, max_attempts, run_after, created_at)
+             VALUES {} ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, kind",
+            rows.join(", ")
+        );
+        let mut statement = query(sql);
+        for job in chunk {
+            statement = statement
+                .bind(Uuid::now_v7().to_string())
+                .bind(&job.kind)
+                .bind(job.asset_id.map(|id| id.to_string()))
+                .bind(job.payload.to_string())
+                .bind(&job.idempotency_key)
+                .bind(job.priority)
+                .bind(i64::from(job.max_attempts.max(1)))
+                .bind(now)
+                .bind(now);
+        }
+        let rows = statement.fetch_all(&mut *transaction).await.during("queuing jobs")?;
+        created.extend(rows.iter().map(|row| (row.get("id"), row.get("kind"))));
+    }
+    const LOG_COLUMNS: usize = 5;
+    for chunk in created.chunks(crate::sql::rows_per_statement(LOG_COLUMNS)) {
+        let sql = format!(
+            "INSERT INTO job_log (id, job_id, logged_at, level, message) VALUES {}",
+            crate::sql::value_rows(transaction.backend(), LOG_COLUMNS, chunk.len())
+        );
+        let mut statement = query(sql);
+        for (job_id, kind) in chunk {
+            statement = statement
+                .bind(Uuid::now_v7().to_string())
+                .bind(job_id)
+                .bind(now)
+                .bind("info")
+                .bind(format!("queued ({kind})"));
+        }
+        statement.execute(&mut *transaction).await.during("writing job log lines")?;
+    }
+    Ok(())
+}
+
 /// The job already queued under the idempotency key of `job`, if any.
 async fn job_with_key(transaction: &mut Tx, job: &NewJob) -> Result<Option<Enqueued>, DbError> {
     let Some(key) = &job.idempotency_key else { return Ok(None) };

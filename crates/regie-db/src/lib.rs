@@ -3,6 +3,7 @@
 //! timestamps) so PostgreSQL arrives as a second backend beside it, not as a rewrite.
 
 mod accounts;
+mod asset_batch;
 mod assets;
 mod audit;
 mod changes;

@@ -318,3 +318,60 @@ where
         self.statement.fetch_all(on).await?.iter().map(|row| row.try_get(0)).collect()
     }
 }
+
+/// The most values one statement binds: under SQLite's 32,766 and PostgreSQL's 65,535.
+pub(crate) const MOST_VALUES_BOUND: usize = 30_000;
+
+/// Numbered placeholders for a statement of many values: plain `?` on SQLite, whose parser
+/// looks every `$n` up in a list (a statement of thousands of values then costs milliseconds to
+/// prepare and bind), and `$1`, `$2`... on PostgreSQL. Values are bound in order either way.
+pub(crate) struct Placeholders {
+    backend: Backend,
+    next: usize,
+}
+
+impl Placeholders {
+    pub(crate) fn new(backend: Backend) -> Self {
+        Self { backend, next: 0 }
+    }
+
+    /// The placeholder of the next value.
+    pub(crate) fn next_one(&mut self) -> String {
+        self.next += 1;
+        match self.backend {
+            Backend::Sqlite => "?".to_owned(),
+            Backend::Postgres => format!("${}", self.next),
+        }
+    }
+
+    /// A row of `columns` placeholders: `(?, ?)` or `($3, $4)`.
+    pub(crate) fn row(&mut self, columns: usize) -> String {
+        let values: Vec<String> = (0..columns).map(|_| self.next_one()).collect();
+        format!("({})", values.join(", "))
+    }
+}
+
+/// The `VALUES` list of a multi-row statement, `($1, $2), ($3, $4)` for two rows of two columns
+/// on PostgreSQL: only placeholders, so every value is still bound.
+pub(crate) fn value_rows(backend: Backend, columns: usize, rows: usize) -> String {
+    let mut placeholders = Placeholders::new(backend);
+    (0..rows).map(|_| placeholders.row(columns)).collect::<Vec<_>>().join(", ")
+}
+
+/// How many rows of `columns` values one statement may hold.
+pub(crate) fn rows_per_statement(columns: usize) -> usize {
+    (MOST_VALUES_BOUND / columns).max(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn multi_row_values_are_placeholders_numbered_in_binding_order() {
+        assert_eq!(value_rows(Backend::Postgres, 2, 3), "($1, $2), ($3, $4), ($5, $6)");
+        assert_eq!(value_rows(Backend::Sqlite, 3, 2), "(?, ?, ?), (?, ?, ?)");
+        assert_eq!(rows_per_statement(10), 3_000);
+        assert_eq!(rows_per_statement(50_000), 1);
+    }
+}

@@ -9,17 +9,21 @@ use std::time::SystemTime;
 
 use regie_core::format::SNIFF_LEN;
 use regie_core::{Blake3Hex, Checksums};
-use tempfile::NamedTempFile;
+use tempfile::TempPath;
 
 use crate::StorageError;
 use crate::hashing::{HashOptions, HasherSet};
 use crate::s3::{BlobStream, S3Blobs};
-use crate::writeback::start_writeback;
+use crate::writeback::{flush_file_system, start_writeback};
 
 /// Read size of the copy loop: large enough for full-speed sequential I/O.
 const CHUNK_LEN: usize = 1 << 20;
 /// How much is written before asking the kernel to start flushing it.
 const WRITEBACK_EVERY: u64 = 16 << 20;
+/// Small blobs uploaded side by side to a bucket.
+const UPLOADS_AT_ONCE: usize = 8;
+/// Batches up to this many copies are flushed file by file; larger ones with one `syncfs`.
+const FSYNC_EACH_UP_TO: usize = 4;
 
 /// A content-addressed store: blobs in a local folder, or in an S3 bucket with the local folder
 /// kept for copies being staged and for local copies handed to tools.
@@ -51,11 +55,14 @@ impl std::ops::Deref for LocalBlob {
     }
 }
 
-/// A copy that is complete and durable in the temporary folder, with its checksums, waiting to be
-/// committed under its content address. Dropping it removes the temporary file.
+/// A copy that is complete in the temporary folder, with its checksums, waiting to be committed
+/// under its content address. Dropping it removes the temporary file.
 #[derive(Debug)]
 pub struct StagedBlob {
-    temp: NamedTempFile,
+    /// Closed once written: a batch of thousands holds no file descriptors.
+    temp: TempPath,
+    /// Already on disk (fsync'd); otherwise the commit flushes it, with the rest of its batch.
+    flushed: bool,
     pub checksums: Checksums,
     /// The first bytes of the content, for format identification without a second read.
     pub head: Vec<u8>,
@@ -64,7 +71,16 @@ pub struct StagedBlob {
 impl StagedBlob {
     /// Where the staged copy can be read (for probing) before it is committed.
     pub fn path(&self) -> &Path {
-        self.temp.path()
+        &self.temp
+    }
+
+    /// Puts the copy's bytes on disk (fsync).
+    fn flush(&mut self) -> Result<(), StorageError> {
+        File::open(&self.temp)
+            .and_then(|file| file.sync_all())
+            .map_err(|error| StorageError::write(&self.temp, error))?;
+        self.flushed = true;
+        Ok(())
     }
 }
 
@@ -108,6 +124,29 @@ impl BlobStore {
             None => {
                 let store = self.clone();
                 tokio::task::spawn_blocking(move || store.commit(staged).map(|_| ()))
+                    .await
+                    .map_err(|_| StorageError::HasherFailed)?
+            }
+        }
+    }
+
+    /// Stores a batch of staged copies: one flush for the whole batch in a folder, uploads (a few
+    /// at a time) to a bucket.
+    pub async fn store_all(&self, staged: Vec<StagedBlob>) -> Result<(), StorageError> {
+        match &self.remote {
+            Some(remote) => {
+                use futures::StreamExt;
+                let uploads = futures::stream::iter(staged.into_iter().map(|blob| async move {
+                    remote.put_file(&blob.checksums.blake3, blob.path(), blob.checksums.size).await
+                }))
+                .buffer_unordered(UPLOADS_AT_ONCE)
+                .collect::<Vec<_>>()
+                .await;
+                uploads.into_iter().collect()
+            }
+            None => {
+                let store = self.clone();
+                tokio::task::spawn_blocking(move || store.commit_all(staged).map(|_| ()))
                     .await
                     .map_err(|_| StorageError::HasherFailed)?
             }
@@ -240,10 +279,25 @@ impl BlobStore {
         self.root.join("blobs").join(&digest[0..2]).join(&digest[2..4]).join(digest)
     }
 
-    /// Copies `source` into the temporary folder while computing every checksum in the same pass.
+    /// Copies `source` into the temporary folder while computing every checksum in the same pass,
+    /// and flushes the copy to disk.
     /// Fails with `SourceChanged` when the source's size or modification time moved meanwhile.
     /// `on_progress` is told how many bytes each chunk added.
     pub fn stage(
+        &self,
+        source: &Path,
+        options: HashOptions,
+        on_progress: &dyn Fn(u64),
+    ) -> Result<StagedBlob, StorageError> {
+        let mut staged = self.stage_unflushed(source, options, on_progress)?;
+        staged.flush()?;
+        Ok(staged)
+    }
+
+    /// Stages as [`BlobStore::stage`] does but leaves the flush to [`BlobStore::store_all`], which
+    /// flushes a whole batch of copies at once (thousands of small files pay one flush, not one
+    /// each). Until then the copy may not survive a crash; nothing names it yet.
+    pub fn stage_unflushed(
         &self,
         source: &Path,
         options: HashOptions,
@@ -294,26 +348,58 @@ impl BlobStore {
         if before != after || after.0 != size {
             return Err(StorageError::SourceChanged { path: source.to_owned() });
         }
-        temp.as_file().sync_all().map_err(|error| StorageError::write(temp.path(), error))?;
         let checksums = Checksums { md5: digests.md5, blake3: digests.blake3, sha256: digests.sha256, size };
-        Ok(StagedBlob { temp, checksums, head })
+        Ok(StagedBlob { temp: temp.into_temp_path(), flushed: false, checksums, head })
     }
 
     /// Moves a staged copy to its content address (read-only) and makes the rename durable.
     /// When identical content is already stored, the staged copy is simply dropped.
     pub fn commit(&self, staged: StagedBlob) -> Result<PathBuf, StorageError> {
-        let target = self.blob_path(&staged.checksums.blake3);
-        if target.is_file() {
-            return Ok(target);
+        let mut targets = self.commit_all(vec![staged])?;
+        Ok(targets.remove(0))
+    }
+
+    /// Commits a batch of staged copies: their data flushed, then each renamed to its content
+    /// address, then the renames flushed, so a blob is never named before its bytes are on disk.
+    /// A batch of more than a few copies is flushed with one `syncfs` of the store's file system
+    /// instead of one fsync per file and per folder.
+    pub fn commit_all(&self, staged: Vec<StagedBlob>) -> Result<Vec<PathBuf>, StorageError> {
+        let mut targets = Vec::with_capacity(staged.len());
+        // Content already stored (or twice in the batch) needs no flush: its copy is dropped.
+        let mut to_rename: Vec<(PathBuf, StagedBlob)> = Vec::new();
+        let mut renaming = std::collections::HashSet::new();
+        for blob in staged {
+            let target = self.blob_path(&blob.checksums.blake3);
+            if !target.is_file() && renaming.insert(target.clone()) {
+                to_rename.push((target.clone(), blob));
+            }
+            targets.push(target);
         }
-        let folder = target.parent().expect("blob paths have a parent");
-        fs::create_dir_all(folder).map_err(|error| StorageError::write(folder, error))?;
-        let read_only = fs::Permissions::from_mode(0o444);
-        fs::set_permissions(staged.temp.path(), read_only)
-            .map_err(|error| StorageError::write(staged.temp.path(), error))?;
-        staged.temp.persist(&target).map_err(|error| StorageError::write(&target, error.error))?;
-        sync_folder(folder)?;
-        Ok(target)
+        let whole_file_system = to_rename.len() > FSYNC_EACH_UP_TO;
+        if whole_file_system && to_rename.iter().any(|(_, blob)| !blob.flushed) {
+            flush_file_system(&self.root)?;
+        } else {
+            for (_, blob) in to_rename.iter_mut().filter(|(_, blob)| !blob.flushed) {
+                blob.flush()?;
+            }
+        }
+        let mut folders = std::collections::BTreeSet::new();
+        for (target, blob) in to_rename {
+            let folder = target.parent().expect("blob paths have a parent");
+            fs::create_dir_all(folder).map_err(|error| StorageError::write(folder, error))?;
+            let read_only = fs::Permissions::from_mode(0o444);
+            fs::set_permissions(blob.path(), read_only).map_err(|error| StorageError::write(blob.path(), error))?;
+            blob.temp.persist(&target).map_err(|error| StorageError::write(&target, error.error))?;
+            folders.insert(folder.to_owned());
+        }
+        if whole_file_system {
+            flush_file_system(&self.root)?;
+        } else {
+            for folder in &folders {
+                sync_folder(folder)?;
+            }
+        }
+        Ok(targets)
     }
 
     /// Every blob in the store, by content address.
@@ -514,5 +600,32 @@ mod tests {
         store.commit(staged).unwrap();
         assert_eq!(store.remove(&digest).unwrap(), Some(6));
         assert_eq!(store.remove(&digest).unwrap(), None);
+    }
+
+    #[test]
+    fn a_batch_of_unflushed_copies_is_stored_whole_with_repeats_and_known_content_once() {
+        let (folder, store) = store();
+        let already = folder.path().join("already.bin");
+        fs::write(&already, b"stored before").unwrap();
+        store.commit(store.stage(&already, HashOptions::default(), &|_| {}).unwrap()).unwrap();
+        let mut staged = Vec::new();
+        for index in 0..40 {
+            let source = folder.path().join(format!("file-{index}.bin"));
+            // Every tenth file repeats the first one's content.
+            let content = if index % 10 == 0 { "repeated".to_owned() } else { format!("content {index}") };
+            fs::write(&source, content).unwrap();
+            staged.push(store.stage_unflushed(&source, HashOptions::default(), &|_| {}).unwrap());
+        }
+        staged.push(store.stage_unflushed(&already, HashOptions::default(), &|_| {}).unwrap());
+        let digests: Vec<Blake3Hex> = staged.iter().map(|blob| blob.checksums.blake3.clone()).collect();
+        let targets = store.commit_all(staged).unwrap();
+        assert_eq!(targets.len(), 41, "a path for every copy, repeats included");
+        for (target, digest) in targets.iter().zip(&digests) {
+            assert_eq!(*target, store.blob_path(digest));
+            assert!(store.verify(digest).unwrap(), "{} holds its content", target.display());
+            assert!(fs::metadata(target).unwrap().permissions().readonly());
+        }
+        assert_eq!(store.list().unwrap().len(), 1 + 36 + 1, "one blob per distinct content");
+        assert!(store.remove_leftover_temporaries().unwrap().is_empty(), "no copy left in tmp/");
     }
 }

@@ -1,8 +1,10 @@
 //! Ingest: walk the inputs, then for each file copy it into the store while checksumming it,
 //! identify it from its bytes, describe it, read its sidecars, and record it, the database row
-//! last. Files are processed a few at a time; the final decide-and-record step is serialised so
-//! two copies of the same content in one batch still become one asset and one duplicate.
+//! last. Files are prepared a few at a time; one recorder stores and records them a batch at a
+//! time (one flush and one transaction per batch), so two copies of the same content in one run
+//! still become one asset and one duplicate.
 
+mod batch;
 mod one_file;
 mod outcome;
 mod sequence;
@@ -160,14 +162,21 @@ impl Regie {
         for (path, code, message) in walk.failures.into_iter().chain(pattern_failures) {
             run.report(FileOutcome::failed(&path, code, message));
         }
+        let (prepared, to_record) = tokio::sync::mpsc::channel(batch::BATCH_LIMIT);
+        let recorder = {
+            let run = Arc::clone(&run);
+            tokio::spawn(async move { run.record_batches(to_record).await })
+        };
         let mut workers = tokio::task::JoinSet::new();
         for _ in 0..self.settings.ingest_concurrency.max(1) {
-            let run = Arc::clone(&run);
-            workers.spawn(async move { run.work().await });
+            let (run, prepared) = (Arc::clone(&run), prepared.clone());
+            workers.spawn(async move { run.work(prepared).await });
         }
+        drop(prepared);
         while let Some(joined) = workers.join_next().await {
             joined.map_err(|error| AppError::Internal(format!("an ingest worker stopped: {error}")))?;
         }
+        recorder.await.map_err(|error| AppError::Internal(format!("ingest recording stopped: {error}")))?;
         let created = std::mem::take(&mut *run.created.lock().expect("created lock"));
         self.index_assets(&created).await;
         let summary = run.summary.lock().expect("summary lock").clone();
@@ -176,13 +185,20 @@ impl Regie {
 }
 
 impl Run {
-    async fn work(self: Arc<Self>) {
+    /// Takes work from the queue until it is empty; prepared files go to `prepared` to be recorded.
+    async fn work(self: Arc<Self>, prepared: tokio::sync::mpsc::Sender<one_file::Prepared>) {
         loop {
             let next = self.queue.lock().expect("queue lock").pop_front();
             let outcome = match next {
                 None => return,
-                Some(Work::File(path)) => match self.ingest_one(&path).await {
-                    Ok(outcome) => outcome,
+                Some(Work::File(path)) => match self.prepare_one(&path).await {
+                    Ok(one_file::Staged::Settled(outcome)) => outcome,
+                    Ok(one_file::Staged::Ready(ready)) => match prepared.send(*ready).await {
+                        Ok(()) => continue,
+                        Err(_) => {
+                            FileOutcome::from_error(&path, &AppError::Internal("ingest recording stopped".to_owned()))
+                        }
+                    },
                     Err(error) => FileOutcome::from_error(&path, &error),
                 },
                 Some(Work::Sequence(sequence)) => match self.ingest_sequence(&sequence).await {

@@ -1,26 +1,57 @@
-//! Ingesting one file, in the order that keeps the catalogue honest: stage the copy (checksums
-//! in the same pass), describe the staged bytes, commit the blob to its content address, then
-//! under the record lock decide new or duplicate and write the row last.
+//! Preparing one file for ingest: stage the copy (checksums in the same pass), describe the
+//! staged bytes, check them, and gather the record. Its batch then stores the blob and writes
+//! the row last (`batch.rs`).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono::Local;
-use regie_core::sidecar::compare_declared;
+use regie_core::sidecar::{DescriptiveMetadata, compare_declared};
+use regie_core::subtitle::SubtitleTrack;
 use regie_core::{AssetId, Blake3Hex, FileFormat, Finding, MediaDescription, Severity};
-use regie_db::{NewAsset, NewFile, Verdict};
+use regie_db::{NewAsset, NewFile, NewJob, NewSegment, Verdict};
 use regie_storage::{HashOptions, StagedBlob};
 
 use super::{FileOutcome, Run};
 use crate::AppError;
 use crate::check::check_described;
 
+/// A file staged and described, waiting for its batch to be stored and recorded.
+pub(super) struct Prepared {
+    pub(super) staged: StagedBlob,
+    pub(super) record: Record,
+}
+
+/// Everything a new asset's row holds that this file gave.
+pub(super) struct Record {
+    pub(super) path: PathBuf,
+    pub(super) asset_id: AssetId,
+    pub(super) name: String,
+    pub(super) metadata: DescriptiveMetadata,
+    pub(super) findings: Vec<Finding>,
+    pub(super) file: NewFile,
+    pub(super) verdicts: Vec<Verdict>,
+    pub(super) jobs: Vec<NewJob>,
+    pub(super) subtitles: Vec<SubtitleTrack>,
+    pub(super) segments: Vec<NewSegment>,
+}
+
+/// What becomes of a file once staged: already settled (its content is catalogued), or ready
+/// to be recorded with its batch.
+pub(super) enum Staged {
+    Settled(FileOutcome),
+    Ready(Box<Prepared>),
+}
+
 impl Run {
-    pub(super) async fn ingest_one(&self, path: &Path) -> Result<FileOutcome, AppError> {
+    /// Stages a file (copy and checksums, not yet flushed), and, unless its content is already
+    /// catalogued, describes it, checks it and prepares its record.
+    pub(super) async fn prepare_one(&self, path: &Path) -> Result<Staged, AppError> {
         let staged = self.stage(path).await?;
         if let Some(outcome) = self.existing_content(path, &staged).await? {
+            // Kept under its address even so: a blob missing from the store comes back.
             self.keep_blob(staged).await?;
-            return Ok(outcome);
+            return Ok(Staged::Settled(outcome));
         }
         let media = self
             .regie
@@ -42,38 +73,72 @@ impl Run {
         let clock =
             regie_core::timeline::SourceClock::of_media(Some(&media), self.regie.settings.timeline.sound_frame_rate);
         let segments = detections.map(|found| crate::timeline::detection_segments(&found, &clock)).unwrap_or_default();
-
-        let checksums = staged.checksums.clone();
-        let blake3 = checksums.blake3.clone();
-        // The blob goes to its content address whatever the outcome, so it needs no lock: its
-        // rename and fsync overlap with the other workers' (thousands of small files).
-        self.keep_blob(staged).await?;
-        let _recording = self.record_lock.lock().await;
-        if let Some(outcome) = self.duplicate_of_existing(path, &blake3, checksums.size).await? {
-            return Ok(outcome);
-        }
         let asset_id = AssetId::new();
-        let name = path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
-        let size = checksums.size;
+        let jobs = self.jobs_for(asset_id, &media, &verdicts);
+        let record = Record {
+            path: path.to_owned(),
+            asset_id,
+            name: path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default(),
+            metadata: metadata.sidecar.descriptive,
+            findings,
+            file: NewFile {
+                role: "original".to_owned(),
+                checksums: staged.checksums.clone(),
+                format,
+                media: Some(media),
+            },
+            verdicts,
+            jobs,
+            subtitles: metadata.sidecar.subtitles,
+            segments,
+        };
+        Ok(Staged::Ready(Box::new(Prepared { staged, record })))
+    }
+
+    /// A prepared file's row, as the catalogue takes it (a copy: a failed batch is retried).
+    pub(super) fn new_asset(&self, record: &Record) -> NewAsset<'_> {
+        NewAsset {
+            id: record.asset_id,
+            name: record.name.clone(),
+            collection: self.collection.clone(),
+            source_path: record.path.display().to_string(),
+            metadata: record.metadata.clone(),
+            tags: self.tags.clone(),
+            findings: record.findings.clone(),
+            file: record.file.clone(),
+            frames: Vec::new(),
+            verdicts: record.verdicts.clone(),
+            jobs: record.jobs.clone(),
+            house_id_template: &self.regie.settings.house_id_template,
+            ingest_date: Local::now().format("%Y%m%d").to_string(),
+            owner_id: self.owner_id.clone(),
+            subtitles: record.subtitles.clone(),
+            segments: record.segments.clone(),
+        }
+    }
+
+    /// The work queued with a new asset: previews, shots, speech, text, fingerprints, copies, and
+    /// the workflow events of its verdicts.
+    fn jobs_for(&self, asset_id: AssetId, media: &MediaDescription, verdicts: &[Verdict]) -> Vec<NewJob> {
         let mut jobs = Vec::new();
         if self.regie.settings.jobs.previews_at_ingest {
             jobs.push(crate::jobs::previews_job(&self.regie.settings, asset_id));
-            if self.regie.settings.timeline.shots_at_ingest && crate::timeline::has_shots(&media) {
+            if self.regie.settings.timeline.shots_at_ingest && crate::timeline::has_shots(media) {
                 jobs.push(crate::timeline::shots_job(&self.regie.settings, asset_id));
             }
         }
         if crate::intelligence::transcribe_at_ingest(&self.regie.settings, &self.collection)
-            && crate::intelligence::has_speech(&media)
+            && crate::intelligence::has_speech(media)
         {
             jobs.push(crate::intelligence::transcribe_job(&self.regie.settings, asset_id));
         }
         if crate::intelligence::ocr_at_ingest(&self.regie.settings, &self.collection)
-            && crate::intelligence::has_pictures(&media)
+            && crate::intelligence::has_pictures(media)
         {
             jobs.push(crate::intelligence::ocr_job(&self.regie.settings, asset_id));
         }
         if self.regie.settings.intelligence.fingerprint_at_ingest
-            && crate::intelligence::has_pictures_to_fingerprint(&media)
+            && crate::intelligence::has_pictures_to_fingerprint(media)
         {
             jobs.push(crate::intelligence::fingerprint_job(&self.regie.settings, asset_id));
         }
@@ -93,49 +158,21 @@ impl Run {
             );
             jobs.extend(events.iter().map(crate::workflow::event_job));
         }
-        let inserted = self
-            .regie
-            .db
-            .insert_asset(NewAsset {
-                id: asset_id,
-                name,
-                collection: self.collection.clone(),
-                source_path: path.display().to_string(),
-                metadata: metadata.sidecar.descriptive,
-                tags: self.tags.clone(),
-                findings: findings.clone(),
-                file: NewFile { role: "original".to_owned(), checksums, format, media: Some(media) },
-                frames: Vec::new(),
-                verdicts,
-                jobs,
-                house_id_template: &self.regie.settings.house_id_template,
-                ingest_date: Local::now().format("%Y%m%d").to_string(),
-                owner_id: self.owner_id.clone(),
-                subtitles: metadata.sidecar.subtitles,
-                segments,
-            })
-            .await;
-        match inserted {
-            Ok(house_id) => Ok(FileOutcome::ingested(path, asset_id, house_id, size, findings)),
-            // Another process catalogued the same bytes a moment ago: this file is its duplicate.
-            Err(regie_db::DbError::ContentAlreadyCatalogued(_)) => self
-                .duplicate_of_existing(path, &blake3, size)
-                .await?
-                .ok_or_else(|| AppError::Internal("catalogued content vanished".to_owned())),
-            Err(error) => Err(error.into()),
-        }
+        jobs
     }
 
-    /// Copies the file into the store's temporary folder with every checksum, off the async threads.
+    /// Copies the file into the store's temporary folder with every checksum, off the async
+    /// threads; the copy is flushed to disk with its batch, when it is stored.
     pub(super) async fn stage(&self, path: &Path) -> Result<StagedBlob, AppError> {
         let store = self.regie.store.clone();
         let source = path.to_owned();
         let options = HashOptions { sha256: self.regie.settings.sha256 };
         let observer = Arc::clone(&self.observer);
-        let staged =
-            tokio::task::spawn_blocking(move || store.stage(&source, options, &|bytes| observer.bytes_copied(bytes)))
-                .await
-                .map_err(|error| AppError::Internal(error.to_string()))??;
+        let staged = tokio::task::spawn_blocking(move || {
+            store.stage_unflushed(&source, options, &|bytes| observer.bytes_copied(bytes))
+        })
+        .await
+        .map_err(|error| AppError::Internal(error.to_string()))??;
         Ok(staged)
     }
 

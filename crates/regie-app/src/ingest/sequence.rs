@@ -74,20 +74,25 @@ impl Run {
         let mut damaged_numbers = std::collections::BTreeSet::new();
         let mut reference: Option<FrameFacts> = None;
         let mut damaged = Vec::new();
-        // Frames are copied a few at a time (each ends with an fsync), and compared in order.
+        // Frames are copied a few at a time and compared in order; they are stored a batch at a
+        // time (one flush for the batch, see `BlobStore::commit_all`).
         let to_copy: Vec<(u64, std::path::PathBuf)> =
             sequence.frames.iter().map(|frame| (frame.number, frame.path.clone())).collect();
         let mut copied = futures::stream::iter(to_copy)
             .map(|(number, path)| async move {
                 let staged = self.stage(&path).await?;
                 let facts = frame_facts(format, staged.path(), &staged.head, staged.checksums.size);
-                let checksums = staged.checksums.clone();
-                self.keep_blob(staged).await?;
-                Ok::<_, AppError>((number, checksums, facts))
+                Ok::<_, AppError>((number, staged, facts))
             })
             .buffered(FRAMES_AT_ONCE);
+        let mut to_store = Vec::with_capacity(super::batch::BATCH_LIMIT);
         while let Some(copied_frame) = copied.next().await {
-            let (number, checksums, facts) = copied_frame?;
+            let (number, staged, facts) = copied_frame?;
+            let checksums = staged.checksums.clone();
+            to_store.push(staged);
+            if to_store.len() >= super::batch::BATCH_LIMIT {
+                self.regie.store.store_all(std::mem::take(&mut to_store)).await?;
+            }
             let name = sequence.frame_name(number);
             let problem = match facts {
                 Ok(facts) => match &reference {
@@ -110,6 +115,7 @@ impl Run {
             frames.push((number, checksums));
         }
         drop(copied);
+        self.regie.store.store_all(to_store).await?;
         let Some(first) = reference else {
             return Err(AppError::Invalid(format!(
                 "no frame of {} could be read as {}: {}",

@@ -9,7 +9,8 @@ mod md5_list;
 pub(crate) mod regie_json;
 mod subtitles;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use regie_core::sidecar::Sidecar;
@@ -21,6 +22,9 @@ pub const SIDECAR_EXTENSIONS: &[&str] = &["json", "xml", "csv", "md5", "srt", "v
 pub(crate) fn is_sidecar(path: &Path) -> bool {
     extension_of(path).is_some_and(|extension| SIDECAR_EXTENSIONS.contains(&extension.as_str()))
 }
+
+/// Extensions of a file's own sidecars (`clip.json`, `clip.mxf.xml`...).
+const OWN_SIDECAR_EXTENSIONS: [&str; 3] = ["json", "xml", "md5"];
 
 /// What the sidecars of one media file say, and the problems met reading them.
 #[derive(Debug, Default)]
@@ -35,6 +39,9 @@ pub struct SidecarReader {
     manifests: HashMap<PathBuf, Vec<(PathBuf, Manifest)>>,
     /// Each folder's subtitle files, listed once.
     subtitle_files: HashMap<PathBuf, Vec<PathBuf>>,
+    /// The names of each folder's possible own sidecars (`.json`, `.xml`, `.md5`), listed once:
+    /// thousands of files in a folder cost no six lookups each.
+    own_sidecar_names: HashMap<PathBuf, HashSet<OsString>>,
 }
 
 #[derive(Debug)]
@@ -50,8 +57,11 @@ impl SidecarReader {
         let Some(file_name) = media.file_name().and_then(|name| name.to_str()) else {
             return reading;
         };
+        let folder = media.parent().unwrap_or(Path::new(".")).to_owned();
+        let names = self.own_sidecar_names.entry(folder.clone()).or_insert_with(|| list_own_sidecar_names(&folder));
         for candidate in own_sidecar_candidates(media) {
-            if !candidate.is_file() {
+            let listed = candidate.file_name().is_some_and(|name| names.contains(name));
+            if !listed || !candidate.is_file() {
                 continue;
             }
             match read_own_sidecar(&candidate, file_name) {
@@ -59,7 +69,6 @@ impl SidecarReader {
                 Err(reason) => reading.findings.push(unreadable(&candidate, &reason)),
             }
         }
-        let folder = media.parent().unwrap_or(Path::new(".")).to_owned();
         let subtitle_files = self.subtitle_files.entry(folder.clone()).or_insert_with(|| list_subtitles(&folder));
         reading.sidecar.subtitles = subtitles::subtitles_for(media, subtitle_files, &mut reading.findings);
         let manifests =
@@ -81,7 +90,7 @@ impl SidecarReader {
 /// `clip.json`, `clip.mxf.json`, and the same for `.xml` and `.md5`.
 fn own_sidecar_candidates(media: &Path) -> Vec<PathBuf> {
     let mut candidates = Vec::new();
-    for extension in ["json", "xml", "md5"] {
+    for extension in OWN_SIDECAR_EXTENSIONS {
         candidates.push(media.with_extension(extension));
         let mut appended = media.as_os_str().to_owned();
         appended.push(format!(".{extension}"));
@@ -127,6 +136,15 @@ fn load_manifests(folder: &Path, findings: &mut Vec<Finding>) -> Vec<(PathBuf, M
         }
     }
     manifests
+}
+
+fn list_own_sidecar_names(folder: &Path) -> HashSet<OsString> {
+    let Ok(entries) = std::fs::read_dir(folder) else { return HashSet::new() };
+    entries
+        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+        .filter(|path| extension_of(path).is_some_and(|extension| OWN_SIDECAR_EXTENSIONS.contains(&extension.as_str())))
+        .filter_map(|path| path.file_name().map(ToOwned::to_owned))
+        .collect()
 }
 
 fn list_subtitles(folder: &Path) -> Vec<PathBuf> {

@@ -10,7 +10,8 @@ use crate::harness::{TestRegie, json_lines};
 fn a_killed_ingest_resumes_to_a_complete_and_consistent_catalogue() {
     let regie = TestRegie::new();
     let inbox = regie.scratch("inbox");
-    let files = distinct_wavs(&inbox, 240);
+    // Enough files that the kill lands mid-run, batches of hundreds being recorded at once.
+    let files = distinct_wavs(&inbox, 1000);
 
     let mut child = regie
         .command()
