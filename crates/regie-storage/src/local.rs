@@ -309,8 +309,10 @@ impl BlobStore {
         // keep the copy going forever; the fingerprint check below then reports the change.
         let mut input = file.take(before.0);
         let temp_folder = self.root.join("tmp");
+        // Read-only from the start, as a stored blob is: no change of mode at the commit.
         let mut temp = tempfile::Builder::new()
             .prefix("ingest-")
+            .permissions(fs::Permissions::from_mode(0o444))
             .tempfile_in(&temp_folder)
             .map_err(|error| StorageError::write(&temp_folder, error))?;
         let mut hashers = HasherSet::start(options, before.0);
@@ -349,6 +351,12 @@ impl BlobStore {
             return Err(StorageError::SourceChanged { path: source.to_owned() });
         }
         let checksums = Checksums { md5: digests.md5, blake3: digests.blake3, sha256: digests.sha256, size };
+        if self.remote.is_none() {
+            // The blob's folder made here, on the staging thread, leaves the commit (one at a
+            // time for a whole batch) only renames.
+            let folder = self.blob_path(&checksums.blake3).parent().expect("blob paths have a parent").to_owned();
+            fs::create_dir_all(&folder).map_err(|error| StorageError::write(&folder, error))?;
+        }
         Ok(StagedBlob { temp: temp.into_temp_path(), flushed: false, checksums, head })
     }
 
@@ -387,8 +395,6 @@ impl BlobStore {
         for (target, blob) in to_rename {
             let folder = target.parent().expect("blob paths have a parent");
             fs::create_dir_all(folder).map_err(|error| StorageError::write(folder, error))?;
-            let read_only = fs::Permissions::from_mode(0o444);
-            fs::set_permissions(blob.path(), read_only).map_err(|error| StorageError::write(blob.path(), error))?;
             blob.temp.persist(&target).map_err(|error| StorageError::write(&target, error.error))?;
             folders.insert(folder.to_owned());
         }

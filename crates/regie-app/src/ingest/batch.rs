@@ -33,6 +33,8 @@ impl Run {
     /// Stores and records one batch; an outcome for every file of it.
     async fn record_batch(&self, batch: Vec<Prepared>) -> Vec<FileOutcome> {
         let _recording = self.record_lock.lock().await;
+        let started = std::time::Instant::now();
+        let files = batch.len();
         let mut staged = Vec::with_capacity(batch.len());
         let mut records = Vec::with_capacity(batch.len());
         for Prepared { staged: copy, record } in batch {
@@ -43,6 +45,7 @@ impl Run {
         if let Err(error) = self.regie.store.store_all(staged).await {
             return failed_all(&records, &error.into());
         }
+        let stored = started.elapsed();
         // Content catalogued since the workers looked (an earlier batch, another process), or
         // twice in this batch, makes a duplicate.
         let digests: Vec<&regie_core::Blake3Hex> = records.iter().map(|record| &record.file.checksums.blake3).collect();
@@ -74,6 +77,12 @@ impl Run {
         for record in repeats {
             outcomes.push(self.duplicate_outcome(&record).await);
         }
+        tracing::debug!(
+            files,
+            stored_ms = stored.as_millis(),
+            recorded_ms = (started.elapsed() - stored).as_millis(),
+            "ingest batch"
+        );
         outcomes
     }
 

@@ -48,17 +48,29 @@ impl Run {
     /// catalogued, describes it, checks it and prepares its record.
     pub(super) async fn prepare_one(&self, path: &Path) -> Result<Staged, AppError> {
         let staged = self.stage(path).await?;
-        if let Some(outcome) = self.existing_content(path, &staged).await? {
-            // Kept under its address even so: a blob missing from the store comes back.
-            self.keep_blob(staged).await?;
-            return Ok(Staged::Settled(outcome));
-        }
-        let media = self
-            .regie
-            .prober
-            .describe(staged.path(), Some(&staged.head))
-            .await
-            .map_err(|error| error.about(staged.path(), path))?;
+        // Content catalogued already is a duplicate, found by its batch anyway; asking here
+        // first only pays when describing and checking it would cost more than the question
+        // (ffprobe, or a policy's measurements), not for a file read natively in microseconds.
+        let quick = if self.policies.is_empty() {
+            self.regie.prober.describe_without_ffprobe(staged.path(), Some(&staged.head))
+        } else {
+            None
+        };
+        let media = match quick {
+            Some(media) => media,
+            None => {
+                if let Some(outcome) = self.existing_content(path, &staged).await? {
+                    // Kept under its address even so: a blob missing from the store comes back.
+                    self.keep_blob(staged).await?;
+                    return Ok(Staged::Settled(outcome));
+                }
+                self.regie
+                    .prober
+                    .describe(staged.path(), Some(&staged.head))
+                    .await
+                    .map_err(|error| error.about(staged.path(), path))?
+            }
+        };
         let format = FileFormat::sniff(&staged.head);
         let mut metadata = self.sidecars.lock().expect("sidecar lock").read_for(path);
         let descriptive = &mut metadata.sidecar.descriptive;

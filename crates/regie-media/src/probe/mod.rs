@@ -37,28 +37,16 @@ impl Prober {
     /// (ingest reads them during the copy); otherwise they are read here.
     pub async fn describe(&self, path: &Path, head: Option<&[u8]>) -> Result<MediaDescription, MediaError> {
         let sniffed = sniff(path, head)?;
-        if matches!(
-            sniffed,
-            FileFormat::Wav
-                | FileFormat::Aiff
-                | FileFormat::Flac
-                | FileFormat::Mp3
-                | FileFormat::Png
-                | FileFormat::Jpeg
-                | FileFormat::Tiff
-                | FileFormat::Mp4
-                | FileFormat::Mov
-                | FileFormat::Matroska
-                | FileFormat::Webm
-                | FileFormat::Mxf
-                | FileFormat::Mpegts
-                | FileFormat::Dpx
-                | FileFormat::Exr
-        ) && let Some(description) = native_description(path)
-        {
+        if let Some(description) = native_for(sniffed, path) {
             return Ok(description);
         }
         self.ffprobe(path, sniffed).await
+    }
+
+    /// The native prober's description when it reads the file fully (microseconds, no process
+    /// started); `None` when [`Prober::describe`] would ask ffprobe.
+    pub fn describe_without_ffprobe(&self, path: &Path, head: Option<&[u8]>) -> Option<MediaDescription> {
+        native_for(sniff(path, head).ok()?, path)
     }
 
     /// Describes `path` with the native prober alone: an error says why it leaves a file to
@@ -124,6 +112,30 @@ fn sniff(path: &Path, head: Option<&[u8]>) -> Result<FileFormat, MediaError> {
         return Err(MediaError::NotMedia { path: path.to_owned(), format: sniffed.as_str() });
     }
     Ok(sniffed)
+}
+
+/// The native description of a file whose bytes say it is in a format the native prober reads,
+/// when it reads this one fully.
+fn native_for(sniffed: FileFormat, path: &Path) -> Option<MediaDescription> {
+    let native_format = matches!(
+        sniffed,
+        FileFormat::Wav
+            | FileFormat::Aiff
+            | FileFormat::Flac
+            | FileFormat::Mp3
+            | FileFormat::Png
+            | FileFormat::Jpeg
+            | FileFormat::Tiff
+            | FileFormat::Mp4
+            | FileFormat::Mov
+            | FileFormat::Matroska
+            | FileFormat::Webm
+            | FileFormat::Mxf
+            | FileFormat::Mpegts
+            | FileFormat::Dpx
+            | FileFormat::Exr
+    );
+    if native_format { native_description(path) } else { None }
 }
 
 /// A native description, with its EXIF facts for a still image and its prober named.

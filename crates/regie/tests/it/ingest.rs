@@ -92,6 +92,43 @@ fn ingest_records_duplicates_once_and_a_rerun_changes_nothing() {
 }
 
 #[test]
+fn files_recorded_a_batch_at_a_time_keep_one_asset_per_content_and_consecutive_house_ids() {
+    let regie = TestRegie::new();
+    let inbox = regie.scratch("inbox");
+    let files = crate::fixtures::distinct_wavs(&inbox, 300);
+    // Every tenth file again under another name: a repeat inside the same batch or a later one.
+    for file in files.iter().step_by(10) {
+        let name = file.file_name().unwrap().to_string_lossy();
+        fs::copy(file, inbox.join(format!("again_{name}"))).unwrap();
+    }
+    let (code, lines) = regie.ingest(&[&inbox], &[]);
+    assert_eq!(code, 0);
+    assert_eq!(lines.len(), 330);
+    let count = |status: &str| lines.iter().filter(|line| line["status"] == status).count();
+    assert_eq!((count("ingested"), count("duplicate")), (300, 30), "{lines:#?}");
+    for line in lines.iter().filter(|line| line["status"] == "duplicate") {
+        let path = line["path"].as_str().unwrap();
+        let name = path.rsplit('/').next().unwrap();
+        let other = match name.strip_prefix("again_") {
+            Some(first_name) => format!("/{first_name}"),
+            None => format!("/again_{name}"),
+        };
+        assert_eq!(line["asset_id"], outcome_for(&lines, &other)["asset_id"], "{path} names its original's asset");
+    }
+    let listed = regie.json(&["assets", "list", "--json"]);
+    let mut numbers: Vec<u64> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|asset| asset["house_id"].as_str().unwrap().rsplit('-').next().unwrap().parse().unwrap())
+        .collect();
+    numbers.sort_unstable();
+    assert_eq!(numbers, (1..=300).collect::<Vec<u64>>(), "house ids 1 to 300, none taken twice or skipped");
+    assert_eq!(regie.blobs().len(), 300, "one stored copy per content");
+    assert!(regie.temporaries().is_empty(), "no staged copy left behind");
+}
+
+#[test]
 fn broken_files_fail_one_by_one_and_the_batch_goes_on() {
     let regie = TestRegie::new();
     let inbox = regie.scratch("inbox");
