@@ -39,21 +39,23 @@ pub fn preview_arguments(
         return transcode_arguments(proxy, source, output_dir);
     };
     let rung = &video.rungs[0];
-    let interval = layout.interval_s;
+    // One frame per interval from the start; the last, partial interval gives one too (FFmpeg's
+    // default drops it, and a clip shorter than one interval then gives no frame at all).
+    let every_interval = format!("fps=1/{}:round=down:eof_action=pass", layout.interval_s);
     let taps = [
         Tap {
             chain: format!(
-                "fps=1/{interval}:round=down,scale={}:{},setsar=1,tile={}x{}",
+                "{every_interval},scale={}:{},setsar=1,tile={}x{}",
                 layout.tile_width, layout.tile_height, layout.columns, layout.rows
             ),
             label: "board",
         },
         Tap {
-            chain: format!("fps=1/{interval}:round=down,scale={LUMA_SAMPLE_SIDE}:{LUMA_SAMPLE_SIDE},format=gray"),
+            chain: format!("{every_interval},scale={LUMA_SAMPLE_SIDE}:{LUMA_SAMPLE_SIDE},format=gray"),
             label: "luma",
         },
         Tap {
-            chain: format!("fps=1/{interval}:round=down,scale={}:{},setsar=1,format=yuvj420p", rung.width, rung.height),
+            chain: format!("{every_interval},scale={}:{},setsar=1,format=yuvj420p", rung.width, rung.height),
             label: "frames",
         },
     ];
@@ -94,7 +96,10 @@ mod tests {
         assert_eq!(text.iter().filter(|argument| *argument == "-i").count(), 1);
         let graph = &text[text.iter().position(|argument| argument == "-filter_complex").unwrap() + 1];
         assert!(graph.starts_with("[0:v:0]split=4[s0][s1][s2][s3];"), "{graph}");
-        assert!(graph.contains("[s3]fps=1/1:round=down,scale=1280:720,setsar=1,format=yuvj420p[frames]"), "{graph}");
+        assert!(
+            graph.contains("[s3]fps=1/1:round=down:eof_action=pass,scale=1280:720,setsar=1,format=yuvj420p[frames]"),
+            "{graph}"
+        );
         assert_eq!(text.last().unwrap(), "file:/w/frame-%04d.jpg");
     }
 }

@@ -123,6 +123,32 @@ fn the_poster_is_not_a_black_frame() {
 }
 
 #[test]
+fn a_clip_shorter_than_one_storyboard_interval_gets_its_previews() {
+    let regie = TestRegie::new();
+    let inbox = regie.scratch("inbox");
+    let clip = inbox.join("sting.mp4");
+    let made = std::process::Command::new("ffmpeg")
+        .args(["-v", "error", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25", "-t", "0.4", "-c:v", "libx264"])
+        .arg(&clip)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let (code, lines) = regie.ingest(&[&clip], &[]);
+    assert_eq!(code, 0, "{lines:#?}");
+    let output = regie.run(&["worker", "--until-idle"]);
+    assert!(output.status.success(), "worker: {}", String::from_utf8_lossy(&output.stderr));
+    let jobs = regie.json(&["jobs", "list", "--json"]);
+    assert_eq!(jobs[0]["state"], "succeeded", "{jobs:#}");
+    let asset = regie.json(&["assets", "show", lines[0]["asset_id"].as_str().unwrap(), "--json"]);
+    let sprite = ffprobe(&blob(&regie, file_of(&asset, "storyboard")["blake3"].as_str().unwrap()));
+    assert_eq!(sprite["streams"][0]["width"], 160, "one tile");
+    let index =
+        std::fs::read_to_string(blob(&regie, file_of(&asset, "storyboard-index")["blake3"].as_str().unwrap())).unwrap();
+    assert_eq!(index.matches(" --> ").count(), 1, "{index}");
+    assert!(mean_grey(&blob(&regie, file_of(&asset, "poster")["blake3"].as_str().unwrap())) > 20);
+}
+
+#[test]
 fn a_sideways_photo_gets_an_upright_thumbnail() {
     let regie = TestRegie::new();
     let asset = ingest_and_process(&regie, "exif.jpg");
