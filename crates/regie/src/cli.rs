@@ -541,7 +541,7 @@ pub struct IngestArgs {
     /// Also compute SHA-256.
     #[arg(long)]
     pub sha256: bool,
-    /// Files processed at once.
+    /// Files processed at once (default two per core, from 2 to 8).
     #[arg(long)]
     pub concurrency: Option<usize>,
     /// One JSON object per input file on stdout.

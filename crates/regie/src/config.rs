@@ -493,7 +493,9 @@ impl Default for IngestConfig {
         let cores = std::thread::available_parallelism().map_or(2, usize::from);
         Self {
             sha256: false,
-            concurrency: cores.clamp(1, 4),
+            // Two files per core: one copying or waiting on the disk while the other is hashed
+            // (2,000 small files: 0.63 s with one per core, 0.55 s with two, on 2 cores).
+            concurrency: (cores * 2).clamp(2, 8),
             house_id_template: "{collection}-{date}-{seq:05}".to_owned(),
             sequence_frame_rate: "24".to_owned(),
         }

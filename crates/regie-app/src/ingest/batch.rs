@@ -12,16 +12,21 @@ use crate::AppError;
 
 /// The most files recorded in one transaction (and prepared files waiting for it).
 pub(super) const BATCH_LIMIT: usize = 256;
+/// How long a batch waits for more files after its first.
+const BATCH_WINDOW: std::time::Duration = std::time::Duration::from_millis(20);
 
 impl Run {
     /// Records what the workers prepare, a batch at a time, until every worker has finished.
     pub(super) async fn record_batches(&self, mut prepared: mpsc::Receiver<Prepared>) {
         while let Some(first) = prepared.recv().await {
+            // What arrives within a short window joins the batch: fewer, larger batches cost
+            // the catalogue fewer pages written per file, and one file alone waits only this.
+            let window = tokio::time::Instant::now() + BATCH_WINDOW;
             let mut batch = vec![first];
             while batch.len() < BATCH_LIMIT {
-                match prepared.try_recv() {
-                    Ok(next) => batch.push(next),
-                    Err(_) => break,
+                match tokio::time::timeout_at(window, prepared.recv()).await {
+                    Ok(Some(next)) => batch.push(next),
+                    Ok(None) | Err(_) => break,
                 }
             }
             for outcome in self.record_batch(batch).await {
