@@ -16,6 +16,8 @@ pub const BUILT_IN_PROFILES: &[(&str, &str)] = &[
     ("prores-hq", include_str!("../profiles/prores-hq.toml")),
     ("mobile-540p", include_str!("../profiles/mobile-540p.toml")),
     ("audio-bwf", include_str!("../profiles/audio-bwf.toml")),
+    ("web-ladder-hevc", include_str!("../profiles/web-ladder-hevc.toml")),
+    ("web-ladder-av1", include_str!("../profiles/web-ladder-av1.toml")),
 ];
 
 /// A profile and the TOML it came from (queued with the job, so the job runs what was asked

@@ -228,13 +228,31 @@ fn video_codec(video: &VideoPlan, segment_seconds: u32, arguments: &mut Argument
                 }
                 .to_owned()
             });
-            arguments.push_all(["-preset", &preset]);
-            let gop = video.gop_frames.to_string();
-            arguments.push_all(["-g", &gop, "-keyint_min", &gop, "-sc_threshold", "0"]);
-            // Keyframes on the same instants in every rung, so players switch between them cleanly.
-            let every = f64::from(video.gop_frames) / video.frame_rate.as_f64();
-            let every = if video.rungs.len() > 1 { f64::from(segment_seconds).min(every) } else { every };
-            arguments.push_all(["-force_key_frames:v", &format!("expr:gte(t,n_forced*{every})")]);
+            arguments.push_all(["-preset", &preset, "-sc_threshold", "0"]);
+            aligned_keyframes(video, segment_seconds, arguments);
+        }
+        VideoCodec::Hevc => {
+            // Tagged hvc1 (parameter sets in the sample entry), as Apple's players require.
+            arguments.push_all(["-c:v", "libx265", "-tag:v", "hvc1"]);
+            let preset = match video.speed {
+                Speed::Fast => "veryfast",
+                Speed::Balanced => "fast",
+                Speed::Quality => "slow",
+            };
+            arguments.push_all(["-preset", preset]);
+            // Closed GOPs of fixed length with IDR keyframes: every segment starts decodable.
+            arguments.push_all(["-x265-params", "log-level=error:scenecut=0:open-gop=0", "-forced-idr", "1"]);
+            aligned_keyframes(video, segment_seconds, arguments);
+        }
+        VideoCodec::Av1 => {
+            let preset = match video.speed {
+                Speed::Fast => "10",
+                Speed::Balanced => "8",
+                Speed::Quality => "6",
+            };
+            arguments.push_all(["-c:v", "libsvtav1", "-preset", preset]);
+            // SVT-AV1 puts a keyframe every `-g` frames (its intra period); scene cuts add none.
+            arguments.push_all(["-g", &video.gop_frames.to_string()]);
         }
         VideoCodec::Mpeg2 => {
             arguments.push_all(["-c:v", "mpeg2video", "-intra_vlc", "1"]);
@@ -293,6 +311,16 @@ fn video_codec(video: &VideoPlan, segment_seconds: u32, arguments: &mut Argument
     {
         arguments.push_all(["-rc_init_occupancy", &format!("{bufsize}k")]);
     }
+}
+
+/// A fixed GOP, and keyframes on the same instants in every rung, so players switch between
+/// rungs cleanly.
+fn aligned_keyframes(video: &VideoPlan, segment_seconds: u32, arguments: &mut Arguments) {
+    let gop = video.gop_frames.to_string();
+    arguments.push_all(["-g", &gop, "-keyint_min", &gop]);
+    let every = f64::from(video.gop_frames) / video.frame_rate.as_f64();
+    let every = if video.rungs.len() > 1 { f64::from(segment_seconds).min(every) } else { every };
+    arguments.push_all(["-force_key_frames:v", &format!("expr:gte(t,n_forced*{every})")]);
 }
 
 fn audio_codec(audio: &AudioPlan, arguments: &mut Arguments) {

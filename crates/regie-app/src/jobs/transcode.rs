@@ -1,9 +1,9 @@
 //! A transcode: the profile queued with the job, planned against the source, made by one ffmpeg
 //! process, verified against the plan, then every file of the rendition stored by content.
 
-use regie_core::profile::Container;
 use regie_core::profile::plan::OutputPlan;
 use regie_core::profile::verify::mismatches;
+use regie_core::profile::{Container, VideoCodec};
 use regie_db::{JobOutputs, NewRendition, RenditionFile};
 use regie_media::transcode_arguments;
 
@@ -57,8 +57,12 @@ pub(super) async fn run_with(context: &JobContext, speed: Option<Speed>) -> Resu
     );
 
     let main_file = plan.container.main_file();
+    let mut wrong = Vec::new();
+    if plan.container == Container::Cmaf && plan.video.as_ref().is_some_and(|video| video.codec == VideoCodec::Hevc) {
+        wrong.extend(complete_hevc_codecs(context, &plan).await);
+    }
     let described = context.probe(&context.work_dir.join(main_file)).await?;
-    let mut wrong = mismatches(&plan, &described);
+    wrong.extend(mismatches(&plan, &described));
     if plan.container == Container::Cmaf {
         wrong.extend(manifest_mismatches(context, &plan).await);
     }
@@ -98,6 +102,38 @@ pub(super) async fn run_with(context: &JobContext, speed: Option<Speed>) -> Resu
     })
 }
 
+/// Writes each HEVC rung's full codec string (`hvc1.2.4.L93.90`, from the `hvcC` record of its
+/// initialisation segment) where FFmpeg wrote a bare `hvc1`, in the HLS master playlist and the
+/// DASH manifest: players choose a variant by it. What could not be completed is a mismatch.
+async fn complete_hevc_codecs(context: &JobContext, plan: &OutputPlan) -> Vec<String> {
+    const TAG: &str = "hvc1";
+    let rungs = plan.video.as_ref().map_or(0, |video| video.rungs.len());
+    let mut codecs = Vec::with_capacity(rungs);
+    for rung in 0..rungs {
+        let init = context.work_dir.join(format!("init-{rung}.m4s"));
+        let bytes = tokio::fs::read(&init).await.unwrap_or_default();
+        match regie_media::hevc_codec_string(&bytes, TAG) {
+            Some(text) => codecs.push(text),
+            None => return vec![format!("the HEVC rung {rung} has no readable hvcC record in init-{rung}.m4s")],
+        }
+    }
+    let (manifest_path, master_path) = (context.work_dir.join("manifest.mpd"), context.work_dir.join("master.m3u8"));
+    let manifest = tokio::fs::read_to_string(&manifest_path).await.unwrap_or_default();
+    let master = tokio::fs::read_to_string(&master_path).await.unwrap_or_default();
+    let manifest = codecs
+        .iter()
+        .enumerate()
+        .fold(manifest, |manifest, (rung, text)| regie_media::set_dash_codecs(&manifest, rung, TAG, text));
+    let master = regie_media::set_hls_codecs(&master, TAG, |rung| codecs.get(rung).cloned());
+    let mut found = Vec::new();
+    for (path, text) in [(&manifest_path, manifest), (&master_path, master)] {
+        if let Err(error) = tokio::fs::write(path, text).await {
+            found.push(format!("cannot complete the codec strings in {}: {error}", path.display()));
+        }
+    }
+    found
+}
+
 /// The DASH manifest must list every rung, and every HLS variant playlist must exist.
 async fn manifest_mismatches(context: &JobContext, plan: &OutputPlan) -> Vec<String> {
     let mut found = Vec::new();
@@ -115,6 +151,9 @@ async fn manifest_mismatches(context: &JobContext, plan: &OutputPlan) -> Vec<Str
         if !master.contains(&format!("RESOLUTION={}x{}", rung.width, rung.height)) {
             found.push(format!("the HLS master playlist lists no {}x{} variant", rung.width, rung.height));
         }
+    }
+    if master.contains("CODECS=\"hvc1,") || master.contains("CODECS=\"hvc1\"") {
+        found.push("the HLS master playlist gives an HEVC variant no full codec string".to_owned());
     }
     for line in master.lines().filter(|line| !line.starts_with('#') && !line.trim().is_empty()) {
         if !context.work_dir.join(line.trim()).is_file() {

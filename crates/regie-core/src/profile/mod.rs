@@ -141,6 +141,10 @@ pub fn choose_preset(
 #[serde(rename_all = "lowercase")]
 pub enum VideoCodec {
     H264,
+    /// HEVC by libx265, tagged `hvc1` (what Apple's players ask for).
+    Hevc,
+    /// AV1 by SVT-AV1.
+    Av1,
     Mpeg2,
     Prores,
 }
@@ -150,6 +154,8 @@ impl VideoCodec {
     pub fn probed_name(self) -> &'static str {
         match self {
             Self::H264 => "h264",
+            Self::Hevc => "hevc",
+            Self::Av1 => "av1",
             Self::Mpeg2 => "mpeg2video",
             Self::Prores => "prores",
         }

@@ -35,6 +35,8 @@ pub const H264_PRESETS: &[&str] =
 fn codec_profiles(codec: VideoCodec) -> &'static [&'static str] {
     match codec {
         VideoCodec::H264 => &["baseline", "main", "high", "high10", "high422", "high444"],
+        VideoCodec::Hevc => &["main", "main10"],
+        VideoCodec::Av1 => &["main"],
         VideoCodec::Mpeg2 => &["422", "high", "main", "simple"],
         VideoCodec::Prores => &["proxy", "lt", "standard", "hq", "4444"],
     }
@@ -72,6 +74,16 @@ impl Profile {
             && let Err(reason) = check_video(video)
         {
             return invalid(&reason);
+        }
+        if let Some(video) = &self.video {
+            let fits = match video.codec {
+                VideoCodec::Hevc => matches!(self.container, Container::Mp4 | Container::Mov | Container::Cmaf),
+                VideoCodec::Av1 => matches!(self.container, Container::Mp4 | Container::Cmaf),
+                _ => true,
+            };
+            if !fits {
+                return invalid("hevc goes in mp4, mov or cmaf; av1 in mp4 or cmaf");
+            }
         }
         if let Some(audio) = &self.audio
             && let Err(reason) = check_audio(audio)
@@ -179,6 +191,22 @@ mod tests {
     fn profile(video: &str) -> Result<(), CoreError> {
         let text = format!("name = \"p\"\ncontainer = \"mp4\"\n[video]\ncodec = \"h264\"\n{video}");
         toml::from_str::<Profile>(&text).unwrap().validate()
+    }
+
+    #[test]
+    fn hevc_and_av1_go_only_in_containers_that_carry_them() {
+        let with = |container: &str, codec: &str, extra: &str| {
+            let text = format!("name = \"p\"\ncontainer = \"{container}\"\n[video]\ncodec = \"{codec}\"\n{extra}");
+            toml::from_str::<Profile>(&text).unwrap().validate()
+        };
+        assert!(with("mp4", "hevc", "codec_profile = \"main10\"").is_ok());
+        assert!(with("mov", "hevc", "").is_ok());
+        assert!(with("mp4", "av1", "codec_profile = \"main\"").is_ok());
+        let error = with("mxf", "hevc", "").unwrap_err();
+        assert!(error.to_string().contains("hevc goes in mp4, mov or cmaf"), "{error}");
+        assert!(with("mov", "av1", "").is_err());
+        assert!(with("mp4", "av1", "codec_profile = \"high\"").is_err(), "an H.264 profile");
+        assert!(with("mp4", "hevc", "preset = \"slow\"").is_err(), "x264's presets are H.264's");
     }
 
     #[test]

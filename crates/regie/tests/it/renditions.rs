@@ -99,6 +99,46 @@ fn the_web_ladder_is_one_cmaf_package_that_hls_and_dash_players_both_read() {
 }
 
 #[test]
+fn hevc_and_av1_ladders_are_verified_cmaf_packages_with_full_codec_strings() {
+    let regie = TestRegie::new();
+    let id = regie.ingest_without_previews("late_picture_1080p25.mp4");
+    for (profile, codec, pix_fmt, codecs_start) in
+        [("web-ladder-hevc", "hevc", "yuv420p10le", "hvc1.2.4.L"), ("web-ladder-av1", "av1", "yuv420p", "av01.0.")]
+    {
+        let queued = regie.json(&["transcode", &id, "--profile", profile, "--json"]);
+        assert_eq!(queued["created"], true);
+        let worker = regie.run(&["worker", "--until-idle", "--json"]);
+        assert!(worker.status.success(), "worker: {}", String::from_utf8_lossy(&worker.stderr));
+        let asset = regie.json(&["assets", "show", &id, "--json"]);
+        let rendition =
+            asset["renditions"].as_array().unwrap().iter().find(|rendition| rendition["profile"] == profile);
+        assert!(rendition.is_some(), "{profile} made and verified: {asset:#}");
+
+        let folder = package(&regie, profile);
+        let probe = ffprobe(&folder.join("manifest.mpd"));
+        let video: Vec<&Value> =
+            probe["streams"].as_array().unwrap().iter().filter(|stream| stream["codec_type"] == "video").collect();
+        assert!(video.iter().all(|stream| stream["codec_name"] == codec && stream["pix_fmt"] == pix_fmt), "{probe:#}");
+        assert_eq!(video_heights(&probe), [360, 540, 720, 1080]);
+        // Every variant names its own rung's full codec string, in both HLS and DASH.
+        let master = std::fs::read_to_string(folder.join("master.m3u8")).unwrap();
+        let variants: Vec<&str> = master
+            .lines()
+            .filter(|line| line.starts_with("#EXT-X-STREAM-INF:"))
+            .map(|line| line.split("CODECS=\"").nth(1).unwrap().split(',').next().unwrap())
+            .collect();
+        assert_eq!(variants.len(), 4, "{master}");
+        assert!(variants.iter().all(|codecs| codecs.starts_with(codecs_start)), "{master}");
+        let distinct: std::collections::BTreeSet<&&str> = variants.iter().collect();
+        assert!(distinct.len() > 1, "the rungs' levels differ: {variants:?}");
+        let manifest = std::fs::read_to_string(folder.join("manifest.mpd")).unwrap();
+        for codecs in &variants {
+            assert!(manifest.contains(&format!("codecs=\"{codecs}\"")), "{codecs} in {manifest}");
+        }
+    }
+}
+
+#[test]
 fn the_broadcast_rendition_is_xdcam_hd_422_in_mxf_op1a_with_eight_pcm_tracks() {
     let regie = TestRegie::new();
     let id = transcode(&regie, "late_picture_1080p25.mp4", "broadcast-xdcamhd50");
