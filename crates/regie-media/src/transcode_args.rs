@@ -276,6 +276,10 @@ fn video_codec(video: &VideoPlan, segment_seconds: u32, arguments: &mut Argument
             }
         }
     }
+    if let Some(hdr) = &video.hdr {
+        arguments.push_all(["-color_primaries", hdr.primaries, "-color_trc", hdr.transfer]);
+        arguments.push_all(["-colorspace", hdr.matrix]);
+    }
     if let Some(frames) = video.b_frames {
         arguments.push_all(["-bf", &frames.to_string()]);
     }
@@ -413,6 +417,7 @@ pub(crate) mod tests {
                 bufsize_kbits: None,
                 gop_frames: 50,
                 b_frames: None,
+                hdr: None,
             }),
             audio: None,
             duration_s: 10.0,

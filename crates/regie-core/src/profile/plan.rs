@@ -40,6 +40,34 @@ pub struct VideoPlan {
     pub bufsize_kbits: Option<u32>,
     pub gop_frames: u32,
     pub b_frames: Option<u32>,
+    /// The source's HDR signalling, carried into a 10-bit HEVC or AV1 output.
+    pub hdr: Option<HdrSignal>,
+}
+
+/// How an HDR picture is to be read: BT.2020 primaries with the PQ (`smpte2084`) or HLG
+/// (`arib-std-b67`) transfer, as ffmpeg names them (only these two, so a value is never passed on
+/// unchecked).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HdrSignal {
+    pub primaries: &'static str,
+    pub transfer: &'static str,
+    /// The matrix that goes with BT.2020 primaries.
+    pub matrix: &'static str,
+}
+
+impl HdrSignal {
+    /// The HDR signal a source stream declares, if any.
+    pub fn of(stream: &crate::StreamDescription) -> Option<Self> {
+        if stream.color_primaries.as_deref() != Some("bt2020") {
+            return None;
+        }
+        let transfer = match stream.color_transfer.as_deref()? {
+            "smpte2084" => "smpte2084",
+            "arib-std-b67" => "arib-std-b67",
+            _ => return None,
+        };
+        Some(Self { primaries: "bt2020", transfer, matrix: "bt2020nc" })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -142,6 +170,15 @@ impl OutputPlan {
                     bufsize_kbits: spec.bufsize_kbits,
                     gop_frames,
                     b_frames: spec.b_frames,
+                    // HDR survives only where the output can carry it: 10 bits or more, in a
+                    // codec whose streams signal it (tone mapping to SDR is not done here).
+                    hdr: HdrSignal::of(stream).filter(|_| {
+                        matches!(spec.codec, VideoCodec::Hevc | VideoCodec::Av1)
+                            && spec
+                                .pixel_format
+                                .as_deref()
+                                .is_some_and(|format| format.contains("10") || format.contains("12"))
+                    }),
                 })
             }
         };
@@ -234,6 +271,24 @@ mod tests {
         assert_eq!(sizes, vec![(1280, 720), (640, 360)]);
         assert_eq!(video.gop_frames, 50);
         assert!(!video.deinterlace);
+    }
+
+    #[test]
+    fn hdr_signalling_goes_only_into_10_bit_hevc_or_av1() {
+        let mut hdr = source(1920, 1080, "progressive", 0);
+        hdr.streams[0].color_primaries = Some("bt2020".into());
+        hdr.streams[0].color_transfer = Some("smpte2084".into());
+        let plan_of = |source: &MediaDescription, codec: &str, pixel_format: &str| {
+            let json = format!(r#"{{"name":"p","container":"mp4","video":{{"codec":"{codec}"{pixel_format}}}}}"#);
+            OutputPlan::new(&profile(&json), source).unwrap().video.unwrap().hdr
+        };
+        let pq = Some(HdrSignal { primaries: "bt2020", transfer: "smpte2084", matrix: "bt2020nc" });
+        assert_eq!(plan_of(&hdr, "hevc", r#","pixel_format":"yuv420p10le""#), pq);
+        assert_eq!(plan_of(&hdr, "av1", r#","pixel_format":"yuv420p10le""#), pq);
+        assert_eq!(plan_of(&hdr, "hevc", r#","pixel_format":"yuv420p""#), None, "8 bits cannot carry PQ");
+        assert_eq!(plan_of(&hdr, "h264", r#","pixel_format":"yuv420p10le""#), None);
+        hdr.streams[0].color_transfer = Some("bt709".into());
+        assert_eq!(plan_of(&hdr, "hevc", r#","pixel_format":"yuv420p10le""#), None, "SDR is not HDR");
     }
 
     #[test]

@@ -62,6 +62,19 @@ pub fn mismatches(plan: &OutputPlan, output: &MediaDescription) -> Vec<String> {
                         if video.interlaced { "interlaced" } else { "progressive" }
                     ));
                 }
+                if let Some(hdr) = &video.hdr
+                    && (stream.color_primaries.as_deref(), stream.color_transfer.as_deref())
+                        != (Some(hdr.primaries), Some(hdr.transfer))
+                {
+                    found.push(format!(
+                        "{}p video signals {} primaries and {} transfer, not the source's {} and {}",
+                        rung.height,
+                        stream.color_primaries.as_deref().unwrap_or("no"),
+                        stream.color_transfer.as_deref().unwrap_or("no"),
+                        hdr.primaries,
+                        hdr.transfer
+                    ));
+                }
                 if let Some(wanted) = &video.pixel_format
                     && stream.pix_fmt.as_deref() != Some(wanted.as_str())
                 {

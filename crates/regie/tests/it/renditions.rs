@@ -139,6 +139,36 @@ fn hevc_and_av1_ladders_are_verified_cmaf_packages_with_full_codec_strings() {
 }
 
 #[test]
+fn an_hdr_source_keeps_its_pq_signalling_in_a_10_bit_hevc_ladder() {
+    let regie = TestRegie::new();
+    let inbox = regie.scratch("hdr");
+    let source = inbox.join("pq.mp4");
+    let made = std::process::Command::new("ffmpeg")
+        .args(["-v", "error", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25", "-t", "2"])
+        .args(["-c:v", "libx265", "-preset", "ultrafast", "-pix_fmt", "yuv420p10le", "-x265-params", "log-level=error"])
+        .args(["-color_primaries", "bt2020", "-color_trc", "smpte2084", "-colorspace", "bt2020nc"])
+        .arg(&source)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let (code, lines) = regie.ingest(&[&source], &[]);
+    assert_eq!(code, 0, "{lines:#?}");
+    let id = lines[0]["asset_id"].as_str().unwrap();
+    let queued = regie.json(&["transcode", id, "--profile", "web-ladder-hevc", "--json"]);
+    assert_eq!(queued["created"], true);
+    let worker = regie.run(&["worker", "--until-idle", "--json"]);
+    assert!(worker.status.success(), "worker: {}", String::from_utf8_lossy(&worker.stderr));
+    let folder = package(&regie, "web-ladder-hevc");
+    let probe = ffprobe(&folder.join("manifest.mpd"));
+    let video = probe["streams"].as_array().unwrap().iter().find(|stream| stream["codec_type"] == "video").unwrap();
+    assert_eq!(
+        (video["color_primaries"].as_str(), video["color_transfer"].as_str(), video["pix_fmt"].as_str()),
+        (Some("bt2020"), Some("smpte2084"), Some("yuv420p10le")),
+        "{video:#}"
+    );
+}
+
+#[test]
 fn the_broadcast_rendition_is_xdcam_hd_422_in_mxf_op1a_with_eight_pcm_tracks() {
     let regie = TestRegie::new();
     let id = transcode(&regie, "late_picture_1080p25.mp4", "broadcast-xdcamhd50");
