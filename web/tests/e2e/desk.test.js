@@ -21,6 +21,7 @@ const PASSWORD = 'correct horse battery staple';
 let server;
 let base;
 let browser;
+let eveningId;
 
 function run(args, input) {
   const result = spawnSync(regie, ['--data', data, ...args], {
@@ -64,7 +65,9 @@ before(async () => {
   run(['ingest', '--collection', 'sport', sport]);
   const listed = JSON.parse(run(['assets', 'list', '--json']));
   const evening = listed.find((asset) => asset.name === 'evening_news.mp4');
+  eveningId = evening.id;
   run(['transcode', evening.id, '--profile', 'web-ladder']);
+  run(['transcode', evening.id, '--profile', 'web-ladder-av1']);
   run(['worker', '--until-idle']);
   run(['users', 'add', 'anne', '--role', 'admin', '--password-stdin'], `${PASSWORD}\n`);
   run(['users', 'add', 'val', '--role', 'viewer', '--password-stdin'], `${PASSWORD}\n`);
@@ -247,6 +250,52 @@ test('the HLS ladder plays in the same player through hls.js', async () => {
   await page.waitForFunction(() => (document.querySelector('.player video')?.readyState ?? 0) >= 2, null, { timeout: 15000 });
   await page.getByRole('button', { name: 'Play' }).click();
   await page.waitForFunction(() => (document.querySelector('.player video')?.currentTime ?? 0) > 0.5, null, { timeout: 15000 });
+  await page.context().close();
+});
+
+test('the AV1 ladder plays through hls.js and through dash.js, fetched with the session', async () => {
+  const page = await signedIn('anne');
+  // The reference players, served as if from the desk's origin (its policy allows only its own
+  // scripts: no inline code).
+  const require = createRequire(import.meta.url);
+  const players = {
+    'hls.min.js': require.resolve('hls.js/dist/hls.min.js'),
+    'dash.all.min.js': require.resolve('dashjs'), // its UMD build (the "require" export)
+  };
+  await page.route(`${base}/test-players/*`, (route) =>
+    route.fulfill({ path: players[new URL(route.request().url()).pathname.split('/').pop()], contentType: 'text/javascript' }));
+  for (const name of Object.keys(players)) {
+    await page.addScriptTag({ url: `${base}/test-players/${name}` });
+  }
+  const folder = `/api/v1/assets/${encodeURIComponent(eveningId)}/renditions/web-ladder-av1`;
+  for (const player of ['hls.js', 'dash.js']) {
+    const played = await page.evaluate(async ({ player, folder }) => {
+      const video = document.createElement('video');
+      video.muted = true;
+      document.body.append(video);
+      if (player === 'hls.js') {
+        const hls = new window.Hls();
+        hls.loadSource(`${folder}/master.m3u8`);
+        hls.attachMedia(video);
+      } else {
+        const dash = window.dashjs.MediaPlayer().create();
+        dash.initialize(video, `${folder}/manifest.mpd`, false);
+      }
+      await new Promise((done, failed) => {
+        video.addEventListener('canplay', done, { once: true });
+        setTimeout(() => failed(new Error(`${player}: no picture after 15 s`)), 15000);
+      });
+      await video.play();
+      await new Promise((done) => {
+        const check = () => (video.currentTime > 0.5 ? done() : setTimeout(check, 50));
+        check();
+      });
+      const quality = video.getVideoPlaybackQuality();
+      video.remove();
+      return { width: video.videoWidth, decoded: quality.totalVideoFrames };
+    }, { player, folder });
+    assert.ok(played.width > 0 && played.decoded > 0, `${player} decoded AV1 frames: ${JSON.stringify(played)}`);
+  }
   await page.context().close();
 });
 
