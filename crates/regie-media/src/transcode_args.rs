@@ -241,7 +241,14 @@ fn video_codec(video: &VideoPlan, segment_seconds: u32, arguments: &mut Argument
             };
             arguments.push_all(["-preset", preset]);
             // Closed GOPs of fixed length with IDR keyframes: every segment starts decodable.
-            arguments.push_all(["-x265-params", "log-level=error:scenecut=0:open-gop=0", "-forced-idr", "1"]);
+            let mut params = "log-level=error:scenecut=0:open-gop=0".to_owned();
+            if let Some(mastering) = video.hdr.as_ref().and_then(|hdr| hdr.mastering.as_ref()) {
+                params += &format!(":master-display={}", mastering.x265());
+            }
+            if let Some(light) = video.hdr.as_ref().and_then(|hdr| hdr.light) {
+                params += &format!(":max-cll={},{}", light.max_cll, light.max_fall);
+            }
+            arguments.push_all(["-x265-params", &params, "-forced-idr", "1"]);
             aligned_keyframes(video, segment_seconds, arguments);
         }
         VideoCodec::Av1 => {
@@ -251,6 +258,16 @@ fn video_codec(video: &VideoPlan, segment_seconds: u32, arguments: &mut Argument
                 Speed::Quality => "6",
             };
             arguments.push_all(["-c:v", "libsvtav1", "-preset", preset]);
+            let mut params = Vec::new();
+            if let Some(mastering) = video.hdr.as_ref().and_then(|hdr| hdr.mastering.as_ref()) {
+                params.push(format!("mastering-display={}", mastering.svt_av1()));
+            }
+            if let Some(light) = video.hdr.as_ref().and_then(|hdr| hdr.light) {
+                params.push(format!("content-light={},{}", light.max_cll, light.max_fall));
+            }
+            if !params.is_empty() {
+                arguments.push_all(["-svtav1-params", &params.join(":")]);
+            }
             // SVT-AV1 puts a keyframe every `-g` frames (its intra period); scene cuts add none.
             arguments.push_all(["-g", &video.gop_frames.to_string()]);
         }

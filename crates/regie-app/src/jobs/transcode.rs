@@ -35,7 +35,14 @@ pub(super) async fn run_with(context: &JobContext, speed: Option<Speed>) -> Resu
         profile.speed = speed;
     }
     let (asset, source, media) = context.source().await?;
-    let plan = OutputPlan::new(&profile, &media).map_err(|error| JobFailure::permanent(error.to_string()))?;
+    let mut plan = OutputPlan::new(&profile, &media).map_err(|error| JobFailure::permanent(error.to_string()))?;
+    if let Some(hdr) = plan.video.as_mut().and_then(|video| video.hdr.as_mut()) {
+        // HDR10's mastering display and light levels live in the frames: read from the first.
+        match context.regie.prober.hdr_metadata(&source).await {
+            Ok((mastering, light)) => (hdr.mastering, hdr.light) = (mastering, light),
+            Err(error) => context.log("warn", &format!("the source's HDR mastering data is unreadable: {error}")).await,
+        }
+    }
     // An image sequence is read frame by frame from links to its frames.
     let sequence = match media.sequence.as_deref() {
         Some(sequence) => Some(context.sequence_input(&source, sequence, &media.container).await?),

@@ -53,6 +53,70 @@ pub struct HdrSignal {
     pub transfer: &'static str,
     /// The matrix that goes with BT.2020 primaries.
     pub matrix: &'static str,
+    /// The HDR10 master's display and light levels, read from the source's first frame by the
+    /// job (the description of a file does not hold them).
+    pub mastering: Option<MasteringDisplay>,
+    pub light: Option<ContentLight>,
+}
+
+/// The mastering display of an HDR10 picture (SMPTE ST 2086): chromaticities (x, y) from 0 to 1
+/// and luminance in cd/m².
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MasteringDisplay {
+    pub green: (f64, f64),
+    pub blue: (f64, f64),
+    pub red: (f64, f64),
+    pub white: (f64, f64),
+    pub max_luminance: f64,
+    pub min_luminance: f64,
+}
+
+/// The content light levels of an HDR10 picture (CTA-861.3), in cd/m².
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ContentLight {
+    pub max_cll: u32,
+    pub max_fall: u32,
+}
+
+impl MasteringDisplay {
+    /// Only values a display can have: chromaticities within 0 to 1, luminances within 0 to
+    /// 10,000 cd/m² with the minimum below the maximum.
+    pub fn plausible(self) -> Option<Self> {
+        let points = [self.green, self.blue, self.red, self.white];
+        let chromatic = points.iter().all(|(x, y)| (0.0..=1.0).contains(x) && (0.0..=1.0).contains(y));
+        let lit =
+            (0.0..=10_000.0).contains(&self.max_luminance) && (0.0..self.max_luminance).contains(&self.min_luminance);
+        (chromatic && lit).then_some(self)
+    }
+
+    /// As x265's `master-display` takes it: chromaticities in 0.00002 steps, luminance in
+    /// 0.0001 cd/m² steps.
+    pub fn x265(&self) -> String {
+        let point = |(x, y): (f64, f64)| format!("({},{})", (x * 50_000.0).round(), (y * 50_000.0).round());
+        format!(
+            "G{}B{}R{}WP{}L({},{})",
+            point(self.green),
+            point(self.blue),
+            point(self.red),
+            point(self.white),
+            (self.max_luminance * 10_000.0).round(),
+            (self.min_luminance * 10_000.0).round()
+        )
+    }
+
+    /// As SVT-AV1's `mastering-display` takes it: plain numbers.
+    pub fn svt_av1(&self) -> String {
+        let point = |(x, y): (f64, f64)| format!("({x:.4},{y:.4})");
+        format!(
+            "G{}B{}R{}WP{}L({:.4},{:.4})",
+            point(self.green),
+            point(self.blue),
+            point(self.red),
+            point(self.white),
+            self.max_luminance,
+            self.min_luminance
+        )
+    }
 }
 
 impl HdrSignal {
@@ -66,7 +130,7 @@ impl HdrSignal {
             "arib-std-b67" => "arib-std-b67",
             _ => return None,
         };
-        Some(Self { primaries: "bt2020", transfer, matrix: "bt2020nc" })
+        Some(Self { primaries: "bt2020", transfer, matrix: "bt2020nc", mastering: None, light: None })
     }
 }
 
@@ -274,6 +338,26 @@ mod tests {
     }
 
     #[test]
+    fn a_mastering_display_is_written_as_each_encoder_takes_it() {
+        let p3 = MasteringDisplay {
+            green: (0.265, 0.69),
+            blue: (0.15, 0.06),
+            red: (0.68, 0.32),
+            white: (0.3127, 0.329),
+            max_luminance: 1000.0,
+            min_luminance: 0.005,
+        };
+        assert_eq!(p3.x265(), "G(13250,34500)B(7500,3000)R(34000,16000)WP(15635,16450)L(10000000,50)");
+        assert_eq!(
+            p3.svt_av1(),
+            "G(0.2650,0.6900)B(0.1500,0.0600)R(0.6800,0.3200)WP(0.3127,0.3290)L(1000.0000,0.0050)"
+        );
+        assert!(p3.clone().plausible().is_some());
+        assert!(MasteringDisplay { red: (1.5, 0.3), ..p3.clone() }.plausible().is_none());
+        assert!(MasteringDisplay { min_luminance: 2000.0, ..p3 }.plausible().is_none());
+    }
+
+    #[test]
     fn hdr_signalling_goes_only_into_10_bit_hevc_or_av1() {
         let mut hdr = source(1920, 1080, "progressive", 0);
         hdr.streams[0].color_primaries = Some("bt2020".into());
@@ -282,7 +366,13 @@ mod tests {
             let json = format!(r#"{{"name":"p","container":"mp4","video":{{"codec":"{codec}"{pixel_format}}}}}"#);
             OutputPlan::new(&profile(&json), source).unwrap().video.unwrap().hdr
         };
-        let pq = Some(HdrSignal { primaries: "bt2020", transfer: "smpte2084", matrix: "bt2020nc" });
+        let pq = Some(HdrSignal {
+            primaries: "bt2020",
+            transfer: "smpte2084",
+            matrix: "bt2020nc",
+            mastering: None,
+            light: None,
+        });
         assert_eq!(plan_of(&hdr, "hevc", r#","pixel_format":"yuv420p10le""#), pq);
         assert_eq!(plan_of(&hdr, "av1", r#","pixel_format":"yuv420p10le""#), pq);
         assert_eq!(plan_of(&hdr, "hevc", r#","pixel_format":"yuv420p""#), None, "8 bits cannot carry PQ");

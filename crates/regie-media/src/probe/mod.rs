@@ -5,6 +5,7 @@
 
 mod args;
 mod container;
+mod hdr;
 mod parse;
 
 use std::io::Read;
@@ -47,6 +48,23 @@ impl Prober {
     /// started); `None` when [`Prober::describe`] would ask ffprobe.
     pub fn describe_without_ffprobe(&self, path: &Path, head: Option<&[u8]>) -> Option<MediaDescription> {
         native_for(sniff(path, head).ok()?, path)
+    }
+
+    /// The mastering display and content light levels an HDR10 video declares in its first
+    /// frame (`None` each when it declares none).
+    pub async fn hdr_metadata(
+        &self,
+        path: &Path,
+    ) -> Result<
+        (Option<regie_core::profile::plan::MasteringDisplay>, Option<regie_core::profile::plan::ContentLight>),
+        MediaError,
+    > {
+        let output = self.runner.run(FFPROBE, hdr::first_frame_arguments(path), path).await?;
+        if !output.success {
+            let stderr = if output.stderr.is_empty() { "no details".to_owned() } else { output.stderr };
+            return Err(MediaError::Unreadable { tool: FFPROBE.program, path: path.to_owned(), stderr });
+        }
+        Ok(hdr::parse_hdr_side_data(&String::from_utf8_lossy(&output.stdout)))
     }
 
     /// Describes `path` with the native prober alone: an error says why it leaves a file to

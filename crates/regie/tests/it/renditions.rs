@@ -145,7 +145,8 @@ fn an_hdr_source_keeps_its_pq_signalling_in_a_10_bit_hevc_ladder() {
     let source = inbox.join("pq.mp4");
     let made = std::process::Command::new("ffmpeg")
         .args(["-v", "error", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25", "-t", "2"])
-        .args(["-c:v", "libx265", "-preset", "ultrafast", "-pix_fmt", "yuv420p10le", "-x265-params", "log-level=error"])
+        .args(["-c:v", "libx265", "-preset", "ultrafast", "-pix_fmt", "yuv420p10le", "-x265-params"])
+        .arg("log-level=error:master-display=G(13250,34500)B(7500,3000)R(34000,16000)WP(15635,16450)L(10000000,50):max-cll=1000,400")
         .args(["-color_primaries", "bt2020", "-color_trc", "smpte2084", "-colorspace", "bt2020nc"])
         .arg(&source)
         .status()
@@ -166,6 +167,23 @@ fn an_hdr_source_keeps_its_pq_signalling_in_a_10_bit_hevc_ladder() {
         (Some("bt2020"), Some("smpte2084"), Some("yuv420p10le")),
         "{video:#}"
     );
+    // The master's display and light levels travel with the pictures.
+    let frames = std::process::Command::new("ffprobe")
+        .args(["-v", "error", "-select_streams", "v:0", "-read_intervals", "%+#1", "-show_frames"])
+        .args(["-show_entries", "frame=side_data_list", "-of", "json"])
+        .arg(folder.join("master.m3u8"))
+        .output()
+        .unwrap();
+    let frames: Value = serde_json::from_slice(&frames.stdout).unwrap();
+    let side_data = frames["frames"][0]["side_data_list"].as_array().cloned().unwrap_or_default();
+    let mastering = side_data.iter().find(|entry| entry["side_data_type"] == "Mastering display metadata");
+    let mastering = mastering.unwrap_or_else(|| panic!("no mastering display in {frames:#}"));
+    assert_eq!(
+        (mastering["red_x"].as_str(), mastering["max_luminance"].as_str()),
+        (Some("34000/50000"), Some("10000000/10000"))
+    );
+    let light = side_data.iter().find(|entry| entry["side_data_type"] == "Content light level metadata").unwrap();
+    assert_eq!((light["max_content"].as_u64(), light["max_average"].as_u64()), (Some(1000), Some(400)));
 }
 
 #[test]
