@@ -15,6 +15,38 @@ use crate::runner::{FFMPEG, ToolRunner, spawn, stderr_tail};
 /// At most this much of stderr is kept for the log.
 const STDERR_KEPT: usize = 64 * 1024;
 
+/// The start and the end of a long text, at most [`STDERR_KEPT`] bytes in all.
+#[derive(Default)]
+struct BoundedText {
+    head: Vec<u8>,
+    tail: std::collections::VecDeque<u8>,
+    dropped: bool,
+}
+
+impl BoundedText {
+    fn push(&mut self, bytes: &[u8]) {
+        let half = STDERR_KEPT / 2;
+        let room = half.saturating_sub(self.head.len()).min(bytes.len());
+        self.head.extend_from_slice(&bytes[..room]);
+        for byte in &bytes[room..] {
+            if self.tail.len() == half {
+                self.tail.pop_front();
+                self.dropped = true;
+            }
+            self.tail.push_back(*byte);
+        }
+    }
+
+    fn into_bytes(self) -> Vec<u8> {
+        let mut bytes = self.head;
+        if self.dropped {
+            bytes.extend_from_slice(b"\n[...]\n");
+        }
+        bytes.extend(self.tail);
+        bytes
+    }
+}
+
 /// How far a run has got.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RunProgress {
@@ -58,11 +90,17 @@ impl ToolRunner {
         let stdout = child.stdout.take().expect("stdout is piped");
         let mut stderr = child.stderr.take().expect("stderr is piped");
         let collect_stderr = tokio::spawn(async move {
-            let mut text = Vec::new();
-            let _ = (&mut stderr).take(STDERR_KEPT as u64).read_to_end(&mut text).await;
-            // Keep draining so ffmpeg never blocks on a full pipe.
-            let _ = tokio::io::copy(&mut stderr, &mut tokio::io::sink()).await;
-            text
+            // The first and the last lines matter (the command's setup, then its summary or
+            // error): what lies between is dropped beyond the bound, and the pipe kept drained.
+            let mut kept = BoundedText::default();
+            let mut chunk = vec![0u8; 8192];
+            while let Ok(read) = stderr.read(&mut chunk).await {
+                if read == 0 {
+                    break;
+                }
+                kept.push(&chunk[..read]);
+            }
+            kept.into_bytes()
         });
         let duration = run.duration_s;
         let on_progress = run.on_progress;
@@ -156,5 +194,23 @@ mod tests {
         let start = progress_at(0.0, 10.0, Duration::from_secs(1), None);
         assert_eq!((start.percent, start.eta_seconds), (0.0, None));
         assert_eq!(progress_at(12.0, 10.0, Duration::from_secs(4), None).percent, 100.0);
+    }
+
+    #[test]
+    fn a_long_stderr_keeps_its_start_and_its_end() {
+        let mut short = BoundedText::default();
+        short.push(b"Input #0\n");
+        short.push(b"PSNR average:40\n");
+        assert_eq!(short.into_bytes(), b"Input #0\nPSNR average:40\n");
+        let mut long = BoundedText::default();
+        long.push(b"Input #0 head\n");
+        for _ in 0..20_000 {
+            long.push(b"Opening 'chunk.m4s' for reading\n");
+        }
+        long.push(b"PSNR average:40\n");
+        let text = String::from_utf8(long.into_bytes()).unwrap();
+        assert!(text.len() <= STDERR_KEPT + 8, "{}", text.len());
+        assert!(text.starts_with("Input #0 head\n") && text.ends_with("PSNR average:40\n"));
+        assert!(text.contains("\n[...]\n"));
     }
 }

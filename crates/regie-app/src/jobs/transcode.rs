@@ -80,6 +80,11 @@ pub(super) async fn run_with(context: &JobContext, speed: Option<Speed>) -> Resu
         )));
     }
 
+    let quality = match &sequence {
+        None => measure_quality(context, &plan, &source, &described).await,
+        Some(_) => Vec::new(),
+    };
+
     let mut files = Vec::new();
     for path in output_files(context).await? {
         let file_name = path.file_name().unwrap_or_default().to_string_lossy().into_owned();
@@ -101,12 +106,60 @@ pub(super) async fn run_with(context: &JobContext, speed: Option<Speed>) -> Resu
         "size": size,
         "elapsed_s": report.elapsed.as_secs_f64(),
         "command": command,
+        "quality": quality,
     });
     let rendition = NewRendition { profile: name, main_file: main_file.to_owned(), files };
     Ok(Completed {
         outputs: JobOutputs { asset_id: Some(asset.id), files: Vec::new(), rendition: Some(rendition) },
         result,
     })
+}
+
+/// One rung's quality against the source.
+#[derive(Debug, serde::Serialize)]
+struct RungQuality {
+    width: u32,
+    height: u32,
+    #[serde(flatten)]
+    quality: regie_media::Quality,
+}
+
+/// PSNR and SSIM of every rung against the source, compared at the top rung's size, one ffmpeg
+/// run each (what cannot be measured is logged, never a failure of the rendition).
+async fn measure_quality(
+    context: &JobContext,
+    plan: &OutputPlan,
+    source: &std::path::Path,
+    described: &regie_core::MediaDescription,
+) -> Vec<RungQuality> {
+    let Some(video) = &plan.video else { return Vec::new() };
+    let Some(top) = video.rungs.first().map(|rung| (rung.width, rung.height)) else { return Vec::new() };
+    let main = context.work_dir.join(plan.container.main_file());
+    let streams: Vec<_> = described.streams_of(regie_core::StreamKind::Video).collect();
+    let mut measured = Vec::new();
+    for rung in &video.rungs {
+        let size = (rung.width, rung.height);
+        let Some(index) =
+            streams.iter().position(|stream| (stream.width, stream.height) == (Some(size.0), Some(size.1)))
+        else {
+            continue;
+        };
+        let arguments = regie_media::quality_arguments(&main, index, source, video, top);
+        let step = format!("quality of the {}x{} rung", size.0, size.1);
+        let found = match context.ffmpeg(&step, arguments, plan.duration_s, (95.0, 99.0)).await {
+            Ok(report) => regie_media::parse_quality(&report.stderr),
+            Err(_) => None,
+        };
+        match found {
+            Some(quality) => {
+                let line = format!("{step}: PSNR {:.2} dB, SSIM {:.4}", quality.psnr, quality.ssim);
+                context.log("info", &line).await;
+                measured.push(RungQuality { width: size.0, height: size.1, quality });
+            }
+            None => context.log("warn", &format!("{step}: not measured")).await,
+        }
+    }
+    measured
 }
 
 /// Writes each HEVC rung's full codec string (`hvc1.2.4.L93.90`, from the `hvcC` record of its

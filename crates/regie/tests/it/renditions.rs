@@ -84,18 +84,31 @@ fn the_web_ladder_is_one_cmaf_package_that_hls_and_dash_players_both_read() {
     assert_eq!(video_heights(&ffprobe(&folder.join("master.m3u8"))), [360, 540, 720, 1080]);
     assert_eq!(video_heights(&ffprobe(&folder.join("manifest.mpd"))), [360, 540, 720, 1080]);
 
-    // One decode: the job ran a single ffmpeg process for all rungs.
+    // One decode: the job ran a single ffmpeg process for all rungs (then one per rung to
+    // measure its quality).
     let jobs = regie.json(&["jobs", "list", "--json"]);
     let job = regie.json(&["jobs", "show", jobs[0]["id"].as_str().unwrap(), "--json"]);
     let commands = job["log"]
         .as_array()
         .unwrap()
         .iter()
-        .filter(|line| line["message"].as_str().unwrap().contains(": ffmpeg "))
+        .filter(|line| line["message"].as_str().unwrap().starts_with("transcode to web-ladder: ffmpeg "))
         .count();
     assert_eq!(commands, 1, "{job:#}");
     let command = job["result"]["command"].as_array().unwrap();
     assert_eq!(command.iter().filter(|argument| *argument == "-i").count(), 1);
+
+    // Each rung's quality against the source, measured at the top rung's size: the smaller the
+    // rung, the more detail it lost.
+    let quality = job["result"]["quality"].as_array().unwrap();
+    let heights: Vec<u64> = quality.iter().map(|rung| rung["height"].as_u64().unwrap()).collect();
+    assert_eq!(heights, [1080, 720, 540, 360], "{job:#}");
+    for rung in quality {
+        let (psnr, ssim) = (rung["psnr"].as_f64().unwrap(), rung["ssim"].as_f64().unwrap());
+        assert!(psnr > 25.0 && psnr < 100.0 && ssim > 0.8 && ssim < 1.0, "{rung}");
+    }
+    let ssim = |index: usize| quality[index]["ssim"].as_f64().unwrap();
+    assert!(ssim(0) > ssim(3), "1080p keeps more than 360p: {quality:?}");
 }
 
 #[test]
