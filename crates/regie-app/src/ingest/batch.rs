@@ -2,7 +2,7 @@
 //! the copies flushed to disk and renamed to their content addresses (one flush for the whole
 //! batch), then every row in one transaction. Thousands of small files pay a few flushes, not
 //! three each. A batch takes whatever the workers prepared while the last one was being
-//! recorded, so one large file is recorded alone and at once.
+//! recorded, and what arrives within 20 ms more; one large file is recorded alone.
 
 use tokio::sync::mpsc;
 
