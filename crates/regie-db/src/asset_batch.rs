@@ -7,9 +7,8 @@ use std::collections::HashMap;
 use regie_core::AssetId;
 use regie_core::house_id::HouseIdContext;
 use regie_core::keeping::PRIMARY;
-use uuid::Uuid;
 
-use crate::assets::{corrupt, insert_findings, insert_tags, insert_verdicts, now};
+use crate::assets::{bind_file_row, corrupt, insert_findings, insert_tags, insert_verdicts, now};
 use crate::changes::note_changes;
 use crate::collections::ensure_collection;
 use crate::error::QueryContext;
@@ -138,18 +137,7 @@ async fn insert_file_rows(transaction: &mut Tx, files: &[(AssetId, &NewFile)], n
         );
         let mut statement = query(sql);
         for (asset_id, file) in chunk {
-            let media = file.media.as_ref().map(serde_json::to_string).transpose().map_err(corrupt("media"))?;
-            statement = statement
-                .bind(Uuid::now_v7().to_string())
-                .bind(asset_id.to_string())
-                .bind(&file.role)
-                .bind(file.checksums.blake3.as_str())
-                .bind(file.checksums.md5.as_str())
-                .bind(file.checksums.sha256.as_ref().map(|digest| digest.as_str()))
-                .bind(file.checksums.size as i64)
-                .bind(file.format.as_str())
-                .bind(media)
-                .bind(now);
+            statement = bind_file_row(statement, *asset_id, file, now)?;
         }
         statement.execute(&mut *transaction).await.map_err(|error| match &error {
             // Which file's content is already catalogued is learnt by recording them one by one.

@@ -360,6 +360,28 @@ pub(crate) async fn next_in_sequence(transaction: &mut Tx, scope: &str) -> Resul
     Ok(value as u64)
 }
 
+/// Binds the ten values of one `asset_files` row (id, asset, role, digests, size, format, media,
+/// time), in the order of its columns.
+pub(crate) fn bind_file_row(
+    statement: crate::sql::Statement,
+    asset_id: AssetId,
+    file: &NewFile,
+    now: &str,
+) -> Result<crate::sql::Statement, DbError> {
+    let media = file.media.as_ref().map(serde_json::to_string).transpose().map_err(corrupt("media"))?;
+    Ok(statement
+        .bind(Uuid::now_v7().to_string())
+        .bind(asset_id.to_string())
+        .bind(&file.role)
+        .bind(file.checksums.blake3.as_str())
+        .bind(file.checksums.md5.as_str())
+        .bind(file.checksums.sha256.as_ref().map(|digest| digest.as_str()))
+        .bind(file.checksums.size as i64)
+        .bind(file.format.as_str())
+        .bind(media)
+        .bind(now))
+}
+
 /// Records a file of an asset; a file already there under the same role is replaced (a job
 /// making a proxy again). The same original content twice is `ContentAlreadyCatalogued`.
 pub(crate) async fn upsert_file(
@@ -368,27 +390,14 @@ pub(crate) async fn upsert_file(
     file: &NewFile,
     now: &str,
 ) -> Result<(), DbError> {
-    let media = file.media.as_ref().map(serde_json::to_string).transpose().map_err(corrupt("media"))?;
-    query(
+    let statement = query(
         "INSERT INTO asset_files (id, asset_id, role, blake3, md5, sha256, size, format, media, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
          ON CONFLICT (asset_id, role) DO UPDATE SET blake3 = excluded.blake3, md5 = excluded.md5,
              sha256 = excluded.sha256, size = excluded.size, format = excluded.format,
              media = excluded.media, created_at = excluded.created_at",
-    )
-    .bind(Uuid::now_v7().to_string())
-    .bind(asset_id.to_string())
-    .bind(&file.role)
-    .bind(file.checksums.blake3.as_str())
-    .bind(file.checksums.md5.as_str())
-    .bind(file.checksums.sha256.as_ref().map(|digest| digest.as_str()))
-    .bind(file.checksums.size as i64)
-    .bind(file.format.as_str())
-    .bind(media)
-    .bind(now)
-    .execute(&mut *transaction)
-    .await
-    .map_err(|error| match &error {
+    );
+    bind_file_row(statement, asset_id, file, now)?.execute(&mut *transaction).await.map_err(|error| match &error {
         sqlx::Error::Database(database_error) if database_error.is_unique_violation() => {
             DbError::ContentAlreadyCatalogued(file.checksums.blake3.to_string())
         }

@@ -525,23 +525,16 @@ pub(crate) async fn enqueue_in(transaction: &mut Tx, job: &NewJob) -> Result<Enq
     let now = now();
     // Two callers may queue the same key at once (side by side on PostgreSQL): the second insert
     // does nothing and answers the first caller's job.
-    let created = query(
+    let statement = query(
         "INSERT INTO jobs (id, kind, asset_id, payload, idempotency_key, state, priority, max_attempts, run_after, created_at)
          VALUES ($1, $2, $3, $4, $5, 'queued', $6, $7, $8, $8)
          ON CONFLICT (idempotency_key) DO NOTHING",
-    )
-    .bind(&id)
-    .bind(&job.kind)
-    .bind(job.asset_id.map(|id| id.to_string()))
-    .bind(job.payload.to_string())
-    .bind(&job.idempotency_key)
-    .bind(job.priority)
-    .bind(i64::from(job.max_attempts.max(1)))
-    .bind(&now)
-    .execute(&mut *transaction)
-    .await
-    .during("queuing a job")?
-    .rows_affected()
+    );
+    let created = bind_job_row(statement, &id, job, &now)
+        .execute(&mut *transaction)
+        .await
+        .during("queuing a job")?
+        .rows_affected()
         == 1;
     if !created {
         return job_with_key(transaction, job).await?.ok_or(DbError::JobNotFound(id));
@@ -573,16 +566,8 @@ pub(crate) async fn enqueue_all_in(transaction: &mut Tx, jobs: &[&NewJob], now: 
         );
         let mut statement = query(sql);
         for job in chunk {
-            statement = statement
-                .bind(Uuid::now_v7().to_string())
-                .bind(&job.kind)
-                .bind(job.asset_id.map(|id| id.to_string()))
-                .bind(job.payload.to_string())
-                .bind(&job.idempotency_key)
-                .bind(job.priority)
-                .bind(i64::from(job.max_attempts.max(1)))
-                .bind(now)
-                .bind(now);
+            // `run_after` and `created_at` are both `now`: the second `now` is its own value here.
+            statement = bind_job_row(statement, &Uuid::now_v7().to_string(), job, now).bind(now);
         }
         let rows = statement.fetch_all(&mut *transaction).await.during("queuing jobs")?;
         created.extend(rows.iter().map(|row| (row.get("id"), row.get("kind"))));
@@ -605,6 +590,20 @@ pub(crate) async fn enqueue_all_in(transaction: &mut Tx, jobs: &[&NewJob], now: 
         statement.execute(&mut *transaction).await.during("writing job log lines")?;
     }
     Ok(())
+}
+
+/// Binds the eight values of a new job's row: id, kind, asset, payload, key, priority, attempts
+/// and the time it was queued.
+fn bind_job_row(statement: crate::sql::Statement, id: &str, job: &NewJob, now: &str) -> crate::sql::Statement {
+    statement
+        .bind(id.to_owned())
+        .bind(job.kind.clone())
+        .bind(job.asset_id.map(|id| id.to_string()))
+        .bind(job.payload.to_string())
+        .bind(job.idempotency_key.clone())
+        .bind(job.priority)
+        .bind(i64::from(job.max_attempts.max(1)))
+        .bind(now.to_owned())
 }
 
 /// The job already queued under the idempotency key of `job`, if any.
