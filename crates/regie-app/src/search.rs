@@ -23,6 +23,29 @@ pub(crate) use feeder::IndexFeeder;
 
 use crate::{AppError, Regie};
 
+/// Documents for the index, and the assets to take out of it (no longer catalogued).
+#[derive(Default)]
+pub(crate) struct IndexUpdate {
+    documents: Vec<regie_search::SearchDocument>,
+    removed: Vec<String>,
+}
+
+impl IndexUpdate {
+    pub(crate) fn len(&self) -> usize {
+        self.documents.len() + self.removed.len()
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Adds another update's documents and removals to this one.
+    pub(crate) fn extend(&mut self, other: IndexUpdate) {
+        self.documents.extend(other.documents);
+        self.removed.extend(other.removed);
+    }
+}
+
 /// Assets read and indexed per batch while rebuilding.
 const REINDEX_BATCH: u32 = 5_000;
 
@@ -173,26 +196,46 @@ impl Regie {
     /// leave the index. A failure here never fails the change: the catalogue is the truth and
     /// `search reindex` repairs the index.
     pub(crate) async fn index_assets(&self, asset_ids: &[AssetId]) {
+        match self.index_update(asset_ids).await {
+            Ok(update) => self.write_index(update).await,
+            Err(error) => self.index_failed(&error).await,
+        }
+    }
+
+    /// What the index takes for these assets, read from the catalogue (their embeddings are
+    /// queued meanwhile).
+    pub(crate) async fn index_update(&self, asset_ids: &[AssetId]) -> Result<IndexUpdate, AppError> {
         if asset_ids.is_empty() {
+            return Ok(IndexUpdate::default());
+        }
+        let sources = self.db.index_sources_of(asset_ids).await?;
+        let documents =
+            sources.iter().map(|source| document_of(source, self.settings.timeline.sound_frame_rate)).collect();
+        self.queue_embeddings(&sources).await;
+        let catalogued: std::collections::HashSet<AssetId> = sources.iter().map(|source| source.id).collect();
+        let removed = asset_ids.iter().filter(|id| !catalogued.contains(id)).map(AssetId::to_string).collect();
+        Ok(IndexUpdate { documents, removed })
+    }
+
+    /// Writes an update into the index in one commit; a failure is reported as
+    /// [`Regie::index_assets`] reports it.
+    pub(crate) async fn write_index(&self, update: IndexUpdate) {
+        if update.is_empty() {
             return;
         }
+        let started = Instant::now();
+        let documents = update.documents.len();
         let outcome = async {
-            let sources = self.db.index_sources_of(asset_ids).await?;
-            let documents: Vec<_> =
-                sources.iter().map(|source| document_of(source, self.settings.timeline.sound_frame_rate)).collect();
-            self.queue_embeddings(&sources).await;
-            let removed: Vec<String> = asset_ids
-                .iter()
-                .filter(|id| !sources.iter().any(|source| source.id == **id))
-                .map(AssetId::to_string)
-                .collect();
             let index = self.search_index().await?;
-            tokio::task::spawn_blocking(move || index.write(&documents, &removed)).await.map_err(join_error)??;
+            tokio::task::spawn_blocking(move || index.write(&update.documents, &update.removed))
+                .await
+                .map_err(join_error)??;
             Ok::<(), AppError>(())
         }
         .await;
-        if let Err(error) = outcome {
-            self.index_failed(&error).await;
+        match outcome {
+            Ok(()) => tracing::debug!(documents, written_ms = started.elapsed().as_millis(), "search index updated"),
+            Err(error) => self.index_failed(&error).await,
         }
     }
 

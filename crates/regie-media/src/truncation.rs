@@ -32,8 +32,12 @@ impl Truncation {
 const MAX_BOXES: usize = 4096;
 
 /// Reads the headers of `path` (of the sniffed `format`) and says whether it is cut short.
-/// Formats without a declared size, and files that cannot be read, answer `None`.
-pub fn detect_truncation(path: &Path, format: FileFormat) -> Option<Truncation> {
+/// Formats without a declared size, and files that cannot be read, answer `None`. `head`, when
+/// given, is the file's first `SNIFF_LEN` bytes, as for [`crate::Prober::describe`].
+pub fn detect_truncation(path: &Path, head: Option<&[u8]>, format: FileFormat) -> Option<Truncation> {
+    if let Some(bytes) = crate::probe::whole_file_in(head) {
+        return truncation_of(&mut std::io::Cursor::new(bytes), bytes.len() as u64, format);
+    }
     let mut file = std::fs::File::open(path).ok()?;
     let present = file.metadata().ok()?.len();
     truncation_of(&mut file, present, format)

@@ -88,6 +88,9 @@ impl BlobStore {
     /// Opens (and creates when missing) a store rooted at `root`.
     pub fn open(root: impl Into<PathBuf>) -> Result<Self, StorageError> {
         let root = root.into();
+        // Absolute once: a relative root would be resolved against the working folder for
+        // every temporary file.
+        let root = std::path::absolute(&root).unwrap_or(root);
         for folder in [root.join("blobs"), root.join("tmp")] {
             fs::create_dir_all(&folder).map_err(|error| StorageError::write(&folder, error))?;
         }
@@ -394,8 +397,17 @@ impl BlobStore {
         let mut folders = std::collections::BTreeSet::new();
         for (target, blob) in to_rename {
             let folder = target.parent().expect("blob paths have a parent");
+            // Staging made the folder; should it have gone since (a clean-up), it is made again.
+            let temp = match blob.temp.persist(&target) {
+                Err(error) if error.error.kind() == std::io::ErrorKind::NotFound => error.path,
+                Err(error) => return Err(StorageError::write(&target, error.error)),
+                Ok(()) => {
+                    folders.insert(folder.to_owned());
+                    continue;
+                }
+            };
             fs::create_dir_all(folder).map_err(|error| StorageError::write(folder, error))?;
-            blob.temp.persist(&target).map_err(|error| StorageError::write(&target, error.error))?;
+            temp.persist(&target).map_err(|error| StorageError::write(&target, error.error))?;
             folders.insert(folder.to_owned());
         }
         if whole_file_system {
@@ -606,6 +618,19 @@ mod tests {
         store.commit(staged).unwrap();
         assert_eq!(store.remove(&digest).unwrap(), Some(6));
         assert_eq!(store.remove(&digest).unwrap(), None);
+    }
+
+    #[test]
+    fn a_copy_whose_blob_folder_went_after_staging_is_stored_even_so() {
+        let (folder, store) = store();
+        let source = folder.path().join("clip.wav");
+        fs::write(&source, b"staged, then its folder cleaned away").unwrap();
+        let staged = store.stage_unflushed(&source, HashOptions::default(), &|_| {}).unwrap();
+        let digest = staged.checksums.blake3.clone();
+        let blob_folder = store.blob_path(&digest).parent().unwrap().to_owned();
+        fs::remove_dir(&blob_folder).unwrap();
+        store.commit_all(vec![staged]).unwrap();
+        assert!(store.verify(&digest).unwrap());
     }
 
     #[test]

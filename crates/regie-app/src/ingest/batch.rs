@@ -2,7 +2,9 @@
 //! the copies flushed to disk and renamed to their content addresses (one flush for the whole
 //! batch), then every row in one transaction. Thousands of small files pay a few flushes, not
 //! three each. A batch takes whatever the workers prepared while the last one was being
-//! recorded, and what arrives within 20 ms more; one large file is recorded alone.
+//! stored, and what arrives within 20 ms more; one large file is recorded alone. Storing and
+//! recording overlap: batch N+1's copies are flushed and renamed while batch N's rows are
+//! written (a copy stored before its row is harmless; a row is never written before its copy).
 
 use tokio::sync::mpsc;
 
@@ -17,40 +19,50 @@ const BATCH_WINDOW: std::time::Duration = std::time::Duration::from_millis(20);
 
 impl Run {
     /// Records what the workers prepare, a batch at a time, until every worker has finished.
+    /// Two stages overlap: while one batch's rows are written, the next one's copies are stored.
     pub(super) async fn record_batches(&self, mut prepared: mpsc::Receiver<Prepared>) {
-        while let Some(first) = prepared.recv().await {
-            // What arrives within a short window joins the batch: fewer, larger batches cost
-            // the catalogue fewer pages written per file, and one file alone waits only this.
-            let window = tokio::time::Instant::now() + BATCH_WINDOW;
-            let mut batch = vec![first];
-            while batch.len() < BATCH_LIMIT {
-                match tokio::time::timeout_at(window, prepared.recv()).await {
-                    Ok(Some(next)) => batch.push(next),
-                    Ok(None) | Err(_) => break,
+        let (stored_sender, mut stored) = mpsc::channel::<StoredBatch>(1);
+        let storing = async move {
+            while let Some(batch) = next_batch(&mut prepared).await {
+                if stored_sender.send(self.store_batch(batch).await).await.is_err() {
+                    return;
                 }
             }
-            for outcome in self.record_batch(batch).await {
-                self.report(outcome);
+        };
+        let recording = async {
+            while let Some(batch) = stored.recv().await {
+                for outcome in self.record_batch(batch).await {
+                    self.report(outcome);
+                }
+                self.index_created().await;
             }
-        }
+        };
+        tokio::join!(storing, recording);
     }
 
-    /// Stores and records one batch; an outcome for every file of it.
-    async fn record_batch(&self, batch: Vec<Prepared>) -> Vec<FileOutcome> {
-        let _recording = self.record_lock.lock().await;
+    /// Puts every copy of a batch at its content address, whatever the outcome (a no-op for
+    /// content stored already): one flush before and one after the renames.
+    async fn store_batch(&self, batch: Vec<Prepared>) -> StoredBatch {
         let started = std::time::Instant::now();
-        let files = batch.len();
         let mut staged = Vec::with_capacity(batch.len());
         let mut records = Vec::with_capacity(batch.len());
         for Prepared { staged: copy, record } in batch {
             staged.push(copy);
             records.push(record);
         }
-        // Every copy goes to its content address whatever the outcome (a no-op when stored).
-        if let Err(error) = self.regie.store.store_all(staged).await {
-            return failed_all(&records, &error.into());
+        let stored = self.regie.store.store_all(staged).await.map_err(AppError::from);
+        StoredBatch { records, stored, storing: started.elapsed() }
+    }
+
+    /// Records one stored batch; an outcome for every file of it.
+    async fn record_batch(&self, batch: StoredBatch) -> Vec<FileOutcome> {
+        let StoredBatch { records, stored, storing } = batch;
+        if let Err(error) = stored {
+            return failed_all(&records, &error);
         }
-        let stored = started.elapsed();
+        let _recording = self.record_lock.lock().await;
+        let started = std::time::Instant::now();
+        let files = records.len();
         // Content catalogued since the workers looked (an earlier batch, another process), or
         // twice in this batch, makes a duplicate.
         let digests: Vec<&regie_core::Blake3Hex> = records.iter().map(|record| &record.file.checksums.blake3).collect();
@@ -84,8 +96,8 @@ impl Run {
         }
         tracing::debug!(
             files,
-            stored_ms = stored.as_millis(),
-            recorded_ms = (started.elapsed() - stored).as_millis(),
+            stored_ms = storing.as_millis(),
+            recorded_ms = started.elapsed().as_millis(),
             "ingest batch"
         );
         outcomes
@@ -115,6 +127,29 @@ impl Run {
             Err(error) => FileOutcome::from_error(&record.path, &error),
         }
     }
+}
+
+/// A batch whose copies are at their content addresses (or failed to get there).
+struct StoredBatch {
+    records: Vec<Record>,
+    stored: Result<(), AppError>,
+    storing: std::time::Duration,
+}
+
+/// The next batch: the first prepared file, and what arrives within the window after it.
+async fn next_batch(prepared: &mut mpsc::Receiver<Prepared>) -> Option<Vec<Prepared>> {
+    let first = prepared.recv().await?;
+    // What arrives within a short window joins the batch: fewer, larger batches cost the
+    // catalogue fewer pages written per file, and one file alone waits only this.
+    let window = tokio::time::Instant::now() + BATCH_WINDOW;
+    let mut batch = vec![first];
+    while batch.len() < BATCH_LIMIT {
+        match tokio::time::timeout_at(window, prepared.recv()).await {
+            Ok(Some(next)) => batch.push(next),
+            Ok(None) | Err(_) => break,
+        }
+    }
+    Some(batch)
 }
 
 fn ingested(record: Record, house_id: String) -> FileOutcome {

@@ -1,10 +1,12 @@
 //! Ingest: walk the inputs, then for each file copy it into the store while checksumming it,
 //! identify it from its bytes, describe it, read its sidecars, and record it, the database row
-//! last. Files are prepared a few at a time; one recorder stores and records them a batch at a
-//! time (one flush and one transaction per batch), so two copies of the same content in one run
-//! still become one asset and one duplicate.
+//! last. Files are prepared a few at a time; they are stored and recorded a batch at a time (one
+//! flush and one transaction per batch, the next batch stored while one is recorded), so two
+//! copies of the same content in one run still become one asset and one duplicate. The search
+//! index reads each recorded batch meanwhile (`indexing.rs`).
 
 mod batch;
+mod indexing;
 mod one_file;
 mod outcome;
 mod sequence;
@@ -86,8 +88,9 @@ struct Run {
     record_lock: tokio::sync::Mutex<()>,
     observer: Arc<dyn IngestObserver>,
     summary: Mutex<IngestSummary>,
-    /// Assets this run created, indexed for search when it ends.
+    /// Assets this run created that the search index has not been given yet.
     created: Mutex<Vec<regie_core::AssetId>>,
+    indexing: indexing::Indexing,
 }
 
 impl Regie {
@@ -105,6 +108,7 @@ impl Regie {
             .collect::<Result<Vec<_>, _>>()?;
         let (lock, _) = self.lock_file()?;
         lock.lock_shared().map_err(|source| AppError::DataFolder { path: self.settings.data_dir.clone(), source })?;
+        let indexing = indexing::Indexing::start(self.clone());
         let data_dir = self.settings.data_dir.clone();
         // A pattern (`reel1_%06d.dpx`) names a sequence; other paths are walked.
         let mut named_sequences = Vec::new();
@@ -158,6 +162,7 @@ impl Regie {
             observer,
             summary: Mutex::new(IngestSummary::default()),
             created: Mutex::new(Vec::new()),
+            indexing,
         });
         for (path, code, message) in walk.failures.into_iter().chain(pattern_failures) {
             run.report(FileOutcome::failed(&path, code, message));
@@ -177,9 +182,11 @@ impl Regie {
             joined.map_err(|error| AppError::Internal(format!("an ingest worker stopped: {error}")))?;
         }
         recorder.await.map_err(|error| AppError::Internal(format!("ingest recording stopped: {error}")))?;
-        let created = std::mem::take(&mut *run.created.lock().expect("created lock"));
-        self.index_assets(&created).await;
+        run.index_created().await;
         let summary = run.summary.lock().expect("summary lock").clone();
+        let run =
+            Arc::into_inner(run).ok_or_else(|| AppError::Internal("an ingest task outlived its run".to_owned()))?;
+        run.indexing.finish().await;
         Ok(summary)
     }
 }
@@ -208,6 +215,12 @@ impl Run {
             };
             self.report(outcome);
         }
+    }
+
+    /// Gives the search index the assets created since it was last given some.
+    async fn index_created(&self) {
+        let created = std::mem::take(&mut *self.created.lock().expect("created lock"));
+        self.indexing.add(created).await;
     }
 
     fn report(&self, outcome: FileOutcome) {

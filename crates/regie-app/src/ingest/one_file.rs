@@ -76,7 +76,7 @@ impl Run {
         let descriptive = &mut metadata.sidecar.descriptive;
         descriptive.keywords = self.regie.settings.search.normalise_keywords(&descriptive.keywords);
         let mut findings = self.findings_for(path, format, &media);
-        if let Some(cut) = regie_media::detect_truncation(staged.path(), format) {
+        if let Some(cut) = regie_media::detect_truncation(staged.path(), Some(&staged.head), format) {
             findings.push(Finding::new("truncated", Severity::Error, cut.message()));
         }
         findings.extend(metadata.findings);

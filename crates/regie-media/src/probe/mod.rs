@@ -34,11 +34,12 @@ impl Prober {
         Self { runner }
     }
 
-    /// Describes `path`. `head` is the file's first bytes when the caller already has them
-    /// (ingest reads them during the copy); otherwise they are read here.
+    /// Describes `path`. `head` is the file's first [`SNIFF_LEN`] bytes (all of them when the
+    /// file is shorter) when the caller already has them (ingest reads them during the copy);
+    /// otherwise they are read here.
     pub async fn describe(&self, path: &Path, head: Option<&[u8]>) -> Result<MediaDescription, MediaError> {
         let sniffed = sniff(path, head)?;
-        if let Some(description) = native_for(sniffed, path) {
+        if let Some(description) = native_for(sniffed, path, head) {
             return Ok(description);
         }
         self.ffprobe(path, sniffed).await
@@ -47,7 +48,7 @@ impl Prober {
     /// The native prober's description when it reads the file fully (microseconds, no process
     /// started); `None` when [`Prober::describe`] would ask ffprobe.
     pub fn describe_without_ffprobe(&self, path: &Path, head: Option<&[u8]>) -> Option<MediaDescription> {
-        native_for(sniff(path, head).ok()?, path)
+        native_for(sniff(path, head).ok()?, path, head)
     }
 
     /// The mastering display and content light levels an HDR10 video declares in its first
@@ -134,7 +135,7 @@ fn sniff(path: &Path, head: Option<&[u8]>) -> Result<FileFormat, MediaError> {
 
 /// The native description of a file whose bytes say it is in a format the native prober reads,
 /// when it reads this one fully.
-fn native_for(sniffed: FileFormat, path: &Path) -> Option<MediaDescription> {
+fn native_for(sniffed: FileFormat, path: &Path, head: Option<&[u8]>) -> Option<MediaDescription> {
     let native_format = matches!(
         sniffed,
         FileFormat::Wav
@@ -153,7 +154,7 @@ fn native_for(sniffed: FileFormat, path: &Path) -> Option<MediaDescription> {
             | FileFormat::Dpx
             | FileFormat::Exr
     );
-    if native_format { native_description(path) } else { None }
+    if native_format { native_description(path, head) } else { None }
 }
 
 /// A native description, with its EXIF facts for a still image and its prober named.
@@ -165,15 +166,27 @@ fn natively_described(path: &Path, mut description: MediaDescription) -> MediaDe
     description
 }
 
-/// The native prober's description, when it is sure of it (otherwise ffprobe is asked).
-fn native_description(path: &Path) -> Option<MediaDescription> {
-    let mut file = std::fs::File::open(path).ok()?;
-    let size = file.metadata().ok()?.len();
-    match probe_native(&mut file, size) {
+/// The native prober's description, when it is sure of it (otherwise ffprobe is asked). A file
+/// shorter than the sniffed head is read from the head, not opened again.
+fn native_description(path: &Path, head: Option<&[u8]>) -> Option<MediaDescription> {
+    let native = match whole_file_in(head) {
+        Some(bytes) => probe_native(&mut std::io::Cursor::new(bytes), bytes.len() as u64),
+        None => {
+            let mut file = std::fs::File::open(path).ok()?;
+            let size = file.metadata().ok()?.len();
+            probe_native(&mut file, size)
+        }
+    };
+    match native {
         Native::Described(description) => Some(natively_described(path, description)),
         // Unsure (a codec it does not read, a damaged header): ffprobe says what it can.
         Native::NotMine | Native::Unsure(_) => None,
     }
+}
+
+/// The whole file, when its head holds all of it (a head is cut at [`SNIFF_LEN`]).
+pub(crate) fn whole_file_in(head: Option<&[u8]>) -> Option<&[u8]> {
+    head.filter(|head| head.len() < SNIFF_LEN)
 }
 
 /// The first bytes of a regular file. Opening does not wait for a writer and the type is checked

@@ -445,3 +445,24 @@ fn ratios_are_reduced_as_ffmpeg_reduces_them() {
     assert_eq!(reduce(3_141_592_653, 1_000_000_000, 400), Some((355, 113)));
     assert_eq!(reduce(0, 5, 255), None);
 }
+
+/// Ingest hands over a small file's bytes with its head: the file is described and checked from
+/// them, not opened again (here it is not even there).
+#[test]
+fn a_file_held_whole_in_its_head_is_described_and_checked_from_it() {
+    let folder = tempfile::tempdir().unwrap();
+    let path = make(folder.path(), "short.wav", "48000", "-ac 1 -c:a pcm_s16le -t 0.2");
+    let bytes = std::fs::read(&path).unwrap();
+    assert!(bytes.len() < regie_core::format::SNIFF_LEN);
+    let prober = Prober::new(ToolRunner::new(1, Duration::from_secs(30)));
+    let from_file = prober.describe_without_ffprobe(&path, None).expect("a WAV is read natively");
+    let gone = folder.path().join("gone.wav");
+    let from_head = prober.describe_without_ffprobe(&gone, Some(&bytes)).expect("described from the head");
+    assert_eq!(from_head, from_file);
+    assert_eq!(from_head.duration_s, Some(0.2));
+    // A copy cut short declares more than its head holds.
+    let cut = &bytes[..bytes.len() - 1000];
+    let truncation = crate::detect_truncation(&gone, Some(cut), regie_core::FileFormat::Wav).expect("cut is found");
+    assert_eq!(truncation.present, cut.len() as u64);
+    assert!(crate::detect_truncation(&gone, Some(&bytes), regie_core::FileFormat::Wav).is_none());
+}
