@@ -74,10 +74,20 @@ impl Regie {
 
 /// Checks a file on disk against `policy`, without ingesting it.
 pub async fn check_file(settings: &Settings, path: &Path, policy: &Policy) -> Result<CheckReport, AppError> {
+    check_file_with(settings, path, serde_json::Map::new(), policy).await
+}
+
+/// [`check_file`] with facts known beforehand (a rendition's quality).
+pub(crate) async fn check_file_with(
+    settings: &Settings,
+    path: &Path,
+    known: serde_json::Map<String, serde_json::Value>,
+    policy: &Policy,
+) -> Result<CheckReport, AppError> {
     crate::probe::ensure_file(path)?;
     let runner = ToolRunner::new(2, settings.probe_timeout * MEASURE_TIMEOUT_FACTOR);
     let media = Prober::new(runner.clone()).describe(path, None).await?;
-    check_described(&runner, path, path, media, policy).await
+    check_described_with(&runner, path, path, media, known, policy).await
 }
 
 impl Regie {
@@ -107,6 +117,73 @@ impl Regie {
     }
 }
 
+/// Fields that are measured on the file itself (decoded), not read from its description.
+const MEASURED_FIELDS: &[&str] = &["loudness", "levels", "keyframes", "black", "silence", "freeze"];
+
+impl Regie {
+    /// Checks an asset's rendition against `policy`: its main file's recorded description, and
+    /// under `rendition` its profile, its quality (`rendition.quality.ssim`: the worst rung's)
+    /// and each rung's (`rendition.rungs[*].ssim`).
+    pub async fn check_rendition(
+        &self,
+        reference: &str,
+        profile: &str,
+        policy: &Policy,
+    ) -> Result<CheckReport, AppError> {
+        let asset = self.asset(reference).await?;
+        let Some(rendition) = asset.renditions.iter().find(|rendition| rendition.profile == profile) else {
+            let made: Vec<&str> = asset.renditions.iter().map(|rendition| rendition.profile.as_str()).collect();
+            let made = if made.is_empty() { "none".to_owned() } else { made.join(", ") };
+            return Err(AppError::NoSuchFile(format!(
+                "asset {} has no {profile} rendition (its renditions: {made}); make it with `regie transcode {} --profile {profile}`",
+                asset.house_id, asset.house_id
+            )));
+        };
+        self.check_rendition_record(&asset.house_id, rendition, policy).await
+    }
+
+    /// Checks a stored rendition (see [`Regie::check_rendition`]).
+    pub(crate) async fn check_rendition_record(
+        &self,
+        house_id: &str,
+        rendition: &regie_db::RenditionRecord,
+        policy: &Policy,
+    ) -> Result<CheckReport, AppError> {
+        let profile = &rendition.profile;
+        let main = rendition
+            .files
+            .iter()
+            .find(|file| file.path == rendition.main_file)
+            .ok_or_else(|| AppError::Internal(format!("the {profile} rendition of {house_id} has no main file")))?;
+        if rendition.files.len() > 1 && MEASURED_FIELDS.iter().any(|field| policy.reads(field)) {
+            return Err(AppError::Invalid(format!(
+                "policy {} measures decoded pictures or sound, which is done on one file; the {profile} rendition of {house_id} is a package of {} files: a policy on it reads its description and quality only",
+                policy.name,
+                rendition.files.len()
+            )));
+        }
+        let blob = self.store.local_copy(&regie_core::Blake3Hex::parse(&main.blake3)?).await?;
+        let media = match &rendition.media {
+            Some(media) => media.clone(),
+            None => self.prober.describe(blob.path(), None).await?,
+        };
+        let shown_as = format!("{house_id} rendition {profile} ({})", rendition.main_file);
+        let known = rendition_facts(profile, &rendition.quality);
+        check_described_with(&self.measurer, blob.path(), Path::new(&shown_as), media, known, policy).await
+    }
+}
+
+/// The facts known of a rendition before it is checked: `rendition.profile`, `.quality` and
+/// `.rungs`.
+pub(crate) fn rendition_facts(
+    profile: &str,
+    quality: &[regie_core::quality::RungQuality],
+) -> serde_json::Map<String, serde_json::Value> {
+    let mut known = serde_json::Map::new();
+    known.insert("rendition".to_owned(), regie_core::policy::facts::rendition_facts(profile, quality));
+    known
+}
+
 pub(crate) async fn check_described(
     runner: &ToolRunner,
     path: &Path,
@@ -114,7 +191,22 @@ pub(crate) async fn check_described(
     media: MediaDescription,
     policy: &Policy,
 ) -> Result<CheckReport, AppError> {
+    check_described_with(runner, path, shown_as, media, serde_json::Map::new(), policy).await
+}
+
+/// [`check_described`] with facts known beforehand (a rendition's `rendition.quality`...).
+pub(crate) async fn check_described_with(
+    runner: &ToolRunner,
+    path: &Path,
+    shown_as: &Path,
+    media: MediaDescription,
+    known: serde_json::Map<String, serde_json::Value>,
+    policy: &Policy,
+) -> Result<CheckReport, AppError> {
     let mut facts = facts(&media);
+    for (key, value) in known {
+        facts[key] = value;
+    }
     let mut loudness = None;
     let first_audio = media.streams_of(StreamKind::Audio).next();
     if let Some(first_audio) = first_audio.filter(|_| policy.reads("loudness")) {

@@ -23,6 +23,7 @@ pub mod naming;
 pub mod plain_name;
 pub mod policy;
 pub mod profile;
+pub mod quality;
 mod random;
 pub mod rational;
 pub mod recommend;

@@ -2,6 +2,7 @@
 //! renditions, recorded in the transaction that marks the job succeeded.
 
 use crate::sql::{Tx, query, query_scalar};
+use regie_core::quality::RungQuality;
 use regie_core::{AssetId, MediaDescription, StreamKind};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -26,6 +27,12 @@ pub struct NewRendition {
     /// The file a player or a playout server opens first (the master playlist of a ladder).
     pub main_file: String,
     pub files: Vec<RenditionFile>,
+    /// Each video rung's quality against the source, when measured.
+    #[serde(default)]
+    pub quality: Vec<RungQuality>,
+    /// Seconds the encode took.
+    #[serde(default)]
+    pub encode_s: Option<f64>,
 }
 
 /// One file of a rendition, by its path inside the package.
@@ -56,6 +63,13 @@ pub struct RenditionRecord {
     pub rungs: Vec<regie_core::StreamDescription>,
     /// Every file of the package by its path inside it (the main file carries `media`).
     pub files: Vec<RenditionFile>,
+    /// Each video rung's PSNR and SSIM against the source, largest rung first (absent when not
+    /// measured: audio, stills, sequences, renditions made before quality was measured).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub quality: Vec<RungQuality>,
+    /// Seconds the encode took.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encode_s: Option<f64>,
 }
 
 pub(crate) async fn record_outputs(
@@ -86,8 +100,14 @@ pub(crate) async fn record_outputs(
             }
         }
         let rendition_id = Uuid::now_v7().to_string();
+        let quality = if rendition.quality.is_empty() {
+            None
+        } else {
+            Some(serde_json::to_string(&rendition.quality).map_err(corrupt)?)
+        };
         query(
-            "INSERT INTO renditions (id, asset_id, profile, job_id, main_file, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO renditions (id, asset_id, profile, job_id, main_file, created_at, quality, encode_s)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(&rendition_id)
         .bind(&asset)
@@ -95,6 +115,8 @@ pub(crate) async fn record_outputs(
         .bind(job_id)
         .bind(&rendition.main_file)
         .bind(now)
+        .bind(quality)
+        .bind(rendition.encode_s)
         .execute(&mut *transaction)
         .await
         .during("recording a rendition")?;
@@ -142,10 +164,12 @@ impl Database {
 
     pub async fn renditions_of(&self, asset_id: AssetId) -> Result<Vec<RenditionRecord>, DbError> {
         let rows = query(
-            "SELECT r.profile, r.main_file, r.job_id, r.created_at, COUNT(f.path) AS file_count,
-                    CAST(COALESCE(SUM(f.size), 0) AS BIGINT) AS size
+            "SELECT r.profile, r.main_file, r.job_id, r.created_at, r.quality, r.encode_s,
+                    COUNT(f.path) AS file_count, CAST(COALESCE(SUM(f.size), 0) AS BIGINT) AS size
              FROM renditions r LEFT JOIN rendition_files f ON f.rendition_id = r.id
-             WHERE r.asset_id = $1 GROUP BY r.id, r.profile, r.main_file, r.job_id, r.created_at ORDER BY r.profile",
+             WHERE r.asset_id = $1
+             GROUP BY r.id, r.profile, r.main_file, r.job_id, r.created_at, r.quality, r.encode_s
+             ORDER BY r.profile",
         )
         .bind(asset_id.to_string())
         .fetch_all(&self.pool)
@@ -153,18 +177,28 @@ impl Database {
         .during("reading renditions")?;
         let mut renditions: Vec<RenditionRecord> = rows
             .iter()
-            .map(|row| RenditionRecord {
-                profile: row.get("profile"),
-                main_file: row.get("main_file"),
-                file_count: row.get::<i64, _>("file_count") as u64,
-                size: row.get::<i64, _>("size") as u64,
-                job_id: row.get("job_id"),
-                created_at: row.get("created_at"),
-                media: None,
-                rungs: Vec::new(),
-                files: Vec::new(),
+            .map(|row| {
+                let quality: Option<String> = row.get("quality");
+                Ok(RenditionRecord {
+                    profile: row.get("profile"),
+                    main_file: row.get("main_file"),
+                    file_count: row.get::<i64, _>("file_count") as u64,
+                    size: row.get::<i64, _>("size") as u64,
+                    job_id: row.get("job_id"),
+                    created_at: row.get("created_at"),
+                    media: None,
+                    rungs: Vec::new(),
+                    files: Vec::new(),
+                    quality: quality
+                        .as_deref()
+                        .map(serde_json::from_str)
+                        .transpose()
+                        .map_err(corrupt)?
+                        .unwrap_or_default(),
+                    encode_s: row.get("encode_s"),
+                })
             })
-            .collect();
+            .collect::<Result<_, DbError>>()?;
         if renditions.is_empty() {
             return Ok(renditions);
         }

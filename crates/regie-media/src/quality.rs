@@ -7,16 +7,10 @@ use std::ffi::OsString;
 use std::path::Path;
 
 use regie_core::profile::plan::VideoPlan;
-use serde::Serialize;
 
 use crate::runner::file_argument;
 
-/// PSNR (dB, over Y, U and V) and SSIM (0 to 1, over all planes) of one video stream.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct Quality {
-    pub psnr: f64,
-    pub ssim: f64,
-}
+pub use regie_core::quality::Quality;
 
 /// PSNR given for pictures identical to their source (ffmpeg says `inf`).
 pub const IDENTICAL_PSNR_DB: f64 = 100.0;

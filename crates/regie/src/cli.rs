@@ -65,6 +65,11 @@ pub enum Command {
         /// as11-uk-dpp-hd-core, apple-hls), DATA/policies/NAME.toml, or a TOML file.
         #[arg(long)]
         policy: String,
+        /// Check the asset's rendition of this profile instead of its original; the policy may
+        /// then read `rendition.quality.ssim`, `rendition.quality.psnr` (the worst rung's) and
+        /// `rendition.rungs[*].ssim`.
+        #[arg(long, value_name = "PROFILE")]
+        rendition: Option<String>,
         #[arg(long)]
         json: bool,
         /// Also write the report as an HTML page to this file.

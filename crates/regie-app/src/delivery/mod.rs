@@ -125,7 +125,7 @@ impl Regie {
             let existing = match &new.profile {
                 None => Some(self.check_asset(&new.asset_id, &policy).await?),
                 Some(profile) => match asset.renditions.iter().find(|rendition| &rendition.profile == profile) {
-                    Some(rendition) => Some(self.check_rendition(rendition, &policy).await?),
+                    Some(rendition) => Some(self.check_rendition_record(&asset.house_id, rendition, &policy).await?),
                     None => None,
                 },
             };
@@ -303,21 +303,6 @@ impl Regie {
         })
         .await?;
         self.delivery(&record.id).await
-    }
-
-    /// Checks a stored rendition's main file against a policy.
-    async fn check_rendition(
-        &self,
-        rendition: &regie_db::RenditionRecord,
-        policy: &regie_core::policy::Policy,
-    ) -> Result<crate::CheckReport, AppError> {
-        let main = rendition
-            .files
-            .iter()
-            .find(|file| file.path == rendition.main_file)
-            .ok_or_else(|| AppError::Internal(format!("rendition {} has no main file", rendition.profile)))?;
-        let blob = self.store.local_copy(&regie_core::Blake3Hex::parse(&main.blake3)?).await?;
-        crate::check_file(&self.settings, &blob, policy).await
     }
 }
 

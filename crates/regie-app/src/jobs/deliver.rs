@@ -93,6 +93,8 @@ async fn deliver(context: &JobContext, delivery_id: &str) -> Result<(Completed, 
     // The media: the original, or the profile's rendition (made now when missing).
     let mut outputs = JobOutputs { asset_id: Some(asset_id), files: Vec::new(), rendition: None };
     let profile = delivery.profile.clone();
+    // A rendition's measured quality, for a policy on `rendition.quality`.
+    let mut quality = Vec::new();
     let media = match &profile {
         None => {
             let original = asset
@@ -106,7 +108,10 @@ async fn deliver(context: &JobContext, delivery_id: &str) -> Result<(Completed, 
         }
         Some(profile) => {
             let (main_file, files) = match asset.renditions.iter().find(|rendition| &rendition.profile == profile) {
-                Some(rendition) => (rendition.main_file.clone(), rendition.files.clone()),
+                Some(rendition) => {
+                    quality.clone_from(&rendition.quality);
+                    (rendition.main_file.clone(), rendition.files.clone())
+                }
                 None => {
                     context.log("info", &format!("no {profile} rendition yet: making it first")).await;
                     let speed = preset_for_deadline(context, &delivery, &asset).await;
@@ -115,6 +120,7 @@ async fn deliver(context: &JobContext, delivery_id: &str) -> Result<(Completed, 
                         failed("transcode-failed")(JobFailure::permanent("the transcode made no rendition"))
                     })?;
                     outputs = made.outputs;
+                    quality = rendition.quality;
                     (rendition.main_file, rendition.files)
                 }
             };
@@ -130,7 +136,11 @@ async fn deliver(context: &JobContext, delivery_id: &str) -> Result<(Completed, 
     if let Some(policy_name) = &info.settings.policy {
         let policy = crate::load_policy(policy_name, &regie.settings.data_dir, crate::Lookup::ByName)
             .map_err(|error| failed("not-found")(error.into()))?;
-        let report = crate::check_file(&regie.settings, &media.local, &policy)
+        let known = match &profile {
+            Some(profile) => crate::check::rendition_facts(profile, &quality),
+            None => serde_json::Map::new(),
+        };
+        let report = crate::check::check_file_with(&regie.settings, &media.local, known, &policy)
             .await
             .map_err(|error| failed("check-failed")(error.into()))?;
         if !report.report.passed {

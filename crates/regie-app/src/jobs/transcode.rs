@@ -4,6 +4,7 @@
 use regie_core::profile::plan::OutputPlan;
 use regie_core::profile::verify::mismatches;
 use regie_core::profile::{Container, VideoCodec};
+use regie_core::quality::RungQuality;
 use regie_db::{JobOutputs, NewRendition, RenditionFile};
 use regie_media::transcode_arguments;
 
@@ -108,20 +109,17 @@ pub(super) async fn run_with(context: &JobContext, speed: Option<Speed>) -> Resu
         "command": command,
         "quality": quality,
     });
-    let rendition = NewRendition { profile: name, main_file: main_file.to_owned(), files };
+    let rendition = NewRendition {
+        profile: name,
+        main_file: main_file.to_owned(),
+        files,
+        quality,
+        encode_s: Some(report.elapsed.as_secs_f64()),
+    };
     Ok(Completed {
         outputs: JobOutputs { asset_id: Some(asset.id), files: Vec::new(), rendition: Some(rendition) },
         result,
     })
-}
-
-/// One rung's quality against the source.
-#[derive(Debug, serde::Serialize)]
-struct RungQuality {
-    width: u32,
-    height: u32,
-    #[serde(flatten)]
-    quality: regie_media::Quality,
 }
 
 /// PSNR and SSIM of every rung against the source, compared at the top rung's size, one ffmpeg

@@ -105,6 +105,8 @@ impl Regie {
             profile: SHOTS_RENDITION.to_owned(),
             main_file: files[0].path.clone(),
             files,
+            quality: Vec::new(),
+            encode_s: None,
         });
         let cuts =
             analysis.transitions.iter().filter(|transition| matches!(transition, ShotTransition::Cut { .. })).count();

@@ -306,6 +306,8 @@ impl Regie {
                         size: checksums.size,
                         media: Some(described.clone()),
                     }],
+                    quality: Vec::new(),
+                    encode_s: None,
                 };
                 let outputs = JobOutputs { asset_id: Some(asset_id), files: Vec::new(), rendition: Some(rendition) };
                 let mark = Mark::new(SegmentKind::parse("subclip")?, start, end, &format!("rendition {profile}"))?;

@@ -36,6 +36,13 @@ pub fn facts(media: &MediaDescription) -> Value {
     Value::Object(facts)
 }
 
+/// A rendition's facts, under `rendition`: its `profile`, its `quality` (the worst rung's PSNR
+/// and SSIM: a minimum holds when it holds for every rung; absent when not measured) and its
+/// `rungs` (each one's `width`, `height`, `psnr` and `ssim`).
+pub fn rendition_facts(profile: &str, rungs: &[crate::quality::RungQuality]) -> Value {
+    json!({"profile": profile, "quality": crate::quality::worst(rungs), "rungs": rungs})
+}
+
 /// What a field path finds: one value, every value of a `[*]` path, or nothing.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Resolved {

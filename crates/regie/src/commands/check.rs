@@ -1,4 +1,5 @@
-//! `regie check PATH|ASSET --policy NAME [--json]`: exit code 1 when an error-severity rule fails.
+//! `regie check PATH|ASSET --policy NAME [--rendition PROFILE] [--json]`: exit code 1 when an
+//! error-severity rule fails.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -15,12 +16,18 @@ pub async fn run(
     config: &LoadedConfig,
     target: &str,
     policy_name: &str,
+    rendition: Option<&str>,
     json: bool,
     html: Option<&Path>,
 ) -> Result<ExitCode> {
     let settings = config.settings()?;
     let policy = regie_app::load_policy(policy_name, &settings.data_dir, regie_app::Lookup::ByNameOrPath)?;
-    let report = if Path::new(target).exists() {
+    let report = if let Some(profile) = rendition {
+        let regie = open(config).await?;
+        let report = regie.check_rendition(target, profile, &policy).await;
+        regie.close().await;
+        report?
+    } else if Path::new(target).exists() {
         regie_app::check_file(&settings, Path::new(target), &policy).await?
     } else {
         let regie = open(config).await?;

@@ -83,8 +83,8 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Collections { json } => collections::run(&open(&config).await?, json).await,
         Command::CheckNames { paths, json } => check_names::run(&config, &paths, json),
-        Command::Check { target, policy, json, html } => {
-            check::run(&config, &target, &policy, json, html.as_deref()).await
+        Command::Check { target, policy, rendition, json, html } => {
+            check::run(&config, &target, &policy, rendition.as_deref(), json, html.as_deref()).await
         }
         Command::Normalize { input, policy, output, json } => {
             normalize::run(&config, &input, &policy, &output, json).await

@@ -109,6 +109,54 @@ fn the_web_ladder_is_one_cmaf_package_that_hls_and_dash_players_both_read() {
     }
     let ssim = |index: usize| quality[index]["ssim"].as_f64().unwrap();
     assert!(ssim(0) > ssim(3), "1080p keeps more than 360p: {quality:?}");
+
+    // Recorded with the rendition (`assets show`, the API), with what the encode took.
+    assert_eq!(rendition["quality"], job["result"]["quality"], "{rendition:#}");
+    assert!(rendition["encode_s"].as_f64().unwrap() > 0.0);
+    let worst = (0..4).map(ssim).fold(1.0, f64::min);
+
+    // A policy reads it: the worst rung must reach the minimum.
+    let policy = |name: &str, check: &str| {
+        let path = regie.scratch(&format!("policy-{name}")).join(format!("{name}.toml"));
+        std::fs::write(&path, format!("name = \"{name}\"\n[[rule]]\nid = \"ssim\"\ncheck = '{check}'\n")).unwrap();
+        path.display().to_string()
+    };
+    let check = |policy: &str| regie.run(&["check", &id, "--rendition", "web-ladder", "--policy", policy, "--json"]);
+    let passing = check(&policy("fair", "rendition.quality.ssim >= 0.8"));
+    assert!(
+        passing.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&passing.stdout),
+        String::from_utf8_lossy(&passing.stderr)
+    );
+    let failing = check(&policy("strict", &format!("rendition.quality.ssim >= {:.6}", worst + 0.000_01)));
+    assert_eq!(failing.status.code(), Some(1), "{}", String::from_utf8_lossy(&failing.stderr));
+    let report: Value = serde_json::from_slice(&failing.stdout).unwrap();
+    assert_eq!(report["passed"], false);
+    assert!((report["rules"][0]["measured"].as_f64().unwrap() - worst).abs() < 1e-9, "{report:#}");
+    let every_rung = check(&policy("rungs", "rendition.rungs[*].ssim >= 0.8"));
+    assert!(every_rung.status.success(), "{}", String::from_utf8_lossy(&every_rung.stdout));
+    // Loudness is measured on one file, not on a package of segments: said, not guessed.
+    let package_loudness = check(&policy("loud", "loudness.integrated >= -30"));
+    assert!(!package_loudness.status.success());
+    assert!(
+        String::from_utf8_lossy(&package_loudness.stderr).contains("package of"),
+        "{}",
+        String::from_utf8_lossy(&package_loudness.stderr)
+    );
+    let absent = regie.run(&[
+        "check",
+        &id,
+        "--rendition",
+        "broadcast-mxf",
+        "--policy",
+        &policy("fair", "rendition.quality.ssim >= 0.8"),
+    ]);
+    assert!(
+        String::from_utf8_lossy(&absent.stderr).contains("has no broadcast-mxf rendition"),
+        "{}",
+        String::from_utf8_lossy(&absent.stderr)
+    );
 }
 
 #[test]
