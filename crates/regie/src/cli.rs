@@ -348,6 +348,10 @@ pub enum Command {
     /// Contracts: who may use an asset where, on which platforms and when.
     #[command(subcommand)]
     Rights(RightsCommand),
+    /// Choose a ladder: `regie ladder compare ID --profiles web-ladder,web-ladder-hevc,web-ladder-av1`
+    /// encodes what is missing and prints bits, encoding time and quality per rung side by side.
+    #[command(subcommand)]
+    Ladder(LadderCommand),
     /// Queue a transcode of an asset to a profile; the rendition is made by a worker.
     Transcode {
         /// An asset id or house id.
@@ -434,6 +438,25 @@ pub enum Command {
     /// Inspect the effective configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LadderCommand {
+    /// Each profile's rendition of the asset (made now when missing, or made before quality was
+    /// measured): total bits, bit rate, encode time and speed, and each rung's bits, PSNR and
+    /// SSIM against the source; exit 1 when a rendition could not be made.
+    Compare {
+        /// An asset id or house id.
+        asset: String,
+        /// Profiles, comma-separated (built-in names, DATA/profiles/NAME.toml, or TOML files).
+        #[arg(long, value_delimiter = ',', required = true)]
+        profiles: Vec<String>,
+        /// Compare only what exists; encode nothing.
+        #[arg(long)]
+        no_encode: bool,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

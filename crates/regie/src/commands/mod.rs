@@ -15,6 +15,7 @@ mod ingest;
 mod intelligence;
 mod jobs;
 mod keeping;
+mod ladder;
 mod moving;
 mod normalize;
 mod operations;
@@ -34,7 +35,7 @@ use anyhow::Result;
 use regie_app::Regie;
 use serde::Serialize;
 
-use crate::cli::{AssetsCommand, Cli, Command, ConfigCommand, JobsCommand};
+use crate::cli::{AssetsCommand, Cli, Command, ConfigCommand, JobsCommand, LadderCommand};
 use crate::cli::{AuditCommand, GrantsCommand, GroupsCommand, TokensCommand, UsersCommand};
 use crate::config::LoadedConfig;
 
@@ -258,6 +259,9 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             };
             regie.close().await;
             code
+        }
+        Command::Ladder(LadderCommand::Compare { asset, profiles, no_encode, json }) => {
+            ladder::compare(&open(&config).await?, &asset, &profiles, no_encode, json).await
         }
         Command::Transcode { asset, profile, priority, json } => {
             transcode::run(&open(&config).await?, &asset, &profile, priority, json).await

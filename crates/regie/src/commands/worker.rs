@@ -38,6 +38,11 @@ pub async fn run(regie: &Regie, concurrency: Option<usize>, until_idle: bool, js
     Ok(if code == crate::exit::SUCCESS { success() } else { ExitCode::from(code) })
 }
 
+/// What `regie worker` shows, for commands that run jobs themselves.
+pub(super) fn observer(json: bool) -> Arc<dyn WorkerObserver> {
+    Arc::new(Lines { json, bars: MultiProgress::new(), running: Mutex::new(HashMap::new()) })
+}
+
 /// Prints each finished job, with a progress bar per running job on a terminal.
 struct Lines {
     json: bool,

@@ -277,3 +277,65 @@ fn the_broadcast_rendition_is_xdcam_hd_422_in_mxf_op1a_with_eight_pcm_tracks() {
     let described = regie.json(&["probe", folder.join("output.mxf").to_str().unwrap(), "--json"]);
     assert_eq!(described["operational_pattern"], "OP1a");
 }
+
+/// A 360p file profile of `codec` at `kbps`, written where `regie` reads a path.
+fn small_profile(regie: &TestRegie, name: &str, codec: &str, codec_profile: &str, kbps: u32) -> String {
+    let path = regie.scratch(&format!("profile-{name}")).join(format!("{name}.toml"));
+    let text = format!(
+        "name = \"{name}\"\ncontainer = \"mp4\"\nspeed = \"fast\"\n[video]\ncodec = \"{codec}\"\n\
+         codec_profile = \"{codec_profile}\"\nmax_height = 360\nbitrate_kbps = {kbps}\ngop_seconds = 2\n\
+         [audio]\ncodec = \"aac\"\nchannels = 2\nbitrate_kbps = 96\n"
+    );
+    std::fs::write(&path, text).unwrap();
+    path.display().to_string()
+}
+
+#[test]
+fn ladder_compare_reuses_what_exists_encodes_what_is_missing_and_puts_them_side_by_side() {
+    let regie = TestRegie::new();
+    let h264 = small_profile(&regie, "small-h264", "h264", "main", 600);
+    let hevc = small_profile(&regie, "small-hevc", "hevc", "main", 400);
+    let id = transcode(&regie, "late_picture_1080p25.mp4", &h264);
+    let transcodes = |regie: &TestRegie| {
+        let jobs = regie.json(&["jobs", "list", "--json"]);
+        jobs.as_array().unwrap().iter().filter(|job| job["kind"] == "transcode").count()
+    };
+    assert_eq!(transcodes(&regie), 1);
+
+    let profiles = format!("{h264},{hevc}");
+    let compared = regie.json(&["ladder", "compare", &id, "--profiles", &profiles, "--json"]);
+    assert_eq!(transcodes(&regie), 2, "the H.264 rendition is reused, the HEVC one made: {compared:#}");
+    assert_eq!(compared["duration_s"].as_f64().map(f64::round), Some(5.0));
+    let figures = compared["profiles"].as_array().unwrap();
+    let names: Vec<&str> = figures.iter().map(|figures| figures["profile"].as_str().unwrap()).collect();
+    assert_eq!(names, ["small-h264", "small-hevc"]);
+    for (figures, codec) in figures.iter().zip(["h264", "hevc"]) {
+        assert_eq!(figures["measured"], true, "{figures:#}");
+        assert_eq!(figures["codec"], codec);
+        assert!(figures["size"].as_u64().unwrap() > 10_000);
+        let bit_rate = figures["bit_rate"].as_u64().unwrap();
+        assert!((100_000..2_000_000).contains(&bit_rate), "{figures:#}");
+        assert!(figures["encode_s"].as_f64().unwrap() > 0.0 && figures["speed"].as_f64().unwrap() > 0.0);
+        let rung = &figures["rungs"][0];
+        assert_eq!((rung["width"].as_u64(), rung["height"].as_u64()), (Some(640), Some(360)));
+        assert_eq!(rung["bytes"], figures["size"], "a single file is its one rung");
+        assert!(rung["psnr"].as_f64().unwrap() > 25.0 && rung["ssim"].as_f64().unwrap() > 0.8, "{rung}");
+        assert_eq!(figures["mean_ssim"], rung["ssim"]);
+    }
+
+    // For people: a line per profile and the rungs side by side; nothing encoded again.
+    let table = regie.run(&["ladder", "compare", &id, "--profiles", &profiles]);
+    assert!(table.status.success());
+    let table = String::from_utf8_lossy(&table.stdout);
+    assert!(table.contains("small-h264") && table.contains("small-hevc") && table.contains("640x360"), "{table}");
+    assert_eq!(transcodes(&regie), 2);
+
+    // Without encoding, a profile never made is said, and the exit code says it.
+    let mobile = regie.run(&["ladder", "compare", &id, "--profiles", &format!("{h264},mobile-540p"), "--no-encode"]);
+    assert_eq!(mobile.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&mobile.stderr).contains("not compared: mobile-540p"),
+        "{}",
+        String::from_utf8_lossy(&mobile.stderr)
+    );
+}
