@@ -44,7 +44,7 @@ pub use loudness::Loudness;
 pub use native::{DpxHeader, ExrTiming, Native, probe_native};
 pub use ocr::{Sample as PictureSample, TextSpan, spans_of, text_lines};
 pub use probe::{NATIVE_PROBER, Prober, parse_ffprobe_json};
-pub use quality::{IDENTICAL_PSNR_DB, Quality, parse_quality, quality_arguments};
+pub use quality::{IDENTICAL_PSNR_DB, Quality, parse_quality, quality_arguments, quality_arguments_from};
 pub use runner::ToolRunner;
 pub use shots::{SAMPLE_EVERY, ShotAnalysis, ShotSettings, Transition as ShotTransition, detect_transitions};
 pub use speech::{SpeechLanguage, SpeechRequest, Transcript, parse_engine_output};

@@ -22,6 +22,18 @@ pub fn quality_arguments(
     stream: usize,
     source: &Path,
     plan: &VideoPlan,
+    size: (u32, u32),
+) -> Vec<OsString> {
+    quality_arguments_from(encoded, stream, source, 0.0, plan, size)
+}
+
+/// [`quality_arguments`] for an encode of the source from `source_start_s` on (a sample).
+pub fn quality_arguments_from(
+    encoded: &Path,
+    stream: usize,
+    source: &Path,
+    source_start_s: f64,
+    plan: &VideoPlan,
     (width, height): (u32, u32),
 ) -> Vec<OsString> {
     let mut reference = Vec::new();
@@ -40,6 +52,10 @@ pub fn quality_arguments(
     );
     let mut arguments: Vec<OsString> = ["-v", "info", "-i"].into_iter().map(OsString::from).collect();
     arguments.push(file_argument(encoded));
+    if source_start_s > 0.0 {
+        arguments.push("-ss".into());
+        arguments.push(format!("{source_start_s:.3}").into());
+    }
     arguments.push("-i".into());
     arguments.push(file_argument(source));
     for argument in ["-filter_complex", &graph, "-f", "null", "-"] {

@@ -360,6 +360,13 @@ pub enum Command {
         /// audio-bwf, proxy), DATA/profiles/NAME.toml, or a TOML file.
         #[arg(long)]
         profile: String,
+        /// Choose each rung's bit rate for this programme from trial encodes of a sample (the
+        /// fewest bits reaching --target-ssim); the rendition is PROFILE-per-title.
+        #[arg(long)]
+        per_title: bool,
+        /// The SSIM each rung should reach at its own size, with --per-title.
+        #[arg(long, requires = "per_title", default_value_t = regie_core::profile::per_title::DEFAULT_TARGET_SSIM)]
+        target_ssim: f64,
         /// Higher runs first.
         #[arg(long, default_value_t = 0)]
         priority: i64,

@@ -19,6 +19,11 @@ impl JobFailure {
     pub(crate) fn permanent(message: impl Into<String>) -> Self {
         Self::Error { message: message.into(), retryable: false }
     }
+
+    /// A failure of the machine (a file that could not be written) worth trying again.
+    pub(crate) fn transient(message: impl Into<String>) -> Self {
+        Self::Error { message: message.into(), retryable: true }
+    }
 }
 
 impl From<AppError> for JobFailure {

@@ -8,6 +8,7 @@ mod intelligence;
 mod keeping;
 mod lease;
 mod outputs;
+mod per_title;
 mod previews;
 pub(crate) mod queue;
 mod rule_action;
@@ -81,14 +82,48 @@ impl Regie {
         priority: i64,
         lookup: Lookup,
     ) -> Result<Enqueued, AppError> {
+        self.queue_transcode_with(reference, profile, priority, lookup, None).await
+    }
+
+    /// [`Regie::queue_transcode`], per title when `per_title` gives a target SSIM: each rung's
+    /// bit rate is chosen from trial encodes, and the rendition is `PROFILE-per-title`.
+    pub async fn queue_transcode_with(
+        &self,
+        reference: &str,
+        profile: &str,
+        priority: i64,
+        lookup: Lookup,
+        per_title: Option<f64>,
+    ) -> Result<Enqueued, AppError> {
         let asset_id = self.db.resolve_asset(reference).await?;
         let loaded = load_profile(profile, &self.settings.data_dir, lookup)?;
         let name = loaded.profile.name.clone();
+        let mut payload = serde_json::json!({ "profile": name, "profile_toml": loaded.text });
+        let mut key = format!("{TRANSCODE}:{asset_id}:{name}");
+        if let Some(target_ssim) = per_title {
+            if !(0.5..1.0).contains(&target_ssim) {
+                return Err(regie_core::CoreError::invalid(
+                    "target SSIM",
+                    target_ssim.to_string(),
+                    "give a value from 0.5 to below 1 (0.97 is close to transparent)",
+                )
+                .into());
+            }
+            if regie_core::profile::per_title::rungs_of(&loaded.profile).is_empty()
+                || loaded.profile.video.as_ref().is_some_and(|video| video.crf.is_some())
+            {
+                return Err(AppError::Invalid(format!(
+                    "profile {name} cannot be made per title: it needs video bit rates (a ladder's rungs, or [video] bitrate_kbps with max_height), not constant quality"
+                )));
+            }
+            payload["per_title"] = serde_json::json!({ "target_ssim": target_ssim });
+            key.push_str(":per-title");
+        }
         let job = NewJob {
             kind: TRANSCODE.to_owned(),
             asset_id: Some(asset_id),
-            payload: serde_json::json!({ "profile": name, "profile_toml": loaded.text }),
-            idempotency_key: Some(format!("{TRANSCODE}:{asset_id}:{name}")),
+            payload,
+            idempotency_key: Some(key),
             priority,
             max_attempts: self.settings.jobs.max_attempts,
         };

@@ -36,6 +36,21 @@ pub(super) async fn run_with(context: &JobContext, speed: Option<Speed>) -> Resu
         profile.speed = speed;
     }
     let (asset, source, media) = context.source().await?;
+    // Per title: each rung's bit rate chosen from trial encodes; kept beside the fixed ladder.
+    let per_title = match context.job.payload.get("per_title").filter(|options| options.is_object()) {
+        Some(options) if media.sequence.is_none() => {
+            let target = options["target_ssim"].as_f64().unwrap_or(regie_core::profile::per_title::DEFAULT_TARGET_SSIM);
+            let (chosen, choices) =
+                super::per_title::choose_bitrates(context, &profile, &media, &source, target).await?;
+            profile = chosen;
+            Some(choices)
+        }
+        Some(_) => {
+            return Err(JobFailure::permanent("per-title bit rates are chosen for video files, not image sequences"));
+        }
+        None => None,
+    };
+    let name = if per_title.is_some() { format!("{name}-per-title") } else { name };
     let mut plan = OutputPlan::new(&profile, &media).map_err(|error| JobFailure::permanent(error.to_string()))?;
     if let Some(hdr) = plan.video.as_mut().and_then(|video| video.hdr.as_mut()) {
         // HDR10's mastering display and light levels live in the frames: read from the first.
@@ -108,6 +123,7 @@ pub(super) async fn run_with(context: &JobContext, speed: Option<Speed>) -> Resu
         "elapsed_s": report.elapsed.as_secs_f64(),
         "command": command,
         "quality": quality,
+        "per_title": per_title,
     });
     let rendition = NewRendition {
         profile: name,

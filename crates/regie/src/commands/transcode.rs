@@ -1,4 +1,4 @@
-//! `regie transcode ASSET --profile NAME` and `regie previews ASSET`: queue the work.
+//! `regie transcode ASSET --profile NAME [--per-title [--target-ssim S]]` and `regie previews ASSET`: queue the work.
 
 use std::process::ExitCode;
 
@@ -7,9 +7,17 @@ use regie_app::{Enqueued, Regie};
 
 use super::{print_json, success};
 
-pub async fn run(regie: &Regie, asset: &str, profile: &str, priority: i64, json: bool) -> Result<ExitCode> {
+pub async fn run(
+    regie: &Regie,
+    asset: &str,
+    profile: &str,
+    per_title: Option<f64>,
+    priority: i64,
+    json: bool,
+) -> Result<ExitCode> {
     regie_core::access::Role::Admin.check_job_priority(priority)?;
-    let enqueued = regie.queue_transcode(asset, profile, priority, regie_app::Lookup::ByNameOrPath).await;
+    let enqueued =
+        regie.queue_transcode_with(asset, profile, priority, regie_app::Lookup::ByNameOrPath, per_title).await;
     if let Ok(enqueued) = &enqueued {
         let detail = format!("job {} profile {profile}", enqueued.job_id);
         super::audit_cli(regie, "transcode.queue", Some(regie.resolve_asset(asset).await?.to_string()), detail).await?;

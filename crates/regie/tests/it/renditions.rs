@@ -339,3 +339,80 @@ fn ladder_compare_reuses_what_exists_encodes_what_is_missing_and_puts_them_side_
         String::from_utf8_lossy(&mobile.stderr)
     );
 }
+
+/// Ingests a file made with ffmpeg from `source` (a lavfi graph), without previews.
+fn ingest_generated(regie: &TestRegie, name: &str, source: &str) -> String {
+    let path = regie.scratch("generated").join(name);
+    crate::fixtures::ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        source,
+        "-t",
+        "6",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-crf",
+        "8",
+        "-pix_fmt",
+        "yuv420p",
+        path.to_str().unwrap(),
+    ]);
+    let output = regie
+        .command()
+        .env("REGIE_JOBS_PREVIEWS_AT_INGEST", "0")
+        .env("REGIE_INTELLIGENCE_FINGERPRINT_AT_INGEST", "0")
+        .args(["ingest", "--json"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let line: Value = serde_json::from_slice(&output.stdout).unwrap();
+    line["asset_id"].as_str().unwrap().to_owned()
+}
+
+#[test]
+fn per_title_spends_fewer_bits_on_an_easy_picture_than_on_a_hard_one_at_the_same_target() {
+    let regie = TestRegie::new();
+    let profile = small_profile(&regie, "small-h264", "h264", "main", 800);
+    let easy = ingest_generated(&regie, "easy.mp4", "color=c=0x406080:size=1280x720:rate=25");
+    let hard = ingest_generated(&regie, "hard.mp4", "testsrc2=size=1280x720:rate=25,noise=alls=40:allf=t+u");
+    let mut chosen = Vec::new();
+    for id in [&easy, &hard] {
+        let queued =
+            regie.json(&["transcode", id, "--profile", &profile, "--per-title", "--target-ssim", "0.95", "--json"]);
+        assert_eq!(queued["created"], true);
+        let worker = regie.run(&["worker", "--until-idle", "--json"]);
+        assert!(worker.status.success(), "{}", String::from_utf8_lossy(&worker.stderr));
+        let job = regie.json(&["jobs", "show", queued["job_id"].as_str().unwrap(), "--json"]);
+        assert_eq!(job["state"], "succeeded", "{job:#}");
+        let rung = &job["result"]["per_title"][0];
+        assert_eq!(rung["height"], 360);
+        assert_eq!(rung["profile_kbps"], 800);
+        assert_eq!(rung["trials"].as_array().unwrap().len(), 5, "{rung:#}");
+        // The curve is in the job log.
+        let logged = job["log"].as_array().unwrap().iter().any(|line| {
+            let message = line["message"].as_str().unwrap();
+            message.starts_with("per-title 360p: ") && message.contains("SSIM 0.95")
+        });
+        assert!(logged, "{job:#}");
+        // Kept beside the fixed rendition, under its own name.
+        let asset = regie.json(&["assets", "show", id, "--json"]);
+        assert_eq!(asset["renditions"][0]["profile"], "small-h264-per-title");
+        chosen.push((rung["chosen_kbps"].as_u64().unwrap(), rung["reached"].as_bool().unwrap()));
+    }
+    let ((easy_kbps, easy_reached), (hard_kbps, _)) = (chosen[0], chosen[1]);
+    assert!(easy_reached, "a flat colour reaches SSIM 0.95 at once");
+    assert!(easy_kbps * 2 < hard_kbps, "easy {easy_kbps} kbit/s against hard {hard_kbps} kbit/s");
+
+    // A target out of range is refused before anything is queued.
+    let refused = regie.run(&["transcode", &easy, "--profile", &profile, "--per-title", "--target-ssim", "1.5"]);
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("target SSIM"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+}

@@ -1,0 +1,140 @@
+//! Per-title ladders: each rung's bit rate chosen for this programme. A few trial encodes of a
+//! sample at several bit rates give each rung a quality/bit-rate curve; its upper convex hull
+//! (the trades no other mix of trials beats) is read for the fewest bits that reach the target
+//! quality. Easy pictures get fewer bits than the profile says, hard ones more.
+
+use serde::Serialize;
+
+use super::{Profile, RungSpec};
+
+/// Trial bit rates, as fractions of the rung's bit rate in the profile.
+pub const TRIAL_FACTORS: [f64; 5] = [0.25, 0.5, 0.75, 1.0, 1.5];
+
+/// SSIM each rung should reach, at its own size, unless the caller asks for another.
+pub const DEFAULT_TARGET_SSIM: f64 = 0.97;
+
+/// One trial encode: its bit rate and the quality it gave.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct TrialPoint {
+    pub kbps: u32,
+    pub ssim: f64,
+}
+
+/// What was tried for one rung and what was chosen.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RungChoice {
+    pub height: u32,
+    /// The profile's bit rate for this rung.
+    pub profile_kbps: u32,
+    pub trials: Vec<TrialPoint>,
+    pub chosen_kbps: u32,
+    /// The target was reached within the trials (otherwise the highest trial is taken).
+    pub reached: bool,
+}
+
+/// The rungs of a profile as (height, bit rate, peak rate): its ladder's, or its single video's.
+pub fn rungs_of(profile: &Profile) -> Vec<RungSpec> {
+    let Some(video) = &profile.video else { return Vec::new() };
+    if !video.rungs.is_empty() {
+        return video.rungs.clone();
+    }
+    match (video.bitrate_kbps, video.max_height.or(video.height)) {
+        (Some(bitrate_kbps), Some(height)) => {
+            vec![RungSpec { height, bitrate_kbps, maxrate_kbps: video.maxrate_kbps, codec_profile: None }]
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// The upper convex hull of the points, by bit rate: the points no straight mix of two others
+/// beats. Points are sorted; a point worse than a cheaper one is never on it.
+pub fn upper_hull(points: &[TrialPoint]) -> Vec<TrialPoint> {
+    let mut sorted = points.to_vec();
+    sorted.sort_by(|left, right| left.kbps.cmp(&right.kbps).then(left.ssim.total_cmp(&right.ssim)));
+    let mut hull: Vec<TrialPoint> = Vec::new();
+    for point in sorted {
+        if hull.last().is_some_and(|last| point.ssim <= last.ssim) {
+            continue;
+        }
+        while hull.len() >= 2 {
+            let (a, b) = (hull[hull.len() - 2], hull[hull.len() - 1]);
+            // b lies on or under the segment from a to the new point: it is not on the hull.
+            let cross = (f64::from(b.kbps) - f64::from(a.kbps)) * (point.ssim - a.ssim)
+                - (b.ssim - a.ssim) * (f64::from(point.kbps) - f64::from(a.kbps));
+            if cross >= 0.0 {
+                hull.pop();
+            } else {
+                break;
+            }
+        }
+        hull.push(point);
+    }
+    hull
+}
+
+/// The fewest kilobits per second reaching `target` on the hull (read linearly between two of
+/// its points), and whether it is reached at all; when it is not, the hull's last point.
+pub fn kbps_for(hull: &[TrialPoint], target: f64) -> Option<(u32, bool)> {
+    let first = hull.first()?;
+    if first.ssim >= target {
+        return Some((first.kbps, true));
+    }
+    for pair in hull.windows(2) {
+        let (low, high) = (pair[0], pair[1]);
+        if high.ssim >= target {
+            let share = (target - low.ssim) / (high.ssim - low.ssim);
+            let kbps = f64::from(low.kbps) + share * f64::from(high.kbps - low.kbps);
+            return Some((kbps.ceil() as u32, true));
+        }
+    }
+    hull.last().map(|last| (last.kbps, false))
+}
+
+/// The profile with each rung's bit rate replaced by the chosen one (peak rates scaled in
+/// proportion).
+pub fn with_chosen_bitrates(profile: &Profile, choices: &[RungChoice]) -> Profile {
+    let mut chosen = profile.clone();
+    let Some(video) = chosen.video.as_mut() else { return chosen };
+    let scale = |rate: Option<u32>, from: u32, to: u32| {
+        rate.map(|rate| (f64::from(rate) * f64::from(to) / f64::from(from.max(1))).round() as u32)
+    };
+    if video.rungs.is_empty() {
+        if let (Some(choice), Some(from)) = (choices.first(), video.bitrate_kbps) {
+            video.maxrate_kbps = scale(video.maxrate_kbps, from, choice.chosen_kbps);
+            video.bufsize_kbits = scale(video.bufsize_kbits, from, choice.chosen_kbps);
+            video.minrate_kbps = scale(video.minrate_kbps, from, choice.chosen_kbps);
+            video.bitrate_kbps = Some(choice.chosen_kbps);
+        }
+        return chosen;
+    }
+    for (rung, choice) in video.rungs.iter_mut().zip(choices) {
+        rung.maxrate_kbps = scale(rung.maxrate_kbps, rung.bitrate_kbps, choice.chosen_kbps);
+        rung.bitrate_kbps = choice.chosen_kbps;
+    }
+    chosen
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn point(kbps: u32, ssim: f64) -> TrialPoint {
+        TrialPoint { kbps, ssim }
+    }
+
+    #[test]
+    fn the_hull_drops_points_beaten_by_a_mix_or_by_a_cheaper_trial() {
+        let points = [point(1500, 0.990), point(500, 0.950), point(1000, 0.955), point(250, 0.900), point(2000, 0.989)];
+        // 1000 kbps lies under the line from 500 to 1500; 2000 is worse than 1500.
+        assert_eq!(upper_hull(&points), [point(250, 0.900), point(500, 0.950), point(1500, 0.990)]);
+    }
+
+    #[test]
+    fn the_fewest_bits_reaching_the_target_are_read_between_hull_points() {
+        let hull = [point(250, 0.900), point(500, 0.950), point(1500, 0.990)];
+        assert_eq!(kbps_for(&hull, 0.97), Some((1000, true)));
+        assert_eq!(kbps_for(&hull, 0.85), Some((250, true)), "easy: the cheapest trial already does");
+        assert_eq!(kbps_for(&hull, 0.999), Some((1500, false)), "hard: the most tried, and said");
+        assert_eq!(kbps_for(&[], 0.9), None);
+    }
+}
