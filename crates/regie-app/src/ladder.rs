@@ -101,14 +101,17 @@ impl Regie {
                 continue;
             }
             let mut enqueued = self.queue_transcode(reference, given, 0, Lookup::ByNameOrPath).await?;
-            if !enqueued.created
-                && matches!(
-                    enqueued.state,
-                    regie_db::JobState::Succeeded | regie_db::JobState::Failed | regie_db::JobState::Cancelled
-                )
-            {
-                self.retry_job(&enqueued.job_id).await?;
-                enqueued.state = regie_db::JobState::Queued;
+            match enqueued.state {
+                _ if enqueued.created => {}
+                regie_db::JobState::Failed | regie_db::JobState::Cancelled => {
+                    self.retry_job(&enqueued.job_id).await?;
+                    enqueued.state = regie_db::JobState::Queued;
+                }
+                // Made, but before quality was measured (or with measurement off): made again.
+                regie_db::JobState::Succeeded => {
+                    enqueued = self.queue_transcode_again(reference, given, Lookup::ByNameOrPath).await?;
+                }
+                regie_db::JobState::Queued | regie_db::JobState::Running => {}
             }
             queued.push((name, enqueued));
         }

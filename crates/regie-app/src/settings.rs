@@ -167,6 +167,9 @@ pub struct JobSettings {
     pub previews_at_ingest: bool,
     /// Jobs a worker runs at once.
     pub worker_concurrency: usize,
+    /// Measure each video rendition's PSNR and SSIM against its source (one more decode of both
+    /// per rung).
+    pub measure_quality: bool,
     /// How often an idle worker looks for work.
     pub poll_interval: Duration,
 }
@@ -179,6 +182,7 @@ impl Default for JobSettings {
             max_attempts: 3,
             previews_at_ingest: true,
             worker_concurrency: 1,
+            measure_quality: true,
             poll_interval: Duration::from_millis(500),
         }
     }

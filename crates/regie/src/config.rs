@@ -339,6 +339,8 @@ pub struct JobsConfig {
     pub previews_at_ingest: bool,
     /// Jobs one worker runs at once.
     pub concurrency: usize,
+    /// Measure each video rendition's PSNR and SSIM against the source.
+    pub measure_quality: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -484,6 +486,7 @@ impl Default for JobsConfig {
             max_attempts: defaults.max_attempts,
             previews_at_ingest: defaults.previews_at_ingest,
             concurrency: defaults.worker_concurrency,
+            measure_quality: defaults.measure_quality,
         }
     }
 }
@@ -588,6 +591,7 @@ impl LoadedConfig {
                 max_attempts: raw.jobs.max_attempts.max(1),
                 previews_at_ingest: raw.jobs.previews_at_ingest,
                 worker_concurrency: raw.jobs.concurrency.clamp(1, 64),
+                measure_quality: raw.jobs.measure_quality,
                 ..regie_app::JobSettings::default()
             },
             search: raw.search.rules()?,
@@ -708,7 +712,7 @@ impl LoadedConfig {
 /// `REGIE_INGEST_SEQUENCE_FRAME_RATE`,
 /// `REGIE_NAMING_PATTERN`, `REGIE_NAMING_EXTENSIONS` (comma-separated), `REGIE_NAMING_MAX_LENGTH`,
 /// `REGIE_PROBE_TIMEOUT_S`, `REGIE_JOBS_LEASE_S`, `REGIE_JOBS_RETRY_BACKOFF_S`, `REGIE_JOBS_MAX_ATTEMPTS`,
-/// `REGIE_JOBS_PREVIEWS_AT_INGEST`, `REGIE_JOBS_CONCURRENCY`, `REGIE_SERVER_LISTEN`,
+/// `REGIE_JOBS_PREVIEWS_AT_INGEST`, `REGIE_JOBS_MEASURE_QUALITY`, `REGIE_JOBS_CONCURRENCY`, `REGIE_SERVER_LISTEN`,
 /// `REGIE_SERVER_WORKERS`, `REGIE_SERVER_MAX_UPLOAD_BYTES`, `REGIE_SERVER_MAX_OPEN_UPLOADS`,
 /// `REGIE_SERVER_MAX_CONNECTIONS`, `REGIE_SERVER_HEADER_TIMEOUT_S`, `REGIE_SERVER_BODY_IDLE_TIMEOUT_S`.
 fn apply_environment(raw: &mut RawConfig, variable: impl Fn(&str) -> Option<String>) -> Result<()> {
@@ -740,6 +744,9 @@ fn apply_environment(raw: &mut RawConfig, variable: impl Fn(&str) -> Option<Stri
     set_parsed(&variable, "REGIE_JOBS_MAX_ATTEMPTS", &mut raw.jobs.max_attempts)?;
     if let Some(value) = variable("REGIE_JOBS_PREVIEWS_AT_INGEST") {
         raw.jobs.previews_at_ingest = flag(&value);
+    }
+    if let Some(value) = variable("REGIE_JOBS_MEASURE_QUALITY") {
+        raw.jobs.measure_quality = flag(&value);
     }
     set_parsed(&variable, "REGIE_JOBS_CONCURRENCY", &mut raw.jobs.concurrency)?;
     if let Some(value) = variable("REGIE_TIMELINE_SHOTS_AT_INGEST") {

@@ -95,6 +95,30 @@ impl Regie {
         lookup: Lookup,
         per_title: Option<f64>,
     ) -> Result<Enqueued, AppError> {
+        self.queue_transcode_keyed(reference, profile, priority, lookup, per_title, None).await
+    }
+
+    /// Queues the transcode once more even when it was made before (a rendition made before its
+    /// quality was measured): the job's key takes `again`, a fresh suffix.
+    pub async fn queue_transcode_again(
+        &self,
+        reference: &str,
+        profile: &str,
+        lookup: Lookup,
+    ) -> Result<Enqueued, AppError> {
+        let again = uuid::Uuid::now_v7().to_string();
+        self.queue_transcode_keyed(reference, profile, 0, lookup, None, Some(&again)).await
+    }
+
+    async fn queue_transcode_keyed(
+        &self,
+        reference: &str,
+        profile: &str,
+        priority: i64,
+        lookup: Lookup,
+        per_title: Option<f64>,
+        again: Option<&str>,
+    ) -> Result<Enqueued, AppError> {
         let asset_id = self.db.resolve_asset(reference).await?;
         let loaded = load_profile(profile, &self.settings.data_dir, lookup)?;
         let name = loaded.profile.name.clone();
@@ -118,6 +142,9 @@ impl Regie {
             }
             payload["per_title"] = serde_json::json!({ "target_ssim": target_ssim });
             key.push_str(":per-title");
+        }
+        if let Some(again) = again {
+            key.push_str(&format!(":again-{again}"));
         }
         let job = NewJob {
             kind: TRANSCODE.to_owned(),

@@ -97,8 +97,10 @@ pub(super) async fn run_with(context: &JobContext, speed: Option<Speed>) -> Resu
     }
 
     let quality = match &sequence {
-        None => measure_quality(context, &plan, &source, &described).await,
-        Some(_) => Vec::new(),
+        None if context.regie.settings.jobs.measure_quality => {
+            measure_quality(context, &plan, &source, &described).await
+        }
+        _ => Vec::new(),
     };
 
     let mut files = Vec::new();

@@ -384,8 +384,13 @@ pub(crate) async fn open(config: &LoadedConfig) -> Result<Regie> {
 }
 
 pub(crate) fn print_json(value: &impl Serialize) -> Result<()> {
-    println!("{}", serde_json::to_string_pretty(value)?);
-    Ok(())
+    use std::io::Write;
+    let text = serde_json::to_string_pretty(value)?;
+    match writeln!(std::io::stdout().lock(), "{text}") {
+        // The reader stopped reading (`| head`): nothing more to say, and no panic.
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        written => Ok(written?),
+    }
 }
 
 pub(crate) fn success() -> ExitCode {

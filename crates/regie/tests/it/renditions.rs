@@ -338,6 +338,26 @@ fn ladder_compare_reuses_what_exists_encodes_what_is_missing_and_puts_them_side_
         "{}",
         String::from_utf8_lossy(&mobile.stderr)
     );
+
+    // Made with quality measurement off ([jobs] measure_quality), a rendition has no quality:
+    // it is not compared as it is, and comparing makes it again, measured.
+    regie.json(&["transcode", &id, "--profile", "mobile-540p", "--json"]);
+    let worker =
+        regie.command().env("REGIE_JOBS_MEASURE_QUALITY", "0").args(["worker", "--until-idle"]).output().unwrap();
+    assert!(worker.status.success());
+    let unmeasured = regie.json(&["assets", "show", &id, "--json"]);
+    let mobile = unmeasured["renditions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|rendition| rendition["profile"] == "mobile-540p")
+        .unwrap();
+    assert!(mobile.get("quality").is_none(), "{mobile:#}");
+    let again = regie.run(&["ladder", "compare", &id, "--profiles", "mobile-540p", "--no-encode"]);
+    assert_eq!(again.status.code(), Some(1));
+    let remade = regie.json(&["ladder", "compare", &id, "--profiles", "mobile-540p", "--json"]);
+    assert_eq!(remade["profiles"][0]["measured"], true, "{remade:#}");
+    assert_eq!(remade["profiles"][0]["rungs"][0]["height"], 540);
 }
 
 /// Ingests a file made with ffmpeg from `source` (a lavfi graph), without previews.
