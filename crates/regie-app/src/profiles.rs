@@ -18,6 +18,7 @@ pub const BUILT_IN_PROFILES: &[(&str, &str)] = &[
     ("audio-bwf", include_str!("../profiles/audio-bwf.toml")),
     ("web-ladder-hevc", include_str!("../profiles/web-ladder-hevc.toml")),
     ("web-ladder-av1", include_str!("../profiles/web-ladder-av1.toml")),
+    ("screener", include_str!("../profiles/screener.toml")),
 ];
 
 /// A profile and the TOML it came from (queued with the job, so the job runs what was asked

@@ -108,6 +108,9 @@ fn video_graph(video: &VideoPlan, taps: &[Tap], graph: &mut Vec<String>) {
     }
     let tail = |label: usize, width: u32, height: u32| {
         let mut steps = vec![scale(width, height)];
+        if let Some(burn_in) = &video.burn_in {
+            steps.push(drawtext(burn_in, height));
+        }
         steps.extend(finish.iter().cloned());
         format!("{}[v{label}]", steps.join(","))
     };
@@ -140,13 +143,42 @@ fn ladder_graph(video: &VideoPlan, head: &str, finish: &[String], graph: &mut Ve
     graph.push(format!("{head}{converted}[c0]"));
     for (step, &index) in order.iter().enumerate() {
         let rung = &video.rungs[index];
-        let scale = format!("[c{step}]scale={}:{},setsar=1", rung.width, rung.height);
+        let mut scale = format!("[c{step}]scale={}:{},setsar=1", rung.width, rung.height);
+        // Burnt into the largest rung; the smaller ones are scaled from it, notice included.
+        if let (0, Some(burn_in)) = (step, &video.burn_in) {
+            scale.push(',');
+            scale.push_str(&drawtext(burn_in, rung.height));
+        }
         if step + 1 == order.len() {
             graph.push(format!("{scale}[v{index}]"));
         } else {
             graph.push(format!("{scale},split=2[v{index}][c{}]", step + 1));
         }
     }
+}
+
+/// The `drawtext` step burning a recipient's notice into a picture `height` lines high: sized
+/// and placed as its `[watermark]` says, its text taken literally (no `%{...}` expansion).
+fn drawtext(burn_in: &regie_core::profile::watermark::BurnIn, height: u32) -> String {
+    use regie_core::profile::watermark::WatermarkPosition;
+    let spec = &burn_in.spec;
+    let size = (f64::from(height) * spec.text_height).round().max(8.0) as u32;
+    let margin = (f64::from(height) * 0.03).round() as u32;
+    let (x, y) = match spec.position {
+        WatermarkPosition::TopLeft => (format!("{margin}"), format!("{margin}")),
+        WatermarkPosition::TopRight => (format!("w-tw-{margin}"), format!("{margin}")),
+        WatermarkPosition::BottomLeft => (format!("{margin}"), format!("h-th-{margin}")),
+        WatermarkPosition::BottomRight => (format!("w-tw-{margin}"), format!("h-th-{margin}")),
+        WatermarkPosition::Center => ("(w-tw)/2".to_owned(), "(h-th)/2".to_owned()),
+    };
+    format!(
+        "drawtext=font=DejaVu Sans:expansion=none:text={}:fontsize={size}:fontcolor=white@{:.2}:\
+         box=1:boxcolor=black@{:.2}:boxborderw={}:x={x}:y={y}",
+        filter_value(&burn_in.text),
+        spec.opacity,
+        spec.opacity / 2.0,
+        (size / 4).max(2)
+    )
 }
 
 /// A value as it must be written inside a filter graph: escaped for the filter's option parser
@@ -385,6 +417,28 @@ pub(crate) mod tests {
     use regie_core::profile::plan::RungPlan;
 
     #[test]
+    fn a_screener_notice_is_burnt_into_the_largest_rung_literally() {
+        use regie_core::profile::watermark::{BurnIn, WatermarkPosition, WatermarkSpec};
+        let spec = WatermarkSpec { position: WatermarkPosition::TopRight, opacity: 0.5, text_height: 0.05 };
+        let burn_in = BurnIn { text: "ACME · 2026-12-05 · H-1".into(), spec };
+        for rungs in [vec![(1280, 720, 2500)], vec![(1920, 1080, 6000), (640, 360, 700)]] {
+            let mut plan = h264_plan("screener", Container::Mp4, &rungs, false);
+            plan.video.as_mut().unwrap().burn_in = Some(burn_in.clone());
+            let graph = text(&transcode_arguments(&plan, Path::new("in.mov"), Path::new("out")));
+            assert_eq!(graph.matches("drawtext=").count(), 1, "{graph}");
+            let size = rungs[0].1 * 5 / 100;
+            assert!(
+                graph.contains(&format!("expansion=none:text=ACME · 2026-12-05 · H-1:fontsize={size}:")),
+                "{graph}"
+            );
+            assert!(
+                graph.contains("fontcolor=white@0.50") && graph.contains(&format!("x=w-tw-{}:y=", (f64::from(rungs[0].1) * 0.03).round())),
+                "{graph}"
+            );
+        }
+    }
+
+    #[test]
     fn filter_values_cannot_leave_their_option() {
         assert_eq!(filter_value("yuv420p"), "yuv420p");
         assert_eq!(filter_value("a,b"), "a\\,b");
@@ -435,6 +489,7 @@ pub(crate) mod tests {
                 gop_frames: 50,
                 b_frames: None,
                 hdr: None,
+                burn_in: None,
             }),
             audio: None,
             duration_s: 10.0,

@@ -364,6 +364,10 @@ pub enum Command {
         /// fewest bits reaching --target-ssim); the rendition is PROFILE-per-title.
         #[arg(long)]
         per_title: bool,
+        /// The recipient of a screener (a profile with [watermark], such as `screener`): the
+        /// notice "RECIPIENT · DATE · HOUSE-ID" is burnt in; the rendition is PROFILE-RECIPIENT.
+        #[arg(long)]
+        recipient: Option<String>,
         /// The SSIM each rung should reach at its own size, with --per-title.
         #[arg(long, requires = "per_title", default_value_t = regie_core::profile::per_title::DEFAULT_TARGET_SSIM)]
         target_ssim: f64,

@@ -65,6 +65,15 @@ pub struct JobDetails {
     pub log: Vec<JobLogLine>,
 }
 
+/// What a transcode is asked for beyond its profile.
+#[derive(Debug, Clone, Default)]
+pub struct TranscodeRequest {
+    /// Choose each rung's bit rate from trial encodes, for this target SSIM.
+    pub per_title: Option<f64>,
+    /// The recipient of a screener (a profile with `[watermark]`).
+    pub recipient: Option<String>,
+}
+
 impl Regie {
     /// Jobs one worker runs at once, as configured.
     pub fn job_concurrency(&self) -> usize {
@@ -82,20 +91,21 @@ impl Regie {
         priority: i64,
         lookup: Lookup,
     ) -> Result<Enqueued, AppError> {
-        self.queue_transcode_with(reference, profile, priority, lookup, None).await
+        self.queue_transcode_with(reference, profile, priority, lookup, &TranscodeRequest::default()).await
     }
 
-    /// [`Regie::queue_transcode`], per title when `per_title` gives a target SSIM: each rung's
-    /// bit rate is chosen from trial encodes, and the rendition is `PROFILE-per-title`.
+    /// [`Regie::queue_transcode`] with the choices beyond the profile: per title (each rung's bit
+    /// rate chosen from trial encodes; the rendition is `PROFILE-per-title`) and the recipient
+    /// of a screener (its notice burnt in; the rendition is `PROFILE-RECIPIENT`).
     pub async fn queue_transcode_with(
         &self,
         reference: &str,
         profile: &str,
         priority: i64,
         lookup: Lookup,
-        per_title: Option<f64>,
+        request: &TranscodeRequest,
     ) -> Result<Enqueued, AppError> {
-        self.queue_transcode_keyed(reference, profile, priority, lookup, per_title, None).await
+        self.queue_transcode_keyed(reference, profile, priority, lookup, request, None).await
     }
 
     /// Queues the transcode once more even when it was made before (a rendition made before its
@@ -107,7 +117,7 @@ impl Regie {
         lookup: Lookup,
     ) -> Result<Enqueued, AppError> {
         let again = uuid::Uuid::now_v7().to_string();
-        self.queue_transcode_keyed(reference, profile, 0, lookup, None, Some(&again)).await
+        self.queue_transcode_keyed(reference, profile, 0, lookup, &TranscodeRequest::default(), Some(&again)).await
     }
 
     async fn queue_transcode_keyed(
@@ -116,7 +126,7 @@ impl Regie {
         profile: &str,
         priority: i64,
         lookup: Lookup,
-        per_title: Option<f64>,
+        request: &TranscodeRequest,
         again: Option<&str>,
     ) -> Result<Enqueued, AppError> {
         let asset_id = self.db.resolve_asset(reference).await?;
@@ -124,7 +134,7 @@ impl Regie {
         let name = loaded.profile.name.clone();
         let mut payload = serde_json::json!({ "profile": name, "profile_toml": loaded.text });
         let mut key = format!("{TRANSCODE}:{asset_id}:{name}");
-        if let Some(target_ssim) = per_title {
+        if let Some(target_ssim) = request.per_title {
             if !(0.5..1.0).contains(&target_ssim) {
                 return Err(regie_core::CoreError::invalid(
                     "target SSIM",
@@ -142,6 +152,24 @@ impl Regie {
             }
             payload["per_title"] = serde_json::json!({ "target_ssim": target_ssim });
             key.push_str(":per-title");
+        }
+        match (&request.recipient, loaded.profile.watermark.is_some()) {
+            (Some(recipient), true) => {
+                regie_core::profile::watermark::check_recipient(recipient)?;
+                payload["recipient"] = serde_json::json!(recipient);
+                key.push_str(&format!(":recipient:{recipient}"));
+            }
+            (None, true) => {
+                return Err(AppError::Invalid(format!(
+                    "profile {name} makes a screener for one recipient: give --recipient NAME"
+                )));
+            }
+            (Some(_), false) => {
+                return Err(AppError::Invalid(format!(
+                    "profile {name} has no [watermark]: a recipient is given only to a screener profile (such as screener)"
+                )));
+            }
+            (None, false) => {}
         }
         if let Some(again) = again {
             key.push_str(&format!(":again-{again}"));

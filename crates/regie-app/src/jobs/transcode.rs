@@ -51,7 +51,31 @@ pub(super) async fn run_with(context: &JobContext, speed: Option<Speed>) -> Resu
         None => None,
     };
     let name = if per_title.is_some() { format!("{name}-per-title") } else { name };
+    // A screener: the recipient's notice burnt in, one rendition per recipient.
+    let recipient = context.job.payload["recipient"].as_str().map(str::to_owned);
+    let burn_in = match (&profile.watermark, &recipient) {
+        (Some(spec), Some(recipient)) => {
+            regie_core::profile::watermark::check_recipient(recipient)
+                .map_err(|error| JobFailure::permanent(error.to_string()))?;
+            let date = chrono::Utc::now().format("%Y-%m-%d").to_string();
+            let text = regie_core::profile::watermark::notice(recipient, &date, &asset.house_id);
+            Some(regie_core::profile::watermark::BurnIn { text, spec: *spec })
+        }
+        (Some(_), None) => {
+            return Err(JobFailure::permanent(format!("profile {name} makes a screener: the job names no recipient")));
+        }
+        (None, _) => None,
+    };
+    let name = match &recipient {
+        Some(recipient) if burn_in.is_some() => {
+            format!("{name}-{}", regie_core::profile::watermark::recipient_slug(recipient))
+        }
+        _ => name,
+    };
     let mut plan = OutputPlan::new(&profile, &media).map_err(|error| JobFailure::permanent(error.to_string()))?;
+    if let Some(video) = plan.video.as_mut() {
+        video.burn_in = burn_in.clone();
+    }
     if let Some(hdr) = plan.video.as_mut().and_then(|video| video.hdr.as_mut()) {
         // HDR10's mastering display and light levels live in the frames: read from the first.
         match context.regie.prober.hdr_metadata(&source).await {
@@ -126,7 +150,23 @@ pub(super) async fn run_with(context: &JobContext, speed: Option<Speed>) -> Resu
         "command": command,
         "quality": quality,
         "per_title": per_title,
+        "recipient": recipient,
+        "notice": burn_in.as_ref().map(|burn_in| burn_in.text.clone()),
     });
+    if let (Some(recipient), Some(burn_in)) = (&recipient, &burn_in) {
+        // Who received which copy: what `watermark detect` and an investigation start from.
+        let entry = regie_db::NewAuditEntry {
+            actor: format!("worker:{}", context.job.id),
+            action: "screener.made".to_owned(),
+            asset_id: Some(asset.id.to_string()),
+            address: None,
+            outcome: "ok".to_owned(),
+            detail: format!("rendition {name} for recipient {recipient:?}, notice {:?}", burn_in.text),
+        };
+        if let Err(error) = context.regie.audit(entry).await {
+            return Err(JobFailure::from(error));
+        }
+    }
     let rendition = NewRendition {
         profile: name,
         main_file: main_file.to_owned(),

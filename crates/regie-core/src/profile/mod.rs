@@ -6,6 +6,7 @@ pub mod per_title;
 pub mod plan;
 mod validate;
 pub mod verify;
+pub mod watermark;
 
 use serde::{Deserialize, Serialize};
 
@@ -33,6 +34,9 @@ pub struct Profile {
     /// Segment length of a packaged ladder, in seconds.
     #[serde(default = "default_segment_seconds")]
     pub segment_seconds: u32,
+    /// A screener: each copy is made for one recipient, whose notice is burnt into the pictures.
+    #[serde(default)]
+    pub watermark: Option<watermark::WatermarkSpec>,
 }
 
 fn default_segment_seconds() -> u32 {

@@ -42,6 +42,8 @@ pub struct VideoPlan {
     pub b_frames: Option<u32>,
     /// The source's HDR signalling, carried into a 10-bit HEVC or AV1 output.
     pub hdr: Option<HdrSignal>,
+    /// A recipient's notice burnt into every rung (set by the caller for a screener).
+    pub burn_in: Option<super::watermark::BurnIn>,
 }
 
 /// How an HDR picture is to be read: BT.2020 primaries with the PQ (`smpte2084`) or HLG
@@ -243,6 +245,7 @@ impl OutputPlan {
                                 .as_deref()
                                 .is_some_and(|format| format.contains("10") || format.contains("12"))
                     }),
+                    burn_in: None,
                 })
             }
         };

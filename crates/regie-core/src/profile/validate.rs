@@ -67,6 +67,14 @@ impl Profile {
         if self.container == Container::Wav && self.video.is_some() {
             return invalid("a WAV file carries no video");
         }
+        if let Some(watermark) = &self.watermark {
+            if self.video.is_none() {
+                return invalid("[watermark] burns a notice into pictures: the profile needs [video]");
+            }
+            if let Some(problem) = watermark.problem() {
+                return invalid(problem);
+            }
+        }
         if !(1..=60).contains(&self.segment_seconds) {
             return invalid("segment_seconds must be 1 to 60");
         }

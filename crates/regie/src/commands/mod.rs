@@ -263,9 +263,9 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Ladder(LadderCommand::Compare { asset, profiles, no_encode, json }) => {
             ladder::compare(&open(&config).await?, &asset, &profiles, no_encode, json).await
         }
-        Command::Transcode { asset, profile, per_title, target_ssim, priority, json } => {
-            let per_title = per_title.then_some(target_ssim);
-            transcode::run(&open(&config).await?, &asset, &profile, per_title, priority, json).await
+        Command::Transcode { asset, profile, per_title, recipient, target_ssim, priority, json } => {
+            let request = regie_app::jobs::TranscodeRequest { per_title: per_title.then_some(target_ssim), recipient };
+            transcode::run(&open(&config).await?, &asset, &profile, &request, priority, json).await
         }
         Command::Users(command) => {
             let regie = open(&config).await?;

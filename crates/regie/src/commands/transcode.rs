@@ -11,15 +11,17 @@ pub async fn run(
     regie: &Regie,
     asset: &str,
     profile: &str,
-    per_title: Option<f64>,
+    request: &regie_app::jobs::TranscodeRequest,
     priority: i64,
     json: bool,
 ) -> Result<ExitCode> {
     regie_core::access::Role::Admin.check_job_priority(priority)?;
-    let enqueued =
-        regie.queue_transcode_with(asset, profile, priority, regie_app::Lookup::ByNameOrPath, per_title).await;
+    let enqueued = regie.queue_transcode_with(asset, profile, priority, regie_app::Lookup::ByNameOrPath, request).await;
     if let Ok(enqueued) = &enqueued {
-        let detail = format!("job {} profile {profile}", enqueued.job_id);
+        let mut detail = format!("job {} profile {profile}", enqueued.job_id);
+        if let Some(recipient) = &request.recipient {
+            detail.push_str(&format!(" recipient {recipient:?}"));
+        }
         super::audit_cli(regie, "transcode.queue", Some(regie.resolve_asset(asset).await?.to_string()), detail).await?;
     }
     regie.close().await;

@@ -436,3 +436,81 @@ fn per_title_spends_fewer_bits_on_an_easy_picture_than_on_a_hard_one_at_the_same
         String::from_utf8_lossy(&refused.stderr)
     );
 }
+
+/// What tesseract reads in the bottom fifth of a picture, enlarged.
+#[allow(clippy::disallowed_methods)] // the test reads the picture as a person would, with OCR
+fn text_at_the_bottom(regie: &TestRegie, video: &std::path::Path, at_seconds: &str) -> String {
+    let picture = regie.scratch("ocr").join("bottom.png");
+    crate::fixtures::ffmpeg(&[
+        "-ss",
+        at_seconds,
+        "-i",
+        video.to_str().unwrap(),
+        "-frames:v",
+        "1",
+        "-vf",
+        "crop=iw:ih/5:0:ih*4/5,scale=iw*2:-1,format=gray",
+        "-y",
+        picture.to_str().unwrap(),
+    ]);
+    let output = std::process::Command::new("tesseract").arg(&picture).arg("-").args(["--psm", "6"]).output().unwrap();
+    assert!(output.status.success(), "tesseract: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn a_screener_names_its_recipient_in_its_pictures_and_in_the_audit_trail() {
+    let regie = TestRegie::new();
+    let id = regie.ingest_without_previews("late_picture_1080p25.mp4");
+    let house_id = regie.json(&["assets", "show", &id, "--json"])["house_id"].as_str().unwrap().to_owned();
+    let profile = regie.scratch("profile-review").join("review.toml");
+    std::fs::write(
+        &profile,
+        "name = \"review\"\ncontainer = \"mp4\"\nspeed = \"fast\"\n[video]\ncodec = \"h264\"\nmax_height = 720\n\
+         bitrate_kbps = 1500\n[audio]\ncodec = \"aac\"\nchannels = 2\nbitrate_kbps = 96\n\
+         [watermark]\nposition = \"bottom-left\"\nopacity = 1.0\ntext_height = 0.05\n",
+    )
+    .unwrap();
+    let profile = profile.display().to_string();
+    let queued = regie.json(&["transcode", &id, "--profile", &profile, "--recipient", "ACME Films", "--json"]);
+    assert_eq!(queued["created"], true);
+    let worker = regie.run(&["worker", "--until-idle", "--json"]);
+    assert!(worker.status.success(), "{}", String::from_utf8_lossy(&worker.stderr));
+    let job = regie.json(&["jobs", "show", queued["job_id"].as_str().unwrap(), "--json"]);
+    assert_eq!(job["state"], "succeeded", "{job:#}");
+    assert_eq!(job["result"]["recipient"], "ACME Films");
+
+    // One rendition per recipient, the notice in its pictures (read back by OCR on a frame).
+    let asset = regie.json(&["assets", "show", &id, "--json"]);
+    let rendition = &asset["renditions"][0];
+    assert_eq!(rendition["profile"], "review-acme-films");
+    let main =
+        rendition["files"].as_array().unwrap().iter().find(|file| file["path"] == rendition["main_file"]).unwrap();
+    let read = text_at_the_bottom(&regie, &blob(&regie, main["blake3"].as_str().unwrap()), "1");
+    assert!(read.contains("ACME Films"), "OCR read {read:?}");
+    assert!(read.replace(' ', "").contains(&house_id), "OCR read {read:?}, house id {house_id}");
+
+    // Who received which copy is in the audit trail.
+    let audit = regie.json(&["audit", "list", "--json"]);
+    let made = audit.as_array().unwrap().iter().find(|entry| entry["action"] == "screener.made");
+    let made = made.unwrap_or_else(|| panic!("no screener.made entry: {audit:#}"));
+    assert!(made["detail"].as_str().unwrap().contains("\"ACME Films\""), "{made:#}");
+
+    // A screener without a recipient, a hostile recipient, and a recipient without a screener
+    // are refused before anything is queued.
+    for (arguments, said) in [
+        (vec!["--profile", "screener"], "--recipient"),
+        (vec!["--profile", "screener", "--recipient", "x:y'%{localtime}"], "recipient"),
+        (vec!["--profile", "mobile-540p", "--recipient", "ACME"], "no [watermark]"),
+    ] {
+        let mut command = vec!["transcode", id.as_str()];
+        command.extend(arguments);
+        let refused = regie.run(&command);
+        assert!(!refused.status.success());
+        assert!(
+            String::from_utf8_lossy(&refused.stderr).contains(said),
+            "{}",
+            String::from_utf8_lossy(&refused.stderr)
+        );
+    }
+}
