@@ -432,7 +432,8 @@ pub(crate) mod tests {
                 "{graph}"
             );
             assert!(
-                graph.contains("fontcolor=white@0.50") && graph.contains(&format!("x=w-tw-{}:y=", (f64::from(rungs[0].1) * 0.03).round())),
+                graph.contains("fontcolor=white@0.50")
+                    && graph.contains(&format!("x=w-tw-{}:y=", (f64::from(rungs[0].1) * 0.03).round())),
                 "{graph}"
             );
         }
