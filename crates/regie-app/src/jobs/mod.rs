@@ -143,12 +143,8 @@ impl Regie {
                 )
                 .into());
             }
-            if regie_core::profile::per_title::rungs_of(&loaded.profile).is_empty()
-                || loaded.profile.video.as_ref().is_some_and(|video| video.crf.is_some())
-            {
-                return Err(AppError::Invalid(format!(
-                    "profile {name} cannot be made per title: it needs video bit rates (a ladder's rungs, or [video] bitrate_kbps with max_height), not constant quality"
-                )));
+            if let Some(reason) = regie_core::profile::per_title::unsuitable(&loaded.profile) {
+                return Err(AppError::Invalid(reason));
             }
             payload["per_title"] = serde_json::json!({ "target_ssim": target_ssim });
             key.push_str(":per-title");

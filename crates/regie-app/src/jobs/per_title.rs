@@ -28,14 +28,10 @@ pub(super) async fn choose_bitrates(
     source: &Path,
     target_ssim: f64,
 ) -> Result<(Profile, Vec<RungChoice>), JobFailure> {
-    let rungs = rungs_of(profile);
-    let constant_quality = profile.video.as_ref().is_some_and(|video| video.crf.is_some());
-    if rungs.is_empty() || constant_quality {
-        return Err(JobFailure::permanent(format!(
-            "profile {} cannot be made per title: it needs video bit rates (a ladder's rungs, or [video] bitrate_kbps with max_height), not constant quality",
-            profile.name
-        )));
+    if let Some(reason) = regie_core::profile::per_title::unsuitable(profile) {
+        return Err(JobFailure::permanent(reason));
     }
+    let rungs = rungs_of(profile);
     let duration = media.duration_s.unwrap_or(0.0);
     let length = if duration > 0.0 { SAMPLE_SECONDS.min(duration) } else { SAMPLE_SECONDS };
     // A stretch from the body of the programme, not its opening titles.

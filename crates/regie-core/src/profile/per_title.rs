@@ -46,6 +46,17 @@ pub fn rungs_of(profile: &Profile) -> Vec<RungSpec> {
     }
 }
 
+/// Why a profile cannot be made per title, if it cannot: it needs video bit rates to choose.
+pub fn unsuitable(profile: &Profile) -> Option<String> {
+    let constant_quality = profile.video.as_ref().is_some_and(|video| video.crf.is_some());
+    (rungs_of(profile).is_empty() || constant_quality).then(|| {
+        format!(
+            "profile {} cannot be made per title: it needs video bit rates (a ladder's rungs, or [video] bitrate_kbps with max_height), not constant quality",
+            profile.name
+        )
+    })
+}
+
 /// The upper convex hull of the points, by bit rate: the points no straight mix of two others
 /// beats. Points are sorted; a point worse than a cheaper one is never on it.
 pub fn upper_hull(points: &[TrialPoint]) -> Vec<TrialPoint> {
@@ -127,6 +138,31 @@ mod tests {
         let points = [point(1500, 0.990), point(500, 0.950), point(1000, 0.955), point(250, 0.900), point(2000, 0.989)];
         // 1000 kbps lies under the line from 500 to 1500; 2000 is worse than 1500.
         assert_eq!(upper_hull(&points), [point(250, 0.900), point(500, 0.950), point(1500, 0.990)]);
+    }
+
+    #[test]
+    fn only_profiles_with_video_bit_rates_are_made_per_title() {
+        let profile = |video: &str| -> Profile {
+            serde_json::from_str(&format!(r#"{{"name": "p", "container": "mp4", "video": {video}}}"#)).unwrap()
+        };
+        let fixed = profile(r#"{"codec": "h264", "max_height": 720, "bitrate_kbps": 2500, "maxrate_kbps": 3000}"#);
+        assert_eq!(unsuitable(&fixed), None);
+        assert_eq!(rungs_of(&fixed)[0].height, 720);
+        let chosen = with_chosen_bitrates(
+            &fixed,
+            &[RungChoice { height: 720, profile_kbps: 2500, trials: Vec::new(), chosen_kbps: 1000, reached: true }],
+        );
+        let video = chosen.video.unwrap();
+        assert_eq!(
+            (video.bitrate_kbps, video.maxrate_kbps),
+            (Some(1000), Some(1200)),
+            "the peak follows in proportion"
+        );
+        for unsuited in
+            [r#"{"codec": "h264", "max_height": 720, "crf": 20}"#, r#"{"codec": "h264", "bitrate_kbps": 2500}"#]
+        {
+            assert!(unsuitable(&profile(unsuited)).is_some_and(|reason| reason.contains("per title")), "{unsuited}");
+        }
     }
 
     #[test]
