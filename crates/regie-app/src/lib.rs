@@ -36,6 +36,7 @@ pub mod timeline;
 mod uploads;
 mod walk;
 mod watch;
+pub mod watermark;
 pub mod workflow;
 
 pub use accounts::{Caller, CreatedToken, OpenedSession, constant_time_eq};

@@ -22,6 +22,7 @@ mod moving;
 mod outputs;
 mod passages;
 mod records;
+mod screener_marks;
 mod sessions;
 mod sql;
 mod timeline;
@@ -48,6 +49,7 @@ pub use passages::PassageRecord;
 pub use records::{
     AssetRecord, AssetSummary, CollectionRecord, FileRecord, NewAsset, NewFile, SubtitleSummary, Verdict,
 };
+pub use screener_marks::ScreenerMark;
 pub use sql::Backend;
 pub use timeline::{ApprovalRecord, NewSegment, SegmentChange, SegmentRow};
 pub use transcripts::{NewTranscript, StoredTrack, TRANSCRIPT_SOURCE};

@@ -8,7 +8,7 @@ use crate::sql::{Backend, Pool, query};
 use crate::{Database, DbError};
 
 /// Every table of the catalogue, parents before children.
-pub const TABLES_IN_ORDER: [&str; 36] = [
+pub const TABLES_IN_ORDER: [&str; 37] = [
     "collections",
     "users",
     "api_tokens",
@@ -45,6 +45,7 @@ pub const TABLES_IN_ORDER: [&str; 36] = [
     "asset_trends",
     "passages",
     "passage_generation",
+    "screener_marks",
 ];
 
 /// Rows read and written per statement (well under both backends' limits on bound values).

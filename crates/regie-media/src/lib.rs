@@ -2,6 +2,7 @@
 //! Arguments are built and outputs parsed by pure functions, tested on recorded tool output;
 //! the runner adds the argument vector (never a shell), a timeout, kill-on-drop and a concurrency limit.
 
+mod brightness;
 mod codec_string;
 mod derive_args;
 mod detect;
@@ -27,6 +28,7 @@ mod transcode_args;
 mod truncation;
 mod waveform;
 
+pub use brightness::{MAX_BRIGHTNESS_PICTURES, brightness_arguments};
 pub use codec_string::{hevc_codec_string, set_dash_codecs, set_hls_codecs};
 pub use derive_args::{
     LUMA_FILE, LUMA_SAMPLE_BYTES, POSTER_CANDIDATES, STORYBOARD_FILE, THUMBNAIL_FILE, preview_arguments,

@@ -109,7 +109,7 @@ fn video_graph(video: &VideoPlan, taps: &[Tap], graph: &mut Vec<String>) {
     let tail = |label: usize, width: u32, height: u32| {
         let mut steps = vec![scale(width, height)];
         if let Some(burn_in) = &video.burn_in {
-            steps.push(drawtext(burn_in, height));
+            steps.extend(marking(burn_in, height));
         }
         steps.extend(finish.iter().cloned());
         format!("{}[v{label}]", steps.join(","))
@@ -146,8 +146,15 @@ fn ladder_graph(video: &VideoPlan, head: &str, finish: &[String], graph: &mut Ve
         let mut scale = format!("[c{step}]scale={}:{},setsar=1", rung.width, rung.height);
         // Burnt into the largest rung; the smaller ones are scaled from it, notice included.
         if let (0, Some(burn_in)) = (step, &video.burn_in) {
-            scale.push(',');
-            scale.push_str(&drawtext(burn_in, rung.height));
+            for step in marking(burn_in, rung.height) {
+                scale.push(',');
+                scale.push_str(&step);
+            }
+            // The mark is written in 8 bits: the picture goes back to the profile's format.
+            if burn_in.mark.is_some() && !finish.is_empty() {
+                scale.push(',');
+                scale.push_str(&finish.join(","));
+            }
         }
         if step + 1 == order.len() {
             graph.push(format!("{scale}[v{index}]"));
@@ -155,6 +162,18 @@ fn ladder_graph(video: &VideoPlan, head: &str, finish: &[String], graph: &mut Ve
             graph.push(format!("{scale},split=2[v{index}][c{}]", step + 1));
         }
     }
+}
+
+/// A screener's steps: the invisible mark (the picture's brightness varied by the recipient's
+/// tones, `eq` with a gamma a hair from 1 so that it takes its exact look-up path, whose
+/// brightness is not rounded to hundredths), then the visible notice.
+fn marking(burn_in: &regie_core::profile::watermark::BurnIn, height: u32) -> Vec<String> {
+    let mut steps = Vec::new();
+    if let Some(mark) = &burn_in.mark {
+        steps.push(format!("eq=brightness={}:gamma=1.0001:eval=frame", mark.brightness_expression()));
+    }
+    steps.push(drawtext(burn_in, height));
+    steps
 }
 
 /// The `drawtext` step burning a recipient's notice into a picture `height` lines high: sized
@@ -419,13 +438,18 @@ pub(crate) mod tests {
     #[test]
     fn a_screener_notice_is_burnt_into_the_largest_rung_literally() {
         use regie_core::profile::watermark::{BurnIn, WatermarkPosition, WatermarkSpec};
-        let spec = WatermarkSpec { position: WatermarkPosition::TopRight, opacity: 0.5, text_height: 0.05 };
-        let burn_in = BurnIn { text: "ACME · 2026-12-05 · H-1".into(), spec };
+        let spec =
+            WatermarkSpec { position: WatermarkPosition::TopRight, opacity: 0.5, text_height: 0.05, invisible: true };
+        let mark = regie_core::profile::mark::InvisibleMark::for_ordinal(1);
+        let burn_in = BurnIn { text: "ACME · 2026-12-05 · H-1".into(), spec, mark: Some(mark) };
         for rungs in [vec![(1280, 720, 2500)], vec![(1920, 1080, 6000), (640, 360, 700)]] {
             let mut plan = h264_plan("screener", Container::Mp4, &rungs, false);
             plan.video.as_mut().unwrap().burn_in = Some(burn_in.clone());
             let graph = text(&transcode_arguments(&plan, Path::new("in.mov"), Path::new("out")));
             assert_eq!(graph.matches("drawtext=").count(), 1, "{graph}");
+            // The mark, once, just before the notice (so that the notice's box is not varied).
+            let eq = format!("eq=brightness={}:gamma=1.0001:eval=frame,drawtext=", mark.brightness_expression());
+            assert_eq!(graph.matches(&eq).count(), 1, "{graph}");
             let size = rungs[0].1 * 5 / 100;
             assert!(
                 graph.contains(&format!("expansion=none:text=ACME · 2026-12-05 · H-1:fontsize={size}:")),

@@ -352,6 +352,9 @@ pub enum Command {
     /// encodes what is missing and prints bits, encoding time and quality per rung side by side.
     #[command(subcommand)]
     Ladder(LadderCommand),
+    /// Screeners' invisible marks: `regie watermark detect FILE` says whose copy a leaked file is.
+    #[command(subcommand)]
+    Watermark(WatermarkCommand),
     /// Queue a transcode of an asset to a profile; the rendition is made by a worker.
     Transcode {
         /// An asset id or house id.
@@ -465,6 +468,21 @@ pub enum LadderCommand {
         /// Compare only what exists; encode nothing.
         #[arg(long)]
         no_encode: bool,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WatermarkCommand {
+    /// Reads the file's pictures (at least 8 s; re-encoded, rescaled or trimmed copies too) and
+    /// names the recipient whose screener it is; exit 1 when no recipient's mark is in it.
+    Detect {
+        /// The leaked file.
+        file: std::path::PathBuf,
+        /// Compare only the marks of this asset's screeners (an asset id or house id).
+        #[arg(long)]
+        asset: Option<String>,
         #[arg(long)]
         json: bool,
     },

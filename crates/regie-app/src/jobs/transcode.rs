@@ -59,7 +59,16 @@ pub(super) async fn run_with(context: &JobContext, speed: Option<Speed>) -> Resu
                 .map_err(|error| JobFailure::permanent(error.to_string()))?;
             let date = chrono::Utc::now().format("%Y-%m-%d").to_string();
             let text = regie_core::profile::watermark::notice(recipient, &date, &asset.house_id);
-            Some(regie_core::profile::watermark::BurnIn { text, spec: *spec })
+            // The recipient's mark on this asset: the same for every copy made for them.
+            let mark = match spec.invisible {
+                true => {
+                    let ordinal =
+                        context.regie.db.screener_mark(asset.id, recipient).await.map_err(JobFailure::from)?;
+                    Some(regie_core::profile::mark::InvisibleMark::for_ordinal(ordinal))
+                }
+                false => None,
+            };
+            Some(regie_core::profile::watermark::BurnIn { text, spec: *spec, mark })
         }
         (Some(_), None) => {
             return Err(JobFailure::permanent(format!("profile {name} makes a screener: the job names no recipient")));
@@ -152,6 +161,7 @@ pub(super) async fn run_with(context: &JobContext, speed: Option<Speed>) -> Resu
         "per_title": per_title,
         "recipient": recipient,
         "notice": burn_in.as_ref().map(|burn_in| burn_in.text.clone()),
+        "mark": burn_in.as_ref().and_then(|burn_in| burn_in.mark),
     });
     if let (Some(recipient), Some(burn_in)) = (&recipient, &burn_in) {
         // Who received which copy: what `watermark detect` and an investigation start from.
@@ -161,7 +171,13 @@ pub(super) async fn run_with(context: &JobContext, speed: Option<Speed>) -> Resu
             asset_id: Some(asset.id.to_string()),
             address: None,
             outcome: "ok".to_owned(),
-            detail: format!("rendition {name} for recipient {recipient:?}, notice {:?}", burn_in.text),
+            detail: match &burn_in.mark {
+                Some(mark) => format!(
+                    "rendition {name} for recipient {recipient:?}, notice {:?}, invisible mark {} ({:?} Hz)",
+                    burn_in.text, mark.ordinal, mark.frequencies_hz
+                ),
+                None => format!("rendition {name} for recipient {recipient:?}, notice {:?}", burn_in.text),
+            },
         };
         if let Err(error) = context.regie.audit(entry).await {
             return Err(JobFailure::from(error));

@@ -2,6 +2,7 @@
 //! read from TOML (parsed by the caller, checked by `validate`). `plan` turns a profile and a source into the exact output to make, and
 //! `verify` compares what was made with that plan. Building the ffmpeg command is regie-media's.
 
+pub mod mark;
 pub mod per_title;
 pub mod plan;
 mod validate;

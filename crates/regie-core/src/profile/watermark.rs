@@ -17,6 +17,14 @@ pub struct WatermarkSpec {
     /// The text's height as a share of the picture's, 0.01 to 0.2.
     #[serde(default = "default_text_height")]
     pub text_height: f64,
+    /// Also an invisible mark naming the recipient, robust to re-encoding, rescaling and
+    /// trimming (read by `regie watermark detect`).
+    #[serde(default = "default_invisible")]
+    pub invisible: bool,
+}
+
+fn default_invisible() -> bool {
+    true
 }
 
 fn default_opacity() -> f64 {
@@ -56,6 +64,8 @@ impl WatermarkSpec {
 pub struct BurnIn {
     pub text: String,
     pub spec: WatermarkSpec,
+    /// The recipient's invisible mark, when the profile writes one.
+    pub mark: Option<super::mark::InvisibleMark>,
 }
 
 /// Longest recipient name.
@@ -114,7 +124,12 @@ mod tests {
 
     #[test]
     fn visibility_is_bounded() {
-        let spec = |opacity, text_height| WatermarkSpec { position: WatermarkPosition::Center, opacity, text_height };
+        let spec = |opacity, text_height| WatermarkSpec {
+            position: WatermarkPosition::Center,
+            opacity,
+            text_height,
+            invisible: true,
+        };
         assert_eq!(spec(0.5, 0.04).problem(), None);
         assert!(spec(0.0, 0.04).problem().is_some());
         assert!(spec(0.5, 0.5).problem().is_some());

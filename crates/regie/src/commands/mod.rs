@@ -27,6 +27,7 @@ mod serve;
 mod timeline;
 mod transcode;
 mod watch;
+mod watermark;
 mod worker;
 
 use std::process::ExitCode;
@@ -35,7 +36,7 @@ use anyhow::Result;
 use regie_app::Regie;
 use serde::Serialize;
 
-use crate::cli::{AssetsCommand, Cli, Command, ConfigCommand, JobsCommand, LadderCommand};
+use crate::cli::{AssetsCommand, Cli, Command, ConfigCommand, JobsCommand, LadderCommand, WatermarkCommand};
 use crate::cli::{AuditCommand, GrantsCommand, GroupsCommand, TokensCommand, UsersCommand};
 use crate::config::LoadedConfig;
 
@@ -262,6 +263,9 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Ladder(LadderCommand::Compare { asset, profiles, no_encode, json }) => {
             ladder::compare(&open(&config).await?, &asset, &profiles, no_encode, json).await
+        }
+        Command::Watermark(WatermarkCommand::Detect { file, asset, json }) => {
+            watermark::detect(&open(&config).await?, &file, asset.as_deref(), json).await
         }
         Command::Transcode { asset, profile, per_title, recipient, target_ssim, priority, json } => {
             let request = regie_app::jobs::TranscodeRequest { per_title: per_title.then_some(target_ssim), recipient };

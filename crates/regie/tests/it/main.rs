@@ -36,4 +36,5 @@ mod store;
 mod tidy;
 mod timeline;
 mod uploads;
+mod watermark;
 mod workflow;
