@@ -21,6 +21,8 @@ pub enum AppError {
     Search(#[from] regie_search::SearchError),
     #[error(transparent)]
     Transfer(#[from] regie_transfer::TransferError),
+    #[error(transparent)]
+    Protect(#[from] regie_protect::ProtectError),
     #[error("delivery {delivery} refused: the rights do not allow {asset} on {destination}: {reasons}")]
     RightsDenied { delivery: String, asset: String, destination: String, reasons: String },
     #[error(
@@ -91,6 +93,7 @@ impl AppError {
             Self::Media(error) => error.code(),
             Self::Search(error) => error.code(),
             Self::Transfer(error) => error.code(),
+            Self::Protect(_) => "protection-failed",
             Self::RightsDenied { .. } | Self::DownloadRightsDenied { .. } => "rights-denied",
             Self::DeliveryPolicyFailed { .. } => "policy-failed",
             Self::DataFolder { .. } => "data-folder-unusable",
@@ -126,6 +129,7 @@ impl AppError {
             Self::Media(error) => error.kind(),
             Self::Search(error) => error.kind(),
             Self::Transfer(error) => error.kind(),
+            Self::Protect(_) => ErrorKind::Internal,
             Self::RightsDenied { .. } | Self::DeliveryPolicyFailed { .. } => ErrorKind::Failed,
             Self::DownloadRightsDenied { .. } => ErrorKind::Forbidden,
             Self::DataFolder { .. } | Self::Internal(_) => ErrorKind::Internal,

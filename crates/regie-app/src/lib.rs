@@ -8,6 +8,7 @@ mod audit;
 mod audit_checkpoint;
 mod catalogue;
 mod check;
+mod content_keys;
 pub mod delivery;
 mod doctor;
 mod error;

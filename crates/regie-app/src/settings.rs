@@ -111,6 +111,10 @@ impl Default for TimelineSettings {
 pub struct AuditSettings {
     /// Default: `DATA/keys/audit-ed25519.key`, made on first use.
     pub signing_key: Option<PathBuf>,
+    /// The master key that seals content keys (`[keys] master_key`); default
+    /// `DATA/keys/content-master.key`, made on first use. Every worker and server of an
+    /// installation needs the same one.
+    pub master_key: Option<PathBuf>,
     /// Folders outside the data folder (another disk, a WORM share) that get every checkpoint.
     pub checkpoint_dirs: Vec<PathBuf>,
     pub checkpoint_every: Option<Duration>,

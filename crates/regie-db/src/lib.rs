@@ -9,6 +9,7 @@ mod audit;
 mod changes;
 mod collections;
 mod connection;
+mod content_keys;
 mod delivery;
 mod error;
 mod fingerprints;
@@ -38,6 +39,7 @@ pub use index_sources::{IndexSource, IndexedSegment};
 
 pub use accounts::{LOGIN_LABEL, NewToken, TokenRecord, UserCredentials, UserRecord};
 pub use connection::{Database, SchemaState, redact_url};
+pub use content_keys::ContentKeyRow;
 pub use delivery::{ContractRow, DeliveryRecord, DestinationRow, NewDelivery, ReceiptFile};
 pub use error::DbError;
 pub use jobs::{ClaimedJob, Enqueued, FailureOutcome, Heartbeat, JobLogLine, JobRecord, JobState, NewJob};

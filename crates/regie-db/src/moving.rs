@@ -8,7 +8,7 @@ use crate::sql::{Backend, Pool, query};
 use crate::{Database, DbError};
 
 /// Every table of the catalogue, parents before children.
-pub const TABLES_IN_ORDER: [&str; 37] = [
+pub const TABLES_IN_ORDER: [&str; 38] = [
     "collections",
     "users",
     "api_tokens",
@@ -46,6 +46,7 @@ pub const TABLES_IN_ORDER: [&str; 37] = [
     "passages",
     "passage_generation",
     "screener_marks",
+    "content_keys",
 ];
 
 /// Rows read and written per statement (well under both backends' limits on bound values).

@@ -7,7 +7,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::routes::{
-    assets, audit, auth, collections, deliveries, health, intelligence, jobs, profiles, recommendations, rules,
+    assets, audit, auth, collections, deliveries, health, intelligence, jobs, keys, profiles, recommendations, rules,
     timeline, tokens, uploads, users, worker,
 };
 use crate::state::SharedState;
@@ -27,6 +27,7 @@ use crate::state::SharedState;
         (name = "subtitles", description = "Subtitle tracks and machine transcripts of speech"),
         (name = "recommendations", description = "Viewing events, recommendations, more like this and trends"),
         (name = "jobs", description = "The job queue"),
+        (name = "keys", description = "Keys of protected packages, for players of those who may download them"),
         (name = "delivery", description = "Destinations, deliveries and rights"),
         (name = "admin", description = "Users, groups, grants and the audit trail"),
         (name = "health", description = "Probes and metrics"),
@@ -97,6 +98,7 @@ pub fn routes() -> OpenApiRouter<SharedState> {
         .routes(routes!(jobs::transcode))
         .routes(routes!(jobs::cancel))
         .routes(routes!(jobs::retry))
+        .routes(routes!(keys::raw, keys::licence))
         .routes(routes!(deliveries::list, deliveries::create))
         .routes(routes!(deliveries::show))
         .routes(routes!(deliveries::destinations))

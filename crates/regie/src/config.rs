@@ -36,6 +36,7 @@ pub struct RawConfig {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub fixity: Vec<FixityConfig>,
     pub audit: AuditConfig,
+    pub keys: KeysConfig,
     pub timeline: TimelineConfig,
     pub intelligence: IntelligenceConfig,
     pub footprint: FootprintConfig,
@@ -223,6 +224,16 @@ pub struct AuditConfig {
     /// How often workers write a checkpoint: `1h`, `1d`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub checkpoint_every: Option<String>,
+}
+
+/// `[keys]`: the master key that seals the keys of protected packages.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct KeysConfig {
+    /// 64 hex digits; default `DATA/keys/content-master.key`, made on first use. Every worker and
+    /// server of an installation must read the same one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub master_key: Option<PathBuf>,
 }
 
 /// One `[[copies]]` rule.
@@ -598,6 +609,7 @@ impl LoadedConfig {
             keeping: self.keeping()?,
             audit: regie_app::AuditSettings {
                 signing_key: raw.audit.signing_key.clone(),
+                master_key: raw.keys.master_key.clone(),
                 checkpoint_dirs: raw.audit.checkpoint_dirs.clone(),
                 checkpoint_every: raw
                     .audit

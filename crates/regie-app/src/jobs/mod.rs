@@ -10,6 +10,7 @@ mod lease;
 mod outputs;
 mod per_title;
 mod previews;
+mod protect;
 pub(crate) mod queue;
 mod rule_action;
 mod sequence_input;

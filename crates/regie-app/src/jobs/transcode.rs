@@ -136,6 +136,12 @@ pub(super) async fn run_with(context: &JobContext, speed: Option<Speed>) -> Resu
         _ => Vec::new(),
     };
 
+    // A protected package: encrypted now, once measured in the clear.
+    let encryption = match profile.encryption {
+        Some(scheme) => Some(super::protect::protect_package(context, asset.id, &name, scheme).await?),
+        None => None,
+    };
+
     let mut files = Vec::new();
     for path in output_files(context).await? {
         let file_name = path.file_name().unwrap_or_default().to_string_lossy().into_owned();
@@ -162,6 +168,7 @@ pub(super) async fn run_with(context: &JobContext, speed: Option<Speed>) -> Resu
         "recipient": recipient,
         "notice": burn_in.as_ref().map(|burn_in| burn_in.text.clone()),
         "mark": burn_in.as_ref().and_then(|burn_in| burn_in.mark),
+        "encryption": encryption,
     });
     if let (Some(recipient), Some(burn_in)) = (&recipient, &burn_in) {
         // Who received which copy: what `watermark detect` and an investigation start from.

@@ -38,6 +38,29 @@ pub struct Profile {
     /// A screener: each copy is made for one recipient, whose notice is burnt into the pictures.
     #[serde(default)]
     pub watermark: Option<watermark::WatermarkSpec>,
+    /// A packaged ladder encrypted with a key of its own, served only by the key endpoint.
+    #[serde(default)]
+    pub encryption: Option<Encryption>,
+}
+
+/// How a packaged ladder is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+pub enum Encryption {
+    /// Common Encryption (`cenc`, AES-CTR per sample): DASH with ClearKey, HLS `SAMPLE-AES-CTR`.
+    #[serde(rename = "cenc")]
+    Cenc,
+    /// HLS whole segments, AES-128-CBC (the DASH manifest is left out: DASH players cannot read it).
+    #[serde(rename = "aes-128")]
+    Aes128,
+}
+
+impl Encryption {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Cenc => "cenc",
+            Self::Aes128 => "aes-128",
+        }
+    }
 }
 
 fn default_segment_seconds() -> u32 {

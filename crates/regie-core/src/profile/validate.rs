@@ -3,7 +3,7 @@
 //! in range), so a crafted profile cannot smuggle filters, options or paths into the command.
 //! Fields that go together and containers that fit the streams are checked here too.
 
-use super::{AudioCodec, AudioSpec, Container, Profile, VideoCodec, VideoSpec};
+use super::{AudioCodec, AudioSpec, Container, Encryption, Profile, VideoCodec, VideoSpec};
 use crate::plain_name::is_plain_name;
 use crate::{CoreError, Rational};
 
@@ -73,6 +73,15 @@ impl Profile {
             }
             if let Some(problem) = watermark.problem() {
                 return invalid(problem);
+            }
+        }
+        if let Some(encryption) = self.encryption {
+            if self.container != Container::Cmaf {
+                return invalid("encryption protects a packaged ladder: container \"cmaf\"");
+            }
+            let codec = self.video.as_ref().map(|video| video.codec);
+            if encryption == Encryption::Cenc && !matches!(codec, None | Some(VideoCodec::H264 | VideoCodec::Hevc)) {
+                return invalid("encryption \"cenc\" is written here for H.264 and HEVC ladders; use \"aes-128\"");
             }
         }
         if !(1..=60).contains(&self.segment_seconds) {

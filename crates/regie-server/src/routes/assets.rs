@@ -253,7 +253,7 @@ pub async fn rendition_file(
 
 /// A partner's download is checked against the rights for the partner's territory and platform;
 /// a refusal is audited with its reasons.
-async fn download_rights(state: &SharedState, who: &Authenticated, asset_id: AssetId) -> ApiResult<()> {
+pub(crate) async fn download_rights(state: &SharedState, who: &Authenticated, asset_id: AssetId) -> ApiResult<()> {
     match state.regie.check_download_rights(&who.caller, &asset_id.to_string()).await {
         Ok(()) => Ok(()),
         Err(error) => {

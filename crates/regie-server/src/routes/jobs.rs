@@ -65,6 +65,14 @@ pub struct TranscodeRequest {
     /// Higher runs first; editors may ask for -1000 to 0, media managers up to 100, admins 1000.
     #[serde(default)]
     pub priority: i64,
+    /// Each rung's bit rate chosen for this programme from trial encodes (`PROFILE-per-title`).
+    #[serde(default)]
+    pub per_title: bool,
+    /// The SSIM per title aims at (from 0.5, below 1; 0.97 by default).
+    pub target_ssim: Option<f64>,
+    /// For a profile with `[watermark]` (a screener): whom the copy is for; their notice is burnt
+    /// in and their invisible mark written (`PROFILE-RECIPIENT`).
+    pub recipient: Option<String>,
 }
 
 /// Queues a transcode of an asset to a profile (ingest permission on its collection).
@@ -79,8 +87,20 @@ pub async fn transcode(
 ) -> ApiResult<(StatusCode, axum::Json<regie_app::Enqueued>)> {
     let asset_id = state.regie.asset_for(&who.access, &id, Permission::Ingest).await?.to_string();
     who.access.role.check_job_priority(request.priority).map_err(AppError::from)?;
-    let enqueued = state.regie.queue_transcode(&asset_id, &request.profile, request.priority, Lookup::ByName).await?;
-    let detail = format!("job {} profile {}", enqueued.job_id, request.profile);
+    let choices = regie_app::jobs::TranscodeRequest {
+        per_title: request
+            .per_title
+            .then(|| request.target_ssim.unwrap_or(regie_core::profile::per_title::DEFAULT_TARGET_SSIM)),
+        recipient: request.recipient.clone(),
+    };
+    let enqueued = state
+        .regie
+        .queue_transcode_with(&asset_id, &request.profile, request.priority, Lookup::ByName, &choices)
+        .await?;
+    let mut detail = format!("job {} profile {}", enqueued.job_id, request.profile);
+    if let Some(recipient) = &request.recipient {
+        detail.push_str(&format!(" for recipient {recipient:?}"));
+    }
     state.audit_by(&who, "transcode.queue", Some(asset_id), "ok", detail).await?;
     Ok((StatusCode::ACCEPTED, axum::Json(enqueued)))
 }

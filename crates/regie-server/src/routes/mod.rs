@@ -8,6 +8,7 @@ pub mod deliveries;
 pub mod health;
 pub mod intelligence;
 pub mod jobs;
+pub mod keys;
 pub mod profiles;
 pub mod ranges;
 pub mod recommendations;

@@ -82,6 +82,29 @@ fn job_priorities_are_bounded_by_role() {
     assert_eq!(urgent.status, 202);
 }
 
+#[test]
+fn a_screener_over_the_api_names_a_plain_recipient_and_the_request_is_audited() {
+    let (served, news) = newsroom();
+    let eve = served.login("eve");
+    let transcode = format!("/api/v1/assets/{news}/transcode");
+    for (body, code) in [
+        (json!({ "profile": "screener" }), "invalid-value"),
+        (json!({ "profile": "screener", "recipient": "x:y'%{localtime}" }), "invalid-value"),
+        (json!({ "profile": "mobile-540p", "recipient": "ACME" }), "invalid-value"),
+        (json!({ "profile": "mobile-540p", "per_title": true, "target_ssim": 1.5 }), "invalid-value"),
+    ] {
+        let answer = served.send("POST", &transcode, Some(&eve), Some(body.clone()));
+        assert_eq!((answer.status, answer.code()), (400, code.to_owned()), "{body}");
+    }
+    let queued =
+        served.send("POST", &transcode, Some(&eve), Some(json!({ "profile": "screener", "recipient": "ACME Films" })));
+    assert_eq!(queued.status, 202, "{}", String::from_utf8_lossy(&queued.body));
+    let job = served.regie.json(&["jobs", "show", queued.json()["job_id"].as_str().unwrap(), "--json"]);
+    assert_eq!(job["payload"]["recipient"], "ACME Films", "{job:#}");
+    let audited = served.regie.audit_entries("transcode.queue");
+    assert!(audited.iter().any(|entry| entry["detail"].as_str().unwrap().contains("for recipient \"ACME Films\"")));
+}
+
 /// Runs regie and fails the test if it has not finished within `limit`.
 fn run_bounded(regie: &TestRegie, arguments: &[&str], limit: Duration) -> std::process::Output {
     let mut child = regie.command().args(arguments).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();

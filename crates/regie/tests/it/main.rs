@@ -22,6 +22,7 @@ mod limits;
 mod names;
 mod previews;
 mod probe;
+mod protection;
 mod renditions;
 mod s3;
 mod scale;
