@@ -131,6 +131,11 @@ fn sinf(original: [u8; 4], key_id: &[u8; 16]) -> Vec<u8> {
     make(b"sinf", &[frma, schm, schi].concat())
 }
 
+/// The W3C common `pssh` box (version 1) naming `key_id`: what ClearKey players start from.
+pub fn common_pssh(key_id: &[u8; 16]) -> Vec<u8> {
+    pssh(key_id)
+}
+
 fn pssh(key_id: &[u8; 16]) -> Vec<u8> {
     let mut body = CENC_SYSTEM_ID.to_vec();
     body.extend_from_slice(&1u32.to_be_bytes());

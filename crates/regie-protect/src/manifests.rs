@@ -13,7 +13,9 @@ pub fn key_id_uuid(key_id: &[u8; 16]) -> String {
 }
 
 /// The MPD with CENC signalled in every adaptation set: `mp4protection` with the key id, and
-/// ClearKey (DASH-IF and W3C system ids) whose licence server is `license_url`.
+/// ClearKey (DASH-IF and W3C system ids) with the key id and the licence server `license_url`.
+/// No `cenc:pssh` here: dash.js hands a ClearKey `pssh` to the browser as `keyids`, which
+/// refuses it; the init segment's `pssh` is what starts the browser's key request.
 pub fn protect_dash_manifest(mpd: &str, key_id: &[u8; 16], license_url: &str) -> Result<String, ProtectError> {
     let root = mpd.find("<MPD").ok_or_else(|| ProtectError::malformed("the DASH manifest", "no MPD element"))?;
     let mut out = String::with_capacity(mpd.len() + 1024);
@@ -23,10 +25,10 @@ pub fn protect_dash_manifest(mpd: &str, key_id: &[u8; 16], license_url: &str) ->
     let license = escape_xml(license_url);
     let protection = format!(
         "\n\t\t\t<ContentProtection schemeIdUri=\"urn:mpeg:dash:mp4protection:2011\" value=\"cenc\" cenc:default_KID=\"{uuid}\"/>\
-         \n\t\t\t<ContentProtection schemeIdUri=\"urn:uuid:e2719d58-a985-b3c9-781a-b030af78d30e\" value=\"ClearKey1.0\">\
-         <dashif:Laurl>{license}</dashif:Laurl></ContentProtection>\
-         \n\t\t\t<ContentProtection schemeIdUri=\"urn:uuid:1077efec-c0b2-4d02-ace3-3c1e52e2fb4b\" value=\"ClearKey1.0\">\
-         <dashif:Laurl>{license}</dashif:Laurl></ContentProtection>"
+         \n\t\t\t<ContentProtection schemeIdUri=\"urn:uuid:e2719d58-a985-b3c9-781a-b030af78d30e\" value=\"ClearKey1.0\" \
+         cenc:default_KID=\"{uuid}\"><dashif:Laurl>{license}</dashif:Laurl></ContentProtection>\
+         \n\t\t\t<ContentProtection schemeIdUri=\"urn:uuid:1077efec-c0b2-4d02-ace3-3c1e52e2fb4b\" value=\"ClearKey1.0\" \
+         cenc:default_KID=\"{uuid}\"><dashif:Laurl>{license}</dashif:Laurl></ContentProtection>"
     );
     let mut rest = &mpd[root + 4..];
     let mut sets = 0;
@@ -53,15 +55,7 @@ pub fn protect_dash_manifest(mpd: &str, key_id: &[u8; 16], license_url: &str) ->
 /// A media playlist of CENC segments with its key tag (`SAMPLE-AES-CTR`, ClearKey, the common
 /// `pssh` as a data URI, the key id) before `EXT-X-MAP`.
 pub fn sample_aes_ctr_playlist(playlist: &str, key_id: &[u8; 16]) -> String {
-    let mut pssh = crate::cenc::CENC_SYSTEM_ID.to_vec();
-    pssh.extend_from_slice(&1u32.to_be_bytes());
-    pssh.extend_from_slice(key_id);
-    pssh.extend_from_slice(&0u32.to_be_bytes());
-    let mut boxed = ((pssh.len() + 12) as u32).to_be_bytes().to_vec();
-    boxed.extend_from_slice(b"pssh");
-    boxed.extend_from_slice(&0x0100_0000u32.to_be_bytes());
-    boxed.extend(pssh);
-    let data = base64::engine::general_purpose::STANDARD.encode(boxed);
+    let data = base64::engine::general_purpose::STANDARD.encode(crate::cenc::common_pssh(key_id));
     let tag = format!(
         "#EXT-X-KEY:METHOD=SAMPLE-AES-CTR,KEYFORMAT=\"org.w3.clearkey\",KEYFORMATVERSIONS=\"1\",\
          URI=\"data:text/plain;base64,{data}\",KEYID=0x{}",
@@ -97,7 +91,7 @@ mod tests {
             <AdaptationSet id=\"1\" contentType=\"audio\">\n<Representation id=\"1\"/>\n</AdaptationSet>\n</Period>\n</MPD>\n";
         let key_id = [0xab; 16];
         let protected = protect_dash_manifest(mpd, &key_id, "/api/v1/keys/ab?x=1&y=2").unwrap();
-        assert_eq!(protected.matches("cenc:default_KID=\"abababab-abab-abab-abab-abababababab\"").count(), 2);
+        assert_eq!(protected.matches("cenc:default_KID=\"abababab-abab-abab-abab-abababababab\"").count(), 6);
         assert_eq!(protected.matches("value=\"ClearKey1.0\"").count(), 4);
         assert!(protected.contains("<dashif:Laurl>/api/v1/keys/ab?x=1&amp;y=2</dashif:Laurl>"));
         assert!(protected.starts_with("<?xml version=\"1.0\"?>\n<MPD xmlns:cenc=\"urn:mpeg:cenc:2013\""));

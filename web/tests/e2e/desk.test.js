@@ -68,6 +68,14 @@ before(async () => {
   eveningId = evening.id;
   run(['transcode', evening.id, '--profile', 'web-ladder']);
   run(['transcode', evening.id, '--profile', 'web-ladder-av1']);
+  // Protected ladders: CENC (DASH, ClearKey) and HLS AES-128, keys served by the API.
+  mkdirSync(join(data, 'profiles'), { recursive: true });
+  const ladder = 'container = "cmaf"\nspeed = "fast"\nsegment_seconds = 2\n[video]\ncodec = "h264"\ngop_seconds = 2\n'
+    + '[[video.rung]]\nheight = 180\nbitrate_kbps = 400\n[audio]\ncodec = "aac"\nchannels = 2\nbitrate_kbps = 96\n';
+  for (const [name, scheme] of [['secure-dash', 'cenc'], ['secure-hls', 'aes-128']]) {
+    writeFileSync(join(data, 'profiles', `${name}.toml`), `name = "${name}"\nencryption = "${scheme}"\n${ladder}`);
+    run(['transcode', evening.id, '--profile', name]);
+  }
   run(['worker', '--until-idle']);
   run(['users', 'add', 'anne', '--role', 'admin', '--password-stdin'], `${PASSWORD}\n`);
   run(['users', 'add', 'val', '--role', 'viewer', '--password-stdin'], `${PASSWORD}\n`);
@@ -296,6 +304,78 @@ test('the AV1 ladder plays through hls.js and through dash.js, fetched with the 
     }, { player, folder });
     assert.ok(played.width > 0 && played.decoded > 0, `${player} decoded AV1 frames: ${JSON.stringify(played)}`);
   }
+  await page.context().close();
+});
+
+test('protected ladders play with the key from the API: hls.js (AES-128) and dash.js (CENC, ClearKey), not without it', async () => {
+  const page = await signedIn('anne');
+  const require = createRequire(import.meta.url);
+  const players = {
+    'hls.min.js': require.resolve('hls.js/dist/hls.min.js'),
+    'dash.all.min.js': require.resolve('dashjs'),
+  };
+  await page.route(`${base}/test-players/*`, (route) =>
+    route.fulfill({ path: players[new URL(route.request().url()).pathname.split('/').pop()], contentType: 'text/javascript' }));
+  for (const name of Object.keys(players)) {
+    await page.addScriptTag({ url: `${base}/test-players/${name}` });
+  }
+  const said = [];
+  page.on('console', (message) => said.push(message.text()));
+  const keyRequests = [];
+  page.on('request', (request) => {
+    if (request.url().includes('/api/v1/keys/')) keyRequests.push(`${request.method()} ${new URL(request.url()).pathname}`);
+  });
+  const assets = `/api/v1/assets/${encodeURIComponent(eveningId)}/renditions`;
+  for (const [player, manifest] of [['hls.js', `${assets}/secure-hls/master.m3u8`], ['dash.js', `${assets}/secure-dash/manifest.mpd`]]) {
+    const played = await page.evaluate(async ({ player, manifest }) => {
+      const video = document.createElement('video');
+      video.muted = true;
+      document.body.append(video);
+      video.addEventListener('error', () => console.error(`video: ${video.error?.message}`));
+      const failure = new Promise((_, failed) => setTimeout(() => failed(new Error(`${player}: no picture after 20 s`)), 20000));
+      if (player === 'hls.js') {
+        const hls = new window.Hls();
+        hls.on(window.Hls.Events.ERROR, (_, data) => { if (data.fatal) console.error(`hls.js: ${data.details}`); });
+        hls.loadSource(manifest);
+        hls.attachMedia(video);
+      } else {
+        const dash = window.dashjs.MediaPlayer().create();
+        dash.initialize();
+        dash.on(window.dashjs.MediaPlayer.events.ERROR, (event) => console.error(`dash.js: ${JSON.stringify(event.error)}`));
+        // The key id from the manifest; the key from the API's key endpoint, with the session.
+        const mpd = await (await fetch(manifest)).text();
+        const kid = mpd.match(/cenc:default_KID="([^"]+)"/)[1].replace(/-/g, '');
+        const answer = await fetch(`/api/v1/keys/${kid}`);
+        if (!answer.ok) throw new Error(`the key endpoint answered ${answer.status}`);
+        const key = new Uint8Array(await answer.arrayBuffer());
+        const base64url = (bytes) => btoa(String.fromCharCode(...bytes)).replace(/=/g, '').replace(/\+/g, '-').replace(/\//g, '_');
+        const kidBytes = new Uint8Array(kid.match(/../g).map((pair) => parseInt(pair, 16)));
+        dash.setProtectionData({ 'org.w3.clearkey': { clearkeys: { [base64url(kidBytes)]: base64url(key) } } });
+        dash.attachView(video);
+        dash.attachSource(manifest);
+      }
+      await Promise.race([new Promise((done) => video.addEventListener('canplay', done, { once: true })), failure]);
+      await video.play();
+      await Promise.race([new Promise((done) => {
+        const check = () => (video.currentTime > 0.5 ? done() : setTimeout(check, 50));
+        check();
+      }), failure]);
+      const quality = video.getVideoPlaybackQuality();
+      video.remove();
+      return { width: video.videoWidth, decoded: quality.totalVideoFrames };
+    }, { player, manifest }).catch((error) => assert.fail(`${error.message}; the page said: ${said.join(' | ')}`));
+    assert.ok(played.width > 0 && played.decoded > 0, `${player} decoded protected frames: ${JSON.stringify(played)}`);
+  }
+  assert.ok(keyRequests.some((line) => line.startsWith('GET /api/v1/keys/')), `hls.js asked for its key: ${keyRequests}`);
+  assert.equal(keyRequests.filter((line) => line.startsWith('GET /api/v1/keys/')).length, 2, `one key each: ${keyRequests}`);
+  // Signed out, the same key URL is refused: a copied segment URL and playlist are useless.
+  const refused = await page.evaluate(async (manifest) => {
+    const playlist = await (await fetch(manifest.replace('master.m3u8', 'media_0.m3u8'))).text();
+    const uri = playlist.match(/#EXT-X-KEY:.*URI="([^"]+)"/)[1];
+    await fetch('/api/v1/auth/session', { method: 'DELETE', headers: { 'x-csrf-token': localStorage.getItem('regie.csrf') ?? '' } });
+    return (await fetch(uri)).status;
+  }, `${assets}/secure-hls/master.m3u8`);
+  assert.equal(refused, 401);
   await page.context().close();
 });
 
