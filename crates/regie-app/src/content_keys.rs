@@ -44,11 +44,12 @@ impl Regie {
         &self,
         asset_id: AssetId,
         rendition: &str,
+        job_id: &str,
         scheme: &str,
     ) -> Result<ContentKey, AppError> {
         let key = ContentKey::generate()?;
         let sealed = self.master_key()?.seal(&key)?;
-        self.db.insert_content_key(&key.id_hex(), asset_id, rendition, scheme, &sealed).await?;
+        self.db.insert_content_key(&key.id_hex(), asset_id, rendition, Some(job_id), scheme, &sealed).await?;
         Ok(key)
     }
 

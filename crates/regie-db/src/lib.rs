@@ -46,7 +46,7 @@ pub use jobs::{ClaimedJob, Enqueued, FailureOutcome, Heartbeat, JobLogLine, JobR
 pub use keeping::{AssetBlob, CopyFilter, CopyOfAsset, CopyRow, CopyTotals, LocationRow};
 pub use lifecycle::{HoldRecord, RetentionCandidate, TrashedAsset};
 pub use moving::TABLES_IN_ORDER;
-pub use outputs::{JobOutputs, NewRendition, RenditionFile, RenditionRecord};
+pub use outputs::{JobOutputs, NewRendition, Protection, RenditionFile, RenditionRecord};
 pub use passages::PassageRecord;
 pub use records::{
     AssetRecord, AssetSummary, CollectionRecord, FileRecord, NewAsset, NewFile, SubtitleSummary, Verdict,

@@ -70,6 +70,17 @@ pub struct RenditionRecord {
     /// Seconds the encode took.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub encode_s: Option<f64>,
+    /// How the package is encrypted, and the id of its key (`/api/v1/keys/{key_id}`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protection: Option<Protection>,
+}
+
+/// A protected package's scheme and key id.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Protection {
+    /// `cenc` or `aes-128`.
+    pub scheme: String,
+    pub key_id: String,
 }
 
 pub(crate) async fn record_outputs(
@@ -196,11 +207,20 @@ impl Database {
                         .map_err(corrupt)?
                         .unwrap_or_default(),
                     encode_s: row.get("encode_s"),
+                    protection: None,
                 })
             })
             .collect::<Result<_, DbError>>()?;
         if renditions.is_empty() {
             return Ok(renditions);
+        }
+        for key in self.content_keys_of(asset_id).await? {
+            let made_with = |rendition: &&mut RenditionRecord| {
+                rendition.profile == key.rendition && key.job_id.is_some() && rendition.job_id == key.job_id
+            };
+            if let Some(rendition) = renditions.iter_mut().find(made_with) {
+                rendition.protection = Some(Protection { scheme: key.scheme.clone(), key_id: key.id.clone() });
+            }
         }
         let files = query(
             "SELECT r.profile, f.path, f.blake3, f.md5, f.size, f.media

@@ -29,7 +29,11 @@ pub(super) async fn protect_package(
             "an encrypted package is made by a worker on the catalogue, not by a node leasing jobs over HTTP",
         ));
     }
-    let key = context.regie.new_content_key(asset_id, rendition, scheme.as_str()).await.map_err(JobFailure::from)?;
+    let key = context
+        .regie
+        .new_content_key(asset_id, rendition, &context.job.id.to_string(), scheme.as_str())
+        .await
+        .map_err(JobFailure::from)?;
     let folder = context.work_dir.clone();
     let for_work = key.clone();
     let files = tokio::task::spawn_blocking(move || match scheme {

@@ -5,6 +5,7 @@ CREATE TABLE content_keys (
     id TEXT PRIMARY KEY,
     asset_id TEXT NOT NULL REFERENCES assets (id),
     rendition TEXT NOT NULL,
+    job_id TEXT,
     scheme TEXT NOT NULL,
     sealed TEXT NOT NULL,
     created_at TEXT NOT NULL

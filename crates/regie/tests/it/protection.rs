@@ -73,7 +73,11 @@ fn rendition(served: &Served, asset: &str, profile: &str) -> (Vec<(String, PathB
         .collect();
     let jobs = served.regie.json(&["jobs", "list", "--json"]);
     let job = jobs.as_array().unwrap().iter().find(|job| job["result"]["profile"] == profile).unwrap();
-    (files, job["result"]["encryption"].clone())
+    let encryption = job["result"]["encryption"].clone();
+    // `assets show` says the package is protected, and by which key.
+    assert_eq!(made["protection"]["scheme"], encryption["scheme"], "{made:#}");
+    assert_eq!(made["protection"]["key_id"], encryption["key_id"], "{made:#}");
+    (files, encryption)
 }
 
 fn file<'a>(files: &'a [(String, PathBuf)], name: &str) -> &'a Path {
