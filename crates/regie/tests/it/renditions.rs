@@ -411,16 +411,27 @@ fn per_title_spends_fewer_bits_on_an_easy_picture_than_on_a_hard_one_at_the_same
         let rung = &job["result"]["per_title"][0];
         assert_eq!(rung["height"], 360);
         assert_eq!(rung["profile_kbps"], 800);
-        assert_eq!(rung["trials"].as_array().unwrap().len(), 5, "{rung:#}");
+        // Five trials at the rung's size, three at a smaller one of the same shape (270 lines).
+        let trials = rung["trials"].as_array().unwrap();
+        let at = |height: u64| trials.iter().filter(|trial| trial["height"] == height).count();
+        assert_eq!((at(360), at(270), trials.len()), (5, 3, 8), "{rung:#}");
+        let made_at = rung["chosen_height"].as_u64().unwrap();
+        assert!([360, 270].contains(&made_at), "{rung:#}");
         // The curve is in the job log.
         let logged = job["log"].as_array().unwrap().iter().any(|line| {
             let message = line["message"].as_str().unwrap();
-            message.starts_with("per-title 360p: ") && message.contains("SSIM 0.95")
+            message.starts_with("per-title 360p: ") && message.contains("SSIM 0.95") && message.contains("270p ")
         });
         assert!(logged, "{job:#}");
         // Kept beside the fixed rendition, under its own name.
         let asset = regie.json(&["assets", "show", id, "--json"]);
         assert_eq!(asset["renditions"][0]["profile"], "small-h264-per-title");
+        // The rendition is made at the size chosen.
+        let rendition = &asset["renditions"][0];
+        let main = rendition["files"].as_array().unwrap().iter().find(|file| file["path"] == rendition["main_file"]);
+        let video =
+            main.unwrap()["media"]["streams"].as_array().unwrap().iter().find(|stream| stream["type"] == "video");
+        assert_eq!(video.unwrap()["height"].as_u64(), Some(made_at), "{rendition:#}");
         chosen.push((rung["chosen_kbps"].as_u64().unwrap(), rung["reached"].as_bool().unwrap()));
     }
     let ((easy_kbps, easy_reached), (hard_kbps, _)) = (chosen[0], chosen[1]);
