@@ -39,6 +39,9 @@ pub struct MarkReading {
     pub strength: f64,
     /// The weakest tone's strength over the noise.
     pub weakest: f64,
+    /// Read after the original's own brightness changes were taken out (the clip was found in
+    /// the programme's original); otherwise from the clip alone.
+    pub with_original: bool,
     /// Given out on the day.
     pub created_at: String,
 }
@@ -63,11 +66,24 @@ impl Regie {
                 file.display()
             )));
         };
+        // The programmes the file shows (fingerprints), or the one named: their originals, where
+        // the clip is found, take the pictures' own changes out of what is read.
+        let programmes = match asset_id {
+            Some(id) => vec![id.to_string()],
+            None => self.programmes_shown(file).await?,
+        };
+        let mut against_original: Vec<(String, MarkSpectrum)> = Vec::new();
+        for programme in programmes.iter().filter(|id| marks.iter().any(|mark| &mark.asset_id == *id)).take(3) {
+            if let Some(residual) = self.against_original(programme, &means).await {
+                against_original.push((programme.clone(), residual));
+            }
+        }
         let mut readings: Vec<(bool, MarkReading)> = marks
             .into_iter()
             .map(|given| {
                 let mark = InvisibleMark::for_ordinal(given.ordinal);
-                let matched = spectrum.match_of(&mark);
+                let compared = against_original.iter().find(|(id, _)| *id == given.asset_id);
+                let matched = compared.map_or(&spectrum, |(_, residual)| residual).match_of(&mark);
                 let reading = MarkReading {
                     asset_id: given.asset_id,
                     house_id: given.house_id,
@@ -76,6 +92,7 @@ impl Regie {
                     frequencies_hz: mark.frequencies_hz,
                     strength: matched.strength,
                     weakest: matched.weakest,
+                    with_original: compared.is_some(),
                     created_at: given.created_at,
                 };
                 (matched.found, reading)
@@ -89,8 +106,7 @@ impl Regie {
         // Programmes reuse codes: the marks that count are those of the programme whose pictures
         // these are (by perceptual fingerprints), when the catalogue recognises them.
         let mut note = None;
-        if !found.is_empty() {
-            let programmes = self.programmes_shown(file).await?;
+        if !found.is_empty() && asset_id.is_none() {
             if found.iter().any(|reading| programmes.contains(&reading.asset_id)) {
                 let before = found.len();
                 found.retain(|reading| programmes.contains(&reading.asset_id));
@@ -136,5 +152,16 @@ impl Regie {
         let hashes = self.measurer.fingerprint(file, false).await?;
         let similar = self.near_copies(AssetId::new(), &hashes, SIMILAR_SCORE).await?;
         Ok(similar.into_iter().map(|asset| asset.asset_id).collect())
+    }
+
+    /// The clip's brightness less the original's at the same moments, as a spectrum; `None`
+    /// when the original cannot be read or the clip is not found in it.
+    async fn against_original(&self, asset_id: &str, means: &[f64]) -> Option<MarkSpectrum> {
+        let record = self.db.get_asset(asset_id.parse().ok()?).await.ok()?;
+        let original = record.files.iter().find(|file| file.role == "original")?;
+        let blob = self.store.local_copy(&regie_core::Blake3Hex::parse(&original.blake3).ok()?).await.ok()?;
+        let original_means = self.measurer.brightness_means(blob.path()).await.ok()?;
+        let aligned = regie_core::profile::mark::residual(means, &original_means)?;
+        MarkSpectrum::read(&aligned.residual)
     }
 }

@@ -133,6 +133,104 @@ impl MarkSpectrum {
     }
 }
 
+/// A leaked clip found in the original it was made from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Alignment {
+    /// Where the clip starts in the original, in pictures (`READ_RATE` a second).
+    pub lag: usize,
+    /// How well the clip's brightness follows the original's there (0 to 1).
+    pub correlation: f64,
+    /// The clip's brightness less the original's, fitted: the mark and the leak's coding noise.
+    pub residual: Vec<f64>,
+}
+
+/// The clip's brightness correlates at least this well with the original's where it is found.
+pub const MIN_ALIGNMENT: f64 = 0.5;
+
+/// Finds `clip` in `original` (both read at `READ_RATE`): the lag where their slow brightness
+/// changes correlate best. The original's brightness there, fitted to the clip's (a gain and an
+/// offset: a leak may be brighter or flatter), is subtracted, leaving the mark without the
+/// picture's own changes. `None` when the clip is not found (a flat picture has nothing to
+/// align on; the mark is then read from the clip alone).
+pub fn residual(clip: &[f64], original: &[f64]) -> Option<Alignment> {
+    if clip.len() < (MIN_SECONDS * READ_RATE) as usize || original.len() < clip.len() {
+        return None;
+    }
+    let (fast_clip, fast_original) = (fast_changes(clip), fast_changes(original));
+    let clip_energy: f64 = fast_clip.iter().map(|value| value * value).sum();
+    if clip_energy <= 1e-9 {
+        return None;
+    }
+    let mut best = (0usize, f64::MIN);
+    for lag in 0..=original.len() - clip.len() {
+        let window = &fast_original[lag..lag + clip.len()];
+        let energy: f64 = window.iter().map(|value| value * value).sum();
+        if energy <= 1e-9 {
+            continue;
+        }
+        let product: f64 = fast_clip.iter().zip(window).map(|(a, b)| a * b).sum();
+        let correlation = product / (clip_energy * energy).sqrt();
+        if correlation > best.1 {
+            best = (lag, correlation);
+        }
+    }
+    let (coarse, correlation) = best;
+    if correlation < MIN_ALIGNMENT {
+        return None;
+    }
+    // The slow band places the clip within a few pictures; the picture's full detail (the mark
+    // is noise to it) places it exactly, within half a second of there.
+    let (detail_clip, detail_original) = (detail(clip), detail(original));
+    let reach = READ_RATE as usize / 2;
+    let mut lag = coarse;
+    let mut closest = f64::MIN;
+    for candidate in coarse.saturating_sub(reach)..=(coarse + reach).min(original.len() - clip.len()) {
+        let window = &detail_original[candidate..candidate + clip.len()];
+        let energy: f64 = window.iter().map(|value| value * value).sum();
+        let product: f64 = detail_clip.iter().zip(window).map(|(a, b)| a * b).sum();
+        let score = if energy > 1e-9 { product / energy.sqrt() } else { f64::MIN };
+        if score > closest {
+            (lag, closest) = (candidate, score);
+        }
+    }
+    let window = &original[lag..lag + clip.len()];
+    let count = clip.len() as f64;
+    let (mean_clip, mean_window) = (clip.iter().sum::<f64>() / count, window.iter().sum::<f64>() / count);
+    let covariance: f64 = clip.iter().zip(window).map(|(a, b)| (a - mean_clip) * (b - mean_window)).sum();
+    let variance: f64 = window.iter().map(|b| (b - mean_window) * (b - mean_window)).sum();
+    let gain = if variance > 1e-9 { covariance / variance } else { 1.0 };
+    let residual = clip.iter().zip(window).map(|(a, b)| a - mean_clip - gain * (b - mean_window)).collect();
+    Some(Alignment { lag, correlation, residual })
+}
+
+/// What aligning looks at: the brightness's changes between a quarter of a hertz and one hertz
+/// (a one-second average less a four-second one), below the mark's tones, which would otherwise
+/// hide a picture whose brightness barely moves.
+fn fast_changes(means: &[f64]) -> Vec<f64> {
+    let (short, long) = (moving_average(means, READ_RATE as usize / 2), moving_average(means, 2 * READ_RATE as usize));
+    short.iter().zip(long).map(|(short, long)| short - long).collect()
+}
+
+/// The brightness less its four-second average: everything the picture does, the mark included.
+fn detail(means: &[f64]) -> Vec<f64> {
+    means.iter().zip(moving_average(means, 2 * READ_RATE as usize)).map(|(value, slow)| value - slow).collect()
+}
+
+/// The centred moving average over `half` pictures each side.
+fn moving_average(means: &[f64], half: usize) -> Vec<f64> {
+    let mut prefix = Vec::with_capacity(means.len() + 1);
+    prefix.push(0.0);
+    for value in means {
+        prefix.push(prefix.last().copied().unwrap_or(0.0) + value);
+    }
+    (0..means.len())
+        .map(|index| {
+            let (start, end) = (index.saturating_sub(half), (index + half + 1).min(means.len()));
+            (prefix[end] - prefix[start]) / (end - start) as f64
+        })
+        .collect()
+}
+
 /// The brightness less its slow changes (a centred moving average over half a second). Around a
 /// jump (a cut, a flash) the average cannot follow: those half seconds are left out (zero), and
 /// what else stands out is clipped to six robust deviations, so that neither floods the spectrum.
@@ -239,6 +337,43 @@ mod tests {
         }
         let unmarked = MarkSpectrum::read(&clip(None, 20.0, 0.0, 99)).unwrap();
         assert!(marks.iter().all(|mark| !unmarked.match_of(mark).found));
+    }
+
+    #[test]
+    fn a_clip_found_in_its_original_gives_the_mark_without_the_picture_s_changes() {
+        // An original with busy brightness (cuts every 2 s, flicker); the leak: 12 s of it from
+        // 7.4 s in, darker and flatter, with a weak mark and coding noise.
+        let mut state = 7u64;
+        let mut noise = move || {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            ((state >> 33) as f64 / f64::from(1u32 << 31)) - 0.5
+        };
+        let original: Vec<f64> = (0..(40.0 * READ_RATE) as usize)
+            .map(|index| {
+                let t = index as f64 / READ_RATE;
+                90.0 + 40.0 * ((t / 2.0).floor() * 1.7).sin() + 6.0 * (t * 17.0).sin() * (t * 0.9).cos() + noise() * 8.0
+            })
+            .collect();
+        let mark = InvisibleMark::for_ordinal(5);
+        let start = (7.4 * READ_RATE) as usize;
+        let clip: Vec<f64> = original[start..start + (12.0 * READ_RATE) as usize]
+            .iter()
+            .enumerate()
+            .map(|(index, value)| {
+                let t = index as f64 / READ_RATE;
+                let tones: f64 = mark.frequencies_hz.iter().map(|hz| (std::f64::consts::TAU * hz * t).sin()).sum();
+                0.8 * value + 10.0 + 0.5 * tones + noise() * 0.5
+            })
+            .collect();
+        let aligned = residual(&clip, &original).unwrap();
+        assert_eq!(aligned.lag, start);
+        assert!(aligned.correlation > 0.9, "{}", aligned.correlation);
+        let with_original = MarkSpectrum::read(&aligned.residual).unwrap().match_of(&mark);
+        let alone = MarkSpectrum::read(&clip).unwrap().match_of(&mark);
+        assert!(with_original.found, "{with_original:?}");
+        assert!(with_original.weakest > alone.weakest * 2.0, "{with_original:?} against {alone:?}");
+        // A flat original has nothing to align on.
+        assert_eq!(residual(&clip, &[100.0; 1000]), None);
     }
 
     #[test]

@@ -70,7 +70,14 @@ fn detect(regie: &TestRegie, file: &Path, extra: &[&str]) -> (i32, Value) {
     let answer: Value = serde_json::from_slice(&output.stdout)
         .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&output.stderr)));
     let read = answer["found"].get(0).or(answer.get("strongest")).cloned().unwrap_or_default();
-    eprintln!("{}: {} strength {}, weakest tone {}", file.display(), read["recipient"], read["strength"], read["weakest"]);
+    eprintln!(
+        "{}: {} strength {}, weakest tone {}, with the original {}",
+        file.display(),
+        read["recipient"],
+        read["strength"],
+        read["weakest"],
+        read["with_original"]
+    );
     (output.status.code().unwrap_or(-1), answer)
 }
 
@@ -126,13 +133,15 @@ fn a_leaked_screener_names_its_recipient_after_re_encoding_rescaling_and_trimmin
     assert_eq!((code, recipients(&answer)), (0, vec!["ACME Films".to_owned()]), "{answer:#}");
     assert_eq!(answer["found"][0]["asset_id"], news.as_str());
     assert!(answer["found"][0]["weakest"].as_f64().unwrap() >= 3.0, "{answer:#}");
+    // Read against the original: the clip was found in the news' original by its pictures.
+    assert_eq!(answer["found"][0]["with_original"], true, "{answer:#}");
     assert_eq!(answer["compared"], 3);
     // The film's Charlie has the same code: the news' pictures tell them apart.
     assert!(answer["note"].as_str().unwrap_or_default().contains("recognised from its pictures"), "{answer:#}");
 
     // Bravo's copy, rescaled up to 540 lines and trimmed: Bravo, not ACME.
     let bravo = leaks.join("bravo.mp4");
-    leak(&screener_file(&regie, &news, "review-bravo"), &bravo, "4", "14", "540", "400");
+    leak(&screener_file(&regie, &news, "review-bravo"), &bravo, "4", "14", "540", "700");
     let (code, answer) = detect(&regie, &bravo, &[]);
     assert_eq!((code, recipients(&answer)), (0, vec!["Bravo".to_owned()]), "{answer:#}");
     let (code, answer) = detect(&regie, &bravo, &["--asset", &news]);
