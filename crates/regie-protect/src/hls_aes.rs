@@ -34,12 +34,19 @@ pub fn segment_sequence_numbers(playlist: &str) -> Vec<(String, u64)> {
 /// (after `EXT-X-MAP`, so the init segment stays clear).
 pub fn key_tag_playlist(playlist: &str, key_uri: &str) -> String {
     let tag = format!("#EXT-X-KEY:METHOD=AES-128,URI=\"{key_uri}\"");
+    with_key_tag(playlist, &tag, false)
+}
+
+/// The playlist with `tag` on a line of its own before its first media segment, or before its
+/// `EXT-X-MAP` when the init segment is under the key too (`covers_map`).
+pub(crate) fn with_key_tag(playlist: &str, tag: &str, covers_map: bool) -> String {
     let mut out = String::with_capacity(playlist.len() + tag.len() + 1);
     let mut placed = false;
     for line in playlist.lines() {
         let segment = !line.trim().is_empty() && !line.starts_with('#');
-        if !placed && (segment || line.starts_with("#EXTINF")) {
-            out.push_str(&tag);
+        let first = segment || line.starts_with("#EXTINF") || (covers_map && line.starts_with("#EXT-X-MAP"));
+        if !placed && first {
+            out.push_str(tag);
             out.push('\n');
             placed = true;
         }

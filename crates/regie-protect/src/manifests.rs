@@ -61,19 +61,7 @@ pub fn sample_aes_ctr_playlist(playlist: &str, key_id: &[u8; 16]) -> String {
          URI=\"data:text/plain;base64,{data}\",KEYID=0x{}",
         hex::encode(key_id)
     );
-    let mut out = String::with_capacity(playlist.len() + tag.len() + 1);
-    let mut placed = false;
-    for line in playlist.lines() {
-        let segment = !line.trim().is_empty() && !line.starts_with('#');
-        if !placed && (line.starts_with("#EXT-X-MAP") || line.starts_with("#EXTINF") || segment) {
-            out.push_str(&tag);
-            out.push('\n');
-            placed = true;
-        }
-        out.push_str(line);
-        out.push('\n');
-    }
-    out
+    crate::hls_aes::with_key_tag(playlist, &tag, true)
 }
 
 fn escape_xml(text: &str) -> String {

@@ -123,6 +123,23 @@ async function frameOnScreen(page) {
   });
 }
 
+/**
+ * Loads the reference players (hls.js, dash.js) into the page, served as if from the desk's
+ * origin: its policy allows only its own scripts, no inline code.
+ */
+async function withReferencePlayers(page) {
+  const require = createRequire(import.meta.url);
+  const players = {
+    'hls.min.js': require.resolve('hls.js/dist/hls.min.js'),
+    'dash.all.min.js': require.resolve('dashjs'), // its UMD build (the "require" export)
+  };
+  await page.route(`${base}/test-players/*`, (route) =>
+    route.fulfill({ path: players[new URL(route.request().url()).pathname.split('/').pop()], contentType: 'text/javascript' }));
+  for (const name of Object.keys(players)) {
+    await page.addScriptTag({ url: `${base}/test-players/${name}` });
+  }
+}
+
 async function signedIn(user, locale = 'en-US') {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale });
   const page = await context.newPage();
@@ -264,18 +281,7 @@ test('the HLS ladder plays in the same player through hls.js', async () => {
 
 test('the AV1 ladder plays through hls.js and through dash.js, fetched with the session', async () => {
   const page = await signedIn('anne');
-  // The reference players, served as if from the desk's origin (its policy allows only its own
-  // scripts: no inline code).
-  const require = createRequire(import.meta.url);
-  const players = {
-    'hls.min.js': require.resolve('hls.js/dist/hls.min.js'),
-    'dash.all.min.js': require.resolve('dashjs'), // its UMD build (the "require" export)
-  };
-  await page.route(`${base}/test-players/*`, (route) =>
-    route.fulfill({ path: players[new URL(route.request().url()).pathname.split('/').pop()], contentType: 'text/javascript' }));
-  for (const name of Object.keys(players)) {
-    await page.addScriptTag({ url: `${base}/test-players/${name}` });
-  }
+  await withReferencePlayers(page);
   const folder = `/api/v1/assets/${encodeURIComponent(eveningId)}/renditions/web-ladder-av1`;
   for (const player of ['hls.js', 'dash.js']) {
     const played = await page.evaluate(async ({ player, folder }) => {
@@ -322,13 +328,7 @@ test('the HEVC ladder plays through hls.js and dash.js where the browser decodes
     await page.context().close();
     return;
   }
-  const require = createRequire(import.meta.url);
-  const players = { 'hls.min.js': require.resolve('hls.js/dist/hls.min.js'), 'dash.all.min.js': require.resolve('dashjs') };
-  await page.route(`${base}/test-players/*`, (route) =>
-    route.fulfill({ path: players[new URL(route.request().url()).pathname.split('/').pop()], contentType: 'text/javascript' }));
-  for (const name of Object.keys(players)) {
-    await page.addScriptTag({ url: `${base}/test-players/${name}` });
-  }
+  await withReferencePlayers(page);
   for (const player of ['hls.js', 'dash.js']) {
     const played = await page.evaluate(async ({ player, folder }) => {
       const video = document.createElement('video');
@@ -358,16 +358,7 @@ test('the HEVC ladder plays through hls.js and dash.js where the browser decodes
 
 test('protected ladders play with the key from the API: hls.js (AES-128) and dash.js (CENC, ClearKey), not without it', async () => {
   const page = await signedIn('anne');
-  const require = createRequire(import.meta.url);
-  const players = {
-    'hls.min.js': require.resolve('hls.js/dist/hls.min.js'),
-    'dash.all.min.js': require.resolve('dashjs'),
-  };
-  await page.route(`${base}/test-players/*`, (route) =>
-    route.fulfill({ path: players[new URL(route.request().url()).pathname.split('/').pop()], contentType: 'text/javascript' }));
-  for (const name of Object.keys(players)) {
-    await page.addScriptTag({ url: `${base}/test-players/${name}` });
-  }
+  await withReferencePlayers(page);
   const said = [];
   page.on('console', (message) => said.push(message.text()));
   const keyRequests = [];
