@@ -70,6 +70,8 @@ impl Regie {
         // the clip is found, take the pictures' own changes out of what is read.
         let programmes = match asset_id {
             Some(id) => vec![id.to_string()],
+            // No mark given: nothing to find, no pictures to fingerprint.
+            None if marks.is_empty() => Vec::new(),
             None => self.programmes_shown(file).await?,
         };
         let mut against_original: Vec<(String, MarkSpectrum)> = Vec::new();

@@ -140,6 +140,34 @@ async function withReferencePlayers(page) {
   }
 }
 
+/** Plays a clear ladder of `folder` in a new video element with `player` (hls.js or dash.js). */
+async function playLadder(page, player, folder) {
+  return page.evaluate(async ({ player, folder }) => {
+    const video = document.createElement('video');
+    video.muted = true;
+    document.body.append(video);
+    if (player === 'hls.js') {
+      const hls = new window.Hls();
+      hls.loadSource(`${folder}/master.m3u8`);
+      hls.attachMedia(video);
+    } else {
+      window.dashjs.MediaPlayer().create().initialize(video, `${folder}/manifest.mpd`, false);
+    }
+    await new Promise((done, failed) => {
+      video.addEventListener('canplay', done, { once: true });
+      setTimeout(() => failed(new Error(`${player}: no picture after 15 s`)), 15000);
+    });
+    await video.play();
+    await new Promise((done) => {
+      const check = () => (video.currentTime > 0.5 ? done() : setTimeout(check, 50));
+      check();
+    });
+    const quality = video.getVideoPlaybackQuality();
+    video.remove();
+    return { width: video.videoWidth, decoded: quality.totalVideoFrames };
+  }, { player, folder });
+}
+
 async function signedIn(user, locale = 'en-US') {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale });
   const page = await context.newPage();
@@ -284,31 +312,7 @@ test('the AV1 ladder plays through hls.js and through dash.js, fetched with the 
   await withReferencePlayers(page);
   const folder = `/api/v1/assets/${encodeURIComponent(eveningId)}/renditions/web-ladder-av1`;
   for (const player of ['hls.js', 'dash.js']) {
-    const played = await page.evaluate(async ({ player, folder }) => {
-      const video = document.createElement('video');
-      video.muted = true;
-      document.body.append(video);
-      if (player === 'hls.js') {
-        const hls = new window.Hls();
-        hls.loadSource(`${folder}/master.m3u8`);
-        hls.attachMedia(video);
-      } else {
-        const dash = window.dashjs.MediaPlayer().create();
-        dash.initialize(video, `${folder}/manifest.mpd`, false);
-      }
-      await new Promise((done, failed) => {
-        video.addEventListener('canplay', done, { once: true });
-        setTimeout(() => failed(new Error(`${player}: no picture after 15 s`)), 15000);
-      });
-      await video.play();
-      await new Promise((done) => {
-        const check = () => (video.currentTime > 0.5 ? done() : setTimeout(check, 50));
-        check();
-      });
-      const quality = video.getVideoPlaybackQuality();
-      video.remove();
-      return { width: video.videoWidth, decoded: quality.totalVideoFrames };
-    }, { player, folder });
+    const played = await playLadder(page, player, folder);
     assert.ok(played.width > 0 && played.decoded > 0, `${player} decoded AV1 frames: ${JSON.stringify(played)}`);
   }
   await page.context().close();
@@ -330,27 +334,7 @@ test('the HEVC ladder plays through hls.js and dash.js where the browser decodes
   }
   await withReferencePlayers(page);
   for (const player of ['hls.js', 'dash.js']) {
-    const played = await page.evaluate(async ({ player, folder }) => {
-      const video = document.createElement('video');
-      video.muted = true;
-      document.body.append(video);
-      if (player === 'hls.js') {
-        const hls = new window.Hls();
-        hls.loadSource(`${folder}/master.m3u8`);
-        hls.attachMedia(video);
-      } else {
-        window.dashjs.MediaPlayer().create().initialize(video, `${folder}/manifest.mpd`, false);
-      }
-      await new Promise((done, failed) => {
-        video.addEventListener('canplay', done, { once: true });
-        setTimeout(() => failed(new Error(`${player}: no picture after 15 s`)), 15000);
-      });
-      await video.play();
-      await new Promise((done) => { const check = () => (video.currentTime > 0.5 ? done() : setTimeout(check, 50)); check(); });
-      const quality = video.getVideoPlaybackQuality();
-      video.remove();
-      return { width: video.videoWidth, decoded: quality.totalVideoFrames };
-    }, { player, folder });
+    const played = await playLadder(page, player, folder);
     assert.ok(played.width > 0 && played.decoded > 0, `${player} decoded HEVC frames: ${JSON.stringify(played)}`);
   }
   await page.context().close();
