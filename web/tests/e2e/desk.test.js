@@ -147,7 +147,7 @@ async function playLadder(page, player, folder) {
     video.muted = true;
     document.body.append(video);
     if (player === 'hls.js') {
-      const hls = new window.Hls();
+      const hls = new window.Hls({ enableWorker: false }); // as the desk: its CSP allows no blob: worker
       hls.loadSource(`${folder}/master.m3u8`);
       hls.attachMedia(video);
     } else {
@@ -356,10 +356,14 @@ test('protected ladders play with the key from the API: hls.js (AES-128) and das
       video.muted = true;
       document.body.append(video);
       video.addEventListener('error', () => console.error(`video: ${video.error?.message}`));
-      const failure = new Promise((_, failed) => setTimeout(() => failed(new Error(`${player}: no picture after 20 s`)), 20000));
+      const state = () => {
+        const buffered = Array.from({ length: video.buffered.length }, (_, i) => `${video.buffered.start(i).toFixed(2)}-${video.buffered.end(i).toFixed(2)}`);
+        return `readyState ${video.readyState}, networkState ${video.networkState}, at ${video.currentTime.toFixed(2)} s, buffered [${buffered}]`;
+      };
+      const failure = new Promise((_, failed) => setTimeout(() => failed(new Error(`${player}: no picture after 30 s (${state()})`)), 30000));
       if (player === 'hls.js') {
-        const hls = new window.Hls();
-        hls.on(window.Hls.Events.ERROR, (_, data) => { if (data.fatal) console.error(`hls.js: ${data.details}`); });
+        const hls = new window.Hls({ enableWorker: false }); // as the desk: its CSP allows no blob: worker
+        hls.on(window.Hls.Events.ERROR, (_, data) => console.error(`hls.js${data.fatal ? ' (fatal)' : ''}: ${data.details}`));
         hls.loadSource(manifest);
         hls.attachMedia(video);
       } else {
