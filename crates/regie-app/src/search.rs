@@ -44,6 +44,11 @@ impl IndexUpdate {
         self.documents.extend(other.documents);
         self.removed.extend(other.removed);
     }
+
+    /// Its documents, leaving the removals.
+    pub(crate) fn take_documents(&mut self) -> Vec<regie_search::SearchDocument> {
+        std::mem::take(&mut self.documents)
+    }
 }
 
 /// Assets read and indexed per batch while rebuilding.

@@ -41,6 +41,10 @@ pub enum StorageError {
     SourceCorrupt { blake3: String, location: String },
     #[error("the copy of {blake3} just written to {location} did not read back the same: check that storage")]
     CopyNotVerified { blake3: String, location: String },
+    #[error(
+        "{path} names a layout this regie does not know ({found:?}): the store was written by another version; run that version, or a newer regie"
+    )]
+    UnknownLayout { path: PathBuf, found: String },
 }
 
 impl StorageError {
@@ -58,6 +62,7 @@ impl StorageError {
             Self::BlobMissing { .. } => "blob-missing",
             Self::SourceCorrupt { .. } => "source-corrupt",
             Self::CopyNotVerified { .. } => "copy-not-verified",
+            Self::UnknownLayout { .. } => "unknown-store-layout",
         }
     }
 
@@ -70,6 +75,7 @@ impl StorageError {
             Self::CopyNotVerified { .. } => ErrorKind::Failed,
             Self::Remote { .. } => ErrorKind::Unavailable,
             Self::BadStoreUrl { .. } => ErrorKind::Invalid,
+            Self::UnknownLayout { .. } => ErrorKind::Conflict,
         }
     }
 

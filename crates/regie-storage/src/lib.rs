@@ -5,6 +5,7 @@
 mod error;
 mod fixity;
 mod hashing;
+mod layout;
 mod local;
 mod s3;
 mod writeback;

@@ -1,4 +1,5 @@
-//! The local-folder blob store: `blobs/ab/cd/<blake3>` for content, `tmp/` for writes in progress.
+//! The local-folder blob store: `blobs/ab/<blake3>` for content (`blobs/ab/cd/<blake3>` in stores
+//! made before that layout, see [`Layout`]), `tmp/` for writes in progress.
 
 use std::fs::{self, File};
 use std::io::{ErrorKind, Read, Write};
@@ -13,6 +14,7 @@ use tempfile::TempPath;
 
 use crate::StorageError;
 use crate::hashing::{HashOptions, HasherSet};
+use crate::layout::Layout;
 use crate::s3::{BlobStream, S3Blobs};
 use crate::writeback::{flush_file_system, start_writeback};
 
@@ -31,6 +33,8 @@ const FSYNC_EACH_UP_TO: usize = 4;
 pub struct BlobStore {
     pub(crate) root: PathBuf,
     pub(crate) remote: Option<S3Blobs>,
+    /// How the folder names its blobs (a bucket always has two levels, see `s3.rs`).
+    layout: Layout,
 }
 
 /// A blob as a local file for a tool that needs one (ffmpeg): the stored file itself in a local
@@ -91,10 +95,13 @@ impl BlobStore {
         // Absolute once: a relative root would be resolved against the working folder for
         // every temporary file.
         let root = std::path::absolute(&root).unwrap_or(root);
+        fs::create_dir_all(&root).map_err(|error| StorageError::write(&root, error))?;
+        // Decided before `blobs/` is made: a folder without blobs yet takes the current layout.
+        let layout = Layout::of(&root)?;
         for folder in [root.join("blobs"), root.join("tmp")] {
             fs::create_dir_all(&folder).map_err(|error| StorageError::write(&folder, error))?;
         }
-        Ok(Self { root, remote: None })
+        Ok(Self { root, remote: None, layout })
     }
 
     /// Keeps the blobs in `remote`; the folder at `root` only stages copies.
@@ -278,8 +285,7 @@ impl BlobStore {
     }
 
     pub fn blob_path(&self, blake3: &Blake3Hex) -> PathBuf {
-        let digest = blake3.as_str();
-        self.root.join("blobs").join(&digest[0..2]).join(&digest[2..4]).join(digest)
+        self.layout.path(&self.root.join("blobs"), blake3.as_str())
     }
 
     /// Copies `source` into the temporary folder while computing every checksum in the same pass,
@@ -424,13 +430,19 @@ impl BlobStore {
     pub fn list(&self) -> Result<Vec<Blake3Hex>, StorageError> {
         let mut found = Vec::new();
         let blobs = self.root.join("blobs");
-        for level_one in read_folder(&blobs)? {
-            for level_two in read_folder(&level_one)? {
-                for blob in read_folder(&level_two)? {
-                    let name = blob.file_name().and_then(|name| name.to_str()).unwrap_or_default();
-                    if let Ok(digest) = Blake3Hex::parse(name) {
-                        found.push(digest);
-                    }
+        let mut folders = vec![blobs];
+        for _ in 0..self.layout.depth() {
+            let mut below = Vec::new();
+            for folder in folders {
+                below.extend(read_folder(&folder)?);
+            }
+            folders = below;
+        }
+        for folder in folders {
+            for blob in read_folder(&folder)? {
+                let name = blob.file_name().and_then(|name| name.to_str()).unwrap_or_default();
+                if let Ok(digest) = Blake3Hex::parse(name) {
+                    found.push(digest);
                 }
             }
         }

@@ -1,6 +1,7 @@
 //! Blobs in S3 object storage (`s3://BUCKET[/PREFIX]`), configured by the standard variables
 //! (`AWS_ENDPOINT_URL`, `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_REGION`,
-//! `AWS_ALLOW_HTTP`). Keys are `PREFIX/blobs/ab/cd/<blake3>` as in the local folder. Every upload
+//! `AWS_ALLOW_HTTP`). Keys are `PREFIX/blobs/ab/cd/<blake3>` (a bucket has no folders to make, so
+//! it keeps the layout local folders had before `layout.rs`). Every upload
 //! carries its SHA-256 for the server to check, is created only if absent, and goes in parts
 //! above `PART_LEN` so a file is never held in memory whole.
 

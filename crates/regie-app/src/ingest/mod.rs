@@ -63,9 +63,23 @@ impl IngestRequest {
 
 /// One unit of an ingest run: a file, or a numbered image sequence catalogued as one asset.
 enum Work {
-    File(PathBuf),
+    /// A file and its size when walked.
+    File(PathBuf, u64),
     Sequence(regie_core::sequence::ImageSequence),
 }
+
+/// What a worker takes from the queue at once.
+enum NextWork {
+    File(PathBuf),
+    /// Small files, staged one after another on one blocking thread.
+    Group(Vec<PathBuf>),
+    Sequence(regie_core::sequence::ImageSequence),
+}
+
+/// Files up to this size are staged in groups, one hand-off to a blocking thread per group.
+const SMALL_FILE: u64 = 1 << 20;
+/// Small files staged together at most.
+const GROUP_LIMIT: usize = 16;
 
 /// Frames of the same name, width and extension in one folder that make a sequence.
 const SEQUENCE_MINIMUM_FRAMES: usize = 2;
@@ -144,7 +158,7 @@ impl Regie {
         let queue: VecDeque<Work> = sequences
             .into_iter()
             .map(Work::Sequence)
-            .chain(files.into_iter().map(|(path, _)| Work::File(path)))
+            .chain(files.into_iter().map(|(path, size)| Work::File(path, size)))
             .collect();
         let run = Arc::new(Run {
             regie: self.clone(),
@@ -195,25 +209,73 @@ impl Run {
     /// Takes work from the queue until it is empty; prepared files go to `prepared` to be recorded.
     async fn work(self: Arc<Self>, prepared: tokio::sync::mpsc::Sender<one_file::Prepared>) {
         loop {
-            let next = self.queue.lock().expect("queue lock").pop_front();
-            let outcome = match next {
+            let next = self.next_work();
+            let outcomes = match next {
                 None => return,
-                Some(Work::File(path)) => match self.prepare_one(&path).await {
-                    Ok(one_file::Staged::Settled(outcome)) => outcome,
-                    Ok(one_file::Staged::Ready(ready)) => match prepared.send(*ready).await {
-                        Ok(()) => continue,
-                        Err(_) => {
-                            FileOutcome::from_error(&path, &AppError::Internal("ingest recording stopped".to_owned()))
-                        }
-                    },
-                    Err(error) => FileOutcome::from_error(&path, &error),
-                },
-                Some(Work::Sequence(sequence)) => match self.ingest_sequence(&sequence).await {
+                Some(NextWork::File(path)) => {
+                    let staged = self.prepare_one(&path).await;
+                    self.pass_on(&path, staged, &prepared).await.into_iter().collect()
+                }
+                Some(NextWork::Sequence(sequence)) => vec![match self.ingest_sequence(&sequence).await {
                     Ok(outcome) => outcome,
                     Err(error) => FileOutcome::from_error(&sequence.folder.join(sequence.pattern()), &error),
-                },
+                }],
+                Some(NextWork::Group(paths)) => {
+                    let mut outcomes = Vec::new();
+                    for (path, staged) in self.stage_group(paths).await {
+                        let prepared_one = match staged {
+                            Ok(copy) => self.prepare_staged(&path, copy).await,
+                            Err(error) => Err(error),
+                        };
+                        outcomes.extend(self.pass_on(&path, prepared_one, &prepared).await);
+                    }
+                    outcomes
+                }
             };
-            self.report(outcome);
+            for outcome in outcomes {
+                self.report(outcome);
+            }
+        }
+    }
+
+    /// The next work: a sequence, a large file, or the small files at the head of the queue.
+    fn next_work(&self) -> Option<NextWork> {
+        let mut queue = self.queue.lock().expect("queue lock");
+        let mut group = Vec::new();
+        while group.len() < GROUP_LIMIT {
+            match queue.front() {
+                Some(Work::File(_, size)) if *size <= SMALL_FILE => {}
+                _ => break,
+            }
+            if let Some(Work::File(path, _)) = queue.pop_front() {
+                group.push(path);
+            }
+        }
+        if !group.is_empty() {
+            return Some(NextWork::Group(group));
+        }
+        queue.pop_front().map(|work| match work {
+            Work::File(path, _) => NextWork::File(path),
+            Work::Sequence(sequence) => NextWork::Sequence(sequence),
+        })
+    }
+
+    /// Sends a prepared file on to be recorded; the outcome of one that is settled or failed.
+    async fn pass_on(
+        &self,
+        path: &std::path::Path,
+        staged: Result<one_file::Staged, AppError>,
+        prepared: &tokio::sync::mpsc::Sender<one_file::Prepared>,
+    ) -> Option<FileOutcome> {
+        match staged {
+            Ok(one_file::Staged::Settled(outcome)) => Some(outcome),
+            Ok(one_file::Staged::Ready(ready)) => match prepared.send(*ready).await {
+                Ok(()) => None,
+                Err(_) => {
+                    Some(FileOutcome::from_error(path, &AppError::Internal("ingest recording stopped".to_owned())))
+                }
+            },
+            Err(error) => Some(FileOutcome::from_error(path, &error)),
         }
     }
 

@@ -43,32 +43,44 @@ pub(super) enum Staged {
     Ready(Box<Prepared>),
 }
 
+/// A file copied into the store's temporary folder with its checksums and, when the native
+/// prober could read it alone, its description and whether it is cut short.
+pub(super) struct StagedCopy {
+    staged: StagedBlob,
+    quick: Option<(MediaDescription, Option<regie_media::Truncation>)>,
+}
+
 impl Run {
     /// Stages a file (copy and checksums, not yet flushed), and, unless its content is already
     /// catalogued, describes it, checks it and prepares its record.
     pub(super) async fn prepare_one(&self, path: &Path) -> Result<Staged, AppError> {
-        let staged = self.stage(path).await?;
+        let (path, staged) = self.stage_group(vec![path.to_owned()]).await.pop().expect("one file staged");
+        self.prepare_staged(&path, staged?).await
+    }
+
+    /// Describes, checks and prepares the record of a staged file (a duplicate of content
+    /// already catalogued is settled instead).
+    pub(super) async fn prepare_staged(&self, path: &Path, copy: StagedCopy) -> Result<Staged, AppError> {
+        let StagedCopy { staged, quick } = copy;
         // Content catalogued already is a duplicate, found by its batch anyway; asking here
         // first only pays when describing and checking it would cost more than the question
         // (ffprobe, or a policy's measurements), not for a file read natively in microseconds.
-        let quick = if self.policies.is_empty() {
-            self.regie.prober.describe_without_ffprobe(staged.path(), Some(&staged.head))
-        } else {
-            None
-        };
-        let media = match quick {
-            Some(media) => media,
+        let (media, truncation) = match quick {
+            Some(quick) => quick,
             None => {
                 if let Some(outcome) = self.existing_content(path, &staged).await? {
                     // Kept under its address even so: a blob missing from the store comes back.
                     self.keep_blob(staged).await?;
                     return Ok(Staged::Settled(outcome));
                 }
-                self.regie
+                let media = self
+                    .regie
                     .prober
                     .describe(staged.path(), Some(&staged.head))
                     .await
-                    .map_err(|error| error.about(staged.path(), path))?
+                    .map_err(|error| error.about(staged.path(), path))?;
+                let format = FileFormat::sniff(&staged.head);
+                (media, regie_media::detect_truncation(staged.path(), Some(&staged.head), format))
             }
         };
         let format = FileFormat::sniff(&staged.head);
@@ -76,7 +88,7 @@ impl Run {
         let descriptive = &mut metadata.sidecar.descriptive;
         descriptive.keywords = self.regie.settings.search.normalise_keywords(&descriptive.keywords);
         let mut findings = self.findings_for(path, format, &media);
-        if let Some(cut) = regie_media::detect_truncation(staged.path(), Some(&staged.head), format) {
+        if let Some(cut) = truncation {
             findings.push(Finding::new("truncated", Severity::Error, cut.message()));
         }
         findings.extend(metadata.findings);
@@ -173,7 +185,33 @@ impl Run {
         jobs
     }
 
-    /// Copies the file into the store's temporary folder with every checksum, off the async
+    /// Copies files into the store's temporary folder with every checksum, one after another
+    /// on one thread off the async ones (a group of small files pays one hand-off, not one
+    /// each); each copy is flushed to disk with its batch, when it is stored. Without policies
+    /// (whose measurements need ffprobe anyway), each is also described natively where it can be.
+    pub(super) async fn stage_group(&self, paths: Vec<PathBuf>) -> Vec<(PathBuf, Result<StagedCopy, AppError>)> {
+        let regie = self.regie.clone();
+        let options = HashOptions { sha256: self.regie.settings.sha256 };
+        let observer = Arc::clone(&self.observer);
+        let describe = self.policies.is_empty();
+        let fallback = paths.clone();
+        let staged = tokio::task::spawn_blocking(move || {
+            paths
+                .into_iter()
+                .map(|path| {
+                    let copy = stage_one(&regie, &path, options, observer.as_ref(), describe);
+                    (path, copy)
+                })
+                .collect::<Vec<_>>()
+        })
+        .await;
+        staged.unwrap_or_else(|error| {
+            let error = AppError::Internal(error.to_string());
+            fallback.into_iter().map(|path| (path, Err(AppError::Internal(error.to_string())))).collect()
+        })
+    }
+
+    /// Copies one file into the store's temporary folder with every checksum, off the async
     /// threads; the copy is flushed to disk with its batch, when it is stored.
     pub(super) async fn stage(&self, path: &Path) -> Result<StagedBlob, AppError> {
         let store = self.regie.store.clone();
@@ -281,4 +319,21 @@ impl Run {
         }
         findings
     }
+}
+
+/// Stages one file and, with `describe`, reads it natively (and checks it is whole).
+fn stage_one(
+    regie: &crate::Regie,
+    path: &Path,
+    options: HashOptions,
+    observer: &dyn super::IngestObserver,
+    describe: bool,
+) -> Result<StagedCopy, AppError> {
+    let staged = regie.store.stage_unflushed(path, options, &|bytes| observer.bytes_copied(bytes))?;
+    let quick = describe.then(|| regie.prober.describe_without_ffprobe(staged.path(), Some(&staged.head))).flatten();
+    let quick = quick.map(|media| {
+        let format = FileFormat::sniff(&staged.head);
+        (media, regie_media::detect_truncation(staged.path(), Some(&staged.head), format))
+    });
+    Ok(StagedCopy { staged, quick })
 }

@@ -20,9 +20,15 @@ pub(crate) struct IndexFeeder {
 }
 
 impl IndexFeeder {
-    /// A writer on `index`; with `rebuild`, the commit also drops everything the index held.
+    /// A writer on `index` with up to four indexing threads; with `rebuild`, the commit also
+    /// drops everything the index held.
     pub(crate) async fn start(index: &Arc<SearchIndex>, rebuild: bool) -> Result<Self, AppError> {
         let threads = std::thread::available_parallelism().map_or(2, usize::from).min(4);
+        Self::start_with(index, rebuild, threads).await
+    }
+
+    /// A writer on `index` with `threads` indexing threads.
+    pub(crate) async fn start_with(index: &Arc<SearchIndex>, rebuild: bool, threads: usize) -> Result<Self, AppError> {
         let opening = Arc::clone(index);
         let mut writer = tokio::task::spawn_blocking(move || opening.bulk(threads)).await.map_err(join_error)??;
         if rebuild {

@@ -58,7 +58,7 @@ fn a_killed_ingest_resumes_to_a_complete_and_consistent_catalogue() {
         assets.iter().map(|asset| asset["house_id"].as_str().unwrap()).collect();
     assert_eq!(house_ids.len(), assets.len(), "house ids are unique");
     for digest in &digests {
-        let blob = regie.data().join("store/blobs").join(&digest[..2]).join(&digest[2..4]).join(digest);
+        let blob = regie.blob(digest);
         let bytes = std::fs::read(&blob).unwrap_or_else(|error| panic!("row without blob {digest}: {error}"));
         assert_eq!(blake3::hash(&bytes).to_hex().as_str(), digest.as_str(), "blob matches its recorded hash");
     }

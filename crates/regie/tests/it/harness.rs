@@ -197,6 +197,11 @@ impl TestRegie {
         entries.as_array().unwrap().iter().filter(|entry| entry["action"] == action).cloned().collect()
     }
 
+    /// Where the data folder's store keeps the blob of `blake3`.
+    pub fn blob(&self, blake3: &str) -> PathBuf {
+        blob_in(&self.data().join("store"), blake3)
+    }
+
     /// Every blob file in the store.
     pub fn blobs(&self) -> Vec<PathBuf> {
         files_under(&self.data().join("store/blobs"))
@@ -213,6 +218,14 @@ pub fn json_lines(stdout: &[u8]) -> Vec<Value> {
         .filter(|line| !line.trim().is_empty())
         .map(|line| serde_json::from_str(line).unwrap_or_else(|error| panic!("{error}: {line}")))
         .collect()
+}
+
+/// Where the store folder at `root` keeps the blob of `blake3`, by the layout it declares
+/// (`blobs/ab/<blake3>`; `blobs/ab/cd/<blake3>` in stores made before that layout).
+pub fn blob_in(root: &Path, blake3: &str) -> PathBuf {
+    let layout = std::fs::read_to_string(root.join("layout")).unwrap_or_default();
+    let blobs = root.join("blobs").join(&blake3[0..2]);
+    if layout.trim() == "blobs/ab/cd/<blake3>" { blobs.join(&blake3[2..4]).join(blake3) } else { blobs.join(blake3) }
 }
 
 pub fn files_under(folder: &Path) -> Vec<PathBuf> {

@@ -40,8 +40,8 @@ fn ingest_stores_every_format_with_checksums_and_leaves_originals_untouched() {
         assert_eq!(file["size"], bytes.len());
         assert_eq!(file["blake3"], blake3::hash(bytes).to_hex().as_str());
         assert_eq!(file["md5"].as_str().unwrap().len(), 32);
-        let blob = regie.data().join("store/blobs").join(&file["blake3"].as_str().unwrap()[..2]);
-        assert!(blob.is_dir(), "the blob is stored under its content address");
+        let blob = regie.blob(file["blake3"].as_str().unwrap());
+        assert_eq!(&fs::read(&blob).unwrap(), bytes, "the blob is stored under its content address");
         assert_eq!(&fs::read(inbox.join(name)).unwrap(), bytes, "original {name} unchanged");
     }
     let mxf = regie.json(&["assets", "show", "--json", outcome_for(&lines, "xdcam.mxf")["asset_id"].as_str().unwrap()]);

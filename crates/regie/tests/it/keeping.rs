@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::fixtures;
-use crate::harness::{TestRegie, files_under};
+use crate::harness::{TestRegie, blob_in, files_under};
 use crate::s3::s3_server::{ACCESS_KEY, S3Server, SECRET_KEY};
 
 fn write_config(regie: &TestRegie, text: &str) {
@@ -49,7 +49,9 @@ fn flip_a_bit(path: &Path) {
     std::fs::write(path, bytes).unwrap();
 }
 
-fn blob_in(root: &Path, blake3: &str) -> PathBuf {
+/// Where a bucket kept in a folder by the S3 server holds the object of `blake3` (buckets keep
+/// two levels: `blobs/ab/cd/<blake3>`).
+fn object_in(root: &Path, blake3: &str) -> PathBuf {
     root.join("blobs").join(&blake3[0..2]).join(&blake3[2..4]).join(blake3)
 }
 
@@ -128,7 +130,7 @@ fn bit_flips_in_a_folder_and_a_bucket_are_all_found_and_repaired_from_a_good_cop
     let bucket_root = server.root.join("vault").join("regie");
     for digest in &digests {
         flip_a_bit(&blob_in(&second, digest));
-        flip_a_bit(&blob_in(&bucket_root, digest));
+        flip_a_bit(&object_in(&bucket_root, digest));
     }
     let (code, found) = fixity(&regie, &[]);
     assert_eq!(code, 1, "a bad copy makes the run fail: {found:#}");
@@ -147,7 +149,7 @@ fn bit_flips_in_a_folder_and_a_bucket_are_all_found_and_repaired_from_a_good_cop
     assert_eq!(found["repaired"], 6);
     for digest in &digests {
         assert_eq!(&blake3_of(&blob_in(&second, digest)), digest, "the repaired bytes are the original's");
-        assert_eq!(&blake3_of(&blob_in(&bucket_root, digest)), digest);
+        assert_eq!(&blake3_of(&object_in(&bucket_root, digest)), digest);
     }
     assert_eq!(files_under(&second.join("quarantine")).len(), 3, "bad copies are kept aside, not deleted");
 

@@ -9,7 +9,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::fixtures;
-use crate::harness::{TestRegie, files_under};
+use crate::harness::{TestRegie, blob_in, files_under};
 use crate::served::{Served, ingest_into};
 
 fn write_config(regie: &TestRegie, text: &str) {
@@ -44,10 +44,6 @@ fn ids(report: &Value, key: &str) -> Vec<String> {
         report[key].as_array().unwrap().iter().map(|entry| entry["asset_id"].as_str().unwrap().to_owned()).collect();
     ids.sort();
     ids
-}
-
-fn blob_in(root: &Path, blake3: &str) -> PathBuf {
-    root.join("blobs").join(&blake3[0..2]).join(&blake3[2..4]).join(blake3)
 }
 
 #[test]

@@ -29,7 +29,7 @@ pub fn file_of<'a>(asset: &'a Value, role: &str) -> &'a Value {
 }
 
 pub fn blob(regie: &TestRegie, blake3: &str) -> PathBuf {
-    regie.data().join("store/blobs").join(&blake3[..2]).join(&blake3[2..4]).join(blake3)
+    regie.blob(blake3)
 }
 
 /// ffprobe's JSON for a file.

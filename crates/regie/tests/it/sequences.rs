@@ -96,12 +96,7 @@ fn a_numbered_dpx_scan_is_one_asset_with_its_gaps_and_damaged_frames_named() {
     assert!(broken[0].contains("reel1_086410.dpx"), "{broken:?}");
 
     // The manifest is the original: every frame's name, size and checksums.
-    let manifest_blob = regie
-        .data()
-        .join("store/blobs")
-        .join(&files[0]["blake3"].as_str().unwrap()[0..2])
-        .join(&files[0]["blake3"].as_str().unwrap()[2..4])
-        .join(files[0]["blake3"].as_str().unwrap());
+    let manifest_blob = regie.blob(files[0]["blake3"].as_str().unwrap());
     let manifest: Value = serde_json::from_slice(&std::fs::read(manifest_blob).unwrap()).unwrap();
     let listed = manifest["frames"].as_array().unwrap();
     assert_eq!(listed.len(), 46);

@@ -12,9 +12,9 @@ fn gc_removes_orphan_blobs_and_leftover_temporaries_and_reports_them() {
     copy_into(&inbox, &["pcm24.wav"]);
     regie.ingest(&[&inbox], &[]);
     let orphan_digest = blake3::hash(b"orphan").to_hex().to_string();
-    let orphan_folder = regie.data().join("store/blobs").join(&orphan_digest[..2]).join(&orphan_digest[2..4]);
-    fs::create_dir_all(&orphan_folder).unwrap();
-    fs::write(orphan_folder.join(&orphan_digest), b"orphan").unwrap();
+    let orphan = regie.blob(&orphan_digest);
+    fs::create_dir_all(orphan.parent().unwrap()).unwrap();
+    fs::write(&orphan, b"orphan").unwrap();
     fs::write(regie.data().join("store/tmp/ingest-leftover"), b"half a copy").unwrap();
 
     let report = regie.json(&["gc", "--json"]);
