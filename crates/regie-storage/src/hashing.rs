@@ -67,15 +67,12 @@ impl HasherSet {
     }
 
     /// Hands a chunk to every hasher.
+    #[cfg(test)]
     pub fn feed(&mut self, chunk: &Chunk) -> Result<(), StorageError> {
         match self {
             Self::Threads(threads) => threads.feed(chunk),
             Self::Inline(hashers) => {
-                hashers.md5.update(chunk.as_slice());
-                hashers.blake3.update(chunk.as_slice());
-                if let Some(sha256) = hashers.sha256.as_mut() {
-                    sha256.update(chunk.as_slice());
-                }
+                hashers.feed(chunk);
                 Ok(())
             }
         }
@@ -104,6 +101,17 @@ fn digests(md5: &str, blake3: &str, sha256: Option<String>) -> Result<Digests, S
     })
 }
 
+impl InlineHashers {
+    /// Hashes the next bytes.
+    pub fn feed(&mut self, bytes: &[u8]) {
+        self.md5.update(bytes);
+        self.blake3.update(bytes);
+        if let Some(sha256) = self.sha256.as_mut() {
+            sha256.update(bytes);
+        }
+    }
+}
+
 impl HasherThreads {
     fn start(options: HashOptions) -> Self {
         let mut senders = Vec::new();
@@ -130,7 +138,7 @@ impl HasherThreads {
     }
 
     /// Hands a chunk to every hasher; blocks while the slowest one is `CHUNKS_IN_FLIGHT` behind.
-    fn feed(&self, chunk: &Chunk) -> Result<(), StorageError> {
+    pub fn feed(&self, chunk: &Chunk) -> Result<(), StorageError> {
         for sender in &self.senders {
             sender.send(Arc::clone(chunk)).map_err(|_| StorageError::HasherFailed)?;
         }

@@ -27,6 +27,11 @@ const UPLOADS_AT_ONCE: usize = 8;
 /// Batches up to this many copies are flushed file by file; larger ones with one `syncfs`.
 const FSYNC_EACH_UP_TO: usize = 4;
 
+thread_local! {
+    /// The copy buffer of files hashed on the copying thread (up to `CHUNK_LEN`).
+    static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 /// A content-addressed store: blobs in a local folder, or in an S3 bucket with the local folder
 /// kept for copies being staged and for local copies handed to tools.
 #[derive(Debug, Clone)]
@@ -35,6 +40,8 @@ pub struct BlobStore {
     pub(crate) remote: Option<S3Blobs>,
     /// How the folder names its blobs (a bucket always has two levels, see `s3.rs`).
     layout: Layout,
+    /// Blob folders known to exist: staging makes each once per process, not once per copy.
+    folders_made: Arc<std::sync::Mutex<std::collections::HashSet<PathBuf>>>,
 }
 
 /// A blob as a local file for a tool that needs one (ffmpeg): the stored file itself in a local
@@ -101,7 +108,7 @@ impl BlobStore {
         for folder in [root.join("blobs"), root.join("tmp")] {
             fs::create_dir_all(&folder).map_err(|error| StorageError::write(&folder, error))?;
         }
-        Ok(Self { root, remote: None, layout })
+        Ok(Self { root, remote: None, layout, folders_made: Arc::default() })
     }
 
     /// Keeps the blobs in `remote`; the folder at `root` only stages copies.
@@ -331,24 +338,46 @@ impl BlobStore {
         loop {
             // No bigger than what is left to read: a small file costs no megabyte of zeroes.
             let left = before.0.saturating_sub(size).clamp(1, CHUNK_LEN as u64) as usize;
-            let mut chunk = vec![0u8; left];
-            let read = read_full(&mut input, &mut chunk).map_err(|error| StorageError::read(source, error))?;
+            let mut took = |chunk: &[u8], hashers: &mut HasherSet| -> Result<(), StorageError> {
+                if head.len() < SNIFF_LEN {
+                    head.extend_from_slice(&chunk[..(SNIFF_LEN - head.len()).min(chunk.len())]);
+                }
+                if let HasherSet::Inline(inline) = hashers {
+                    inline.feed(chunk);
+                }
+                temp.write_all(chunk).map_err(|error| StorageError::write(temp.path(), error))?;
+                size += chunk.len() as u64;
+                on_progress(chunk.len() as u64);
+                if size - flushed >= WRITEBACK_EVERY {
+                    start_writeback(temp.as_file(), flushed, size - flushed);
+                    flushed = size;
+                }
+                Ok(())
+            };
+            let read = if let HasherSet::Threads(threads) = &hashers {
+                // Hasher threads share each chunk: a new one every time.
+                let mut chunk = vec![0u8; left];
+                let read = read_full(&mut input, &mut chunk).map_err(|error| StorageError::read(source, error))?;
+                chunk.truncate(read);
+                let chunk = Arc::new(chunk);
+                threads.feed(&chunk)?;
+                took(&chunk, &mut hashers)?;
+                read
+            } else {
+                // Hashed here: the thread's own buffer, reused from file to file (thousands of
+                // small files allocate and fault in no new memory each).
+                SCRATCH.with_borrow_mut(|buffer| {
+                    if buffer.len() < left {
+                        buffer.resize(left, 0);
+                    }
+                    let read = read_full(&mut input, &mut buffer[..left])
+                        .map_err(|error| StorageError::read(source, error))?;
+                    took(&buffer[..read], &mut hashers)?;
+                    Ok::<_, StorageError>(read)
+                })?
+            };
             if read == 0 {
                 break;
-            }
-            chunk.truncate(read);
-            if head.len() < SNIFF_LEN {
-                let wanted = (SNIFF_LEN - head.len()).min(read);
-                head.extend_from_slice(&chunk[..wanted]);
-            }
-            let chunk = Arc::new(chunk);
-            hashers.feed(&chunk)?;
-            temp.write_all(&chunk).map_err(|error| StorageError::write(temp.path(), error))?;
-            size += read as u64;
-            on_progress(read as u64);
-            if size - flushed >= WRITEBACK_EVERY {
-                start_writeback(temp.as_file(), flushed, size - flushed);
-                flushed = size;
             }
         }
         let digests = hashers.finish()?;
@@ -364,7 +393,10 @@ impl BlobStore {
             // The blob's folder made here, on the staging thread, leaves the commit (one at a
             // time for a whole batch) only renames.
             let folder = self.blob_path(&checksums.blake3).parent().expect("blob paths have a parent").to_owned();
-            fs::create_dir_all(&folder).map_err(|error| StorageError::write(&folder, error))?;
+            if !self.folders_made.lock().expect("folders lock").contains(&folder) {
+                fs::create_dir_all(&folder).map_err(|error| StorageError::write(&folder, error))?;
+                self.folders_made.lock().expect("folders lock").insert(folder);
+            }
         }
         Ok(StagedBlob { temp: temp.into_temp_path(), flushed: false, checksums, head })
     }
