@@ -665,6 +665,37 @@ mod tests {
     }
 
     #[test]
+    fn a_new_store_keeps_one_level_and_a_store_made_before_keeps_its_two() {
+        let (folder, store) = store();
+        let source = folder.path().join("a");
+        fs::write(&source, b"new content").unwrap();
+        let staged = store.stage(&source, HashOptions::default(), &|_| {}).unwrap();
+        let digest = staged.checksums.blake3.clone();
+        let stored = store.commit(staged).unwrap();
+        assert_eq!(stored, folder.path().join("store/blobs").join(&digest.as_str()[..2]).join(digest.as_str()));
+        assert_eq!(store.list().unwrap(), vec![digest.clone()]);
+
+        // A store from before the layout file: its blob two levels down, no `layout`.
+        let old_root = folder.path().join("old");
+        let old_digest = Blake3Hex::parse(blake3::hash(b"old content").to_hex().as_str()).unwrap();
+        let old_blob = old_root.join("blobs").join(&old_digest.as_str()[..2]).join(&old_digest.as_str()[2..4]);
+        fs::create_dir_all(&old_blob).unwrap();
+        fs::write(old_blob.join(old_digest.as_str()), b"old content").unwrap();
+        let old = BlobStore::open(&old_root).unwrap();
+        assert_eq!(old.list().unwrap(), vec![old_digest.clone()]);
+        assert!(old.verify(&old_digest).unwrap());
+        let staged = old.stage(&source, HashOptions::default(), &|_| {}).unwrap();
+        let stored = old.commit(staged).unwrap();
+        assert_eq!(
+            stored,
+            old_root.join("blobs").join(&digest.as_str()[..2]).join(&digest.as_str()[2..4]).join(digest.as_str())
+        );
+        let mut both = vec![old_digest, digest];
+        both.sort();
+        assert_eq!(old.list().unwrap(), both);
+    }
+
+    #[test]
     fn a_copy_whose_blob_folder_went_after_staging_is_stored_even_so() {
         let (folder, store) = store();
         let source = folder.path().join("clip.wav");
