@@ -216,6 +216,7 @@ impl BlobStore {
             });
         }
         temp.as_file().sync_all().map_err(|error| StorageError::write(temp.path(), error))?;
+        self.before_storing()?;
         let target = self.blob_path(blake3);
         let parent = target.parent().expect("blob paths have a parent");
         std::fs::create_dir_all(parent).map_err(|error| StorageError::write(parent, error))?;

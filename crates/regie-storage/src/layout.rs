@@ -2,7 +2,8 @@
 //! (`blobs/ab/<blake3>`, as Git keeps loose objects): a young store then makes at most 256
 //! folders, where two levels made one (and flushed it) for nearly every blob of its first
 //! hundred thousand. Stores made before keep two levels (`blobs/ab/cd/<blake3>`). The layout is
-//! written once, in `layout` beside `blobs/`, before any blob is stored.
+//! written once, in `layout` beside `blobs/`, before the first blob is stored (a folder that only
+//! stages copies for a bucket never gets one).
 
 use std::fs;
 use std::io::{ErrorKind, Write};
@@ -25,12 +26,17 @@ pub(crate) enum Layout {
 }
 
 impl Layout {
-    /// The layout of the store folder at `root`: as its marker says; for a folder without one,
-    /// two levels when blobs are there already, one level otherwise (and the marker written).
-    pub(crate) fn of(root: &Path) -> Result<Self, StorageError> {
+    /// The layout of the store folder at `root`, and whether its marker is written: as the
+    /// marker says; for a folder without one, two levels when blobs are there already (the
+    /// marker then written), one level otherwise (written with the first blob, [`Layout::write`]).
+    pub(crate) fn of(root: &Path) -> Result<(Self, bool), StorageError> {
         let marker = root.join(MARKER);
         match fs::read_to_string(&marker) {
-            Ok(text) => return Self::parse(&text).ok_or(StorageError::UnknownLayout { path: marker, found: text }),
+            Ok(text) => {
+                return Self::parse(&text)
+                    .map(|layout| (layout, true))
+                    .ok_or(StorageError::UnknownLayout { path: marker, found: text });
+            }
             Err(error) if error.kind() == ErrorKind::NotFound => {}
             Err(error) => return Err(StorageError::read(&marker, error)),
         }
@@ -40,9 +46,11 @@ impl Layout {
             Err(error) if error.kind() == ErrorKind::NotFound => false,
             Err(error) => return Err(StorageError::read(&blobs, error)),
         };
-        let layout = if has_blobs { Self::TwoLevels } else { Self::OneLevel };
-        layout.write(root)?;
-        Ok(layout)
+        if !has_blobs {
+            return Ok((Self::OneLevel, false));
+        }
+        Self::TwoLevels.write(root)?;
+        Ok((Self::TwoLevels, true))
     }
 
     /// Where the blob `digest` lives under `blobs`.
@@ -70,8 +78,11 @@ impl Layout {
     }
 
     /// The marker, written whole (temporary file, fsync, rename) so that no store is ever read
-    /// with half of one.
-    fn write(self, root: &Path) -> Result<(), StorageError> {
+    /// with half of one; kept as it is when there already.
+    pub(crate) fn write(self, root: &Path) -> Result<(), StorageError> {
+        if root.join(MARKER).exists() {
+            return Ok(());
+        }
         let text = match self {
             Self::OneLevel => ONE_LEVEL,
             Self::TwoLevels => TWO_LEVELS,
@@ -99,8 +110,11 @@ mod tests {
     fn a_new_store_uses_one_level_and_says_so() {
         let root = tempfile::tempdir().unwrap();
         fs::create_dir(root.path().join("blobs")).unwrap();
-        assert_eq!(Layout::of(root.path()).unwrap(), Layout::OneLevel);
+        assert_eq!(Layout::of(root.path()).unwrap(), (Layout::OneLevel, false));
+        assert!(!root.path().join("layout").exists(), "written with the first blob");
+        Layout::OneLevel.write(root.path()).unwrap();
         assert_eq!(fs::read_to_string(root.path().join("layout")).unwrap(), "blobs/ab/<blake3>\n");
+        assert_eq!(Layout::of(root.path()).unwrap(), (Layout::OneLevel, true));
         let blobs = root.path().join("blobs");
         assert_eq!(Layout::OneLevel.path(&blobs, DIGEST), blobs.join("af").join(DIGEST));
     }
@@ -111,10 +125,10 @@ mod tests {
         let blobs = root.path().join("blobs");
         fs::create_dir_all(blobs.join("af/13")).unwrap();
         fs::write(blobs.join("af/13").join(DIGEST), b"x").unwrap();
-        assert_eq!(Layout::of(root.path()).unwrap(), Layout::TwoLevels);
+        assert_eq!(Layout::of(root.path()).unwrap(), (Layout::TwoLevels, true));
         assert_eq!(Layout::TwoLevels.path(&blobs, DIGEST), blobs.join("af/13").join(DIGEST));
         fs::remove_dir_all(&blobs).unwrap();
-        assert_eq!(Layout::of(root.path()).unwrap(), Layout::TwoLevels, "the marker decides from then on");
+        assert_eq!(Layout::of(root.path()).unwrap(), (Layout::TwoLevels, true), "the marker decides from then on");
     }
 
     #[test]

@@ -40,6 +40,8 @@ pub struct BlobStore {
     pub(crate) remote: Option<S3Blobs>,
     /// How the folder names its blobs (a bucket always has two levels, see `s3.rs`).
     layout: Layout,
+    /// Whether the folder's `layout` file is written (before its first blob).
+    layout_written: Arc<std::sync::atomic::AtomicBool>,
     /// Blob folders known to exist: staging makes each once per process, not once per copy.
     folders_made: Arc<std::sync::Mutex<std::collections::HashSet<PathBuf>>>,
 }
@@ -104,11 +106,11 @@ impl BlobStore {
         let root = std::path::absolute(&root).unwrap_or(root);
         fs::create_dir_all(&root).map_err(|error| StorageError::write(&root, error))?;
         // Decided before `blobs/` is made: a folder without blobs yet takes the current layout.
-        let layout = Layout::of(&root)?;
+        let (layout, written) = Layout::of(&root)?;
         for folder in [root.join("blobs"), root.join("tmp")] {
             fs::create_dir_all(&folder).map_err(|error| StorageError::write(&folder, error))?;
         }
-        Ok(Self { root, remote: None, layout, folders_made: Arc::default() })
+        Ok(Self { root, remote: None, layout, layout_written: Arc::new(written.into()), folders_made: Arc::default() })
     }
 
     /// Keeps the blobs in `remote`; the folder at `root` only stages copies.
@@ -413,6 +415,7 @@ impl BlobStore {
     /// A batch of more than a few copies is flushed with one `syncfs` of the store's file system
     /// instead of one fsync per file and per folder.
     pub fn commit_all(&self, staged: Vec<StagedBlob>) -> Result<Vec<PathBuf>, StorageError> {
+        self.before_storing()?;
         let mut targets = Vec::with_capacity(staged.len());
         // Content already stored (or twice in the batch) needs no flush: its copy is dropped.
         let mut to_rename: Vec<(PathBuf, StagedBlob)> = Vec::new();
@@ -456,6 +459,15 @@ impl BlobStore {
             }
         }
         Ok(targets)
+    }
+
+    /// Writes the folder's `layout` file before its first blob (once per process).
+    pub(crate) fn before_storing(&self) -> Result<(), StorageError> {
+        if !self.layout_written.load(std::sync::atomic::Ordering::Acquire) {
+            self.layout.write(&self.root)?;
+            self.layout_written.store(true, std::sync::atomic::Ordering::Release);
+        }
+        Ok(())
     }
 
     /// Every blob in the store, by content address.
@@ -673,6 +685,7 @@ mod tests {
         let digest = staged.checksums.blake3.clone();
         let stored = store.commit(staged).unwrap();
         assert_eq!(stored, folder.path().join("store/blobs").join(&digest.as_str()[..2]).join(digest.as_str()));
+        assert_eq!(fs::read_to_string(folder.path().join("store/layout")).unwrap(), "blobs/ab/<blake3>\n");
         assert_eq!(store.list().unwrap(), vec![digest.clone()]);
 
         // A store from before the layout file: its blob two levels down, no `layout`.
