@@ -1,5 +1,6 @@
 //! The local-folder blob store: `blobs/ab/<blake3>` for content (`blobs/ab/cd/<blake3>` in stores
-//! made before that layout, see [`Layout`]), `tmp/` for writes in progress.
+//! made before that layout, see [`Layout`]), `tmp/` for writes in progress (copies being
+//! staged in `tmp/0` to `tmp/7`, a folder per staging thread).
 
 use std::fs::{self, File};
 use std::io::{ErrorKind, Read, Write};
@@ -27,9 +28,21 @@ const UPLOADS_AT_ONCE: usize = 8;
 /// Batches up to this many copies are flushed file by file; larger ones with one `syncfs`.
 const FSYNC_EACH_UP_TO: usize = 4;
 
+/// Folders that staged copies are spread over, inside `tmp/`. A file system makes the files of
+/// one folder one at a time (the folder is locked meanwhile), and ext4 may search long for a
+/// free inode while it holds that lock (it passes over those freed in the last minutes): copies
+/// staged by several threads at once each take a folder of their own.
+const STAGING_FOLDERS: usize = 8;
+
+/// The next staging folder handed to a thread that stages its first copy.
+static NEXT_STAGING_FOLDER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
 thread_local! {
     /// The copy buffer of files hashed on the copying thread (up to `CHUNK_LEN`).
     static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// This thread's staging folder (`tmp/N`).
+    static STAGING_FOLDER: usize =
+        NEXT_STAGING_FOLDER.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % STAGING_FOLDERS;
 }
 
 /// A content-addressed store: blobs in a local folder, or in an S3 bucket with the local folder
@@ -326,7 +339,7 @@ impl BlobStore {
         // Read no further than the size seen at the start, so a file still being written cannot
         // keep the copy going forever; the fingerprint check below then reports the change.
         let mut input = file.take(before.0);
-        let temp_folder = self.root.join("tmp");
+        let temp_folder = self.staging_folder()?;
         // Read-only from the start, as a stored blob is: no change of mode at the commit.
         let mut temp = tempfile::Builder::new()
             .prefix("ingest-")
@@ -394,13 +407,25 @@ impl BlobStore {
         if self.remote.is_none() {
             // The blob's folder made here, on the staging thread, leaves the commit (one at a
             // time for a whole batch) only renames.
-            let folder = self.blob_path(&checksums.blake3).parent().expect("blob paths have a parent").to_owned();
-            if !self.folders_made.lock().expect("folders lock").contains(&folder) {
-                fs::create_dir_all(&folder).map_err(|error| StorageError::write(&folder, error))?;
-                self.folders_made.lock().expect("folders lock").insert(folder);
-            }
+            self.make_folder_once(self.blob_path(&checksums.blake3).parent().expect("blob paths have a parent"))?;
         }
         Ok(StagedBlob { temp: temp.into_temp_path(), flushed: false, checksums, head })
+    }
+
+    /// The calling thread's folder for staged copies (made once per process).
+    fn staging_folder(&self) -> Result<PathBuf, StorageError> {
+        let folder = self.root.join("tmp").join(STAGING_FOLDER.with(|slot| slot.to_string()));
+        self.make_folder_once(&folder)?;
+        Ok(folder)
+    }
+
+    /// Makes `folder` unless this process made it already.
+    fn make_folder_once(&self, folder: &Path) -> Result<(), StorageError> {
+        if !self.folders_made.lock().expect("folders lock").contains(folder) {
+            fs::create_dir_all(folder).map_err(|error| StorageError::write(folder, error))?;
+            self.folders_made.lock().expect("folders lock").insert(folder.to_owned());
+        }
+        Ok(())
     }
 
     /// Moves a staged copy to its content address (read-only) and makes the rename durable.
@@ -526,7 +551,7 @@ impl BlobStore {
     pub fn remove_temporaries_older_than(&self, age: std::time::Duration) -> Result<Vec<(PathBuf, u64)>, StorageError> {
         let mut removed = Vec::new();
         let limit = SystemTime::now() - age;
-        for leftover in read_folder(&self.root.join("tmp"))? {
+        for leftover in files_under(&self.root.join("tmp"))? {
             let Ok(metadata) = fs::metadata(&leftover) else { continue };
             if metadata.modified().is_ok_and(|modified| modified < limit) && fs::remove_file(&leftover).is_ok() {
                 removed.push((leftover, metadata.len()));
@@ -538,7 +563,7 @@ impl BlobStore {
     /// Removes temporary files left by interrupted writes; returns their paths and sizes.
     pub fn remove_leftover_temporaries(&self) -> Result<Vec<(PathBuf, u64)>, StorageError> {
         let mut removed = Vec::new();
-        for leftover in read_folder(&self.root.join("tmp"))? {
+        for leftover in files_under(&self.root.join("tmp"))? {
             let size = fs::metadata(&leftover).map(|metadata| metadata.len()).unwrap_or(0);
             fs::remove_file(&leftover).map_err(|error| StorageError::write(&leftover, error))?;
             removed.push((leftover, size));
@@ -565,6 +590,21 @@ pub(crate) fn read_full(input: &mut impl Read, buffer: &mut [u8]) -> std::io::Re
         }
     }
     Ok(filled)
+}
+
+/// Every file in `folder` and the folders inside it (staging folders, a tool's scratch folder
+/// left by an interrupted run); the folders themselves stay.
+fn files_under(folder: &Path) -> Result<Vec<PathBuf>, StorageError> {
+    let mut files = Vec::new();
+    for path in read_folder(folder)? {
+        let is_folder = fs::symlink_metadata(&path).is_ok_and(|metadata| metadata.is_dir());
+        if is_folder {
+            files.extend(files_under(&path)?);
+        } else {
+            files.push(path);
+        }
+    }
+    Ok(files)
 }
 
 fn read_folder(folder: &Path) -> Result<Vec<PathBuf>, StorageError> {
@@ -629,6 +669,59 @@ mod tests {
         fs::write(&source, b"abc").unwrap();
         drop(store.stage(&source, HashOptions::default(), &|_| {}).unwrap());
         assert!(store.remove_leftover_temporaries().unwrap().is_empty());
+    }
+
+    #[test]
+    fn copies_staged_on_different_threads_wait_in_different_folders() {
+        let (folder, store) = store();
+        let source = folder.path().join("a");
+        fs::write(&source, b"abc").unwrap();
+        let staged_on = |store: BlobStore, source: PathBuf| {
+            std::thread::spawn(move || {
+                let staged = store.stage_unflushed(&source, HashOptions::default(), &|_| {}).unwrap();
+                let folder = staged.path().parent().unwrap().to_owned();
+                (staged, folder)
+            })
+            .join()
+            .unwrap()
+        };
+        let (staged, folders): (Vec<_>, std::collections::BTreeSet<_>) =
+            (0..3).map(|_| staged_on(store.clone(), source.clone())).unzip();
+        // Threads take the folders in turn (tests staging on other threads meanwhile take
+        // turns too, so two of three may still meet in one).
+        assert!(folders.len() >= 2, "{folders:?}");
+        for folder in &folders {
+            assert_eq!(folder.parent().unwrap(), store.root().join("tmp"));
+        }
+        // The copies of the same content become one blob.
+        store.commit_all(staged).unwrap();
+        assert_eq!(store.list().unwrap().len(), 1);
+        assert!(store.remove_leftover_temporaries().unwrap().is_empty());
+    }
+
+    #[test]
+    fn leftovers_in_folders_inside_tmp_are_removed_and_counted() {
+        let (_folder, store) = store();
+        let staging = store.root().join("tmp/3");
+        let scratch = store.root().join("tmp/.tmpAbC/frames");
+        fs::create_dir_all(&staging).unwrap();
+        fs::create_dir_all(&scratch).unwrap();
+        fs::write(staging.join("ingest-x1"), b"12345").unwrap();
+        fs::write(scratch.join("0001.png"), b"123").unwrap();
+        fs::write(store.root().join("tmp/.reading-abc"), b"").unwrap();
+        let mut removed = store.remove_leftover_temporaries().unwrap();
+        removed.sort();
+        let names: Vec<_> =
+            removed.iter().map(|(path, size)| (path.strip_prefix(store.root()).unwrap(), *size)).collect();
+        assert_eq!(
+            names,
+            vec![
+                (Path::new("tmp/.reading-abc"), 0),
+                (Path::new("tmp/.tmpAbC/frames/0001.png"), 3),
+                (Path::new("tmp/3/ingest-x1"), 5)
+            ]
+        );
+        assert!(staging.is_dir(), "the folders stay");
     }
 
     #[test]

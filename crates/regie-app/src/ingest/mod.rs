@@ -151,6 +151,7 @@ impl Regie {
             regie_core::sequence::group_sequences(std::mem::take(&mut walk.files), SEQUENCE_MINIMUM_FRAMES)
         };
         sequences.extend(named_sequences);
+        tracing::debug!(files = files.len(), sequences = sequences.len(), "ingest walked");
         let total_bytes = files.iter().map(|(_, size)| size).sum::<u64>()
             + sequences.iter().map(regie_core::sequence::ImageSequence::total_size).sum::<u64>();
         let planned = files.len() + sequences.len() + walk.failures.len() + pattern_failures.len();
@@ -195,7 +196,9 @@ impl Regie {
         while let Some(joined) = workers.join_next().await {
             joined.map_err(|error| AppError::Internal(format!("an ingest worker stopped: {error}")))?;
         }
+        tracing::debug!("ingest files prepared");
         recorder.await.map_err(|error| AppError::Internal(format!("ingest recording stopped: {error}")))?;
+        tracing::debug!("ingest files recorded");
         run.index_created().await;
         let summary = run.summary.lock().expect("summary lock").clone();
         let run =

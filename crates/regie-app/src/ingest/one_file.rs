@@ -206,8 +206,8 @@ impl Run {
         })
         .await;
         staged.unwrap_or_else(|error| {
-            let error = AppError::Internal(error.to_string());
-            fallback.into_iter().map(|path| (path, Err(AppError::Internal(error.to_string())))).collect()
+            let message = format!("staging stopped: {error}");
+            fallback.into_iter().map(|path| (path, Err(AppError::Internal(message.clone())))).collect()
         })
     }
 

@@ -36,8 +36,11 @@ pub async fn run(config: &LoadedConfig, args: IngestArgs) -> Result<ExitCode> {
             summary.failed
         );
         super::audit_cli(&regie, "ingest", None, detail).await?;
+        tracing::debug!("ingest audited");
     }
+    let closing = std::time::Instant::now();
     regie.close().await;
+    tracing::debug!(close_ms = closing.elapsed().as_millis(), "catalogue closed");
     let summary = summary?;
     if !args.json {
         eprintln!(
