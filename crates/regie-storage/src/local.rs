@@ -630,6 +630,15 @@ mod tests {
         (folder, store)
     }
 
+    /// Writes `content` to a file in `folder`, stages and stores it: its address and path.
+    fn store_content(folder: &Path, store: &BlobStore, content: &[u8]) -> (Blake3Hex, PathBuf) {
+        let source = folder.join("source");
+        fs::write(&source, content).unwrap();
+        let staged = store.stage(&source, HashOptions::default(), &|_| {}).unwrap();
+        let digest = staged.checksums.blake3.clone();
+        (digest, store.commit(staged).unwrap())
+    }
+
     #[test]
     fn staging_computes_known_digests_in_one_pass() {
         let (folder, store) = store();
@@ -760,11 +769,7 @@ mod tests {
     #[test]
     fn removing_a_blob_reports_its_size() {
         let (folder, store) = store();
-        let source = folder.path().join("a");
-        fs::write(&source, b"abcdef").unwrap();
-        let staged = store.stage(&source, HashOptions::default(), &|_| {}).unwrap();
-        let digest = staged.checksums.blake3.clone();
-        store.commit(staged).unwrap();
+        let (digest, _) = store_content(folder.path(), &store, b"abcdef");
         assert_eq!(store.remove(&digest).unwrap(), Some(6));
         assert_eq!(store.remove(&digest).unwrap(), None);
     }
@@ -772,11 +777,7 @@ mod tests {
     #[test]
     fn a_new_store_keeps_one_level_and_a_store_made_before_keeps_its_two() {
         let (folder, store) = store();
-        let source = folder.path().join("a");
-        fs::write(&source, b"new content").unwrap();
-        let staged = store.stage(&source, HashOptions::default(), &|_| {}).unwrap();
-        let digest = staged.checksums.blake3.clone();
-        let stored = store.commit(staged).unwrap();
+        let (digest, stored) = store_content(folder.path(), &store, b"new content");
         assert_eq!(stored, folder.path().join("store/blobs").join(&digest.as_str()[..2]).join(digest.as_str()));
         assert_eq!(fs::read_to_string(folder.path().join("store/layout")).unwrap(), "blobs/ab/<blake3>\n");
         assert_eq!(store.list().unwrap(), vec![digest.clone()]);
@@ -790,8 +791,8 @@ mod tests {
         let old = BlobStore::open(&old_root).unwrap();
         assert_eq!(old.list().unwrap(), vec![old_digest.clone()]);
         assert!(old.verify(&old_digest).unwrap());
-        let staged = old.stage(&source, HashOptions::default(), &|_| {}).unwrap();
-        let stored = old.commit(staged).unwrap();
+        let (same, stored) = store_content(folder.path(), &old, b"new content");
+        assert_eq!(same, digest);
         assert_eq!(
             stored,
             old_root.join("blobs").join(&digest.as_str()[..2]).join(&digest.as_str()[2..4]).join(digest.as_str())
